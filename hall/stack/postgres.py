@@ -7,6 +7,7 @@ system user, with the binaries copied next to the data where that user can reach
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pwd
 import shutil
@@ -20,9 +21,9 @@ DB_NAME = "hall"
 
 
 def _pgserver_dir() -> Path:
-    import pgserver
-
-    return Path(pgserver.__file__).parent
+    # Located, not imported: importing pgserver sets up its own server machinery we do not use.
+    spec = importlib.util.find_spec("pgserver")
+    return Path(spec.submodule_search_locations[0])
 
 
 def _is_root() -> bool:
