@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
@@ -13,10 +14,12 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw, ImageFont
 
+from catalog.demo import seed_catalogue
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
 
 from .models import ShopTheme
+from .roles import ensure_staff_roles
 
 STAFF_USERNAME, STAFF_PASSWORD = "admin", "HallStaff-2026"
 SUBSCRIBER_PASSWORD = "Subscriber-2026"
@@ -36,16 +39,22 @@ class DemoCarrier:
     accent: str
     tagline: str
     subscriber: str  # the demo subscriber's mobile number, also its username
+    cities: tuple  # (code, name, province) the carrier sells in; the first gets gigabit fibre
+    price_factor: str = "1"
 
 
 GROUPS = {"tianlian": "天联通信集团"}
 CARRIERS = [
     DemoCarrier("tl-gd", "天联通信广东", "tianlian", Carrier.Kind.BRANCH, "广东", "GD",
-                "#C8102E", "#FFFFFF", "#FF8A00", "广东用户的掌上营业厅", "18000000001"),
+                "#C8102E", "#FFFFFF", "#FF8A00", "广东用户的掌上营业厅", "18000000001",
+                (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"), ("foshan", "佛山", "广东"),
+                 ("dongguan", "东莞", "广东"))),
     DemoCarrier("tl-zj", "天联通信浙江", "tianlian", Carrier.Kind.BRANCH, "浙江", "ZJ",
-                "#0B57A4", "#FFFFFF", "#00A3A1", "浙江用户的掌上营业厅", "18100000002"),
+                "#0B57A4", "#FFFFFF", "#00A3A1", "浙江用户的掌上营业厅", "18100000002",
+                (("hangzhou", "杭州", "浙江"), ("ningbo", "宁波", "浙江"), ("wenzhou", "温州", "浙江"))),
     DemoCarrier("qingniao", "青鸟移动", "", Carrier.Kind.MVNO, "全国", "QN",
-                "#00704A", "#FFFFFF", "#F2A900", "轻松用网，青鸟移动", "17000000003"),
+                "#00704A", "#FFFFFF", "#F2A900", "轻松用网，青鸟移动", "17000000003",
+                (("beijing", "北京", "北京"), ("shanghai", "上海", "上海"), ("chengdu", "成都", "四川")), "0.9"),
 ]
 
 
@@ -80,6 +89,8 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
         users = get_user_model().objects
         if not users.filter(username=demo.subscriber).exists():
             users.create_user(username=demo.subscriber, password=SUBSCRIBER_PASSWORD)
+        ensure_staff_roles()
+        seed_catalogue(list(demo.cities), Decimal(demo.price_factor))
     return carrier, created
 
 

@@ -42,6 +42,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 # Apps in every carrier's schema: accounts, the shop, catalogue, orders, real-name records.
 TENANT_APPS = [
@@ -50,6 +51,7 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
+    "rest_framework.authtoken",
     "hall",
     "catalog",
     "orders",
@@ -177,8 +179,24 @@ CONTENT_SECURITY_POLICY = {
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "hall.api_auth.CsrfSessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "hall.api.Pages",
+    "EXCEPTION_HANDLER": "hall.api.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "300/min"},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Hall API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hall API",
+    "DESCRIPTION": "A carrier's online business hall: catalogue and cart (per carrier host).",
+    "VERSION": "1.0.0",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 # Celery: tenant-aware app in hall/celery.py; every message carries its carrier's schema.
 CELERY_BROKER_URL = REDIS_URL

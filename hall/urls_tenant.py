@@ -7,12 +7,14 @@ from hall.views import errors, health, media, storefront
 
 urlpatterns = [
     path("", storefront.home, name="home"),
-    path("catalogue/", storefront.catalogue, name="catalogue"),
+    path("", include("catalog.urls")),
+    path("", include("orders.urls")),
     path("numbers/", storefront.numbers, name="numbers"),
-    path("cart/", storefront.cart, name="cart"),
     path("me/", storefront.account, name="account"),
     path("me/login/", storefront.LoginView.as_view(), name="account-login"),
+    path("me/signup/", storefront.sign_up, name="account-signup"),
     path("me/logout/", auth_views.LogoutView.as_view(), name="account-logout"),
+    path("api/", include("hall.urls_api")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

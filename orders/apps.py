@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Orders")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+        from django.db import connection
+
+        from .cart import adopt_session_cart
+
+        def merge_cart_on_sign_in(sender, request, user, **kwargs):
+            # Carts live in carrier schemas; the public host's operators have none.
+            if request is not None and connection.schema_name != "public":
+                adopt_session_cart(request, user)
+
+        # weak=False: the receiver is a closure that would otherwise be collected right away.
+        user_logged_in.connect(merge_cart_on_sign_in, weak=False, dispatch_uid="orders.merge_cart_on_sign_in")

@@ -20,7 +20,9 @@ os.environ.setdefault("HALL_MEDIA_ROOT", tempfile.mkdtemp(prefix="hall-media-"))
 from django.db import connection
 
 PROJECT = Path(__file__).resolve().parents[1]
-CARRIER_A = {"slug": "alpha", "name": "阿尔法通信", "primary": "#C8102E"}
+# Alpha carries the demo catalogue (committed, read-only for tests); beta has none.
+CARRIER_A = {"slug": "alpha", "name": "阿尔法通信", "primary": "#C8102E", "catalogue": True}
+CITIES = (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"))
 CARRIER_B = {"slug": "beta", "name": "贝塔移动", "primary": "#0B57A4"}
 TEST_GROUP = "testgroup"
 STAFF_PASSWORD = "Staff-pass-2026"
@@ -36,6 +38,10 @@ def _make_test_carrier(spec):
                                          admin_password=STAFF_PASSWORD))
     with schema_context(carrier.schema_name):
         ShopTheme.objects.create(primary_color=spec["primary"], tagline=spec["name"])
+        if spec.get("catalogue"):
+            from catalog.demo import seed_catalogue
+
+            seed_catalogue(list(CITIES))
     return carrier
 
 

@@ -1,4 +1,6 @@
 """Template tags of the shop shell."""
+from decimal import Decimal
+
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -23,3 +25,13 @@ SVG = ('<svg class="icon" width="24" height="24" viewBox="0 0 24 24" fill="none"
 @register.simple_tag
 def icon(name):
     return format_html(SVG, mark_safe(ICON_PATHS.get(name, "")))
+
+
+@register.filter
+def yuan(value):
+    """¥39, ¥39.90: money in yuan without a pointless .00."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(value).quantize(Decimal("0.01"))
+    text = f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
+    return f"¥{text}"

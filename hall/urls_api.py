@@ -1,0 +1,22 @@
+"""/api/ on a carrier host: v1 endpoints, the OpenAPI schema and its docs page."""
+from csp.decorators import csp_exempt
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import CategoryViewSet, OfferViewSet
+from orders.api import CartLinesView, CartLineView, CartView
+
+router = DefaultRouter()
+router.register("categories", CategoryViewSet, basename="api-category")
+router.register("offers", OfferViewSet, basename="api-offer")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/cart/", CartView.as_view(), name="api-cart"),
+    path("v1/cart/lines/", CartLinesView.as_view(), name="api-cart-lines"),
+    path("v1/cart/lines/<int:line_id>/", CartLineView.as_view(), name="api-cart-line"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI's page carries inline script; it is served from our own static files (sidecar).
+    path("docs/", csp_exempt()(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),
+]

@@ -1,0 +1,199 @@
+"""Cart services: the only code that changes carts. Prices are read live from the catalogue;
+checkout takes the snapshot."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from catalog.models import Offer, OfferVariant
+
+from .models import Cart, CartLine
+
+MAX_LINES = 30
+
+
+class CartError(Exception):
+    """A cart change was refused; the message is for the subscriber."""
+
+
+@dataclass
+class PricedLine:
+    line: CartLine
+    unit_price: Decimal
+    unit_list_price: Decimal
+    subtotal: Decimal
+    saving: Decimal
+    needs: str
+    problem: str = ""  # why this line cannot be bought as it is (off sale, out of stock)
+
+
+@dataclass
+class CartSummary:
+    lines: list[PricedLine] = field(default_factory=list)
+    list_total: Decimal = Decimal("0.00")
+    discount: Decimal = Decimal("0.00")
+    total: Decimal = Decimal("0.00")
+    count: int = 0
+
+    @property
+    def needs_input(self) -> bool:
+        return any(p.needs for p in self.lines)
+
+
+SESSION_TOKEN = "cart_token"
+
+
+def cart_for(request, create=False) -> Cart | None:
+    """The cart of this visitor: the user's when signed in, else the one named in the session."""
+    if request.user.is_authenticated:
+        if create:
+            return Cart.objects.get_or_create(user=request.user)[0]
+        return Cart.objects.filter(user=request.user).first()
+    token = request.session.get(SESSION_TOKEN)
+    cart = Cart.objects.filter(token=token).first() if token else None
+    if cart is None and create:
+        cart = Cart.objects.create(token=secrets.token_hex(16))
+        request.session[SESSION_TOKEN] = cart.token
+    return cart
+
+
+def adopt_session_cart(request, user) -> None:
+    """On sign-in: merge the anonymous cart named in the session into the user's cart."""
+    token = request.session.pop(SESSION_TOKEN, None)
+    anonymous = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
+    if anonymous is None:
+        return
+    mine, _created = Cart.objects.get_or_create(user=user)
+    merge_carts(anonymous, mine)
+
+
+def _check_quantity(offer: Offer, quantity) -> int:
+    try:
+        quantity = int(quantity)
+    except (TypeError, ValueError):
+        raise CartError(_("Quantity must be a whole number.")) from None
+    limit = offer.kind_spec.max_quantity
+    if quantity < 1:
+        raise CartError(_("Quantity must be at least 1."))
+    if quantity > limit:
+        raise CartError(_("At most %(limit)d of “%(name)s” per order.") % {"limit": limit, "name": offer.name})
+    return quantity
+
+
+def _buyable_offer(offer_id, city_code=None) -> Offer:
+    try:
+        offer = Offer.objects.on_sale().get(pk=int(offer_id))
+    except (TypeError, ValueError, Offer.DoesNotExist):
+        raise CartError(_("This offer is not on sale.")) from None
+    if city_code and offer.available_cities and city_code not in offer.available_cities:
+        raise CartError(_("“%(name)s” is not available in your city.") % {"name": offer.name})
+    return offer
+
+
+def _variant_for(offer: Offer, variant_id) -> OfferVariant | None:
+    variants = offer.variants.all()
+    if not variant_id:
+        if variants.exists():
+            raise CartError(_("Choose a colour / version first."))
+        return None
+    try:
+        return variants.get(pk=int(variant_id))
+    except (TypeError, ValueError, OfferVariant.DoesNotExist):
+        raise CartError(_("That version of “%(name)s” does not exist.") % {"name": offer.name}) from None
+
+
+def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=None) -> CartLine:
+    offer = _buyable_offer(offer_id, city_code)
+    variant = _variant_for(offer, variant_id)
+    quantity = _check_quantity(offer, quantity)
+    with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()  # serialise changes to one cart
+        line = CartLine.objects.filter(cart=cart, offer=offer, variant=variant).first()
+        if line is None:
+            if cart.lines.count() >= MAX_LINES:
+                raise CartError(_("Your cart is full (%(max)d lines).") % {"max": MAX_LINES})
+            new_quantity = quantity
+        else:
+            new_quantity = _check_quantity(offer, line.quantity + quantity)
+        if variant is not None and variant.stock < new_quantity:
+            raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
+                            % {"stock": variant.stock, "name": offer.name, "variant": variant})
+        if line is None:
+            line = CartLine.objects.create(cart=cart, offer=offer, variant=variant, quantity=new_quantity)
+        else:
+            line.quantity = new_quantity
+            line.save(update_fields=["quantity"])
+        cart.save(update_fields=["updated_at"])
+    return line
+
+
+def set_quantity(cart: Cart, line_id, quantity) -> CartLine:
+    line = _line(cart, line_id)
+    quantity = _check_quantity(line.offer, quantity)
+    if line.variant is not None and line.variant.stock < quantity:
+        raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
+                        % {"stock": line.variant.stock, "name": line.offer.name, "variant": line.variant})
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    return line
+
+
+def remove_line(cart: Cart, line_id) -> None:
+    _line(cart, line_id).delete()
+
+
+def _line(cart: Cart, line_id) -> CartLine:
+    try:
+        return cart.lines.select_related("offer", "variant").get(pk=int(line_id))
+    except (TypeError, ValueError, CartLine.DoesNotExist):
+        raise CartError(_("That line is no longer in your cart.")) from None
+
+
+def merge_carts(source: Cart, target: Cart) -> None:
+    """Move an anonymous cart's lines into the signed-in subscriber's cart; quantities add up
+    to each offer's limit; the anonymous cart goes away."""
+    with transaction.atomic():
+        for line in source.lines.select_related("offer"):
+            existing = CartLine.objects.filter(cart=target, offer=line.offer, variant=line.variant).first()
+            if existing:
+                existing.quantity = min(existing.quantity + line.quantity, line.offer.kind_spec.max_quantity)
+                existing.save(update_fields=["quantity"])
+            else:
+                try:
+                    with transaction.atomic():
+                        line.cart = target
+                        line.save(update_fields=["cart"])
+                except IntegrityError:
+                    continue
+        source.delete()
+
+
+def summarise(cart: Cart | None) -> CartSummary:
+    summary = CartSummary()
+    if cart is None:
+        return summary
+    lines = cart.lines.select_related("offer", "variant").order_by("added_at", "pk")
+    on_sale = set(Offer.objects.on_sale().filter(pk__in=[ln.offer_id for ln in lines]).values_list("pk", flat=True))
+    for line in lines:
+        offer = line.offer
+        delta = line.variant.price_delta if line.variant else Decimal("0")
+        unit, unit_list = offer.sale_price + delta, offer.list_price + delta
+        problem = ""
+        if offer.pk not in on_sale:
+            problem = _("No longer on sale")
+        elif line.variant and line.variant.stock < line.quantity:
+            problem = _("Only %(stock)d left") % {"stock": line.variant.stock}
+        needs = offer.kind_spec.needs if not line.details.get(offer.kind_spec.needs) else ""
+        priced = PricedLine(line, unit, unit_list, unit * line.quantity, (unit_list - unit) * line.quantity,
+                            needs, problem)
+        summary.lines.append(priced)
+        if not problem:
+            summary.list_total += unit_list * line.quantity
+            summary.total += priced.subtotal
+            summary.count += line.quantity
+    summary.discount = summary.list_total - summary.total
+    return summary

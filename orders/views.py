@@ -1,0 +1,51 @@
+"""Cart pages: thin — parse, call orders.cart, render."""
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hall.http import redirect_back
+
+from . import cart as carts
+
+
+def cart(request):
+    summary = carts.summarise(carts.cart_for(request))
+    return render(request, "orders/cart.html", {"tab": "cart", "summary": summary})
+
+
+@require_POST
+def cart_add(request):
+    try:
+        line = carts.add_to_cart(carts.cart_for(request, create=True), request.POST.get("offer"),
+                                 quantity=request.POST.get("quantity", 1), variant_id=request.POST.get("variant"),
+                                 city_code=request.session.get("city"))
+    except carts.CartError as exc:
+        messages.error(request, str(exc))
+        return redirect_back(request, "cart")
+    messages.success(request, _("Added “%(name)s” to your cart.") % {"name": line.offer.name})
+    return redirect("cart")
+
+
+@require_POST
+def cart_quantity(request, line_id):
+    current = carts.cart_for(request)
+    try:
+        if current is None:
+            raise carts.CartError(_("Your cart is empty."))
+        carts.set_quantity(current, line_id, request.POST.get("quantity"))
+    except carts.CartError as exc:
+        messages.error(request, str(exc))
+    return redirect("cart")
+
+
+@require_POST
+def cart_remove(request, line_id):
+    current = carts.cart_for(request)
+    try:
+        if current is None:
+            raise carts.CartError(_("Your cart is empty."))
+        carts.remove_line(current, line_id)
+    except carts.CartError as exc:
+        messages.error(request, str(exc))
+    return redirect("cart")
