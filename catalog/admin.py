@@ -42,6 +42,8 @@ class OfferAdminForm(forms.ModelForm):
             remapped = {}
             for key, value in errors.error_dict.items():
                 if f"attr_{key}" in self.fields:
+                    if f"attr_{key}" in self._errors:
+                        continue  # the field itself has said what is wrong
                     key = f"attr_{key}"
                 elif key not in self.fields:
                     key = NON_FIELD_ERRORS

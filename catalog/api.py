@@ -99,12 +99,13 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         if kind and kind not in KINDS:
             raise ValidationError({"kind": [f"unknown kind; one of: {', '.join(KINDS)}"]})
         if params.get("category"):
-            category = selectors.category_by_slug(params["category"])
+            tree = selectors.CategoryTree()
+            category = tree.get(params["category"])
             if category is None:
                 raise NotFound("no such category")
-            offers = offers.filter(category_id__in=selectors.category_tree_ids(category))
+            offers = offers.filter(category_id__in=tree.below(category))
             kind = kind or category.kind or None
-        form = OfferFilterForm(params, kind=kind, brand_choices=selectors.brands(offers))
+        form = OfferFilterForm(params, kind=kind, brand_choices=selectors.brands(offers, kind))
         if not form.is_valid():
             raise ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
         return form.apply(offers)

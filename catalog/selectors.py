@@ -13,22 +13,32 @@ def city_named(code):
     return City.objects.filter(code=code).first() if code else None
 
 
-def top_categories():
-    return list(Category.objects.filter(is_active=True, parent__isnull=True)
-                .prefetch_related("children"))
+class CategoryTree:
+    """Every active category, read in one query: a carrier has tens, not thousands."""
 
+    def __init__(self):
+        self.all = list(Category.objects.filter(is_active=True))
+        self.by_slug = {c.slug: c for c in self.all}
+        self.by_pk = {c.pk: c for c in self.all}
+        self.children = {}
+        for c in self.all:
+            self.children.setdefault(c.parent_id, []).append(c)
 
-def category_by_slug(slug):
-    return Category.objects.filter(slug=slug, is_active=True).select_related("parent").first()
+    @property
+    def top(self):
+        return self.children.get(None, [])
 
+    def get(self, slug):
+        return self.by_slug.get(slug)
 
-def category_tree_ids(category) -> list[int]:
-    """The category and every active category below it."""
-    ids, frontier = [category.pk], [category.pk]
-    while frontier:
-        frontier = list(Category.objects.filter(parent_id__in=frontier, is_active=True).values_list("pk", flat=True))
-        ids.extend(frontier)
-    return ids
+    def below(self, category) -> list[int]:
+        """The category and every active category under it."""
+        ids, frontier = [], [category]
+        while frontier:
+            node = frontier.pop()
+            ids.append(node.pk)
+            frontier.extend(self.children.get(node.pk, []))
+        return ids
 
 
 def shop_offers(city_code=None):
@@ -38,11 +48,10 @@ def shop_offers(city_code=None):
             .select_related("category").prefetch_related(first_image))
 
 
-def offers_in_category(category, city_code=None):
-    return shop_offers(city_code).filter(category_id__in=category_tree_ids(category))
-
-
-def brands(offers):
+def brands(offers, kind):
+    """Brands to filter phones by (no query for other kinds)."""
+    if kind != "phone":
+        return []
     return sorted({b for b in offers.filter(kind="phone").values_list("attributes__brand", flat=True) if b})
 
 

@@ -22,7 +22,7 @@ def current_city(request):
 
 
 def _listing(request, offers, kind, template, extra):
-    form = OfferFilterForm(request.GET or None, kind=kind, brand_choices=selectors.brands(offers))
+    form = OfferFilterForm(request.GET or None, kind=kind, brand_choices=selectors.brands(offers, kind))
     offers = form.apply(offers)
     page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -37,17 +37,21 @@ def catalogue(request):
     city = request.session.get(CITY_SESSION_KEY)
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
     return _listing(request, selectors.shop_offers(city), kind, "catalog/catalogue.html",
-                    {"categories": selectors.top_categories(), "kind": kind})
+                    {"categories": selectors.CategoryTree().top, "kind": kind})
 
 
 def category(request, slug):
-    found = selectors.category_by_slug(slug)
+    tree = selectors.CategoryTree()
+    found = tree.get(slug)
     if found is None:
         raise Http404(_("No such category."))
     city = request.session.get(CITY_SESSION_KEY)
     kind = found.kind or None
-    return _listing(request, selectors.offers_in_category(found, city), kind, "catalog/category.html",
-                    {"category": found, "kind": kind, "subcategories": found.children.filter(is_active=True)})
+    offers = selectors.shop_offers(city).filter(category_id__in=tree.below(found))
+    parent = tree.by_pk.get(found.parent_id)
+    return _listing(request, offers, kind, "catalog/category.html",
+                    {"category": found, "parent": parent, "kind": kind,
+                     "subcategories": tree.children.get(found.pk, [])})
 
 
 def offer_detail(request, slug):

@@ -54,7 +54,9 @@ class Carrier(TenantMixin):
     # Schemas are created by tenants.services; never dropped by deleting a row by accident.
     auto_create_schema = True
     auto_drop_schema = False
-    clone_mode = "NODATA"
+    # The template holds only what migrations made (content types, permissions, staff roles);
+    # copying it keeps those rows, and their ids, identical in every carrier schema.
+    clone_mode = "DATA"
 
     class Meta:
         verbose_name = _("carrier")

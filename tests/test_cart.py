@@ -123,12 +123,14 @@ def test_anonymous_cart_merges_into_the_account_at_sign_in(client_a, offers, car
         CartLine.objects.create(cart=mine, offer=offers["addon-1"], quantity=1)
     client_a.post("/cart/add/", {"offer": offers["addon-1"].pk, "quantity": "2"})
     client_a.post("/cart/add/", {"offer": offers["plan-2"].pk})
+    token = client_a.session["cart_token"]
     response = client_a.post("/me/login/", {"username": "13900000001", "password": "Sub-pass-2026"})
     assert response.status_code == 302
     with schema_context(carrier_a.schema_name):
         lines = {ln.offer.slug: ln.quantity for ln in Cart.objects.get(user=user).lines.select_related("offer")}
         assert lines == {"addon-1": 3, "plan-2": 1}
-        assert not Cart.objects.filter(user__isnull=True).exists()
+        assert not Cart.objects.filter(token=token).exists()
+    assert "cart_token" not in client_a.session
     assert "畅享 39 元套餐" in client_a.get("/cart/").content.decode()
 
 
