@@ -17,7 +17,7 @@ from django_tenants.utils import schema_context
 
 from catalog.demo import seed_catalogue
 from catalog.models import Offer
-from hall.models import ShopTheme
+from hall.decoration.services import publish_theme
 from hall.urls_tenant import urlpatterns as tenant_urls
 from tenants.models import Carrier
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant
@@ -48,7 +48,7 @@ def main():
         Carrier.objects.get(slug="benchcat").delete(force_drop=True)
     carrier = create_carrier(CarrierSpec(slug="benchcat", name="基准通信", admin_password="Bench-pass-2026"))
     with schema_context(carrier.schema_name):
-        ShopTheme.objects.create(primary_color="#0B57A4")
+        publish_theme({"primary": "#0B57A4"})
         seed_catalogue([("guangzhou", "广州", "广东")])
     connection.set_schema_to_public()
     client = Client(HTTP_HOST="benchcat.localhost")

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.urls import path
 from django_tenants.utils import schema_context
 
-from hall.models import ShopTheme
+from hall.decoration.services import publish_theme
 from hall.urls_tenant import urlpatterns as tenant_urls
 from tenants.models import Carrier
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, ensure_template
@@ -61,7 +61,7 @@ def main():
 
     carrier = create_carrier(CarrierSpec(slug="benchshop", name="基准通信", admin_password="Bench-pass-2026"))
     with schema_context(carrier.schema_name):
-        ShopTheme.objects.create(primary_color="#0B57A4")
+        publish_theme({"primary": "#0B57A4"})
     connection.set_schema_to_public()
     client = Client(HTTP_HOST="benchshop.localhost")
     with override_settings(ROOT_URLCONF=__name__):

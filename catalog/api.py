@@ -20,7 +20,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class VariantSerializer(serializers.ModelSerializer):
-    price = serializers.DecimalField(max_digits=10, decimal_places=2, read_only=True)
+    price = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = OfferVariant
@@ -68,6 +68,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CategorySerializer
     permission_classes = [AllowAny]
     lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
     queryset = Category.objects.filter(is_active=True).select_related("parent")
 
 
@@ -86,6 +87,7 @@ OFFER_PARAMETERS = [
 class OfferViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"
 
     def get_serializer_class(self):
         return OfferDetailSerializer if self.action == "retrieve" else OfferSerializer
@@ -98,6 +100,8 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         kind = params.get("kind") or None
         if kind and kind not in KINDS:
             raise ValidationError({"kind": [f"unknown kind; one of: {', '.join(KINDS)}"]})
+        if params.get("city") and not selectors.SLUG.match(params["city"]):
+            raise ValidationError({"city": ["not a city code"]})
         if params.get("category"):
             tree = selectors.CategoryTree()
             category = tree.get(params["category"])

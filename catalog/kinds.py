@@ -93,7 +93,7 @@ class OfferKind:
             except ValidationError as exc:
                 errors[attribute.name] = [f"{attribute.label}: {m}" for m in exc.messages]
                 continue
-            cleaned[attribute.name] = float(value) if isinstance(value, Decimal) else value
+            cleaned[attribute.name] = str(value) if isinstance(value, Decimal) else value  # money: exact
         if errors:
             raise ValidationError(errors)
         return cleaned

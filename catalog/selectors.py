@@ -1,8 +1,12 @@
 """Read queries of the catalogue. Every listing costs a fixed number of queries, however many
 offers it shows (images are prefetched, categories joined)."""
+import re
+
 from django.db.models import Prefetch
 
 from .models import Category, City, Offer, OfferImage
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
 
 def cities():
@@ -10,7 +14,9 @@ def cities():
 
 
 def city_named(code):
-    return City.objects.filter(code=code).first() if code else None
+    if not isinstance(code, str) or not SLUG.match(code):
+        return None  # also keeps NUL bytes and junk away from the database
+    return City.objects.filter(code=code).first()
 
 
 class CategoryTree:
@@ -43,6 +49,8 @@ class CategoryTree:
 
 def shop_offers(city_code=None):
     """Offers on sale now in this city, ready for a listing."""
+    if city_code and not SLUG.match(str(city_code)):
+        city_code = "-"  # matches no city: only nationwide offers
     first_image = Prefetch("images", queryset=OfferImage.objects.order_by("-sort_weight", "pk"))
     return (Offer.objects.on_sale().available_in(city_code)
             .select_related("category").prefetch_related(first_image))

@@ -8,6 +8,7 @@ from PIL import Image, UnidentifiedImageError
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_SIDE = 2000
+MAX_PIXELS = 40_000_000  # a small file can still decode to a huge bitmap
 
 
 def validate_image_upload(upload):
@@ -17,9 +18,11 @@ def validate_image_upload(upload):
         raise ValidationError(_("The image is larger than 2 MB."))
     try:
         upload.seek(0)
-        image = Image.open(upload)
+        image = Image.open(upload, formats=["PNG", "JPEG", "WEBP"])  # never hand other parsers the bytes
+        if image.width * image.height > MAX_PIXELS:
+            raise ValidationError(_("The image has too many pixels (at most 40 million)."))
         image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(_("This file is not an image we can use (PNG, JPEG or WebP).")) from None
     if image.format not in {"PNG", "JPEG", "WEBP"}:
         raise ValidationError(_("This file is not an image we can use (PNG, JPEG or WebP)."))

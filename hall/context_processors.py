@@ -1,13 +1,16 @@
 from django.db import connection
 
-from .models import ShopTheme
-from .theme import theme_css
+from .decoration import render
+from .decoration.theme import css_variables
 
 
 def shop(request):
-    """The carrier and its theme, for the shop shell. Empty on the public host."""
+    """The carrier and its live theme (or the previewed draft theme), for the shop shell."""
     carrier = getattr(request, "tenant", None)
     if carrier is None or connection.schema_name == "public":
         return {"carrier": carrier}
-    theme = ShopTheme.current()
-    return {"carrier": carrier, "theme": theme, "theme_css": theme_css(theme)}
+    tokens = getattr(request, "preview_theme", None) or render.live_theme()
+    logo_id, favicon_id = tokens.get("logo"), tokens.get("favicon")
+    urls = render.asset_urls([logo_id, favicon_id]) if (logo_id or favicon_id) else {}
+    return {"carrier": carrier, "theme": tokens, "theme_css": css_variables(tokens),
+            "logo_url": urls.get(logo_id), "favicon_url": urls.get(favicon_id)}

@@ -1,7 +1,7 @@
 """Demo data: three fictional carriers with their own look, staff and subscriber accounts.
 
 Idempotent: running it again creates only what is missing and never changes what staff edited.
-Later issues extend `seed_carrier` with catalogue, number pools and simulated subscribers."""
+Each carrier gets its own theme, logo, catalogue and a decorated home page with its own blocks."""
 from __future__ import annotations
 
 import io
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw, ImageFont
@@ -18,7 +17,9 @@ from catalog.demo import seed_catalogue
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
 
-from .models import ShopTheme
+from .decoration import services as decoration
+from .decoration.documents import SCHEMA_VERSION, new_section
+from .models import Page
 from .roles import ensure_staff_roles
 
 STAFF_USERNAME, STAFF_PASSWORD = "admin", "HallStaff-2026"
@@ -34,41 +35,88 @@ class DemoCarrier:
     kind: str
     region: str
     initials: str
-    primary: str
-    on_primary: str
-    accent: str
-    tagline: str
+    theme: dict  # theme tokens (colours, header style, tagline)
     subscriber: str  # the demo subscriber's mobile number, also its username
     cities: tuple  # (code, name, province) the carrier sells in; the first gets gigabit fibre
+    home: tuple  # block types of the home page, in order
     price_factor: str = "1"
 
 
 GROUPS = {"tianlian": "天联通信集团"}
 CARRIERS = [
     DemoCarrier("tl-gd", "天联通信广东", "tianlian", Carrier.Kind.BRANCH, "广东", "GD",
-                "#C8102E", "#FFFFFF", "#FF8A00", "广东用户的掌上营业厅", "18000000001",
+                {"primary": "#C8102E", "accent": "#FFE8CC", "on_accent": "#7A3300", "secondary": "#C4001A",
+                 "radius": 12, "tagline": "广东用户的掌上营业厅"},
+                "18000000001",
                 (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"), ("foshan", "佛山", "广东"),
-                 ("dongguan", "东莞", "广东"))),
+                 ("dongguan", "东莞", "广东")),
+                ("notice_bar", "banner", "icon_grid", "product_grid:plan", "coupon", "product_grid:phone",
+                 "rich_text")),
     DemoCarrier("tl-zj", "天联通信浙江", "tianlian", Carrier.Kind.BRANCH, "浙江", "ZJ",
-                "#0B57A4", "#FFFFFF", "#00A3A1", "浙江用户的掌上营业厅", "18100000002",
-                (("hangzhou", "杭州", "浙江"), ("ningbo", "宁波", "浙江"), ("wenzhou", "温州", "浙江"))),
+                {"primary": "#0B57A4", "accent": "#DDF4F3", "on_accent": "#005F5D", "secondary": "#0B57A4",
+                 "radius": 4, "font_scale": "1.050", "tagline": "浙江用户的掌上营业厅"},
+                "18100000002", (("hangzhou", "杭州", "浙江"), ("ningbo", "宁波", "浙江"), ("wenzhou", "温州", "浙江")),
+                ("banner", "icon_grid", "number_search", "product_grid:broadband", "product_grid:sim", "spacer",
+                 "notice_bar")),
     DemoCarrier("qingniao", "青鸟移动", "", Carrier.Kind.MVNO, "全国", "QN",
-                "#00704A", "#FFFFFF", "#F2A900", "轻松用网，青鸟移动", "17000000003",
-                (("beijing", "北京", "北京"), ("shanghai", "上海", "上海"), ("chengdu", "成都", "四川")), "0.9"),
+                {"primary": "#00704A", "accent": "#FFF3C4", "on_accent": "#6B4E00", "secondary": "#B3261E",
+                 "header_style": "light", "radius": 20, "tagline": "轻松用网，青鸟移动"},
+                "17000000003", (("beijing", "北京", "北京"), ("shanghai", "上海", "上海"), ("chengdu", "成都", "四川")),
+                ("coupon", "number_search", "product_grid:sim", "icon_grid", "banner", "product_grid:addon",
+                 "rich_text"), "0.9"),
 ]
 
 
-def logo_png(initials: str, colour: str) -> bytes:
-    image = Image.new("RGB", (128, 128), colour)
+def logo_png(initials: str, colour: str, size=(128, 128), font_size=56) -> bytes:
+    image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=56)
+    font = ImageFont.load_default(size=font_size)
     box = draw.textbbox((0, 0), initials, font=font)
-    x = (128 - (box[2] - box[0])) / 2 - box[0]
-    y = (128 - (box[3] - box[1])) / 2 - box[1]
+    x = (size[0] - (box[2] - box[0])) / 2 - box[0]
+    y = (size[1] - (box[3] - box[1])) / 2 - box[1]
     draw.text((x, y), initials, fill="#FFFFFF", font=font)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _asset(title, png: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return decoration.upload_asset(SimpleUploadedFile(f"{title}.png", png, "image/png"), title)
+
+
+def _home_document(demo: DemoCarrier, banners) -> dict:
+    sections = []
+    for entry in demo.home:
+        block, _sep, kind = entry.partition(":")
+        settings = None
+        if block == "banner":
+            settings = {"autoplay": True, "interval": 4, "items": [
+                {"image": banners[0].pk, "alt": "5G 新品首发", "link": "category:phones"},
+                {"image": banners[1].pk, "alt": "千兆宽带限时优惠", "link": "category:broadband"}]}
+        elif block == "product_grid":
+            titles = {"plan": "热门套餐", "phone": "5G 手机", "broadband": "宽带办理", "sim": "号卡专区",
+                      "addon": "流量加油包"}
+            settings = {"title": titles[kind], "source": "kind", "value": kind,
+                        "sort": "popular" if kind in ("plan", "sim") else "recommended",
+                        "limit": 6 if kind == "phone" else 4, "columns": 3 if kind == "phone" else 2}
+        elif block == "notice_bar":
+            settings = {"text": f"{demo.name}：线上办理顺丰包邮，激活后 7 天无理由退换。", "link": "", "tone": "info"}
+        elif block == "coupon":
+            settings = {"title": "新用户立减", "amount": "20", "condition": "办理任意号卡可用",
+                        "link": "category:sim-cards"}
+        elif block == "rich_text":
+            settings = {"html": "<h3>服务承诺</h3><ul><li>实名办理，信息加密保存</li><li>号码所见即所得</li></ul>"}
+        elif block == "icon_grid" and demo.kind == Carrier.Kind.BRANCH:
+            settings = {"columns": 5, "items": [
+                {"icon": "numbers", "label": "选号", "link": "route:numbers"},
+                {"icon": "plan", "label": "套餐", "link": "category:plans"},
+                {"icon": "broadband", "label": "宽带", "link": "category:broadband"},
+                {"icon": "phone", "label": "手机", "link": "category:phones"},
+                {"icon": "gift", "label": "加油包", "link": "category:addons"}]}
+        sections.append(new_section(block, settings))
+    return {"schema_version": SCHEMA_VERSION, "sections": sections}
 
 
 def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
@@ -80,17 +128,18 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
             admin_username=STAFF_USERNAME, admin_password=STAFF_PASSWORD,
         ))
     with schema_context(carrier.schema_name), transaction.atomic():
-        if not ShopTheme.objects.exists():
-            theme = ShopTheme(tagline=demo.tagline, primary_color=demo.primary,
-                              on_primary_color=demo.on_primary, accent_color=demo.accent)
-            theme.logo.save(f"logo-{demo.slug}.png", ContentFile(logo_png(demo.initials, demo.primary)),
-                            save=False)
-            theme.save()
         users = get_user_model().objects
         if not users.filter(username=demo.subscriber).exists():
             users.create_user(username=demo.subscriber, password=SUBSCRIBER_PASSWORD)
         ensure_staff_roles()
         seed_catalogue(list(demo.cities), Decimal(demo.price_factor))
+        if decoration.page(decoration.THEME_SLUG) is None:
+            logo = _asset("logo", logo_png(demo.initials, demo.theme["primary"]))
+            decoration.publish_theme(dict(demo.theme, logo=logo.pk, favicon=logo.pk))
+        if decoration.page(decoration.HOME_SLUG) is None:
+            banners = [_asset(f"banner-{i}", logo_png(text, colour, (750, 300), 64))
+                       for i, (text, colour) in enumerate([("5G NEW", demo.theme["primary"]), ("1000M", "#33312E")])]
+            decoration.publish_document(Page.Kind.HOME, decoration.HOME_SLUG, "首页", _home_document(demo, banners))
     return carrier, created
 
 

@@ -6,19 +6,24 @@ ROLES = {
     "catalogue_manager": (_("Catalogue managers"), {"catalog": ["category", "offer", "offervariant",
                                                                  "offerimage", "city"]}),
     "order_handler": (_("Order handlers"), {"orders": ["cart", "cartline"], "catalog": []}),
+    "shop_designer": (_("Shop designers"), {"hall": ["decorate_page", "shopasset"]}),
+    "shop_publisher": (_("Shop publishers"), {"hall": ["decorate_page", "publish_page", "shopasset"]}),
 }
-ROLE_GROUP_NAMES = {"catalogue_manager": "商品管理员", "order_handler": "订单处理员"}
+ROLE_GROUP_NAMES = {"catalogue_manager": "商品管理员", "order_handler": "订单处理员",
+                    "shop_designer": "店铺装修员", "shop_publisher": "店铺发布员"}
 
 
 def ensure_staff_roles():
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     for code, (_label, models) in ROLES.items():
         group, _created = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[code])
         wanted = Permission.objects.none()
-        for app_label, model_names in models.items():
-            wanted = wanted | Permission.objects.filter(content_type__app_label=app_label,
-                                                        content_type__model__in=model_names)
+        for app_label, names in models.items():
+            # a name is a model (all its permissions) or a single permission codename
+            wanted = wanted | Permission.objects.filter(
+                Q(content_type__model__in=names) | Q(codename__in=names), content_type__app_label=app_label)
         group.permissions.set(wanted)
 
 
@@ -27,5 +32,5 @@ def sync_roles_after_migrate(sender, **kwargs):
     that app's permissions by then); carrier schemas only."""
     from django.db import connection
 
-    if sender.label in {"catalog", "orders"} and connection.schema_name != "public":
+    if sender.label in {"hall", "catalog", "orders"} and connection.schema_name != "public":
         ensure_staff_roles()

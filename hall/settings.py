@@ -26,6 +26,12 @@ if PRODUCTION:
     SECRET_KEY = os.environ["HALL_SECRET_KEY"]
     ALLOWED_HOSTS = [h.strip() for h in os.environ["HALL_ALLOWED_HOSTS"].split(",") if h.strip()]
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = _flag("HALL_SECURE_COOKIES", True)
+    # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and list the shop origins.
+    if _flag("HALL_BEHIND_TLS_PROXY"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        SECURE_HSTS_SECONDS = int(os.environ.get("HALL_HSTS_SECONDS", "31536000"))
+    CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("HALL_CSRF_TRUSTED_ORIGINS", "").split(",")
+                            if o.strip()]
 else:
     SECRET_KEY = os.environ.get("HALL_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
     ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1", "testserver"]
@@ -71,6 +77,7 @@ TENANT_BASE_SCHEMA = "carrier_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # Seconds a web process remembers which carrier a host name belongs to (0: look up every time).
 HALL_TENANT_CACHE_SECONDS = int(os.environ.get("HALL_TENANT_CACHE_SECONDS", "0" if TESTING else "10"))
+HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
 # TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
 
 MIDDLEWARE = [

@@ -6,8 +6,6 @@ from celery import shared_task
 from django.conf import settings
 from django.db import connection
 
-from .models import ShopTheme
-
 BEAT_HEARTBEAT_KEY = "hall:beat:last-seen"
 
 
@@ -24,4 +22,6 @@ def shop_probe() -> dict:
     """Report which carrier schema the task ran in and what that schema holds (diagnostics)."""
     if connection.schema_name == "public":
         return {"schema": "public", "primary_color": None}
-    return {"schema": connection.schema_name, "primary_color": ShopTheme.current().primary_color}
+    from .decoration.render import live_theme
+
+    return {"schema": connection.schema_name, "primary_color": live_theme()["primary"]}

@@ -3,13 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from hall.views import errors, health, media, storefront
+from hall.views import errors, health, media, preview, storefront
 
 urlpatterns = [
     path("", storefront.home, name="home"),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
     path("numbers/", storefront.numbers, name="numbers"),
+    path("p/<slug:slug>/", storefront.landing_page, name="landing-page"),
+    path("preview/<slug:slug>/<int:version_id>/", preview.preview, name="decoration-preview"),
+    path("admin/decoration/", include("hall.decoration.editor_urls")),
     path("me/", storefront.account, name="account"),
     path("me/login/", storefront.LoginView.as_view(), name="account-login"),
     path("me/signup/", storefront.sign_up, name="account-signup"),

@@ -16,10 +16,10 @@ class LineSerializer(serializers.Serializer):
     offer_name = serializers.CharField(source="line.offer.name")
     variant = serializers.IntegerField(source="line.variant_id", allow_null=True)
     quantity = serializers.IntegerField(source="line.quantity")
-    unit_price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    unit_list_price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
-    saving = serializers.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    unit_list_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    subtotal = serializers.DecimalField(max_digits=16, decimal_places=2)
+    saving = serializers.DecimalField(max_digits=16, decimal_places=2)
     needs = serializers.CharField()
     problem = serializers.CharField()
 
@@ -27,9 +27,9 @@ class LineSerializer(serializers.Serializer):
 class CartSerializer(serializers.Serializer):
     lines = LineSerializer(many=True)
     count = serializers.IntegerField()
-    list_total = serializers.DecimalField(max_digits=12, decimal_places=2)
-    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    list_total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
     needs_input = serializers.BooleanField()
 
 

@@ -111,7 +111,7 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
     variant = _variant_for(offer, variant_id)
     quantity = _check_quantity(offer, quantity)
     with transaction.atomic():
-        Cart.objects.select_for_update().filter(pk=cart.pk).first()  # serialise changes to one cart
+        _lock(cart)
         line = CartLine.objects.filter(cart=cart, offer=offer, variant=variant).first()
         if line is None:
             if cart.lines.count() >= MAX_LINES:
@@ -131,19 +131,29 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
     return line
 
 
+def _lock(cart: Cart) -> None:
+    """Serialise every change to one cart (two tabs, a sign-in merging carts, double clicks)."""
+    if not Cart.objects.select_for_update().filter(pk=cart.pk).exists():
+        raise CartError(_("Your cart has changed; please try again."))
+
+
 def set_quantity(cart: Cart, line_id, quantity) -> CartLine:
-    line = _line(cart, line_id)
-    quantity = _check_quantity(line.offer, quantity)
-    if line.variant is not None and line.variant.stock < quantity:
-        raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
-                        % {"stock": line.variant.stock, "name": line.offer.name, "variant": line.variant})
-    line.quantity = quantity
-    line.save(update_fields=["quantity"])
+    with transaction.atomic():
+        _lock(cart)
+        line = _line(cart, line_id)
+        quantity = _check_quantity(line.offer, quantity)
+        if line.variant is not None and line.variant.stock < quantity:
+            raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
+                            % {"stock": line.variant.stock, "name": line.offer.name, "variant": line.variant})
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
     return line
 
 
 def remove_line(cart: Cart, line_id) -> None:
-    _line(cart, line_id).delete()
+    with transaction.atomic():
+        _lock(cart)
+        _line(cart, line_id).delete()
 
 
 def _line(cart: Cart, line_id) -> CartLine:
@@ -157,6 +167,8 @@ def merge_carts(source: Cart, target: Cart) -> None:
     """Move an anonymous cart's lines into the signed-in subscriber's cart; quantities add up
     to each offer's limit; the anonymous cart goes away."""
     with transaction.atomic():
+        for locked in sorted([source, target], key=lambda c: c.pk):  # a fixed order: no deadlock
+            _lock(locked)
         for line in source.lines.select_related("offer"):
             existing = CartLine.objects.filter(cart=target, offer=line.offer, variant=line.variant).first()
             if existing:

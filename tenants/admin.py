@@ -20,6 +20,11 @@ class CarrierAdmin(admin.ModelAdmin):
     readonly_fields = ("schema_name", "created_at")
     inlines = [DomainInline]
 
+    def get_queryset(self, request):
+        # The public row and the template schema are platform machinery, not carriers to edit:
+        # a domain on the template would let strangers write rows that every new carrier copies.
+        return super().get_queryset(request).exclude(kind=Carrier.Kind.PLATFORM)
+
     def has_add_permission(self, request):
         return False  # carriers are created with `manage.py create_carrier` (schema + staff, atomically)
 

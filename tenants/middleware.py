@@ -11,7 +11,19 @@ class CachedTenantMiddleware(TenantMainMiddleware):
 
     _cache: dict[str, tuple[float, object]] = {}
 
+    @staticmethod
+    def hostname_from_request(request):
+        return TenantMainMiddleware.hostname_from_request(request).lower()  # host names ignore case
+
     def get_tenant(self, domain_model, hostname):
+        tenant = self._lookup(domain_model, hostname)
+        # Only an active carrier (or the platform's public row) serves anything: a suspended
+        # carrier's shop, admin and API answer like an unknown host; the template never does.
+        if tenant.schema_name != "public" and tenant.status != "active":
+            raise domain_model.DoesNotExist
+        return tenant
+
+    def _lookup(self, domain_model, hostname):
         ttl = getattr(settings, "HALL_TENANT_CACHE_SECONDS", 0)
         now = time.monotonic()
         hit = self._cache.get(hostname)

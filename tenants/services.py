@@ -71,6 +71,15 @@ def ensure_template() -> Carrier:
     return template
 
 
+def _check_template_is_clean(template: Carrier) -> None:
+    """The template is copied with its rows: it must hold only what migrations made."""
+    if template.domains.exists():
+        raise ProvisioningError([_("The template schema has a host name; remove it before creating carriers.")])
+    with schema_context(template.schema_name):
+        if get_user_model().objects.exists():
+            raise ProvisioningError([_("The template schema holds accounts; it must stay empty.")])
+
+
 def validate_spec(spec: CarrierSpec) -> list[str]:
     errors = []
     if not re.match(SLUG_PATTERN, spec.slug or ""):
@@ -94,8 +103,8 @@ def validate_spec(spec: CarrierSpec) -> list[str]:
         errors.append(_("“%(domain)s” is not a valid host name.") % {"domain": domain})
     elif Domain.objects.filter(domain=domain).exists():
         errors.append(_("Host name “%(domain)s” already belongs to another carrier.") % {"domain": domain})
-    if not spec.admin_username.strip():
-        errors.append(_("The first staff account needs a username."))
+    if not re.match(r"^[\w.@+-]{1,150}$", spec.admin_username.strip()):
+        errors.append(_("The first staff account needs a username of letters, digits and @.+-_ only."))
     try:
         password_validation.validate_password(spec.admin_password)
     except ValidationError as exc:
@@ -111,7 +120,8 @@ def create_carrier(spec: CarrierSpec) -> Carrier:
     errors = validate_spec(spec)
     if errors:
         raise ProvisioningError(errors)
-    ensure_template()
+    template = ensure_template()
+    _check_template_is_clean(template)
     group = CarrierGroup.objects.filter(code=spec.group).first() if spec.group else None
     # PostgreSQL DDL is transactional: a failure anywhere drops the new schema with the rows.
     with transaction.atomic():

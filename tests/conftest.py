@@ -31,13 +31,14 @@ STAFF_PASSWORD = "Staff-pass-2026"
 def _make_test_carrier(spec):
     from django_tenants.utils import schema_context
 
-    from hall.models import ShopTheme
     from tenants.services import CarrierSpec, create_carrier
 
     carrier = create_carrier(CarrierSpec(slug=spec["slug"], name=spec["name"], group=TEST_GROUP,
                                          admin_password=STAFF_PASSWORD))
     with schema_context(carrier.schema_name):
-        ShopTheme.objects.create(primary_color=spec["primary"], tagline=spec["name"])
+        from hall.decoration.services import publish_theme
+
+        publish_theme({"primary": spec["primary"], "tagline": spec["name"]})
         if spec.get("catalogue"):
             from catalog.demo import seed_catalogue
 

@@ -3,7 +3,8 @@ from django.core.management import call_command
 from django_tenants.utils import schema_context
 
 from hall import demo
-from hall.models import ShopTheme
+from hall.decoration.render import live_theme
+from hall.models import Page
 from tenants.models import Carrier
 from tests.conftest import host_client
 
@@ -19,19 +20,22 @@ def test_seed_demo_is_idempotent(db, capsys):
     for spec in demo.CARRIERS:
         carrier = Carrier.objects.get(slug=spec.slug)
         with schema_context(carrier.schema_name):
-            assert ShopTheme.objects.count() == 1
-            assert ShopTheme.current().primary_color == spec.primary
+            assert Page.objects.get(slug="theme").versions.count() == 1  # not published twice
+            assert live_theme()["primary"] == spec.theme["primary"]
+            assert live_theme()["logo"] is not None
             users = get_user_model().objects
             assert users.filter(username=spec.subscriber).count() == 1
             assert users.get(username=demo.STAFF_USERNAME).is_staff
         page = host_client(f"{spec.slug}.localhost").get("/").content.decode()
-        assert spec.name in page and spec.primary.lower() in page
+        assert spec.name in page and spec.theme["primary"].lower() in page
+        assert 'class="decorated"' in page and page.count("data-block-id=") == len(spec.home)
     call_command("seed_demo", "--if-empty")
     assert "not seeding again" in capsys.readouterr().out
 
 
 def test_demo_carriers_look_different():
-    colours = {d.primary for d in demo.CARRIERS}
+    colours = {d.theme["primary"] for d in demo.CARRIERS}
+    assert len({d.home for d in demo.CARRIERS}) == 3  # three different block orders
     names = {d.name for d in demo.CARRIERS}
     assert len(colours) == len(names) == len(demo.CARRIERS) == 3
     assert any(d.kind == "mvno" for d in demo.CARRIERS)

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from hall.models import ShopTheme
+from hall.models import ShopAsset
 from tests.conftest import CARRIER_A, CARRIER_B, STAFF_PASSWORD, host_client, sign_in
 
 
@@ -65,21 +65,21 @@ def test_uploads_are_served_only_on_their_own_carriers_host(carrier_a, client_a,
     from django.core.files.base import ContentFile
 
     with schema_context(carrier_a.schema_name):
-        theme = ShopTheme.current()
-        theme.logo.save("logo-test.png", ContentFile(b"\x89PNG fake"), save=True)
-        url = theme.logo.url
+        asset = ShopAsset(title="logo")
+        asset.image.save("logo-test.png", ContentFile(b"\x89PNG fake"), save=True)
+        url = asset.image.url
     assert url.startswith(f"/media/{carrier_a.schema_name}/")
     assert client_a.get(url).status_code == 200
     assert client_b.get(url).status_code == 404
 
 
-def test_theme_colours_reach_css_only_as_hex(in_carrier_a):
-    from hall.theme import theme_css
+def test_theme_colours_reach_css_only_as_hex():
+    from hall.decoration.theme import css_variables
 
-    theme = ShopTheme(primary_color="red;}body{background:url(//evil)}", on_primary_color="#FFFFFF",
-                      accent_color="#00ff00")
-    css = theme_css(theme)
-    assert "evil" not in css and "--hall-primary:#c8102e;" in css and "--hall-accent:#00ff00;" in css
+    css = css_variables({"primary": "red;}body{background:url(//evil)}", "on_primary": "#FFFFFF",
+                         "accent": "#00ff00", "radius": "9px;}", "font_scale": "expression(alert(1))"})
+    assert "evil" not in css and "expression" not in css
+    assert "--hall-primary:#c8102e;" in css and "--hall-accent:#00ff00;" in css and "--hall-radius:12px;" in css
 
 
 def test_host_lookup_is_cached_for_a_few_seconds(client_a, settings):
@@ -99,3 +99,34 @@ def test_host_lookup_is_cached_for_a_few_seconds(client_a, settings):
         assert host_client("nobody.localhost").get("/").status_code == 404  # misses are not cached
     finally:
         CachedTenantMiddleware.forget()
+
+
+def test_suspended_carrier_answers_like_an_unknown_host(carrier_b, client_b):
+    from tenants.models import Carrier
+
+    Carrier.objects.filter(pk=carrier_b.pk).update(status=Carrier.Status.SUSPENDED)
+    for path in ("/", "/admin/login/", "/api/v1/offers/"):
+        response = client_b.get(path)
+        assert response.status_code == 404 and "没有这个店铺" in response.content.decode()
+
+
+def test_host_names_ignore_case(db):
+    assert CARRIER_A["name"] in host_client("ALPHA.LocalHost").get("/").content.decode()
+
+
+def test_platform_admin_never_lists_the_template_or_public_rows(db):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("ops", password="Ops-pass-2026")
+    client = host_client("localhost")
+    assert sign_in(client, "ops", "Ops-pass-2026")
+    listing = client.get("/admin/tenants/carrier/").content.decode()
+    assert "alpha" in listing and "carrier-template" not in listing and ">public<" not in listing
+
+
+def test_nul_bytes_and_junk_never_reach_the_database(client_a):
+    assert client_a.post("/city/", {"city": "\x00"}, follow=True).status_code == 200
+    assert client_a.get("/api/v1/offers/", {"city": "\x00"}).status_code == 400
+    assert client_a.get("/api/v1/offers/%00/").status_code == 404
+    assert client_a.get("/api/v1/categories/%00/").status_code == 404
+    assert client_a.get("/catalogue/", {"q": "\x00"}).status_code == 200

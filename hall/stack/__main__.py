@@ -107,7 +107,9 @@ def ensure_browser() -> None:
     if not missing:
         return
     print(f"[hall] installing {' '.join(missing)} for the browser tests", flush=True)
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]  # never wait for a password prompt
+    if sudo and not shutil.which("sudo"):
+        sys.exit(f"[hall] the browser tests need: apt-get install {' '.join(missing)} (as root)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env,

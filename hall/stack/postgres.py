@@ -42,7 +42,7 @@ def _ensure_system_user() -> None:
 
 def _run_as_owner(args: list[str], **kwargs) -> subprocess.CompletedProcess:
     if _is_root():
-        kwargs.update(user=SYSTEM_USER, group=SYSTEM_USER)
+        kwargs.update(user=SYSTEM_USER, group=SYSTEM_USER, extra_groups=[])  # drop root's groups
     return subprocess.run(args, **kwargs)
 
 

@@ -17,6 +17,11 @@ ICON_PATHS = {
     "broadband": '<path d="M2 9a15 15 0 0 1 20 0M5.5 12.5a10 10 0 0 1 13 0M9 16a5 5 0 0 1 6 0"/><circle cx="12" cy="19.5" r="1"/>',
     "phone": '<rect x="5" y="2" width="14" height="20" rx="3"/><path d="M11 18h2"/>',
     "plan": '<path d="M4 4h16v16H4z"/><path d="M8 9h8M8 13h8M8 17h5"/>',
+    "topup": '<circle cx="12" cy="12" r="9"/><path d="M12 7v10M8.5 10.5 12 7l3.5 3.5"/>',
+    "bill": '<path d="M6 3h12v18l-3-2-3 2-3-2-3 2z"/><path d="M9 8h6M9 12h6"/>',
+    "renew": '<path d="M20 12a8 8 0 1 1-2.3-5.6"/><path d="M20 4v5h-5"/>',
+    "deposit": '<rect x="3" y="6" width="18" height="13" rx="2"/><path d="M3 10h18M16 15h2"/>',
+    "gift": '<rect x="3" y="9" width="18" height="12" rx="1"/><path d="M12 9v12M3 13h18M12 9c-2-4-6-4-6-1s6 1 6 1zm0 0c2-4 6-4 6-1s-6 1-6 1z"/>',
 }
 SVG = ('<svg class="icon" width="24" height="24" viewBox="0 0 24 24" fill="none" stroke="currentColor" '
        'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">{}</svg>')
@@ -35,3 +40,11 @@ def yuan(value):
     amount = Decimal(value).quantize(Decimal("0.01"))
     text = f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
     return f"¥{text}"
+
+
+@register.filter
+def sanitize(html):
+    """Staff HTML, cleaned again at render time whatever path stored it."""
+    from catalog.richtext import sanitize_html
+
+    return mark_safe(sanitize_html(html or ""))

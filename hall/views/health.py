@@ -34,8 +34,7 @@ def _workers() -> dict:
         replies = celery_app.control.ping(timeout=1.0) or []
     except Exception as exc:
         return {"ok": False, "count": 0, "error": exc.__class__.__name__}
-    names = sorted(name for reply in replies for name in reply)
-    return {"ok": bool(names), "count": len(names), "names": names}
+    return {"ok": bool(replies), "count": len(replies)}
 
 
 def _beat(client: redis.Redis) -> dict:
@@ -46,9 +45,23 @@ def _beat(client: redis.Redis) -> dict:
     return {"ok": age < BEAT_STALE_SECONDS, "last_seen_seconds_ago": age}
 
 
+_recent: dict = {}
+
+
 def healthz(request):
     """Liveness of the database, Redis and Celery workers: 200 when all answer, else 503.
-    Beat is reported too (through the heartbeat task it schedules) but does not fail the check."""
+    Beat is reported too (through the heartbeat task it schedules) but does not fail the check.
+    The answer is reused for a few seconds: probing workers waits up to a second, and an
+    unauthenticated endpoint must not let callers tie up web workers."""
+    ttl = getattr(settings, "HALL_HEALTH_CACHE_SECONDS", 0)
+    if ttl and _recent.get("at", -ttl) > time.monotonic() - ttl:
+        return JsonResponse(_recent["body"], status=_recent["status"], headers={"Cache-Control": "no-store"})
+    body, status = _check()
+    _recent.update(at=time.monotonic(), body=body, status=status)
+    return JsonResponse(body, status=status, headers={"Cache-Control": "no-store"})
+
+
+def _check():
     redis_status, client = _redis()
     checks = {
         "database": _database(),
@@ -57,5 +70,4 @@ def healthz(request):
     }
     healthy = all(check["ok"] for check in checks.values())
     checks["beat"] = _beat(client) if client else {"ok": False, "last_seen_seconds_ago": None}
-    body = {"status": "ok" if healthy else "failing", "schema": connection.schema_name, "checks": checks}
-    return JsonResponse(body, status=200 if healthy else 503, headers={"Cache-Control": "no-store"})
+    return {"status": "ok" if healthy else "failing", "checks": checks}, (200 if healthy else 503)

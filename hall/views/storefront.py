@@ -2,15 +2,38 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.db import IntegrityError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
 from hall.accounts import SignUpForm, create_subscriber
+from hall.decoration import render as render_blocks
+from hall.decoration import services as decoration
 
 
 def home(request):
-    return render(request, "hall/home.html", {"tab": "home"})
+    """The decorated home page; the built-in default until staff publish one."""
+    return _decorated(request, decoration.HOME_SLUG, fallback="hall/home.html")
+
+
+def landing_page(request, slug):
+    if slug in (decoration.HOME_SLUG, decoration.THEME_SLUG):
+        raise Http404
+    return _decorated(request, slug)
+
+
+def _decorated(request, slug, fallback=None):
+    published = render_blocks.live(slug)
+    if published is None or "sections" not in published["document"]:
+        if fallback:
+            return render(request, fallback, {"tab": "home"})
+        raise Http404
+    sections = render_blocks.render_sections(published["document"], request)
+    return render(request, "hall/decorated_page.html", {
+        "tab": "home" if slug == decoration.HOME_SLUG else "", "sections": sections,
+        "page_version": published["version"]})
 
 
 def coming_soon(tab, title):
@@ -32,7 +55,11 @@ def sign_up(request):
         return redirect("account")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = create_subscriber(form.cleaned_data["phone"], form.cleaned_data["password1"])
+        try:
+            user = create_subscriber(form.cleaned_data["phone"], form.cleaned_data["password1"])
+        except IntegrityError:  # the same number submitted twice at once
+            form.add_error("phone", _("This number already has an account. Sign in instead."))
+            return render(request, "hall/signup.html", {"tab": "me", "form": form})
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome! Your account is ready."))
         target = request.GET.get("next")

@@ -1,0 +1,1 @@
+"""Shop decoration: theme tokens, typed blocks, versioned pages, preview and publish."""
