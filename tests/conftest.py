@@ -23,6 +23,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 # Alpha carries the demo catalogue (committed, read-only for tests); beta has none.
 CARRIER_A = {"slug": "alpha", "name": "阿尔法通信", "primary": "#C8102E", "catalogue": True}
 CITIES = (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"))
+HOME_NOTICE = "欢迎光临阿尔法通信"
 CARRIER_B = {"slug": "beta", "name": "贝塔移动", "primary": "#0B57A4"}
 TEST_GROUP = "testgroup"
 STAFF_PASSWORD = "Staff-pass-2026"
@@ -36,9 +37,14 @@ def _make_test_carrier(spec):
     carrier = create_carrier(CarrierSpec(slug=spec["slug"], name=spec["name"], group=TEST_GROUP,
                                          admin_password=STAFF_PASSWORD))
     with schema_context(carrier.schema_name):
-        from hall.decoration.services import publish_theme
+        from hall.decoration.services import publish_document, publish_theme
+        from hall.models import Page
 
         publish_theme({"primary": spec["primary"], "tagline": spec["name"]})
+        if spec.get("catalogue"):  # a first published home page, for the decoration tests to change
+            publish_document(Page.Kind.HOME, "home", "首页", {"schema_version": 1, "sections": [
+                {"id": "welcome", "type": "notice_bar", "disabled": False,
+                 "settings": {"text": HOME_NOTICE, "link": "", "tone": "info"}}]})
         if spec.get("catalogue"):
             from catalog.demo import seed_catalogue
 
@@ -64,6 +70,15 @@ def _public_schema_after_each_test():
     yield
     if hasattr(connection, "set_schema_to_public"):
         connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_after_each_test():
+    """Tests roll their rows back; the cache (its own Redis database) must forget them too."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

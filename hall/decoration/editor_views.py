@@ -219,7 +219,9 @@ def publish(request, slug):
                 messages.error(request, problem)
         else:
             messages.success(request, _("Published version %(n)d. The shop shows it now.") % {"n": latest.number})
-    return redirect("decoration-theme" if target.kind == Page.Kind.THEME else "decoration-editor", slug)
+    if target.kind == Page.Kind.THEME:
+        return redirect("decoration-theme")
+    return redirect("decoration-editor", slug)
 
 
 def versions(request, slug):
