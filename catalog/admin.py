@@ -145,3 +145,4 @@ class CategoryAdmin(admin.ModelAdmin):
 class CityAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "province", "sort_weight")
     search_fields = ("name", "code")
+from .inventory import admin as _inventory_admin  # noqa: E402,F401  (registers the number pool admin)

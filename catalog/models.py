@@ -209,3 +209,4 @@ class OfferImage(models.Model):
 
     def __str__(self):
         return self.alt or self.image.name
+from .inventory.models import MobileNumber, NumberSegment, TierRule  # noqa: E402,F401  (models of this app)

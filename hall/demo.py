@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw, ImageFont
 
 from catalog.demo import seed_catalogue
+from catalog.inventory.demo import seed_pool
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
 
@@ -39,6 +40,7 @@ class DemoCarrier:
     subscriber: str  # the demo subscriber's mobile number, also its username
     cities: tuple  # (code, name, province) the carrier sells in; the first gets gigabit fibre
     home: tuple  # block types of the home page, in order
+    segments: tuple = ("180",)  # number segments the carrier sells from
     price_factor: str = "1"
 
 
@@ -51,19 +53,19 @@ CARRIERS = [
                 (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"), ("foshan", "佛山", "广东"),
                  ("dongguan", "东莞", "广东")),
                 ("notice_bar", "banner", "icon_grid", "product_grid:plan", "coupon", "product_grid:phone",
-                 "rich_text")),
+                 "rich_text"), ("180", "189")),
     DemoCarrier("tl-zj", "天联通信浙江", "tianlian", Carrier.Kind.BRANCH, "浙江", "ZJ",
                 {"primary": "#0B57A4", "accent": "#DDF4F3", "on_accent": "#005F5D", "secondary": "#0B57A4",
                  "radius": 4, "font_scale": "1.050", "tagline": "浙江用户的掌上营业厅"},
                 "18100000002", (("hangzhou", "杭州", "浙江"), ("ningbo", "宁波", "浙江"), ("wenzhou", "温州", "浙江")),
                 ("banner", "icon_grid", "number_search", "product_grid:broadband", "product_grid:sim", "spacer",
-                 "notice_bar")),
+                 "notice_bar"), ("133", "153")),
     DemoCarrier("qingniao", "青鸟移动", "", Carrier.Kind.MVNO, "全国", "QN",
                 {"primary": "#00704A", "accent": "#FFF3C4", "on_accent": "#6B4E00", "secondary": "#B3261E",
                  "header_style": "light", "radius": 20, "tagline": "轻松用网，青鸟移动"},
                 "17000000003", (("beijing", "北京", "北京"), ("shanghai", "上海", "上海"), ("chengdu", "成都", "四川")),
                 ("coupon", "number_search", "product_grid:sim", "icon_grid", "banner", "product_grid:addon",
-                 "rich_text"), "0.9"),
+                 "rich_text"), ("1700", "1701"), "0.9"),
 ]
 
 
@@ -133,6 +135,7 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
             users.create_user(username=demo.subscriber, password=SUBSCRIBER_PASSWORD)
         ensure_staff_roles()
         seed_catalogue(list(demo.cities), Decimal(demo.price_factor))
+        seed_pool(list(demo.segments), [code for code, _name, _province in demo.cities])
         if decoration.page(decoration.THEME_SLUG) is None:
             logo = _asset("logo", logo_png(demo.initials, demo.theme["primary"]))
             decoration.publish_theme(dict(demo.theme, logo=logo.pk, favicon=logo.pk))

@@ -77,6 +77,11 @@ TENANT_BASE_SCHEMA = "carrier_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
 # Seconds a web process remembers which carrier a host name belongs to (0: look up every time).
 HALL_TENANT_CACHE_SECONDS = int(os.environ.get("HALL_TENANT_CACHE_SECONDS", "0" if TESTING else "10"))
+# Number selection: how long a hold lasts, how many one visitor may hold, and rate limits.
+HALL_NUMBER_HOLD_MINUTES = int(os.environ.get("HALL_NUMBER_HOLD_MINUTES", "15"))
+HALL_NUMBER_MAX_HOLDS = int(os.environ.get("HALL_NUMBER_MAX_HOLDS", "1"))
+HALL_NUMBER_SEARCHES_PER_MINUTE = int(os.environ.get("HALL_NUMBER_SEARCHES_PER_MINUTE", "60"))
+HALL_NUMBER_HOLDS_PER_MINUTE = int(os.environ.get("HALL_NUMBER_HOLDS_PER_MINUTE", "10"))
 HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
 # TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
 
@@ -225,6 +230,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
+    "sweep-number-holds": {"task": "catalog.tasks.sweep_number_holds", "schedule": 60.0},
 }
 
 LOGGING = {

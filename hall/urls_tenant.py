@@ -3,13 +3,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from catalog import number_views
 from hall.views import errors, health, media, preview, storefront
 
 urlpatterns = [
     path("", storefront.home, name="home"),
     path("", include("catalog.urls")),
     path("", include("orders.urls")),
-    path("numbers/", storefront.numbers, name="numbers"),
+    path("numbers/", number_views.numbers, name="numbers"),
+    path("numbers/hold/", number_views.hold_number, name="number-hold"),
+    path("numbers/held/<str:number>/", number_views.held, name="number-held"),
     path("p/<slug:slug>/", storefront.landing_page, name="landing-page"),
     path("preview/<slug:slug>/<int:version_id>/", preview.preview, name="decoration-preview"),
     path("admin/decoration/", include("hall.decoration.editor_urls")),

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from catalog.inventory import holds
 from catalog.models import Offer, OfferVariant
 
 from .models import Cart, CartLine
@@ -29,6 +30,7 @@ class PricedLine:
     saving: Decimal
     needs: str
     problem: str = ""  # why this line cannot be bought as it is (off sale, out of stock)
+    number_hold: object = None  # the live hold on the chosen number of a SIM line
 
 
 @dataclass
@@ -106,10 +108,22 @@ def _variant_for(offer: Offer, variant_id) -> OfferVariant | None:
         raise CartError(_("That version of “%(name)s” does not exist.") % {"name": offer.name}) from None
 
 
-def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=None) -> CartLine:
+def hold_owner(cart: Cart | None) -> str:
+    """Who holds a number chosen in this cart (holds follow the cart through sign-in)."""
+    return f"cart:{cart.pk}" if cart else ""
+
+
+def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=None, number=None) -> CartLine:
     offer = _buyable_offer(offer_id, city_code)
     variant = _variant_for(offer, variant_id)
     quantity = _check_quantity(offer, quantity)
+    details = {}
+    if number:
+        if offer.kind_spec.needs != "number":
+            raise CartError(_("“%(name)s” does not take a number.") % {"name": offer.name})
+        if holds.current_hold(str(number), hold_owner(cart)) is None:
+            raise CartError(_("Your hold on %(number)s has ended. Choose a number again.") % {"number": number})
+        details["number"] = str(number)
     with transaction.atomic():
         _lock(cart)
         line = CartLine.objects.filter(cart=cart, offer=offer, variant=variant).first()
@@ -123,7 +137,11 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
             raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
                             % {"stock": variant.stock, "name": offer.name, "variant": variant})
         if line is None:
-            line = CartLine.objects.create(cart=cart, offer=offer, variant=variant, quantity=new_quantity)
+            line = CartLine.objects.create(cart=cart, offer=offer, variant=variant, quantity=new_quantity,
+                                           details=details)
+        elif details:  # a SIM line takes the newly chosen number
+            line.details = {**line.details, **details}
+            line.save(update_fields=["details"])
         else:
             line.quantity = new_quantity
             line.save(update_fields=["quantity"])
@@ -181,6 +199,7 @@ def merge_carts(source: Cart, target: Cart) -> None:
                         line.save(update_fields=["cart"])
                 except IntegrityError:
                     continue
+        holds.transfer_holds(hold_owner(source), hold_owner(target))
         source.delete()
 
 
@@ -200,8 +219,15 @@ def summarise(cart: Cart | None) -> CartSummary:
         elif line.variant and line.variant.stock < line.quantity:
             problem = _("Only %(stock)d left") % {"stock": line.variant.stock}
         needs = offer.kind_spec.needs if not line.details.get(offer.kind_spec.needs) else ""
+        number_hold = None
+        if line.details.get("number"):
+            number_hold = holds.current_hold(line.details["number"], hold_owner(cart))
+            if number_hold is None and not problem:
+                problem, needs = _("The hold on this number has ended: choose a number again"), "number"
+            elif number_hold is not None:  # a lucky number's one-off fee is part of the line
+                unit, unit_list = unit + number_hold.price, unit_list + number_hold.price
         priced = PricedLine(line, unit, unit_list, unit * line.quantity, (unit_list - unit) * line.quantity,
-                            needs, problem)
+                            needs, problem, number_hold)
         summary.lines.append(priced)
         if not problem:
             summary.list_total += unit_list * line.quantity

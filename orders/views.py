@@ -19,7 +19,7 @@ def cart_add(request):
     try:
         line = carts.add_to_cart(carts.cart_for(request, create=True), request.POST.get("offer"),
                                  quantity=request.POST.get("quantity", 1), variant_id=request.POST.get("variant"),
-                                 city_code=request.session.get("city"))
+                                 city_code=request.session.get("city"), number=request.POST.get("number"))
     except carts.CartError as exc:
         messages.error(request, str(exc))
         return redirect_back(request, "cart")

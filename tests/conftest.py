@@ -24,6 +24,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 CARRIER_A = {"slug": "alpha", "name": "阿尔法通信", "primary": "#C8102E", "catalogue": True}
 CITIES = (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"))
 HOME_NOTICE = "欢迎光临阿尔法通信"
+POOL_PER_CITY = 3000  # alpha's committed number pool: segment 180, per city
 CARRIER_B = {"slug": "beta", "name": "贝塔移动", "primary": "#0B57A4"}
 TEST_GROUP = "testgroup"
 STAFF_PASSWORD = "Staff-pass-2026"
@@ -49,6 +50,9 @@ def _make_test_carrier(spec):
             from catalog.demo import seed_catalogue
 
             seed_catalogue(list(CITIES))
+            from catalog.inventory.demo import seed_pool
+
+            seed_pool(["180"], [code for code, _n, _p in CITIES], per_city=POOL_PER_CITY, seed=42)
     return carrier
 
 

@@ -81,7 +81,8 @@ XSS = [
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
     '<a href="javascript:alert(1)">x</a>', '<a href="JaVaScRiPt:alert(1)">x</a>', "<iframe src=//evil></iframe>",
     '<p style="background:url(javascript:alert(1))">x</p>', "<style>body{display:none}</style>",
-    '<div onmouseover="alert(1)">x</div>', "<object data=x></object>", '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+    '<div onmouseover="alert(1)">x</div>', "<object data=x></object>",
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
     "<math><mi xlink:href=javascript:alert(1)>x</mi></math>", "<<script>script>alert(1)<</script>/script>",
 ]
 

@@ -36,16 +36,6 @@ def _decorated(request, slug, fallback=None):
         "page_version": published["version"]})
 
 
-def coming_soon(tab, title):
-    def view(request):
-        return render(request, "hall/coming_soon.html", {"tab": tab, "title": title})
-    view.__name__ = f"{tab}_coming_soon"
-    return view
-
-
-numbers = coming_soon("numbers", _("Choose a number"))
-
-
 def account(request):
     return render(request, "hall/account.html", {"tab": "me"})
 

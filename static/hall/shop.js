@@ -13,3 +13,16 @@ document.querySelectorAll("[data-carousel][data-autoplay]").forEach(function (ca
     strip.scrollTo({ left: next >= strip.scrollWidth - 2 ? 0 : next, behavior: "smooth" });
   }, seconds * 1000);
 });
+// Hold countdowns: "mm:ss left", from the hold's end time printed by the server.
+document.querySelectorAll("[data-countdown]").forEach(function (el) {
+  var end = Date.parse(el.getAttribute("data-countdown"));
+  var lang = document.documentElement.lang;
+  function tick() {
+    var left = Math.max(0, Math.round((end - Date.now()) / 1000));
+    var text = String(Math.floor(left / 60)).padStart(2, "0") + ":" + String(left % 60).padStart(2, "0");
+    el.textContent = left ? (lang === "en" ? "Held for " + text : "保留剩余 " + text)
+                          : (lang === "en" ? "The hold has ended" : "保留已结束，请重新选号");
+    if (left) { setTimeout(tick, 1000); }
+  }
+  tick();
+});

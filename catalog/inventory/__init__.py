@@ -1,0 +1,1 @@
+"""The number inventory: pools of mobile numbers, lucky tiers, search, holds."""

@@ -1,0 +1,81 @@
+"""Staff: number segments, tier rules (with a preview of what each rule takes), the pool with
+withdraw/restore, and a dashboard of counts by status, tier and city."""
+from django.contrib import admin, messages
+from django.db import connection, transaction
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from . import holds, tiers
+from .models import MobileNumber, NumberSegment, TierRule
+
+
+@admin.register(NumberSegment)
+class NumberSegmentAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "note")
+
+
+def _reclassify_later():
+    from catalog.tasks import reclassify_numbers
+
+    schema = connection.schema_name
+    transaction.on_commit(lambda: reclassify_numbers.apply_async(headers={"_schema_name": schema}))
+
+
+@admin.register(TierRule)
+class TierRuleAdmin(admin.ModelAdmin):
+    list_display = ("position", "name", "pattern", "argument", "tier", "price", "minimum_spend", "contract_months",
+                    "is_active")
+    list_display_links = ("name",)
+    list_editable = ("position", "is_active")
+    change_list_template = "admin/catalog/tierrule/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "preview": tiers.preview(tiers.active_rules())}
+        return super().changelist_view(request, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        # also called for each row changed in the list (position, active)
+        super().save_model(request, obj, form, change)
+        _reclassify_later()
+        messages.info(request, _("The pool is being reclassified in the background; the shop stays open."))
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _reclassify_later()
+
+
+@admin.register(MobileNumber)
+class MobileNumberAdmin(admin.ModelAdmin):
+    list_display = ("number", "city", "status", "tier", "price", "minimum_spend", "contract_months", "held_until")
+    list_filter = ("status", "tier", "city")
+    search_fields = ("number",)
+    readonly_fields = ("number", "status", "tier", "price", "minimum_spend", "contract_months", "held_until",
+                       "sold_at", "hold_owner")
+    fields = readonly_fields + ("city",)
+    actions = ["withdraw", "restore"]
+    show_full_result_count = False  # a million numbers: no COUNT(*) on every page
+    change_list_template = "admin/catalog/mobilenumber/change_list.html"
+
+    def has_add_permission(self, request):
+        return False  # numbers arrive by `manage.py import_numbers`
+
+    def changelist_view(self, request, extra_context=None):
+        counts = MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")
+        by_tier = (MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE).values("tier")
+                   .annotate(n=Count("pk")).order_by("-n")[:12])
+        by_city = (MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE).values("city")
+                   .annotate(n=Count("pk")).order_by("-n")[:12])
+        extra_context = {**(extra_context or {}), "by_status": counts, "by_tier": by_tier, "by_city": by_city}
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("Withdraw the selected numbers from sale"), permissions=["change"])
+    def withdraw(self, request, queryset):
+        n = holds.withdraw(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, ngettext("%d number withdrawn (only available ones are).",
+                                            "%d numbers withdrawn (only available ones are).", n) % n)
+
+    @admin.action(description=_("Put the selected withdrawn numbers back on sale"), permissions=["change"])
+    def restore(self, request, queryset):
+        n = holds.restore(list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, ngettext("%d number restored.", "%d numbers restored.", n) % n)

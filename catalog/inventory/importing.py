@@ -1,0 +1,118 @@
+"""Loading numbers into a carrier's pool: validate, classify, COPY in batches, skip duplicates,
+report bad lines. Each batch commits on its own, so an import can be re-run after a failure."""
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from .models import NumberSegment
+from .patterns import Classifier, fast_digit_mask, grams_literal
+from .tiers import active_rules
+
+NUMBER = re.compile(r"^1[3-9]\d{9}$")
+BATCH = 50_000
+COLUMNS = ("number", "reversed_number", "grams", "digit_mask", "city", "status", "tier", "price",
+           "minimum_spend", "contract_months", "random_key", "hold_owner", "created_at", "updated_at")
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    added: int = 0
+    already_in_pool: int = 0
+    duplicate_in_file: int = 0
+    invalid: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, reason), the first 1000
+
+    def refuse(self, line: int, reason: str):
+        self.invalid += 1
+        if len(self.problems) < 1000:
+            self.problems.append((line, reason))
+
+
+def _segments() -> list[str]:
+    return sorted(NumberSegment.objects.values_list("prefix", flat=True), key=len, reverse=True)
+
+
+def import_rows(rows, default_city: str, report: ImportReport, progress=None) -> ImportReport:
+    """rows: iterable of (line number, number, city or "")."""
+    segments, classify = _segments(), Classifier(active_rules())
+    seen: set[str] = set()
+    batch = []
+    rng = random.Random()
+    for line, number, city in rows:
+        report.read += 1
+        number = number.strip()
+        city = (city or default_city).strip()
+        if not NUMBER.match(number):
+            report.refuse(line, _("“%(value)s” is not an 11-digit mobile number") % {"value": number[:20]})
+            continue
+        if not any(number.startswith(p) for p in segments):
+            report.refuse(line, _("%(number)s is not in a segment this carrier owns") % {"number": number})
+            continue
+        if not re.match(r"^[-a-z0-9_]{1,20}$", city):
+            report.refuse(line, _("city “%(city)s” is not a city code") % {"city": city[:20]})
+            continue
+        if number in seen:
+            report.duplicate_in_file += 1
+            continue
+        seen.add(number)
+        rule = classify(number)
+        terms = (rule.tier, rule.price, rule.minimum_spend, rule.contract_months) if rule else ("", 0, 0, 0)
+        batch.append((number, number[::-1], grams_literal(number), fast_digit_mask(number), city,
+                      "available", *terms, rng.getrandbits(31), ""))
+        if len(batch) >= BATCH:
+            _load(batch, report)
+            if progress:
+                progress(len(batch))
+            batch = []
+    if batch:
+        _load(batch, report)
+        if progress:
+            progress(len(batch))
+    return report
+
+
+def _load(batch, report: ImportReport) -> None:
+    buffer = io.StringIO()
+    for row in batch:
+        buffer.write("\t".join(str(v) for v in row) + "\tnow\tnow\n")
+    buffer.seek(0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS number_import")
+        cursor.execute(f"CREATE TEMP TABLE number_import ON COMMIT DROP AS SELECT {', '.join(COLUMNS)} "
+                       "FROM catalog_mobilenumber WITH NO DATA")
+        cursor.copy_from(buffer, "number_import", columns=COLUMNS)
+        # The anti-join skips numbers already in the pool cheaply; ON CONFLICT still guards a race.
+        cursor.execute(f"INSERT INTO catalog_mobilenumber ({', '.join(COLUMNS)}) "
+                       f"SELECT {', '.join('i.' + c for c in COLUMNS)} FROM number_import i "
+                       "WHERE NOT EXISTS (SELECT 1 FROM catalog_mobilenumber m WHERE m.number = i.number) "
+                       "ON CONFLICT (number) DO NOTHING")
+        added = cursor.rowcount
+    report.added += added
+    report.already_in_pool += len(batch) - added
+
+
+def rows_from_csv(handle):
+    """(line, number, city) from a CSV whose first column is the number and optional second the city.
+    A header line is skipped."""
+    for line, record in enumerate(csv.reader(handle), start=1):
+        if not record or not record[0].strip():
+            continue
+        if line == 1 and not record[0].strip()[:1].isdigit():
+            continue  # header
+        yield line, record[0], record[1] if len(record) > 1 else ""
+
+
+def generated_rows(count: int, segment: str, seed=None):
+    """`count` distinct random numbers in `segment` (demo pools, benchmarks)."""
+    rng = random.Random(seed)
+    width = 11 - len(segment)
+    for i, value in enumerate(rng.sample(range(10 ** width), count), start=1):
+        yield i, f"{segment}{value:0{width}d}", ""

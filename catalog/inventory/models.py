@@ -1,0 +1,104 @@
+"""Mobile numbers of one carrier (tenant schema), the segments it owns and its lucky-tier rules."""
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .patterns import PATTERN_CHOICES
+
+money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class NumberSegment(models.Model):
+    """A number block (3 or 4 leading digits) this carrier may sell from."""
+
+    prefix = models.CharField(_("prefix"), max_length=4, unique=True,
+                              validators=[RegexValidator(r"^1[3-9]\d{1,2}$", _("3 or 4 digits, e.g. 177 or 1703."))])
+    note = models.CharField(_("note"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("number segment")
+        verbose_name_plural = _("number segments")
+        ordering = ["prefix"]
+
+    def __str__(self):
+        return self.prefix
+
+
+class TierRule(models.Model):
+    """One line of the carrier's ordered tier list: the first rule whose pattern matches a
+    number's digits decides its tier, price, minimum monthly spend and contract."""
+
+    position = models.PositiveIntegerField(_("order"), default=0)
+    name = models.CharField(_("name"), max_length=40)
+    pattern = models.CharField(_("pattern"), max_length=20, choices=PATTERN_CHOICES)
+    argument = models.CharField(_("digits"), max_length=8, blank=True,
+                                help_text=_("For “ends with” and “contains”: the digits, e.g. 168."))
+    tier = models.CharField(_("tier"), max_length=20)
+    price = models.DecimalField(_("one-off price (yuan)"), **money, default=Decimal("0"))
+    minimum_spend = models.DecimalField(_("minimum monthly spend (yuan)"), **money, default=Decimal("0"))
+    contract_months = models.PositiveSmallIntegerField(_("contract months"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("tier rule")
+        verbose_name_plural = _("tier rules")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.position}. {self.name} → {self.tier}"
+
+
+class MobileNumber(models.Model):
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        HELD = "held", _("Held")
+        SOLD = "sold", _("Sold")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        COOLING = "cooling", _("Cooling off")
+
+    number = models.CharField(_("number"), max_length=11, unique=True)
+    # The number reversed: a tail search is a prefix search on this column (btree, text_pattern_ops).
+    reversed_number = models.CharField(max_length=11, editable=False)
+    # Every 4-digit run of the last 8 digits, as integers: "contains 1314" and birthdays use a GIN
+    # index on it (PostgreSQL's built-in array GIN, since pg_trgm is not available everywhere).
+    grams = ArrayField(models.IntegerField(), editable=False, default=list)
+    # Bit d set when digit d occurs in the last 8 digits: "no 4" is (digit_mask & 16) = 0.
+    digit_mask = models.PositiveSmallIntegerField(editable=False, default=0)
+    city = models.SlugField(_("city"), max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.AVAILABLE)
+    tier = models.CharField(_("tier"), max_length=20, blank=True)
+    price = models.DecimalField(_("one-off price (yuan)"), **money, default=Decimal("0"))
+    minimum_spend = models.DecimalField(_("minimum monthly spend (yuan)"), **money, default=Decimal("0"))
+    contract_months = models.PositiveSmallIntegerField(_("contract months"), default=0)
+    random_key = models.IntegerField(editable=False, default=0)  # for a cheap random sample
+    hold_owner = models.CharField(max_length=64, blank=True, editable=False)
+    held_until = models.DateTimeField(null=True, blank=True)
+    sold_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("mobile number")
+        verbose_name_plural = _("mobile numbers")
+        ordering = ["number"]
+        indexes = [
+            models.Index(fields=["status", "reversed_number"], name="number_tail_idx",
+                         opclasses=["text_pattern_ops", "text_pattern_ops"]),
+            GinIndex(fields=["grams"], name="number_grams_idx"),
+            models.Index(fields=["status", "random_key"], name="number_random_idx"),
+            models.Index(fields=["status", "tier", "price"], name="number_tier_idx"),
+            models.Index(fields=["status", "city", "random_key"], name="number_city_idx"),
+            models.Index(fields=["status", "held_until"], name="number_hold_idx"),
+            models.Index(fields=["hold_owner"], name="number_owner_idx"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def display(self) -> str:
+        return f"{self.number[:3]} {self.number[3:7]} {self.number[7:]}"

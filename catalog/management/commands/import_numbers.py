@@ -1,0 +1,54 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django_tenants.utils import schema_context
+from tqdm import tqdm
+
+from catalog.inventory.importing import ImportReport, generated_rows, import_rows, rows_from_csv
+from catalog.inventory.models import NumberSegment
+from tenants.models import Carrier
+
+
+class Command(BaseCommand):
+    help = ("Load mobile numbers into a carrier's pool from a CSV (number[,city]) or generate a demo "
+            "pool; classifies tiers, skips duplicates, reports bad lines; safe to re-run.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", nargs="?", help="CSV file; '-' for standard input")
+        parser.add_argument("--carrier", required=True, help="carrier slug")
+        parser.add_argument("--city", required=True, help="city code for lines that name none")
+        parser.add_argument("--generate", type=int, help="generate this many random numbers instead")
+        parser.add_argument("--segment", help="with --generate: the segment (e.g. 177); added to the carrier")
+        parser.add_argument("--seed", type=int, help="with --generate: repeatable numbers")
+
+    def handle(self, *args, **opts):
+        carrier = Carrier.objects.filter(slug=opts["carrier"]).exclude(kind=Carrier.Kind.PLATFORM).first()
+        if carrier is None:
+            raise CommandError(f"No carrier “{opts['carrier']}” (see `manage.py list_carriers`).")
+        if bool(opts["file"]) == bool(opts["generate"]):
+            raise CommandError("Give a CSV file or --generate N (one of them).")
+        with schema_context(carrier.schema_name):
+            if opts["generate"]:
+                segment = opts["segment"] or ""
+                if not NumberSegment._meta.get_field("prefix").validators[0].regex.match(segment):
+                    raise CommandError("--segment must be 3 or 4 digits, e.g. 177.")
+                if not 1 <= opts["generate"] <= 10 ** (11 - len(segment)):
+                    raise CommandError("--generate must be between 1 and the size of the segment.")
+                NumberSegment.objects.get_or_create(prefix=segment)
+                rows, total = generated_rows(opts["generate"], segment, opts["seed"]), opts["generate"]
+            else:
+                try:
+                    handle = sys.stdin if opts["file"] == "-" else open(opts["file"], newline="", encoding="utf-8")
+                except OSError as exc:
+                    raise CommandError(f"Cannot read {opts['file']}: {exc.strerror}") from None
+                rows, total = rows_from_csv(handle), None
+            report = ImportReport()
+            with tqdm(total=total, unit="numbers", disable=opts["verbosity"] == 0, file=self.stderr) as bar:
+                import_rows(rows, opts["city"], report, progress=bar.update)
+        for line, reason in report.problems[:50]:
+            self.stdout.write(f"  line {line}: {reason}")
+        if len(report.problems) > 50:
+            self.stdout.write(f"  … and {report.invalid - 50} more invalid lines")
+        self.stdout.write(self.style.SUCCESS(
+            f"{carrier.slug}: read {report.read}, added {report.added}, already in pool {report.already_in_pool}, "
+            f"duplicate in file {report.duplicate_in_file}, invalid {report.invalid}"))

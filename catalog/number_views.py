@@ -1,0 +1,85 @@
+"""Number selection pages: search the pool, hold a number, put the SIM with it in the cart."""
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hall.ratelimit import allow
+from orders import cart as carts
+
+from .inventory import holds, search
+from .inventory.models import MobileNumber
+from .models import Offer
+from .selectors import cities, city_named
+
+
+def _sim_offers():
+    return list(Offer.objects.on_sale().filter(kind="sim").order_by("-sort_weight", "pk"))
+
+
+def _too_many(request):
+    response = render(request, "catalog/numbers_slow_down.html", {"tab": "numbers"}, status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def numbers(request):
+    if not allow(request, "number-search", settings.HALL_NUMBER_SEARCHES_PER_MINUTE):
+        return _too_many(request)
+    form = search.NumberSearchForm(request.GET or None)
+    found, has_next, random_batch = [], False, False
+    page = 1
+    if form.is_bound and form.is_valid() and not form.is_empty():
+        data = form.cleaned_data
+        page = data.get("page") or 1
+        found, has_next = search.search(
+            tail=data["tail"], contains=data["contains"], exclude=data["exclude"], birthday=data["birthday"],
+            tier=data["tier"], city=data["city"] or request.session.get("city", ""), max_price=data["max_price"],
+            page=page)
+    else:
+        random_batch = True
+        found = search.random_pick(city=request.session.get("city", "") if city_named(
+            request.session.get("city")) else "", seed=request.GET.get("batch"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "catalog/numbers.html", {
+        "tab": "numbers", "form": form, "numbers": found, "has_next": has_next, "page": page,
+        "random_batch": random_batch, "query": query.urlencode(), "offer": request.GET.get("offer", ""),
+        "cities": cities(), "tiers": list(MobileNumber.objects.exclude(tier="").values_list("tier", flat=True)
+                                          .order_by("tier").distinct()[:20]),
+    })
+
+
+@require_POST
+def hold_number(request):
+    if not allow(request, "number-hold", settings.HALL_NUMBER_HOLDS_PER_MINUTE):
+        return _too_many(request)
+    number = request.POST.get("number", "")
+    offer = request.POST.get("offer", "")
+    if not search.NUMBER_INPUT.match(number):
+        messages.error(request, _("Choose a number from the list."))
+        return redirect("numbers")
+    cart = carts.cart_for(request, create=True)
+    try:
+        holds.hold(number, carts.hold_owner(cart), settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS)
+    except holds.NumberTaken as exc:
+        return render(request, "catalog/numbers.html", {
+            "tab": "numbers", "form": search.NumberSearchForm(), "numbers": search.similar(number),
+            "taken": str(exc), "offer": offer, "cities": cities(), "tiers": []}, status=409)
+    return redirect(f"/numbers/held/{number}/?offer={offer}" if offer else f"/numbers/held/{number}/")
+
+
+def held(request, number):
+    cart = carts.cart_for(request)
+    hold = holds.current_hold(number, carts.hold_owner(cart)) if cart else None
+    if hold is None:
+        messages.error(request, _("Your hold on %(number)s has ended. Choose a number again.") % {"number": number})
+        return redirect("numbers")
+    offers = _sim_offers()
+    chosen = request.GET.get("offer") or (offers[0].slug if offers else "")
+    if not offers:
+        raise Http404(_("No SIM card is on sale right now."))
+    return render(request, "catalog/number_held.html", {"tab": "numbers", "hold": hold, "offers": offers,
+                                                        "chosen": chosen})

@@ -1,0 +1,23 @@
+"""Thin Celery wrappers around the number inventory services."""
+from celery import shared_task
+from django_tenants.utils import schema_context
+
+from tenants.services import shop_carriers
+
+from .inventory import holds, tiers
+
+
+@shared_task
+def sweep_number_holds() -> dict:
+    """Beat, in the public schema: release expired holds in every active carrier."""
+    released = {}
+    for carrier in shop_carriers().filter(status="active"):
+        with schema_context(carrier.schema_name):
+            released[carrier.slug] = holds.sweep_expired()
+    return released
+
+
+@shared_task(acks_late=True)
+def reclassify_numbers() -> int:
+    """Runs in the schema of the carrier that sent it (tenant-schemas-celery); idempotent."""
+    return tiers.reclassify()
