@@ -169,7 +169,8 @@ def test_hold_expiry_and_takeover(in_carrier_a):
 
 
 def test_one_hold_per_visitor_by_default(in_carrier_a):
-    first, second = MobileNumber.objects.filter(status="available").order_by("pk").values_list("number", flat=True)[:2]
+    available = MobileNumber.objects.filter(status="available").order_by("pk")
+    first, second = available.values_list("number", flat=True)[:2]
     holds.hold(first, "cart:9")
     holds.hold(second, "cart:9")
     assert MobileNumber.objects.get(number=first).status == "available"
@@ -177,7 +178,8 @@ def test_one_hold_per_visitor_by_default(in_carrier_a):
 
 
 def test_sold_and_withdrawn_numbers_cannot_be_held(in_carrier_a):
-    sold, withdrawn = MobileNumber.objects.filter(status="available").order_by("pk").values_list("number", flat=True)[:2]
+    available = MobileNumber.objects.filter(status="available").order_by("pk")
+    sold, withdrawn = available.values_list("number", flat=True)[:2]
     holds.hold(sold, "cart:5")
     assert holds.sell(sold, "cart:5") and not holds.sell(sold, "cart:5")  # exactly once
     holds.withdraw(MobileNumber.objects.filter(number=withdrawn).values_list("pk", flat=True))

@@ -120,4 +120,4 @@ def grams_literal(number: str) -> str:
     """grams() as a PostgreSQL array literal for COPY ("1" + four digits is 10000 + their value;
     repeats are harmless in a GIN-indexed array)."""
     t = number[3:]
-    return "{1%s,1%s,1%s,1%s,1%s}" % (t[0:4], t[1:5], t[2:6], t[3:7], t[4:8])
+    return f"{{1{t[0:4]},1{t[1:5]},1{t[2:6]},1{t[3:7]},1{t[4:8]}}}"
