@@ -92,8 +92,9 @@ class MobileNumber(models.Model):
             models.Index(fields=["status", "random_key"], name="number_random_idx"),
             models.Index(fields=["status", "tier", "price"], name="number_tier_idx"),
             models.Index(fields=["status", "city", "random_key"], name="number_city_idx"),
-            models.Index(fields=["status", "held_until"], name="number_hold_idx"),
-            models.Index(fields=["hold_owner"], name="number_owner_idx"),
+            # Partial: only held numbers are in these, so imports (all available) do not pay for them.
+            models.Index(fields=["held_until"], name="number_hold_idx", condition=models.Q(status="held")),
+            models.Index(fields=["hold_owner"], name="number_owner_idx", condition=~models.Q(hold_owner="")),
         ]
 
     def __str__(self):
