@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import CategoryViewSet, OfferViewSet
+from catalog.number_api import NumberHoldView, NumberSearchView
 from orders.api import CartLinesView, CartLineView, CartView
 
 router = DefaultRouter()
@@ -13,6 +14,8 @@ router.register("offers", OfferViewSet, basename="api-offer")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/numbers/", NumberSearchView.as_view(), name="api-numbers"),
+    path("v1/numbers/hold/", NumberHoldView.as_view(), name="api-number-hold"),
     path("v1/cart/", CartView.as_view(), name="api-cart"),
     path("v1/cart/lines/", CartLinesView.as_view(), name="api-cart-lines"),
     path("v1/cart/lines/<int:line_id>/", CartLineView.as_view(), name="api-cart-line"),

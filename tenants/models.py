@@ -68,7 +68,8 @@ class Carrier(TenantMixin):
 
     @property
     def primary_domain(self):
-        return self.domains.filter(is_primary=True).first()
+        # from prefetched domains when there are (the directory lists every carrier)
+        return next((d for d in self.domains.all() if d.is_primary), None)
 
 
 class Domain(DomainMixin):

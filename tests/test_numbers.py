@@ -11,7 +11,7 @@ from catalog.inventory import holds, search
 from catalog.inventory.models import MobileNumber, TierRule
 from catalog.inventory.patterns import Classifier, classify, digit_mask, grams, matches
 from catalog.inventory.tiers import reclassify
-from tests.conftest import POOL_PER_CITY
+from tests.conftest import POOL_PER_CITY, host_client
 
 
 @pytest.mark.parametrize("pattern, argument, yes, no", [
@@ -258,3 +258,24 @@ def test_a_lucky_numbers_fee_is_charged_with_its_sim(in_carrier_a):
     sim = Offer.objects.get(slug="sim-1")
     carts.add_to_cart(cart, sim.pk, number=lucky.number)
     assert carts.summarise(cart).total == sim.sale_price + lucky.price
+
+
+def test_number_api_search_hold_and_race(client_a):
+    import json
+
+    with schema_context("c_alpha"):
+        number = _free_number()
+    found = json.loads(client_a.get("/api/v1/numbers/", {"tail": number[-4:]}).content)
+    assert number in [n["number"] for n in found["results"]]
+    bad = client_a.get("/api/v1/numbers/", {"tail": "x1"})
+    assert bad.status_code == 400 and "tail" in json.loads(bad.content)["error"]["fields"]
+    client_a.get("/")  # a CSRF cookie for the session-based API
+    held = client_a.post("/api/v1/numbers/hold/", {"number": number}, content_type="application/json",
+                         HTTP_X_CSRFTOKEN=client_a.cookies["csrftoken"].value)
+    assert held.status_code == 201 and json.loads(held.content)["held_until"]
+    other = host_client("alpha.localhost")
+    other.get("/")
+    lost = other.post("/api/v1/numbers/hold/", {"number": number}, content_type="application/json",
+                      HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value)
+    body = json.loads(lost.content)
+    assert lost.status_code == 409 and body["error"]["code"] == "number_taken" and body["error"]["similar"]

@@ -90,7 +90,7 @@ class MobileNumber(models.Model):
                          opclasses=["text_pattern_ops", "text_pattern_ops"]),
             GinIndex(fields=["grams"], name="number_grams_idx"),
             models.Index(fields=["status", "random_key"], name="number_random_idx"),
-            models.Index(fields=["status", "tier", "price"], name="number_tier_idx"),
+            models.Index(fields=["status", "tier", "random_key"], name="number_tier_idx"),
             models.Index(fields=["status", "city", "random_key"], name="number_city_idx"),
             # Partial: only held numbers are in these, so imports (all available) do not pay for them.
             models.Index(fields=["held_until"], name="number_hold_idx", condition=models.Q(status="held")),

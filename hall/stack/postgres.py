@@ -130,6 +130,7 @@ class EmbeddedPostgres:
         options = f"-p {self.port} -h 127.0.0.1 -k ''"
         if not self.durable:  # throwaway test clusters trade crash safety for speed
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            options += " -c max_connections=600"  # races and flash-sale benchmarks open hundreds
         result = _run_as_owner(
             [self._bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
              "-w", "-t", "60", "start"],
