@@ -3,39 +3,23 @@ grids) against a bare Django view rendering a 20-row ORM list, in the same run; 
 per render with the page structure cached.
 
 Run with `./hallctl bench bench/decoration.py` (throwaway PostgreSQL and Redis)."""
-from _common import requests_per_second, setup_django
+from _common import fresh_carrier, query_count, requests_per_second, setup_django, urls_with_baseline
 
 setup_django()
 
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.http import HttpResponse
-from django.template import engines
 from django.test import Client, override_settings
-from django.test.utils import CaptureQueriesContext
-from django.urls import path
 from django_tenants.utils import schema_context
 
 from catalog.demo import seed_catalogue
-from catalog.models import Offer
 from hall.decoration import services
 from hall.decoration.documents import new_section
 from hall.demo import logo_png
 from hall.models import Page
-from hall.urls_tenant import urlpatterns as tenant_urls
-from tenants.models import Carrier
-from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant
 
-TWENTY_ROWS = engines["django"].from_string(
-    "<ul>{% for o in offers %}<li>{{ o.name }} {{ o.sale_price }}</li>{% endfor %}</ul>")
-
-
-def bare_list(request):
-    return HttpResponse(TWENTY_ROWS.render({"offers": Offer.objects.all()[:20]}))
-
-
-urlpatterns = [path("bench-list/", bare_list), *tenant_urls]
+urlpatterns = urls_with_baseline()
 
 
 def ten_blocks(banner_id):
@@ -57,13 +41,7 @@ def ten_blocks(banner_id):
 
 
 def main():
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", "--shared", "-v", "0")
-    ensure_public_tenant()
-    if Carrier.objects.filter(slug="benchdeco").exists():
-        Carrier.objects.get(slug="benchdeco").delete(force_drop=True)
-    carrier = create_carrier(CarrierSpec(slug="benchdeco", name="基准通信", admin_password="Bench-pass-2026"))
+    carrier = fresh_carrier("benchdeco")
     with schema_context(carrier.schema_name):
         seed_catalogue([("guangzhou", "广州", "广东")])
         services.publish_theme({"primary": "#0B57A4"})
@@ -76,15 +54,12 @@ def main():
     with override_settings(ROOT_URLCONF=__name__):
         bare = requests_per_second(client, "/bench-list/")
         home = requests_per_second(client, "/")
-        with CaptureQueriesContext(connection) as ctx:
-            client.get("/")
+        warm = query_count(client, "/")
         print(f"bare view, 20-row ORM list:                  {bare:7.0f} req/s")
         print(f"decorated home, 10 blocks incl. 2 grids:     {home:7.0f} req/s  ratio {home / bare:.2f}")
-        print(f"SQL statements per home render (structure cached): {len(ctx.captured_queries)}")
+        print(f"SQL statements per home render (structure cached): {warm}")
         cache.clear()
-        with CaptureQueriesContext(connection) as cold:
-            client.get("/")
-        print(f"SQL statements on a cold cache (first render after publish): {len(cold.captured_queries)}")
+        print(f"SQL statements on a cold cache (first render after publish): {query_count(client, '/')}")
     carrier.delete(force_drop=True)
 
 

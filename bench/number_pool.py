@@ -9,7 +9,7 @@ import statistics
 import threading
 import time
 
-from _common import setup_django
+from _common import fresh_carrier, setup_django
 
 setup_django()
 
@@ -20,8 +20,6 @@ from catalog.inventory import holds, search
 from catalog.inventory.demo import ensure_tier_rules
 from catalog.inventory.importing import ImportReport, generated_rows, import_rows
 from catalog.inventory.models import MobileNumber, NumberSegment
-from tenants.models import Carrier
-from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant
 
 POOL = int(os.environ.get("BENCH_NUMBERS", "1000000"))
 HOLDERS = int(os.environ.get("BENCH_HOLDERS", "500"))
@@ -82,13 +80,7 @@ def flash_sale(numbers, racers, raw):
 
 
 def main():
-    from django.core.management import call_command
-
-    call_command("migrate_schemas", "--shared", "-v", "0")
-    ensure_public_tenant()
-    if Carrier.objects.filter(slug="benchnum").exists():
-        Carrier.objects.get(slug="benchnum").delete(force_drop=True)
-    carrier = create_carrier(CarrierSpec(slug="benchnum", name="基准通信", admin_password="Bench-pass-2026"))
+    carrier = fresh_carrier("benchnum")
     with schema_context(carrier.schema_name):
         NumberSegment.objects.create(prefix="177")
         ensure_tier_rules()

@@ -27,25 +27,22 @@ def cart_add(request):
     return redirect("cart")
 
 
-@require_POST
-def cart_quantity(request, line_id):
+def _change_line(request, change):
     current = carts.cart_for(request)
     try:
         if current is None:
             raise carts.CartError(_("Your cart is empty."))
-        carts.set_quantity(current, line_id, request.POST.get("quantity"))
+        change(current)
     except carts.CartError as exc:
         messages.error(request, str(exc))
     return redirect("cart")
+
+
+@require_POST
+def cart_quantity(request, line_id):
+    return _change_line(request, lambda cart: carts.set_quantity(cart, line_id, request.POST.get("quantity")))
 
 
 @require_POST
 def cart_remove(request, line_id):
-    current = carts.cart_for(request)
-    try:
-        if current is None:
-            raise carts.CartError(_("Your cart is empty."))
-        carts.remove_line(current, line_id)
-    except carts.CartError as exc:
-        messages.error(request, str(exc))
-    return redirect("cart")
+    return _change_line(request, lambda cart: carts.remove_line(cart, line_id))
