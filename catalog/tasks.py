@@ -21,3 +21,11 @@ def sweep_number_holds() -> dict:
 def reclassify_numbers() -> int:
     """Runs in the schema of the carrier that sent it (tenant-schemas-celery); idempotent."""
     return tiers.reclassify()
+
+
+@shared_task(acks_late=True)
+def load_number_upload(upload_id: int) -> str:
+    """A staff upload of numbers, in the schema of the carrier that sent it."""
+    from .inventory.importing import run_upload
+
+    return run_upload(upload_id)

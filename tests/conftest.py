@@ -14,9 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-os.environ.setdefault("HALL_MEDIA_ROOT", tempfile.mkdtemp(prefix="hall-media-"))
-
 from django.db import connection
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -142,6 +139,14 @@ def database_url_for_subprocesses():
 
 
 
+def subprocess_env() -> dict:
+    """The environment for processes the tests start: the test database and the same media folder."""
+    from django.conf import settings
+
+    return dict(os.environ, DATABASE_URL=database_url_for_subprocesses(), HALL_TESTING="1",
+                HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT))
+
+
 def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -154,7 +159,7 @@ def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup):
     """A real Celery worker process (prefork, 2 children) on the test database and Redis."""
-    env = dict(os.environ, DATABASE_URL=database_url_for_subprocesses(), HALL_TESTING="1")
+    env = subprocess_env()
     log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "info", "-c", "2",

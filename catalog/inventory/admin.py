@@ -1,5 +1,6 @@
 """Staff: number segments, tier rules (with a preview of what each rule takes), the pool with
 withdraw/restore, and a dashboard of counts by status, tier and city."""
+from django import forms
 from django.contrib import admin, messages
 from django.db import connection, transaction
 from django.db.models import Count
@@ -7,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import holds, tiers
-from .models import MobileNumber, NumberSegment, TierRule
+from .models import MobileNumber, NumberImport, NumberSegment, TierRule
 
 
 @admin.register(NumberSegment)
@@ -79,3 +80,42 @@ class MobileNumberAdmin(admin.ModelAdmin):
     def restore(self, request, queryset):
         n = holds.restore(list(queryset.values_list("pk", flat=True)))
         self.message_user(request, ngettext("%d number restored.", "%d numbers restored.", n) % n)
+
+
+class NumberImportForm(forms.ModelForm):
+    class Meta:
+        model = NumberImport
+        fields = ["file", "city"]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 50 MB; split it or use manage.py import_numbers."))
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(_("Upload a .csv or .txt file with one number per line."))
+        return upload
+
+
+@admin.register(NumberImport)
+class NumberImportAdmin(admin.ModelAdmin):
+    form = NumberImportForm
+    list_display = ("file", "city", "status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid",
+                    "created_at", "finished_at")
+    readonly_fields = ("status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid", "problems",
+                       "error", "created_by", "created_at", "finished_at")
+
+    def get_fields(self, request, obj=None):
+        return ["file", "city"] if obj is None else ["file", "city", *self.readonly_fields]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        from catalog.tasks import load_number_upload
+
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        schema = connection.schema_name
+        transaction.on_commit(lambda: load_number_upload.apply_async(args=[obj.pk],
+                                                                     headers={"_schema_name": schema}))
+        messages.info(request, _("The upload is being loaded in the background; refresh this list to see progress."))

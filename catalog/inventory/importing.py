@@ -119,3 +119,38 @@ def generated_rows(count: int, segment: str, seed=None):
     width = 11 - len(segment)
     for i, value in enumerate(rng.sample(range(10 ** width), count), start=1):
         yield i, f"{segment}{value:0{width}d}", ""
+
+
+def run_upload(upload_id: int) -> str:
+    """Load a staff upload (NumberImport), saving progress after every batch. Idempotent: a finished
+    upload is left alone, and re-running an interrupted one skips the numbers already loaded."""
+    from django.utils import timezone
+
+    from .models import NumberImport
+
+    with transaction.atomic():
+        job = NumberImport.objects.select_for_update().filter(pk=upload_id).first()
+        if job is None or job.status in (NumberImport.Status.DONE, NumberImport.Status.FAILED):
+            return job.status if job else "missing"
+        job.status = NumberImport.Status.RUNNING
+        job.save(update_fields=["status"])
+    report = ImportReport()
+
+    def save_progress(_count=0):
+        NumberImport.objects.filter(pk=upload_id).update(
+            read=report.read, added=report.added, already_in_pool=report.already_in_pool,
+            duplicate_in_file=report.duplicate_in_file, invalid=report.invalid, problems=report.problems[:200])
+
+    try:
+        with job.file.open("rb") as raw:
+            handle = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+            import_rows(rows_from_csv(handle), job.city, report, progress=save_progress)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        save_progress()
+        NumberImport.objects.filter(pk=upload_id).update(
+            status=NumberImport.Status.FAILED, finished_at=timezone.now(),
+            error=_("The file is not a UTF-8 CSV (%(reason)s).") % {"reason": exc.__class__.__name__})
+        return NumberImport.Status.FAILED
+    save_progress()
+    NumberImport.objects.filter(pk=upload_id).update(status=NumberImport.Status.DONE, finished_at=timezone.now())
+    return NumberImport.Status.DONE

@@ -103,3 +103,35 @@ class MobileNumber(models.Model):
     @property
     def display(self) -> str:
         return f"{self.number[:3]} {self.number[3:7]} {self.number[7:]}"
+
+
+class NumberImport(models.Model):
+    """A staff upload of numbers, loaded by a Celery worker; the page shows its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("CSV file (number[,city] per line)"), upload_to="number-imports/")
+    city = models.SlugField(_("city for lines without one"), max_length=20)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    read = models.PositiveIntegerField(_("lines read"), default=0)
+    added = models.PositiveIntegerField(_("added"), default=0)
+    already_in_pool = models.PositiveIntegerField(_("already in pool"), default=0)
+    duplicate_in_file = models.PositiveIntegerField(_("duplicate in file"), default=0)
+    invalid = models.PositiveIntegerField(_("invalid"), default=0)
+    problems = models.JSONField(_("bad lines"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("number upload")
+        verbose_name_plural = _("number uploads")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file.name} ({self.get_status_display()})"

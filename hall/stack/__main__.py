@@ -56,6 +56,7 @@ def servers(persistent: bool):
                 redis.start()
                 started.append(redis)
             env["REDIS_URL"] = redis.url
+        env["HALL_SCRATCH"] = str(scratch if not persistent else DATA)
         yield env
     finally:
         for server in reversed(started):
@@ -120,6 +121,7 @@ def cmd_test(args) -> int:
     ensure_browser()
     with servers(persistent=False) as env:
         env["HALL_TESTING"] = "1"
+        env.setdefault("HALL_MEDIA_ROOT", str(Path(env["HALL_SCRATCH"]) / "media"))
         result = subprocess.run([PYTHON, "-m", "pytest", *args.pytest_args], env=env, cwd=PROJECT)
         return result.returncode
 

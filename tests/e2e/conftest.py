@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hall.stack.redis import free_port
-from tests.conftest import PROJECT, database_url_for_subprocesses, wait_until
+from tests.conftest import PROJECT, subprocess_env, wait_until
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between
 # browser steps are still synchronous and safe.
@@ -22,7 +22,7 @@ ARTIFACTS = PROJECT / "test-artifacts"
 @pytest.fixture(scope="session")
 def web_server(django_db_setup):
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=database_url_for_subprocesses())
+    env = subprocess_env()
     log = open(Path(tempfile.mkdtemp()) / "web.log", "w+")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "hall.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
