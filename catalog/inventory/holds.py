@@ -2,10 +2,6 @@
 an expired hold) — never read-then-write — so two buyers can never both hold or buy it."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,31 +19,43 @@ class NumberTaken(Exception):
         super().__init__(_("The number %(number)s was just taken by someone else.") % {"number": number})
 
 
-def _takeable(now):
-    return Q(status=MobileNumber.Status.AVAILABLE) | Q(status=MobileNumber.Status.HELD, held_until__lt=now)
+# One statement: take the number if it is free (or its hold expired) and, only if that worked,
+# release the owner's older holds beyond the limit; or find it already held by this owner.
+# Round trips are what a flash sale costs.
+HOLD_SQL = """
+WITH won AS (
+    UPDATE catalog_mobilenumber
+       SET status = 'held', hold_owner = %(owner)s, updated_at = now(),
+           held_until = now() + make_interval(mins => %(minutes)s)
+     WHERE number = %(number)s
+       AND (status = 'available' OR (status = 'held' AND held_until < now()))
+ RETURNING *
+), surplus AS (
+    SELECT id FROM catalog_mobilenumber
+     WHERE hold_owner = %(owner)s AND status = 'held' AND number <> %(number)s AND EXISTS (SELECT 1 FROM won)
+     ORDER BY held_until DESC OFFSET %(keep)s
+), released AS (
+    UPDATE catalog_mobilenumber
+       SET status = 'available', hold_owner = '', held_until = NULL, updated_at = now()
+     WHERE id IN (SELECT id FROM surplus)
+)
+SELECT * FROM won
+UNION ALL  -- already this owner's: returned as it is, keeping its first expiry
+SELECT * FROM catalog_mobilenumber
+ WHERE number = %(number)s AND hold_owner = %(owner)s AND status = 'held' AND held_until > now()
+   AND NOT EXISTS (SELECT 1 FROM won)
+"""
 
 
 def hold(number: str, owner: str, minutes: int = DEFAULT_HOLD_MINUTES,
          max_holds: int = DEFAULT_MAX_HOLDS) -> MobileNumber:
     """Hold `number` for `owner`. Holding again keeps the first expiry; holding beyond
     `max_holds` releases the owner's oldest holds."""
-    now = timezone.now()
-    with transaction.atomic():
-        mine = MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD,
-                                           held_until__gt=now).first()
-        if mine is not None:
-            return mine
-        won = MobileNumber.objects.filter(_takeable(now), number=number).update(
-            status=MobileNumber.Status.HELD, hold_owner=owner, held_until=now + timedelta(minutes=minutes),
-            updated_at=now)
-        if not won:
-            raise NumberTaken(number)
-        others = list(MobileNumber.objects.filter(hold_owner=owner, status=MobileNumber.Status.HELD)
-                      .exclude(number=number).order_by("-held_until").values_list("pk", flat=True))
-        surplus = others[max(max_holds - 1, 0):]
-        if surplus:
-            release_ids(surplus, owner)
-        return MobileNumber.objects.get(number=number)
+    params = {"owner": owner, "minutes": minutes, "number": number, "keep": max(max_holds - 1, 0)}
+    held = list(MobileNumber.objects.raw(HOLD_SQL, params))
+    if not held:
+        raise NumberTaken(number)
+    return held[0]
 
 
 def release_ids(ids, owner: str) -> int:
