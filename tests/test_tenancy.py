@@ -130,3 +130,10 @@ def test_nul_bytes_and_junk_never_reach_the_database(client_a):
     assert client_a.get("/api/v1/offers/%00/").status_code == 404
     assert client_a.get("/api/v1/categories/%00/").status_code == 404
     assert client_a.get("/catalogue/", {"q": "\x00"}).status_code == 200
+
+
+def test_server_errors_get_a_plain_page_without_touching_the_database(rf):
+    from hall.views.errors import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500 and "系统繁忙" in response.content.decode()

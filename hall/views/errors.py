@@ -1,4 +1,6 @@
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.views import View
 
 
@@ -15,4 +17,5 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    # No request context: the context processors query the database, which may be what failed.
+    return HttpResponseServerError(get_template("errors/500.html").render())

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from hall import demo
 
@@ -10,8 +10,14 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true",
                             help="do nothing when the demo carriers exist already (used by `hallctl up`)")
         parser.add_argument("--port", type=int, default=8000, help="port shown in the printed URLs")
+        parser.add_argument("--force", action="store_true", help="seed even with HALL_ENV=production")
 
     def handle(self, *args, **opts):
+        from django.conf import settings
+
+        if settings.PRODUCTION and not opts["force"]:
+            raise CommandError("seed_demo creates accounts with published passwords; "
+                               "it refuses to run in production without --force.")
         if opts["if_empty"] and demo.demo_already_seeded():
             self.stdout.write("Demo data present; not seeding again.")
             return
