@@ -20,7 +20,7 @@ def _sim_offers():
 
 
 def _too_many(request):
-    response = render(request, "catalog/numbers_slow_down.html", {"tab": "numbers"}, status=429)
+    response = render(request, "hall/slow_down.html", {"tab": "numbers"}, status=429)
     response["Retry-After"] = "60"
     return response
 

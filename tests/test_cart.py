@@ -143,3 +143,9 @@ def test_sign_up_with_a_mobile_number(client_a, carrier_a):
     with schema_context(carrier_a.schema_name):
         assert get_user_model().objects.filter(username="13912345678").exists()
     assert "13912345678" in client_a.get("/me/").content.decode()
+
+
+def test_sign_in_attempts_are_rate_limited(client_a):
+    codes = [client_a.post("/me/login/", {"username": "13900000000", "password": "guess"}).status_code
+             for _ in range(12)]
+    assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]

@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from hall.accounts import SignUpForm, create_subscriber
 from hall.decoration import render as render_blocks
 from hall.decoration import services as decoration
+from hall.ratelimit import allow
+
+SIGN_IN_ATTEMPTS_PER_MINUTE = 10
 
 
 def home(request):
@@ -43,6 +46,8 @@ def account(request):
 def sign_up(request):
     if request.user.is_authenticated:
         return redirect("account")
+    if request.method == "POST" and not allow(request, "sign-up", SIGN_IN_ATTEMPTS_PER_MINUTE):
+        return render(request, "hall/slow_down.html", {"tab": "me"}, status=429)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -63,3 +68,8 @@ class LoginView(auth_views.LoginView):
     template_name = "hall/login.html"
     extra_context = {"tab": "me"}
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if not allow(request, "sign-in", SIGN_IN_ATTEMPTS_PER_MINUTE):  # password guessing
+            return render(request, "hall/slow_down.html", {"tab": "me"}, status=429)
+        return super().post(request, *args, **kwargs)
