@@ -13,6 +13,7 @@ from orders import cart as carts
 
 from .inventory import holds, search
 from .inventory.models import MobileNumber
+from .inventory.patterns import MOBILE_NUMBER
 
 
 class NumberSerializer(serializers.ModelSerializer):
@@ -27,7 +28,7 @@ class HeldNumberSerializer(NumberSerializer):
 
 
 class HoldRequestSerializer(serializers.Serializer):
-    number = serializers.RegexField(search.NUMBER_INPUT.pattern)
+    number = serializers.RegexField(MOBILE_NUMBER.pattern)
 
 
 class NumberSearchView(APIView):

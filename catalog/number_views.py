@@ -11,6 +11,7 @@ from orders import cart as carts
 
 from .inventory import holds, search
 from .inventory.models import MobileNumber
+from .inventory.patterns import MOBILE_NUMBER
 from .models import Offer
 from .selectors import cities, city_named
 
@@ -58,7 +59,7 @@ def hold_number(request):
         return _too_many(request)
     number = request.POST.get("number", "")
     offer = request.POST.get("offer", "")
-    if not search.NUMBER_INPUT.match(number):
+    if not MOBILE_NUMBER.match(number):
         messages.error(request, _("Choose a number from the list."))
         return redirect("numbers")
     cart = carts.cart_for(request, create=True)

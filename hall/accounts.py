@@ -1,11 +1,9 @@
 """Subscriber accounts of one carrier: sign-up with a mobile number and a password."""
-import re
-
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+from catalog.inventory.patterns import MOBILE_NUMBER
 
 
 class SignUpForm(forms.Form):
@@ -15,7 +13,7 @@ class SignUpForm(forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if not MOBILE.match(phone):
+        if not MOBILE_NUMBER.match(phone):
             raise forms.ValidationError(_("Enter an 11-digit mainland mobile number starting with 1."))
         if get_user_model().objects.filter(username=phone).exists():
             raise forms.ValidationError(_("This number already has an account. Sign in instead."))

@@ -58,17 +58,6 @@ def hold(number: str, owner: str, minutes: int = DEFAULT_HOLD_MINUTES,
     return held[0]
 
 
-def release_ids(ids, owner: str) -> int:
-    return MobileNumber.objects.filter(pk__in=ids, hold_owner=owner, status=MobileNumber.Status.HELD).update(
-        status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=timezone.now())
-
-
-def release(number: str, owner: str) -> bool:
-    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD)
-                .update(status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None,
-                        updated_at=timezone.now()))
-
-
 def current_hold(number: str, owner: str) -> MobileNumber | None:
     """The owner's live hold on `number`, or None (expired, released, taken)."""
     return MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD,

@@ -12,10 +12,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .models import MobileNumber, NumberSegment
-from .patterns import Classifier, fast_digit_mask, grams_literal
+from .patterns import MOBILE_NUMBER, Classifier, fast_digit_mask, grams_literal
 from .tiers import active_rules
 
-NUMBER = re.compile(r"^1[3-9]\d{9}$")
 BATCH = 50_000
 COLUMNS = ("number", "reversed_number", "grams", "digit_mask", "city", "status", "tier", "price",
            "minimum_spend", "contract_months", "random_key", "hold_owner", "created_at", "updated_at")
@@ -71,7 +70,7 @@ def _first_load(rows, default_city, report, progress):
 
 
 def _load_rows(rows, default_city, report, progress, load):
-    segments, classify = _segments(), Classifier(active_rules())
+    segments, classifier = _segments(), Classifier(active_rules())
     seen: set[str] = set()
     batch = []
     rng = random.Random()
@@ -79,7 +78,7 @@ def _load_rows(rows, default_city, report, progress, load):
         report.read += 1
         number = number.strip()
         city = (city or default_city).strip()
-        if not NUMBER.match(number):
+        if not MOBILE_NUMBER.match(number):
             report.refuse(line, _("“%(value)s” is not an 11-digit mobile number") % {"value": number[:20]})
             continue
         if not any(number.startswith(p) for p in segments):
@@ -92,8 +91,7 @@ def _load_rows(rows, default_city, report, progress, load):
             report.duplicate_in_file += 1
             continue
         seen.add(number)
-        rule = classify(number)
-        terms = (rule.tier, rule.price, rule.minimum_spend, rule.contract_months) if rule else ("", 0, 0, 0)
+        terms = classifier.terms(number)
         batch.append((number, number[::-1], grams_literal(number), fast_digit_mask(number), city,
                       "available", *terms, rng.getrandbits(31), ""))
         if len(batch) >= BATCH:

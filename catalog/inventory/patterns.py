@@ -3,8 +3,13 @@ Patterns are an enum with an optional digit argument, never staff-written regula
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+
+# An 11-digit mainland mobile number (subscriber sign-up, imports, number choice).
+MOBILE_NUMBER = re.compile(r"^1[3-9]\d{9}$")
+NO_TIER = ("", Decimal("0"), Decimal("0"), 0)
 
 PATTERN_CHOICES = [
     ("aaaaa", _("AAAAA at the end (five alike)")),
@@ -104,6 +109,11 @@ class Classifier:
                 best = i
                 break
         return self.rules[best] if best < len(self.rules) else None
+
+    def terms(self, number: str) -> tuple:
+        """(tier, price, minimum spend, contract months) of the number's first matching rule."""
+        rule = self(number)
+        return (rule.tier, rule.price, rule.minimum_spend, rule.contract_months) if rule else NO_TIER
 
 
 _MASK4 = [0] * 10_000

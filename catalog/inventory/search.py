@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import random
-import re
 
 from django import forms
 from django.db.models import F
@@ -20,7 +19,6 @@ from .models import MobileNumber
 
 PAGE_SIZE = 20
 DIGITS = r"^\d+$"
-NUMBER_INPUT = re.compile(r"^1[3-9]\d{9}$")
 
 
 class NumberSearchForm(forms.Form):

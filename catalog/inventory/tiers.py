@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import random
-from decimal import Decimal
 
 from django.db import connection, transaction
 
@@ -14,13 +13,6 @@ BATCH = 20_000
 
 def active_rules() -> list[TierRule]:
     return list(TierRule.objects.filter(is_active=True).order_by("position", "pk"))
-
-
-def tier_values(number: str, rules) -> tuple[str, Decimal, Decimal, int]:
-    rule = classify(number, rules)
-    if rule is None:
-        return "", Decimal("0"), Decimal("0"), 0
-    return rule.tier, rule.price, rule.minimum_spend, rule.contract_months
 
 
 def reclassify(progress=None) -> int:
@@ -36,9 +28,7 @@ def reclassify(progress=None) -> int:
             return changed
         updates = []
         for pk, number, *current in batch:
-            rule = classifier(number)
-            wanted = (rule.tier, rule.price, rule.minimum_spend, rule.contract_months) if rule else \
-                ("", Decimal("0"), Decimal("0"), 0)
+            wanted = classifier.terms(number)
             if tuple(current) != wanted:
                 updates.append((pk, *wanted))
         if updates:
