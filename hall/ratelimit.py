@@ -1,6 +1,6 @@
 """Fixed-window rate limits per visitor (IP address and session), counted in the cache, so a
 script cannot sweep the number pool or spam codes."""
-import time
+from time import time as now
 
 from django.core.cache import cache
 
@@ -11,7 +11,7 @@ def client_ip(request) -> str:
 
 def allow(request, scope: str, limit: int, window_seconds: int = 60) -> bool:
     """Count this request; False once the visitor went over `limit` in the current window."""
-    window = int(time.time() // window_seconds)
+    window = int(now() // window_seconds)
     session = request.session.session_key or "-" if hasattr(request, "session") else "-"
     allowed = True
     for who in (f"ip:{client_ip(request)}", f"session:{session}"):

@@ -235,7 +235,7 @@ def test_a_sim_cannot_take_a_number_it_does_not_hold(client_a):
 
 
 def test_searches_and_holds_are_rate_limited(client_a, settings, monkeypatch):
-    monkeypatch.setattr("hall.ratelimit.time.time", lambda: 1_800_000_000.0)  # one window, not a boundary
+    monkeypatch.setattr("hall.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
     settings.HALL_NUMBER_SEARCHES_PER_MINUTE = 3
     codes = [client_a.get("/numbers/", {"tail": "8"}).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]
