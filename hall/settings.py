@@ -62,6 +62,7 @@ TENANT_APPS = [
     "catalog",
     "orders",
     "realname",
+    "tenants.simulators",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -80,8 +81,12 @@ HALL_TENANT_CACHE_SECONDS = int(os.environ.get("HALL_TENANT_CACHE_SECONDS", "0" 
 # Number selection: how long a hold lasts, how many one visitor may hold, and rate limits.
 HALL_NUMBER_HOLD_MINUTES = int(os.environ.get("HALL_NUMBER_HOLD_MINUTES", "15"))
 HALL_NUMBER_MAX_HOLDS = int(os.environ.get("HALL_NUMBER_MAX_HOLDS", "1"))
+# A number given back by a cancelled or unpaid order returns to the pool after this cool-off.
+HALL_NUMBER_COOLOFF_MINUTES = int(os.environ.get("HALL_NUMBER_COOLOFF_MINUTES", "30"))
 HALL_NUMBER_SEARCHES_PER_MINUTE = int(os.environ.get("HALL_NUMBER_SEARCHES_PER_MINUTE", "60"))
 HALL_NUMBER_HOLDS_PER_MINUTE = int(os.environ.get("HALL_NUMBER_HOLDS_PER_MINUTE", "10"))
+# Real-name data keys, "kid:base64(32 bytes)[,…]", the first one used for new values (see realname.crypto).
+HALL_REALNAME_KEYS = os.environ.get("HALL_REALNAME_KEYS", "")
 HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
 # TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
 
@@ -231,6 +236,7 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
     "sweep-number-holds": {"task": "catalog.tasks.sweep_number_holds", "schedule": 60.0},
+    "close-unpaid-orders": {"task": "orders.tasks.close_unpaid_orders", "schedule": 60.0},
 }
 
 LOGGING = {

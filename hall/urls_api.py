@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from catalog.api import CategoryViewSet, OfferViewSet
 from catalog.number_api import NumberHoldView, NumberSearchView
 from orders.api import CartLinesView, CartLineView, CartView
+from orders.order_api import OrdersView, OrderView, payment_notify
 
 router = DefaultRouter()
 router.register("categories", CategoryViewSet, basename="api-category")
@@ -19,6 +20,9 @@ urlpatterns = [
     path("v1/cart/", CartView.as_view(), name="api-cart"),
     path("v1/cart/lines/", CartLinesView.as_view(), name="api-cart-lines"),
     path("v1/cart/lines/<int:line_id>/", CartLineView.as_view(), name="api-cart-line"),
+    path("v1/orders/", OrdersView.as_view(), name="api-orders"),
+    path("v1/orders/<str:number>/", OrderView.as_view(), name="api-order"),
+    path("payments/notify/<slug:adapter>/", payment_notify, name="payment-notify"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's page carries inline script; it is served from our own static files (sidecar).
     path("docs/", csp_exempt()(SpectacularSwaggerView.as_view(url_name="api-schema")), name="api-docs"),

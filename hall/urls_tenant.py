@@ -21,6 +21,7 @@ urlpatterns = [
     path("me/signup/", storefront.sign_up, name="account-signup"),
     path("me/logout/", auth_views.LogoutView.as_view(), name="account-logout"),
     path("api/", include("hall.urls_api")),
+    path("sim/", include("tenants.simulators.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

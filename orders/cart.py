@@ -125,7 +125,7 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
             raise CartError(_("Your hold on %(number)s has ended. Choose a number again.") % {"number": number})
         details["number"] = str(number)
     with transaction.atomic():
-        _lock(cart)
+        lock(cart)
         line = CartLine.objects.filter(cart=cart, offer=offer, variant=variant).first()
         if line is None:
             if cart.lines.count() >= MAX_LINES:
@@ -149,7 +149,7 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
     return line
 
 
-def _lock(cart: Cart) -> None:
+def lock(cart: Cart) -> None:
     """Serialise every change to one cart (two tabs, a sign-in merging carts, double clicks)."""
     if not Cart.objects.select_for_update().filter(pk=cart.pk).exists():
         raise CartError(_("Your cart has changed; please try again."))
@@ -157,7 +157,7 @@ def _lock(cart: Cart) -> None:
 
 def set_quantity(cart: Cart, line_id, quantity) -> CartLine:
     with transaction.atomic():
-        _lock(cart)
+        lock(cart)
         line = _line(cart, line_id)
         quantity = _check_quantity(line.offer, quantity)
         if line.variant is not None and line.variant.stock < quantity:
@@ -170,7 +170,7 @@ def set_quantity(cart: Cart, line_id, quantity) -> CartLine:
 
 def remove_line(cart: Cart, line_id) -> None:
     with transaction.atomic():
-        _lock(cart)
+        lock(cart)
         _line(cart, line_id).delete()
 
 
@@ -186,7 +186,7 @@ def merge_carts(source: Cart, target: Cart) -> None:
     to each offer's limit; the anonymous cart goes away."""
     with transaction.atomic():
         for locked in sorted([source, target], key=lambda c: c.pk):  # a fixed order: no deadlock
-            _lock(locked)
+            lock(locked)
         for line in source.lines.select_related("offer"):
             existing = CartLine.objects.filter(cart=target, offer=line.offer, variant=line.variant).first()
             if existing:

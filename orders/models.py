@@ -1,4 +1,6 @@
 """Carts (and, with checkout, orders) of one carrier's subscribers (tenant schema)."""
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -49,3 +51,194 @@ class CartLine(models.Model):
 
     def __str__(self):
         return f"{self.offer} × {self.quantity}"
+
+
+class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    IN_FULFILMENT = "in_fulfilment", _("In fulfilment")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    CLOSED_UNPAID = "closed_unpaid", _("Closed (not paid)")
+    REFUNDING = "refunding", _("Refunding")
+    REFUNDED = "refunded", _("Refunded")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+
+
+class OrderKind(models.TextChoices):
+    NEW_SIM = "new_sim", _("New SIM with number")
+    BROADBAND_INSTALL = "broadband_install", _("New broadband")
+    BROADBAND_RENEWAL = "broadband_renewal", _("Broadband renewal")
+    DEPOSIT_CREDIT = "deposit_credit", _("Deposit for credit")
+    TOP_UP = "top_up", _("Top-up")
+    ADDON = "addon", _("Add-on / plan")
+    DEVICE = "device", _("Device")
+
+
+money = {"max_digits": 12, "decimal_places": 2}
+
+
+class Order(models.Model):
+    """One subscriber order of any kind. `status` changes only through orders.states.transition."""
+
+    number = models.CharField(_("order number"), max_length=20, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subscriber"), on_delete=models.PROTECT,
+                             related_name="orders")
+    kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices,
+                              default=OrderStatus.AWAITING_PAYMENT, editable=False)
+    # A double click or a retried request carries the same key: one order.
+    idempotency_key = models.CharField(max_length=80, unique=True, editable=False)
+    goods_total = models.DecimalField(_("goods"), **money, default=Decimal("0"))
+    deposit_total = models.DecimalField(_("deposits and number fees"), **money, default=Decimal("0"))
+    discount_total = models.DecimalField(_("discounts"), **money, default=Decimal("0"))
+    payable = models.DecimalField(_("to pay"), **money, default=Decimal("0"))
+    # The subscriber's existing number an add-on, top-up or renewal is for.
+    service_number = models.CharField(_("service number"), max_length=11, blank=True)
+    identity = models.ForeignKey("realname.Identity", verbose_name=_("registered to"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="orders")
+    contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
+    recipient = models.CharField(_("recipient"), max_length=30, blank=True)
+    province = models.CharField(_("province"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=30, blank=True)
+    district = models.CharField(_("district"), max_length=30, blank=True)
+    address_detail = models.CharField(_("address"), max_length=120, blank=True)
+    terms_accepted = models.JSONField(_("terms accepted"), default=list, blank=True)
+    payment_due_at = models.DateTimeField(_("pay by"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    status_changed_at = models.DateTimeField(_("status since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status", "payment_due_at"]),
+            models.Index(fields=["kind", "status"]),
+        ]
+        permissions = [("act_on_order", _("Can act on orders (cancel, refund, flag)"))]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def hold_owner(self) -> str:
+        """Numbers this order holds are held by the order, not by a cart."""
+        return f"order:{self.pk}"
+
+    @property
+    def address_line(self) -> str:
+        return " ".join(p for p in (self.province, self.city, self.district, self.address_detail) if p)
+
+
+class OrderLine(models.Model):
+    """A frozen copy of what was bought, at the price of the moment."""
+
+    class Category(models.TextChoices):
+        GOODS = "goods", _("Goods")
+        NUMBER_FEE = "number_fee", _("Number fee")
+        DEPOSIT = "deposit", _("Deposit")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    category = models.CharField(max_length=12, choices=Category.choices, default=Category.GOODS)
+    offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.ForeignKey(OfferVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    offer_kind = models.CharField(max_length=12, blank=True)
+    name = models.CharField(_("item"), max_length=120)
+    detail = models.CharField(_("detail"), max_length=120, blank=True)
+    number = models.CharField(_("number"), max_length=11, blank=True)
+    unit_price = models.DecimalField(_("unit price"), **money)
+    unit_list_price = models.DecimalField(_("list price"), **money)
+    quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    # A lucky number's tier terms: minimum monthly spend and contract months.
+    terms = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """The order's timeline, append-only: who did what, when and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_label = models.CharField(max_length=40, default="system")  # "subscriber", "staff", "gateway", "system"
+    reason = models.CharField(max_length=300, blank=True)
+    public = models.BooleanField(default=True)  # shown to the subscriber
+    data = models.JSONField(default=dict, blank=True)  # technical detail for staff
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.order_id} {self.action}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        PAID = "paid", _("Paid")
+        CLOSED = "closed", _("Closed")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    out_trade_no = models.CharField(max_length=40, unique=True)
+    adapter = models.CharField(max_length=20)
+    amount = models.DecimalField(**money)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    trade_no = models.CharField(max_length=64, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.CharField(max_length=20, blank=True)  # "notification" or "query"
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.out_trade_no
+
+
+class Refund(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    out_refund_no = models.CharField(max_length=40, unique=True)
+    amount = models.DecimalField(**money)
+    reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+
+class PaymentNotification(models.Model):
+    """Every notification that reached us, verified or not: replays are found by notify_id."""
+
+    adapter = models.CharField(max_length=20)
+    notify_id = models.CharField(max_length=64, blank=True)
+    out_trade_no = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=40)  # "applied", "duplicate", "ignored: …", "rejected: …"
+    fields = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["adapter", "notify_id"], condition=~models.Q(notify_id=""),
+                                               name="payment_notification_once")]
+

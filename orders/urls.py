@@ -1,10 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import order_views, views
 
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
     path("cart/add/", views.cart_add, name="cart-add"),
     path("cart/lines/<int:line_id>/quantity/", views.cart_quantity, name="cart-quantity"),
     path("cart/lines/<int:line_id>/remove/", views.cart_remove, name="cart-remove"),
+    path("checkout/", order_views.checkout_page, name="checkout"),
+    path("topup/", order_views.top_up, name="top-up"),
+    path("orders/", order_views.order_list, name="orders"),
+    path("orders/<str:number>/", order_views.order_detail, name="order"),
+    path("orders/<str:number>/pay/", order_views.order_pay, name="order-pay"),
+    path("orders/<str:number>/return/", order_views.order_return, name="order-return"),
+    path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),
 ]

@@ -49,6 +49,13 @@ class Carrier(TenantMixin):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BRANCH)
     region = models.CharField(_("region"), max_length=50, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    payment_window_minutes = models.PositiveSmallIntegerField(
+        _("payment window (minutes)"), default=30,
+        help_text=_("An order not paid within this time closes itself and releases its number."))
+    # Which adapter serves each of the carrier's systems and its options, e.g.
+    # {"payment": {"adapter": "simulator", "callback_delay": [0.2, 2], "duplicate_rate": 0.3}}.
+    # Configuration, not code: a real adapter is dropped in by naming it here.
+    gateways = models.JSONField(_("gateways"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     # Schemas are created by tenants.services; never dropped by deleting a row by accident.

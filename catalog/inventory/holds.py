@@ -2,6 +2,8 @@
 an expired hold) — never read-then-write — so two buyers can never both hold or buy it."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -71,17 +73,42 @@ def transfer_holds(old_owner: str, new_owner: str) -> int:
 
 
 def sell(number: str, owner: str) -> bool:
-    """Paid: the owner's live hold becomes a sale, exactly once."""
+    """Paid: the owner's hold becomes a sale, exactly once. A hold past its expiry still counts
+    while nobody took the number over (taking over changes the owner in the same statement)."""
     now = timezone.now()
-    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD,
-                                            held_until__gt=now)
+    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD)
                 .update(status=MobileNumber.Status.SOLD, sold_at=now, held_until=None, updated_at=now))
 
 
-def sweep_expired() -> int:
-    """Release every expired hold (beat runs this; holds are also taken over when expired)."""
+def claim_for_order(number: str, cart_owner: str, order_owner: str, until) -> bool:
+    """Placing an order: the cart's live hold passes to the order and lasts until `until`."""
+    return bool(MobileNumber.objects.filter(number=number, hold_owner=cart_owner, status=MobileNumber.Status.HELD,
+                                            held_until__gt=timezone.now())
+                .update(hold_owner=order_owner, held_until=until, updated_at=timezone.now()))
+
+
+def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
+    """A cancelled or closed order gives its numbers back: after a cool-off (`held_until` then
+    says when the number returns to the pool), or at once."""
     now = timezone.now()
-    return MobileNumber.objects.filter(status=MobileNumber.Status.HELD, held_until__lt=now).update(
+    numbers = MobileNumber.objects.filter(hold_owner=owner, status__in=[MobileNumber.Status.HELD,
+                                                                       MobileNumber.Status.SOLD])
+    released = list(numbers.values_list("number", flat=True))
+    if cooloff_minutes > 0:
+        numbers.update(status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now,
+                       held_until=now + timedelta(minutes=cooloff_minutes))
+    else:
+        numbers.update(status=MobileNumber.Status.AVAILABLE, hold_owner="", sold_at=None, held_until=None,
+                       updated_at=now)
+    return released
+
+
+def sweep_expired() -> int:
+    """Release every expired hold and end every finished cool-off (beat runs this; holds are
+    also taken over when expired)."""
+    now = timezone.now()
+    return MobileNumber.objects.filter(status__in=[MobileNumber.Status.HELD, MobileNumber.Status.COOLING],
+                                       held_until__lt=now).update(
         status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=now)
 
 

@@ -48,3 +48,25 @@ def sanitize(html):
     from catalog.richtext import sanitize_html
 
     return mark_safe(sanitize_html(html or ""))
+
+
+@register.filter
+def phone_mask(value):
+    from realname.masking import mask_phone
+
+    return mask_phone(str(value or ""))
+
+
+@register.filter
+def name_mask(value):
+    from realname.masking import mask_name
+
+    return mask_name(str(value or ""))
+
+
+@register.filter
+def event_label(event):
+    """An order event in the subscriber's words."""
+    from orders.states import ACTIONS
+
+    return ACTIONS.get(event.action, event.action)

@@ -20,8 +20,10 @@ document.querySelectorAll("[data-countdown]").forEach(function (el) {
   function tick() {
     var left = Math.max(0, Math.round((end - Date.now()) / 1000));
     var text = String(Math.floor(left / 60)).padStart(2, "0") + ":" + String(left % 60).padStart(2, "0");
-    el.textContent = left ? (lang === "en" ? "Held for " + text : "保留剩余 " + text)
-                          : (lang === "en" ? "The hold has ended" : "保留已结束，请重新选号");
+    // Pages may say what the countdown is for (data-label with {t}, data-ended); holds by default.
+    var label = el.getAttribute("data-label"), ended = el.getAttribute("data-ended");
+    el.textContent = left ? (label ? label.replace("{t}", text) : (lang === "en" ? "Held for " + text : "保留剩余 " + text))
+                          : (ended || (lang === "en" ? "The hold has ended" : "保留已结束，请重新选号"));
     if (left) { setTimeout(tick, 1000); }
   }
   tick();

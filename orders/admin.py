@@ -1,0 +1,93 @@
+"""Orders in the carrier's staff admin: filter and read everything; change state only through
+orders.staff (the status field is never editable here)."""
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from . import staff
+from .models import Order, OrderEvent, OrderLine, Payment
+from .states import ACTIONS as EVENT_LABELS
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = ("category", "name", "detail", "number", "unit_price", "unit_list_price", "quantity", "terms")
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("out_trade_no", "adapter", "amount", "status", "trade_no", "paid_at", "confirmed_by")
+
+
+class EventInline(ReadOnlyInline):
+    model = OrderEvent
+    verbose_name_plural = _("timeline")
+    fields = ("at", "what", "from_status", "to_status", "actor_label", "actor", "reason", "public", "data")
+    readonly_fields = fields
+
+    @admin.display(description=_("event"))
+    def what(self, event):
+        return EVENT_LABELS.get(event.action, event.action)
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "kind", "status", "payable", "user", "created_at", "payment_due_at")
+    list_filter = ("status", "kind", "created_at")
+    date_hierarchy = "created_at"
+    search_fields = ("number", "service_number", "lines__number", "user__username")
+    list_select_related = ("user",)
+    inlines = [LineInline, PaymentInline, EventInline]
+    change_form_template = "admin/orders/order/change_form.html"
+    fieldsets = (
+        (None, {"fields": ("number", "kind", "status", "user", "created_at", "status_changed_at",
+                           "payment_due_at", "paid_at")}),
+        (_("Money"), {"fields": ("goods_total", "deposit_total", "discount_total", "payable")}),
+        (_("Subscriber"), {"fields": ("identity", "service_number", "recipient", "contact_phone", "province",
+                                      "city", "district", "address_detail", "terms_accepted")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for group in self.fieldsets for f in group[1]["fields"]]
+
+    def has_add_permission(self, request):
+        return False  # orders come from checkout
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the timeline is the record
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [path("<int:order_id>/act/", act, name="orders_order_act"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        order = self.get_object(request, object_id)
+        extra = {"staff_actions": staff.available(order) if order else [],
+                 "can_act": request.user.has_perm("orders.act_on_order")}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def act_view(self, request, order_id):
+        if request.method != "POST":
+            return redirect("admin:orders_order_change", order_id)
+        if not request.user.has_perm("orders.act_on_order"):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=order_id)
+        try:
+            staff.act(order, request.POST.get("action", ""), request.user, request.POST.get("reason", ""))
+            messages.success(request, _("Done: the order's timeline shows it."))
+        except staff.StaffActionError as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:orders_order_change", order_id)

@@ -1,0 +1,255 @@
+"""Turning a cart (or a top-up request) into an order: the only code that creates orders.
+
+Placing is idempotent (the checkout page's token: a double click or a retried request makes one
+order), re-checks prices, stock and number holds under the cart's lock, freezes names and prices
+into the order's lines, and passes each number's hold from the cart to the order until the
+payment window ends.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.inventory import holds
+from catalog.inventory.patterns import MOBILE_NUMBER
+from catalog.models import OfferVariant
+from realname.models import Identity
+from tenants.gateways import current_carrier
+
+from . import cart as carts
+from .checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
+from .models import Cart, Order, OrderKind, OrderLine
+from .states import record
+
+# A number stays the order's a little past the payment window, so a payer who pays in the last
+# second still gets it; the closer closes the order at the window's end.
+HOLD_GRACE = timedelta(minutes=10)
+TOP_UP_PRESETS = (Decimal("30"), Decimal("50"), Decimal("100"), Decimal("200"), Decimal("300"), Decimal("500"))
+TOP_UP_MIN, TOP_UP_MAX = Decimal("10"), Decimal("5000")
+
+
+class CheckoutError(Exception):
+    """Placing was refused; the message is for the subscriber. Nothing was written."""
+
+
+class PricesChanged(CheckoutError):
+    pass
+
+
+@dataclass
+class CheckoutPlan:
+    """What checking out this cart involves: its kind, what to ask, what terms to accept."""
+
+    summary: carts.CartSummary
+    kind: str
+    needs: set[str]
+    terms: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def payable(self) -> Decimal:
+        return self.summary.total
+
+    @property
+    def kind_label(self) -> str:
+        return OrderKind(self.kind).label
+
+
+def order_kind(kinds: set[str]) -> str:
+    if "sim" in kinds:
+        return OrderKind.NEW_SIM
+    if "broadband" in kinds:
+        return OrderKind.BROADBAND_INSTALL
+    if "phone" in kinds:
+        return OrderKind.DEVICE
+    return OrderKind.ADDON
+
+
+def needs_for(kind: str, kinds: set[str]) -> set[str]:
+    needs = set()
+    if kind == OrderKind.NEW_SIM:
+        needs |= {IDENTITY, ADDRESS}  # a new number is registered to an ID and posted
+    elif kind in (OrderKind.BROADBAND_INSTALL, OrderKind.DEVICE):
+        needs.add(ADDRESS)
+    if kind != OrderKind.NEW_SIM and kinds & {"addon", "plan"}:
+        needs.add(SERVICE_NUMBER)  # add-ons and plans apply to a number: the new one, or theirs
+    return needs
+
+
+def terms_for(summary: carts.CartSummary) -> list[str]:
+    terms = []
+    for priced in summary.lines:
+        hold = priced.number_hold
+        if hold is not None and (hold.minimum_spend or hold.contract_months):
+            terms.append(_("Number %(number)s (%(tier)s): minimum monthly spend ¥%(spend)s for %(months)d months.")
+                         % {"number": hold.display, "tier": hold.tier or "—", "spend": hold.minimum_spend,
+                            "months": hold.contract_months})
+        months = priced.line.offer.attributes.get("contract_months") if priced.line.offer.kind == "plan" else 0
+        if months:
+            terms.append(_("%(plan)s: a contract of %(months)d months.") % {"plan": priced.line.offer.name,
+                                                                          "months": months})
+    return terms
+
+
+def plan_checkout(cart: Cart | None) -> CheckoutPlan:
+    summary = carts.summarise(cart)
+    kinds = {p.line.offer.kind for p in summary.lines}
+    kind = order_kind(kinds)
+    plan = CheckoutPlan(summary, kind, needs_for(kind, kinds), terms_for(summary))
+    if not summary.lines:
+        plan.problems.append(_("Your cart is empty."))
+    for priced in summary.lines:
+        if priced.problem:
+            plan.problems.append(f"{priced.line.offer.name}: {priced.problem}")
+        elif priced.needs == "number":
+            plan.problems.append(_("%(name)s: choose a number first.") % {"name": priced.line.offer.name})
+    return plan
+
+
+def _payment_window() -> timedelta:
+    return timedelta(minutes=current_carrier().payment_window_minutes)
+
+
+def next_order_number() -> str:
+    """YYMMDD + a per-carrier sequence: readable, unique, and no lock shared by every checkout."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('order_number_seq')")
+        sequence = cursor.fetchone()[0]
+    return f"{timezone.localdate():%y%m%d}{sequence:06d}"
+
+
+def _identity(details: CheckoutDetails) -> Identity | None:
+    if not details.holder_id_number:
+        return None
+    identity = Identity.seal(details.holder_name, details.holder_id_number)
+    identity.save()
+    return identity
+
+
+def _new_order(user, kind, key, details: CheckoutDetails, payable: Decimal, **totals) -> Order:
+    address = {k: getattr(details, k) for k in ("recipient", "contact_phone", "province", "city", "district",
+                                                "address_detail", "service_number")}
+    return Order.objects.create(number=next_order_number(), user=user, kind=kind, idempotency_key=key,
+                                payable=payable, payment_due_at=timezone.now() + _payment_window(),
+                                identity=_identity(details), **address, **totals)
+
+
+def _reserve_stock(priced) -> None:
+    variant = priced.line.variant
+    if variant is None:
+        return
+    if not OfferVariant.objects.filter(pk=variant.pk, stock__gte=priced.line.quantity).update(
+            stock=F("stock") - priced.line.quantity):
+        raise CheckoutError(_("“%(name)s” (%(variant)s) has just sold out.")
+                            % {"name": priced.line.offer.name, "variant": variant})
+
+
+def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
+    until = order.payment_due_at + HOLD_GRACE
+    for priced in summary.lines:
+        line, offer, hold = priced.line, priced.line.offer, priced.number_hold
+        fee = hold.price if hold is not None else Decimal("0")
+        OrderLine.objects.create(
+            order=order, offer=offer, variant=line.variant, offer_kind=offer.kind, name=offer.name,
+            detail=str(line.variant or ""), number=line.details.get("number", ""), quantity=line.quantity,
+            unit_price=priced.unit_price - fee, unit_list_price=priced.unit_list_price - fee)
+        _reserve_stock(priced)
+        if hold is None:
+            continue
+        if not holds.claim_for_order(hold.number, carts.hold_owner(cart), order.hold_owner, until):
+            raise CheckoutError(_("Your hold on %(number)s has ended. Choose a number again.")
+                                % {"number": hold.display})
+        OrderLine.objects.create(
+            order=order, category=OrderLine.Category.NUMBER_FEE, offer_kind="number", number=hold.number,
+            name=_("Number %(number)s") % {"number": hold.display}, detail=hold.tier, unit_price=hold.price,
+            unit_list_price=hold.price, terms={"tier": hold.tier, "minimum_spend": str(hold.minimum_spend),
+                                               "contract_months": hold.contract_months})
+
+
+def _existing(key: str) -> Order | None:
+    return Order.objects.filter(idempotency_key=key).first()
+
+
+def placed_with(user, token: str) -> Order | None:
+    """The order this subscriber already placed with this checkout token (a repeated submit)."""
+    return _existing(f"{user.pk}:{token}") if token else None
+
+
+def _once(key: str, make) -> Order:
+    """Run `make` in a transaction unless an order with this key exists; two parallel requests
+    with one key make one order (the loser's insert fails on the unique key, then finds it)."""
+    if (order := _existing(key)) is not None:
+        return order
+    try:
+        with transaction.atomic():
+            return make()
+    except IntegrityError:
+        if (order := _existing(key)) is not None:
+            return order
+        raise
+
+
+def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, expected_total: Decimal) -> Order:
+    """Place the cart as one order, or return the order this token already placed."""
+    key = f"{user.pk}:{token}"
+
+    def make():
+        carts.lock(cart)  # a second click waits here, then finds the first click's order
+        if (order := _existing(key)) is not None:
+            return order
+        plan = plan_checkout(cart)
+        if plan.problems:
+            raise CheckoutError(" ".join(plan.problems))
+        if plan.payable != Decimal(expected_total):
+            raise PricesChanged(_("Prices in your cart have changed (now ¥%(total)s). Please check them again.")
+                                % {"total": plan.payable})
+        if plan.terms and not details.accept_terms:
+            raise CheckoutError(_("Please read and accept the terms above."))
+        summary = plan.summary
+        deposit = sum((p.number_hold.price * p.line.quantity for p in summary.lines if p.number_hold), Decimal("0"))
+        order = _new_order(user, plan.kind, key, details, plan.payable, goods_total=plan.payable - deposit,
+                           deposit_total=deposit, discount_total=summary.discount, terms_accepted=plan.terms)
+        _freeze_lines(order, summary, cart)
+        cart.lines.all().delete()
+        record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
+               data={"payable": str(order.payable), "kind": order.kind})
+        return order
+
+    return _once(key, make)
+
+
+def clean_top_up_amount(value) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip())
+    except (ArithmeticError, ValueError):
+        raise CheckoutError(_("Enter the amount in whole yuan.")) from None
+    if amount != amount.to_integral_value():
+        raise CheckoutError(_("Enter the amount in whole yuan."))
+    if not TOP_UP_MIN <= amount <= TOP_UP_MAX:
+        raise CheckoutError(_("Top up between ¥%(low)s and ¥%(high)s.") % {"low": TOP_UP_MIN, "high": TOP_UP_MAX})
+    return amount.quantize(Decimal("0.01"))
+
+
+def place_top_up(user, number: str, amount, *, token: str) -> Order:
+    """A top-up: credit `amount` to `number` (the carrier's BSS checks the number when it is credited)."""
+    amount = clean_top_up_amount(amount)
+    if not MOBILE_NUMBER.match(number or ""):
+        raise CheckoutError(_("Enter an 11-digit mainland mobile number."))
+    key = f"{user.pk}:{token}"
+
+    def make():
+        order = _new_order(user, OrderKind.TOP_UP, key, CheckoutDetails(service_number=number), amount,
+                           goods_total=amount)
+        OrderLine.objects.create(order=order, offer_kind="top_up", name=_("Top-up"), number=number,
+                                 detail=number, unit_price=amount, unit_list_price=amount)
+        record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
+               data={"payable": str(amount), "kind": order.kind})
+        return order
+
+    return _once(key, make)

@@ -1,0 +1,123 @@
+"""What checkout asks for, per order kind: the form and the cleaned details it yields."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.inventory.patterns import MOBILE_NUMBER
+from realname.idcard import clean_id_number, clean_name
+
+PROVINCES = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
+             "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区",
+             "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省",
+             "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区", "台湾省"]
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+# What each need asks for.
+IDENTITY, ADDRESS, SERVICE_NUMBER = "identity", "address", "service_number"
+FIELDS = {
+    IDENTITY: ("holder_name", "holder_id_number"),
+    ADDRESS: ("recipient", "contact_phone", "province", "city", "district", "address_detail"),
+    SERVICE_NUMBER: ("service_number",),
+}
+
+
+@dataclass(frozen=True)
+class CheckoutDetails:
+    recipient: str = ""
+    contact_phone: str = ""
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    address_detail: str = ""
+    holder_name: str = ""
+    holder_id_number: str = ""
+    service_number: str = ""
+    accept_terms: bool = False
+
+
+def _mobile(value: str) -> str:
+    value = (value or "").strip().replace(" ", "")
+    if not MOBILE_NUMBER.match(value):
+        raise ValidationError(_("Enter an 11-digit mainland mobile number."))
+    return value
+
+
+def _text(value: str) -> str:
+    value = (value or "").strip()
+    if CONTROL.search(value):
+        raise ValidationError(_("Remove the control characters."))
+    return value
+
+
+class CheckoutForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput, max_length=40)
+    expected_total = forms.DecimalField(widget=forms.HiddenInput, max_digits=12, decimal_places=2)
+    holder_name = forms.CharField(label=gettext_lazy("Name on the ID card"), max_length=20, required=False)
+    holder_id_number = forms.CharField(label=gettext_lazy("ID card number"), max_length=18, required=False,
+                                       widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=30, required=False)
+    contact_phone = forms.CharField(label=gettext_lazy("Recipient's phone"), max_length=13, required=False,
+                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    province = forms.ChoiceField(label=gettext_lazy("Province"), required=False,
+                                 choices=[("", "—")] + [(p, p) for p in PROVINCES])
+    city = forms.CharField(label=gettext_lazy("City"), max_length=30, required=False)
+    district = forms.CharField(label=gettext_lazy("District / county"), max_length=30, required=False)
+    address_detail = forms.CharField(label=gettext_lazy("Street and house number"), max_length=120, required=False)
+    service_number = forms.CharField(label=gettext_lazy("Your mobile number"), max_length=13, required=False,
+                                     widget=forms.TextInput(attrs={"inputmode": "tel"}),
+                                     help_text=gettext_lazy("The number the add-on or plan is for."))
+    accept_terms = forms.BooleanField(required=False)
+
+    def __init__(self, *args, needs: set[str], terms: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.needs, self.terms = needs, terms
+        for need, names in FIELDS.items():
+            for name in names:
+                if need in needs:
+                    self.fields[name].required = True
+                else:
+                    del self.fields[name]
+        if not terms:
+            del self.fields["accept_terms"]
+
+    def clean_holder_name(self):
+        return clean_name(self.cleaned_data["holder_name"])
+
+    def clean_holder_id_number(self):
+        return clean_id_number(self.cleaned_data["holder_id_number"])
+
+    def clean_contact_phone(self):
+        return _mobile(self.cleaned_data["contact_phone"])
+
+    def clean_service_number(self):
+        return _mobile(self.cleaned_data["service_number"])
+
+    def clean_recipient(self):
+        return _text(self.cleaned_data["recipient"])
+
+    def clean_city(self):
+        return _text(self.cleaned_data["city"])
+
+    def clean_district(self):
+        return _text(self.cleaned_data["district"])
+
+    def clean_address_detail(self):
+        value = _text(self.cleaned_data["address_detail"])
+        if len(value) < 4:
+            raise ValidationError(_("Give the street, building and room so the courier can find you."))
+        return value
+
+    def clean_accept_terms(self):
+        if not self.cleaned_data["accept_terms"]:
+            raise ValidationError(_("Please read and accept the terms above."))
+        return True
+
+    def details(self) -> CheckoutDetails:
+        names = set(CheckoutDetails.__dataclass_fields__)
+        return CheckoutDetails(**{k: v for k, v in self.cleaned_data.items() if k in names})

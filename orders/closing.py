@@ -1,0 +1,72 @@
+"""Ending orders that will not be paid: the subscriber cancels, or the payment window runs out.
+Either way the gateway's payments are closed first (a payer who paid at the last second wins),
+then the order's numbers and stock go back."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.inventory import holds
+from catalog.models import OfferVariant
+
+from .models import Order
+from .models import OrderStatus as S
+from .payments import PaymentError, close_payments
+from .states import IllegalTransition, record, transition
+
+
+def give_back(order: Order) -> None:
+    """Return what the order kept from others: its numbers (after a cool-off) and its stock."""
+    released = holds.release(order.hold_owner, settings.HALL_NUMBER_COOLOFF_MINUTES)
+    if released:
+        record(order, "number_released", data={"numbers": released,
+                                               "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES})
+    for line in order.lines.exclude(variant=None):
+        OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+
+
+def _end_unpaid(order: Order, to: str, action: str, **event) -> Order:
+    if not close_payments(order):
+        order.refresh_from_db()
+        if order.status == S.AWAITING_PAYMENT:  # the gateway could not be reached: try again later
+            raise PaymentError(_("The payment service did not answer; please try again."))
+        raise PaymentError(_("This order has just been paid."))
+    with transaction.atomic():
+        order = transition(order, to, action, expect={S.AWAITING_PAYMENT}, **event)
+        give_back(order)
+    return order
+
+
+def cancel(order: Order, *, actor=None, actor_label="subscriber", reason="") -> Order:
+    """Cancel before payment (after payment, cancelling is a refund)."""
+    if order.status != S.AWAITING_PAYMENT:
+        raise PaymentError(_("Only an order waiting for payment can be cancelled here."))
+    try:
+        return _end_unpaid(order, S.CANCELLED, "cancelled", actor=actor, actor_label=actor_label, reason=reason)
+    except IllegalTransition:
+        raise PaymentError(_("This order has just changed; please look at it again.")) from None
+
+
+def close_unpaid(order_id: int) -> str:
+    order = Order.objects.get(pk=order_id)
+    if order.status != S.AWAITING_PAYMENT or order.payment_due_at > timezone.now():
+        return "not due"
+    try:
+        _end_unpaid(order, S.CLOSED_UNPAID, "closed_unpaid", reason=_("not paid within the payment window"))
+    except (PaymentError, IllegalTransition) as exc:
+        return f"kept: {exc}"
+    return "closed"
+
+
+def close_overdue(limit: int = 500) -> dict[str, int]:
+    """Beat: close every order whose payment window has ended."""
+    due = Order.objects.filter(status=S.AWAITING_PAYMENT, payment_due_at__lt=timezone.now()).order_by(
+        "payment_due_at").values_list("pk", flat=True)[:limit]
+    outcomes: dict[str, int] = {}
+    for pk in due:
+        outcome = close_unpaid(pk).split(":")[0]
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

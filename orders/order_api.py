@@ -1,0 +1,132 @@
+"""Order API: place an order from the cart, read my orders, and the payment gateways'
+notification endpoint. The same services as the pages."""
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from hall.api import error_body
+from tenants.gateways import ADAPTERS, gateway
+
+from . import cart as carts
+from . import checkout, payments
+from .checkout_form import CheckoutForm
+from .models import Order, OrderEvent, OrderLine
+from .selectors import my_orders, timeline
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderLine
+        fields = ["category", "offer", "offer_kind", "name", "detail", "number", "unit_price", "unit_list_price",
+                  "quantity", "terms"]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["at", "action", "label", "from_status", "to_status", "reason"]
+
+    def get_label(self, event) -> str:
+        from .states import ACTIONS
+
+        return str(ACTIONS.get(event.action, event.action))
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    lines = OrderLineSerializer(many=True, read_only=True)
+    status_label = serializers.CharField(source="get_status_display")
+    holder = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Order
+        fields = ["number", "kind", "status", "status_label", "goods_total", "deposit_total", "discount_total",
+                  "payable", "payment_due_at", "paid_at", "created_at", "service_number", "holder", "lines"]
+
+    def get_holder(self, order) -> str:  # masked: personal data never leaves in full
+        return str(order.identity) if order.identity_id else ""
+
+
+class OrderDetailSerializer(OrderSerializer):
+    timeline = serializers.SerializerMethodField()
+
+    class Meta(OrderSerializer.Meta):
+        fields = OrderSerializer.Meta.fields + ["timeline"]
+
+    def get_timeline(self, order) -> list:
+        return EventSerializer(timeline(order), many=True).data
+
+
+class PlaceOrderSerializer(serializers.Serializer):
+    expected_total = serializers.DecimalField(max_digits=12, decimal_places=2,
+                                              help_text="The total the subscriber agreed to; a changed price refuses.")
+    holder_name = serializers.CharField(required=False)
+    holder_id_number = serializers.CharField(required=False)
+    recipient = serializers.CharField(required=False)
+    contact_phone = serializers.CharField(required=False)
+    province = serializers.CharField(required=False)
+    city = serializers.CharField(required=False)
+    district = serializers.CharField(required=False)
+    address_detail = serializers.CharField(required=False)
+    service_number = serializers.CharField(required=False)
+    accept_terms = serializers.BooleanField(required=False)
+
+
+class OrdersView(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderSerializer
+
+    def get_queryset(self):
+        return my_orders(self.request.user)
+
+    @extend_schema(request=PlaceOrderSerializer, responses={201: OrderDetailSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
+                                                description="The same key again returns the same order.")])
+    def post(self, request):
+        key = request.headers.get("Idempotency-Key", "").strip()[:40]
+        if not key:
+            return Response(error_body("idempotency_key_required", "Send an Idempotency-Key header."),
+                            status=status.HTTP_400_BAD_REQUEST)
+        if (done := checkout.placed_with(request.user, key)) is not None:
+            return Response(OrderDetailSerializer(done).data, status=status.HTTP_201_CREATED)
+        cart = carts.cart_for(request)
+        plan = checkout.plan_checkout(cart)
+        if plan.problems:
+            return Response(error_body("checkout_refused", " ".join(plan.problems)), status=status.HTTP_409_CONFLICT)
+        data = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
+        form = CheckoutForm({**data, "token": key}, needs=plan.needs, terms=plan.terms)
+        if not form.is_valid():
+            return Response(error_body("invalid", str(next(iter(form.errors.values()))[0]), form.errors),
+                            status=status.HTTP_400_BAD_REQUEST)
+        try:
+            order = checkout.place_from_cart(request.user, cart, form.details(), token=key,
+                                             expected_total=form.cleaned_data["expected_total"])
+        except checkout.CheckoutError as exc:
+            return Response(error_body("checkout_refused", str(exc)), status=status.HTTP_409_CONFLICT)
+        return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=OrderDetailSerializer)
+    def get(self, request, number):
+        return Response(OrderDetailSerializer(get_object_or_404(Order, number=number, user=request.user)).data)
+
+
+@csrf_exempt  # the gateway posts from outside; its signature is the proof, not a cookie
+@require_POST
+def payment_notify(request, adapter):
+    if adapter not in ADAPTERS["payment"]:
+        raise Http404
+    ok, outcome = payments.handle_notification(adapter, request.POST.dict())
+    if ok:
+        return HttpResponse(gateway("payment", adapter=adapter).acknowledgement, content_type="text/plain")
+    return HttpResponse(f"fail: {outcome}", content_type="text/plain", status=400)

@@ -1,0 +1,118 @@
+"""Checkout, top-up and the subscriber's order pages: thin — parse, call a service, render."""
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hall import ratelimit
+
+from . import cart as carts
+from . import checkout, closing, payments
+from .checkout_form import CheckoutForm
+from .models import Order, OrderStatus
+from .selectors import address_initial, my_orders, timeline
+
+
+def _pay(request, order: Order):
+    """Send the subscriber to the gateway's page for this order."""
+    try:
+        url = payments.start_payment(
+            order, notify_url=request.build_absolute_uri(reverse("payment-notify", args=["simulator"])),
+            return_url=request.build_absolute_uri(reverse("order-return", args=[order.number])))
+    except payments.PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("order", order.number)
+    return HttpResponseRedirect(url)
+
+
+@login_required
+def checkout_page(request):
+    if request.method == "POST" and (done := checkout.placed_with(request.user, request.POST.get("token", ""))):
+        return _pay(request, done)  # a double click: the first click's order
+    cart = carts.cart_for(request)
+    plan = checkout.plan_checkout(cart)
+    form = None
+    if request.method == "POST" and not plan.problems:
+        form = CheckoutForm(request.POST, needs=plan.needs, terms=plan.terms)
+        if form.is_valid():
+            try:
+                order = checkout.place_from_cart(request.user, cart, form.details(), token=form.cleaned_data["token"],
+                                                 expected_total=form.cleaned_data["expected_total"])
+                return _pay(request, order)
+            except checkout.CheckoutError as exc:
+                form.add_error(None, str(exc))
+                plan = checkout.plan_checkout(cart)
+                form.data = form.data.copy()
+                form.data["expected_total"] = str(plan.payable)  # the next submit agrees to the new prices
+    if form is None:
+        form = CheckoutForm(initial={"token": uuid.uuid4().hex, "expected_total": plan.payable,
+                                     **address_initial(request.user)}, needs=plan.needs, terms=plan.terms)
+    return render(request, "orders/checkout.html", {"tab": "cart", "plan": plan, "form": form})
+
+
+@login_required
+def top_up(request):
+    error = ""
+    if request.method == "POST":
+        if not ratelimit.allow(request, "top-up", 10):
+            return render(request, "hall/slow_down.html", {"tab": "home"}, status=429)
+        try:
+            order = checkout.place_top_up(request.user, request.POST.get("number", "").strip(),
+                                          request.POST.get("custom") or request.POST.get("amount", ""),
+                                          token=request.POST.get("token", "")[:40] or uuid.uuid4().hex)
+            return _pay(request, order)
+        except checkout.CheckoutError as exc:
+            error = str(exc)
+    return render(request, "orders/top_up.html", {
+        "tab": "home", "presets": checkout.TOP_UP_PRESETS, "token": uuid.uuid4().hex, "error": error,
+        "low": checkout.TOP_UP_MIN, "high": checkout.TOP_UP_MAX, "posted": request.POST})
+
+
+@login_required
+def order_list(request):
+    return render(request, "orders/order_list.html", {"tab": "me", "orders": my_orders(request.user)})
+
+
+def _mine(request, number) -> Order:
+    return get_object_or_404(Order.objects.select_related("identity"), number=number, user=request.user)
+
+
+@login_required
+def order_detail(request, number):
+    order = _mine(request, number)
+    return render(request, "orders/order_detail.html", {"tab": "me", "order": order, "events": timeline(order),
+                                                        "lines": order.lines.all()})
+
+
+@login_required
+@require_POST
+def order_pay(request, number):
+    return _pay(request, _mine(request, number))
+
+
+@login_required
+def order_return(request, number):
+    """Back from the gateway's page: ask the gateway rather than wait for its notification."""
+    order = _mine(request, number)
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        if payments.sync_with_gateway(order):
+            messages.success(request, _("Payment received. Thank you!"))
+        else:
+            messages.info(request, _("We have not received the payment yet."))
+    return redirect("order", order.number)
+
+
+@login_required
+@require_POST
+def order_cancel(request, number):
+    try:
+        closing.cancel(_mine(request, number), actor=request.user, reason=request.POST.get("reason", "")[:200])
+        messages.success(request, _("The order is cancelled."))
+    except payments.PaymentError as exc:
+        messages.error(request, str(exc))
+    return redirect("order", number)

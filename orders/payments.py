@@ -1,0 +1,215 @@
+"""Paying for orders: start a payment at the carrier's gateway, take its signed notifications,
+ask it when the payer is back first, refund. An order becomes paid exactly once, whichever of
+notification, re-sent notification or query arrives first.
+
+Lock order everywhere: the order row first, then its payment rows (no deadlocks between the
+closer, the notification handler and the return page).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.inventory import holds
+from tenants.gateways import current_carrier, gateway
+from tenants.gateways.payment import BadNotification, PaymentGatewayError
+
+from .models import Order, Payment, PaymentNotification, Refund
+from .models import OrderStatus as S
+from .states import lock, record, transition
+
+log = logging.getLogger(__name__)
+
+
+class PaymentError(Exception):
+    """Paying is not possible now; the message is for the subscriber."""
+
+
+def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
+    """Register a payment for the order at the gateway; return the URL of the gateway's page."""
+    if order.status != S.AWAITING_PAYMENT:
+        raise PaymentError(_("This order is not waiting for payment."))
+    if order.payment_due_at and order.payment_due_at <= timezone.now():
+        raise PaymentError(_("The time to pay this order has run out."))
+    payments = gateway("payment")
+    payment = order.payments.filter(status=Payment.Status.PENDING, adapter=payments.name, amount=order.payable).first()
+    if payment is None:
+        payment = Payment.objects.create(order=order, adapter=payments.name, amount=order.payable,
+                                         out_trade_no=f"{order.number}P{order.payments.count() + 1}")
+    try:
+        return payments.create_payment(out_trade_no=payment.out_trade_no, amount=payment.amount,
+                                       subject=f"{current_carrier().name} {order.number}", notify_url=notify_url,
+                                       return_url=return_url, expires_at=order.payment_due_at)
+    except PaymentGatewayError as exc:
+        log.warning("payment gateway refused %s: %s", payment.out_trade_no, exc)
+        raise PaymentError(_("The payment service is busy. Please try again in a moment.")) from None
+
+
+def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
+    """The gateway says the payment is paid. Returns True the one time this changes anything."""
+    payment = Payment.objects.get(pk=payment_id)
+    with transaction.atomic():
+        order = lock(payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status == Payment.Status.PAID:
+            return False
+        payment.status, payment.trade_no, payment.paid_at, payment.confirmed_by = (
+            Payment.Status.PAID, trade_no, timezone.now(), via)
+        payment.save(update_fields=["status", "trade_no", "paid_at", "confirmed_by"])
+        detail = {"out_trade_no": payment.out_trade_no, "trade_no": trade_no, "via": via, "amount": str(payment.amount)}
+        if order.status != S.AWAITING_PAYMENT:  # closed, cancelled, or paid by another attempt
+            record(order, "late_payment_refunded", actor_label="gateway", data=detail)
+            _refund(payment, payment.amount, "payment after the order closed or was paid")
+            return True
+        transition(order, S.PAID, "paid", actor_label="gateway", data=detail)
+        _sell_numbers(order)
+    return True
+
+
+def _sell_numbers(order: Order) -> None:
+    for number in order.lines.exclude(number="").filter(category="number_fee").values_list("number", flat=True):
+        if holds.sell(number, order.hold_owner):
+            record(order, "number_sold", actor_label="system", data={"number": number})
+        else:
+            transition(order, S.NEEDS_ATTENTION, "number_lost", reason=_("the number was taken after the hold ended"),
+                       data={"number": number})
+            return
+
+
+def handle_notification(adapter: str, fields: dict) -> tuple[bool, str]:
+    """Take one notification as posted. Returns (acknowledge?, outcome). Anything unverified or
+    inconsistent changes nothing but a log line and a stored record."""
+    payments = gateway("payment", adapter=adapter)
+    try:
+        news = payments.parse_notification(fields)
+    except BadNotification as exc:
+        return _refuse(adapter, fields, f"rejected: {exc}")
+    payment = Payment.objects.filter(out_trade_no=news.out_trade_no, adapter=adapter).first()
+    if payment is None:
+        return _refuse(adapter, fields, "rejected: unknown payment")
+    if news.amount != payment.amount:
+        return _refuse(adapter, fields, "rejected: amount mismatch")
+    with transaction.atomic():  # the record and its effect together: a crash leaves neither
+        try:
+            with transaction.atomic():
+                seen = PaymentNotification.objects.create(adapter=adapter, notify_id=news.notify_id,
+                                                          out_trade_no=news.out_trade_no, outcome="applied",
+                                                          fields=fields)
+        except IntegrityError:
+            return True, "duplicate"  # a replay or a re-send: already taken
+        outcome = _apply(payment, news)
+        if outcome != "applied":
+            seen.outcome = outcome[:40]
+            seen.save(update_fields=["outcome"])
+    return True, outcome
+
+
+def _refuse(adapter, fields, outcome) -> tuple[bool, str]:
+    log.warning("payment notification %s (%s): %s", fields.get("notify_id", "?"), adapter, outcome)
+    PaymentNotification.objects.create(adapter=adapter, out_trade_no=str(fields.get("out_trade_no", ""))[:40],
+                                       outcome=outcome[:40], fields=fields)
+    return False, outcome
+
+
+def _apply(payment: Payment, news) -> str:
+    if news.event == "paid":
+        return "applied" if confirm_paid(payment.pk, news.trade_no, "notification") else "ignored: already paid"
+    if news.event == "failed":
+        if payment.status != Payment.Status.PENDING:  # an older attempt's news, arriving late
+            return "ignored: out of date"
+        record(payment.order, "payment_failed", actor_label="gateway", data={"out_trade_no": payment.out_trade_no})
+        return "applied"
+    if news.event == "refunded":
+        return "applied" if complete_refund(news.out_refund_no) else "ignored: already refunded"
+    return f"ignored: {news.event}"
+
+
+def sync_with_gateway(order: Order) -> bool:
+    """The payer is back from the gateway: ask it, so the page is right before the notification.
+    Returns True when the order is paid now."""
+    for payment in order.payments.filter(status=Payment.Status.PENDING):
+        try:
+            state = gateway("payment", adapter=payment.adapter).query(payment.out_trade_no)
+        except PaymentGatewayError as exc:
+            log.info("query of %s failed: %s", payment.out_trade_no, exc)
+            continue
+        if state.status == "paid" and state.amount == payment.amount:
+            confirm_paid(payment.pk, state.trade_no, "query")
+    order.refresh_from_db()
+    return order.status != S.AWAITING_PAYMENT and order.paid_at is not None
+
+
+def close_payments(order: Order) -> bool:
+    """Before an unpaid order closes: close its payments at the gateway. Returns False if one was
+    paid after all (the order is then paid, not closed) or the gateway could not be reached."""
+    for payment in order.payments.filter(status=Payment.Status.PENDING):
+        try:
+            state = gateway("payment", adapter=payment.adapter).close(payment.out_trade_no)
+        except PaymentGatewayError as exc:
+            log.info("closing %s failed: %s", payment.out_trade_no, exc)
+            return False
+        if state.status == "paid":
+            confirm_paid(payment.pk, state.trade_no, "query")
+            return False
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.CLOSED)
+    return True
+
+
+def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") -> Refund:
+    """Refund a paid order in full: the order goes to refunding; the gateway's notification (or
+    the refund task's retry) finishes it."""
+    with transaction.atomic():
+        order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label,
+                           reason=reason)
+        payment = order.payments.filter(status=Payment.Status.PAID).order_by("paid_at").first()
+        if payment is None:
+            raise PaymentError(_("This order has no payment to refund."))
+        return _refund(payment, payment.amount, reason)
+
+
+def _refund(payment: Payment, amount, reason) -> Refund:
+    refund = Refund.objects.create(payment=payment, amount=amount, reason=str(reason)[:200],
+                                   out_refund_no=f"{payment.out_trade_no}R{payment.refunds.count() + 1}")
+    schema = connection.schema_name
+
+    def submit():
+        from .tasks import submit_refund
+
+        submit_refund.apply_async((refund.pk,), headers={"_schema_name": schema})
+
+    transaction.on_commit(submit)
+    return refund
+
+
+def submit_refund(refund_id: int) -> str:
+    """Ask the gateway to refund (idempotent per out_refund_no, so a re-run is harmless)."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund.status
+    gateway("payment", adapter=refund.payment.adapter).refund(
+        out_trade_no=refund.payment.out_trade_no, out_refund_no=refund.out_refund_no, amount=refund.amount,
+        reason=refund.reason)
+    return "submitted"
+
+
+def complete_refund(out_refund_no: str) -> bool:
+    refund = Refund.objects.select_related("payment").filter(out_refund_no=out_refund_no).first()
+    if refund is None:
+        return False
+    with transaction.atomic():
+        order = lock(refund.payment.order_id)
+        if not Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+                status=Refund.Status.SUCCEEDED, finished_at=timezone.now()):
+            return False
+        detail = {"out_refund_no": out_refund_no, "amount": str(refund.amount)}
+        if order.status == S.REFUNDING:
+            transition(order, S.REFUNDED, "refunded", actor_label="gateway", data=detail)
+            from .closing import give_back
+
+            give_back(order)
+        else:
+            record(order, "refunded", actor_label="gateway", data=detail)
+    return True

@@ -1,0 +1,50 @@
+"""What carrier staff may do to an order by hand: every action goes through the state machine
+and leaves an event naming the staff member and their reason."""
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import closing, payments
+from .models import Order
+from .models import OrderStatus as S
+from .states import IllegalTransition, record, transition
+
+ACTIONS = {
+    "cancel": (gettext_lazy("Cancel (not paid yet)"), {S.AWAITING_PAYMENT}),
+    "refund": (gettext_lazy("Refund in full"), {S.PAID, S.IN_FULFILMENT, S.DELIVERED, S.COMPLETED, S.NEEDS_ATTENTION}),
+    "flag": (gettext_lazy("Flag for attention"), {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED, S.REFUNDING}),
+    "resume": (gettext_lazy("Resume fulfilment"), {S.NEEDS_ATTENTION}),
+    "note": (gettext_lazy("Add an internal note"), set(S.values)),
+}
+
+
+class StaffActionError(Exception):
+    pass
+
+
+def available(order: Order) -> list[tuple[str, str]]:
+    return [(code, label) for code, (label, states) in ACTIONS.items() if order.status in states]
+
+
+def act(order: Order, code: str, user, reason: str) -> None:
+    reason = (reason or "").strip()[:300]
+    if code not in ACTIONS or order.status not in ACTIONS[code][1]:
+        raise StaffActionError(_("That action is not possible for an order in state “%(state)s”.")
+                               % {"state": order.get_status_display()})
+    if not reason:
+        raise StaffActionError(_("Give a reason: it goes on the order's timeline."))
+    who = {"actor": user, "actor_label": "staff"}
+    try:
+        if code == "cancel":
+            closing.cancel(order, reason=reason, **who)
+        elif code == "refund":
+            payments.request_refund(order, reason=reason, **who)
+        elif code == "flag":
+            transition(order, S.NEEDS_ATTENTION, "flagged", reason=reason, **who)
+        elif code == "resume":
+            transition(order, S.IN_FULFILMENT, "resumed", reason=reason, **who)
+        else:
+            record(order, "note", reason=reason, public=False, **who)
+    except (IllegalTransition, payments.PaymentError) as exc:
+        raise StaffActionError(str(exc)) from None

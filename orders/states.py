@@ -1,0 +1,95 @@
+"""The order state machine: the allowed transitions and the one function that makes them.
+
+A plain status field + a transition map in code + an append-only event log + one locking service
+(as django-oscar and Saleor do). Nothing else writes Order.status.
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Order, OrderEvent
+from .models import OrderStatus as S
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.AWAITING_PAYMENT: {S.PAID, S.CANCELLED, S.CLOSED_UNPAID},
+    S.PAID: {S.IN_FULFILMENT, S.REFUNDING, S.NEEDS_ATTENTION},
+    S.IN_FULFILMENT: {S.SHIPPED, S.COMPLETED, S.REFUNDING, S.NEEDS_ATTENTION},
+    S.SHIPPED: {S.DELIVERED, S.NEEDS_ATTENTION},
+    S.DELIVERED: {S.COMPLETED, S.REFUNDING, S.NEEDS_ATTENTION},
+    S.NEEDS_ATTENTION: {S.IN_FULFILMENT, S.SHIPPED, S.COMPLETED, S.REFUNDING},
+    S.REFUNDING: {S.REFUNDED, S.NEEDS_ATTENTION},
+    S.COMPLETED: {S.REFUNDING},  # after-sales: a return within its window
+    S.CANCELLED: set(),
+    S.CLOSED_UNPAID: set(),
+    S.REFUNDED: set(),
+}
+OPEN = {S.AWAITING_PAYMENT, S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED, S.NEEDS_ATTENTION, S.REFUNDING}
+
+# What each action reads like on the timeline (subscriber wording; staff also see the data).
+ACTIONS = {
+    "placed": _("Order placed"),
+    "paid": _("Payment received"),
+    "payment_failed": _("A payment attempt failed"),
+    "cancelled": _("Order cancelled"),
+    "closed_unpaid": _("Closed: not paid in time"),
+    "number_released": _("Number released"),
+    "number_sold": _("Number reserved for you"),
+    "number_lost": _("The chosen number could not be kept"),
+    "refund_requested": _("Refund requested"),
+    "refunded": _("Refund completed"),
+    "late_payment_refunded": _("A late payment is being refunded"),
+    "flagged": _("Flagged for staff attention"),
+    "resumed": _("Back in fulfilment"),
+    "fulfilment_started": _("Being prepared"),
+    "shipped": _("Shipped"),
+    "delivered": _("Delivered"),
+    "completed": _("Completed"),
+    "note": _("Note"),
+}
+
+
+class IllegalTransition(Exception):
+    def __init__(self, order: Order, to: str):
+        self.order, self.to = order, to
+        super().__init__(f"order {order.number}: {order.status} → {to} is not allowed")
+
+
+def allowed(current: str, to: str) -> bool:
+    return to in TRANSITIONS.get(current, set())
+
+
+def lock(order_or_pk) -> Order:
+    """The order row, locked until the transaction ends (call inside transaction.atomic)."""
+    pk = order_or_pk.pk if isinstance(order_or_pk, Order) else order_or_pk
+    return Order.objects.select_for_update().get(pk=pk)
+
+
+def record(order: Order, action: str, *, actor=None, actor_label="system", reason="", data=None, public=True,
+           from_status="", to_status="") -> OrderEvent:
+    """Append an event to the timeline without changing the state."""
+    return OrderEvent.objects.create(order=order, action=action, actor=actor if actor and actor.pk else None,
+                                     actor_label=actor_label, reason=str(reason)[:300], data=data or {},
+                                     public=public, from_status=from_status, to_status=to_status)
+
+
+@transaction.atomic
+def transition(order_or_pk, to: str, action: str, *, actor=None, actor_label="system", reason="", data=None,
+               public=True, expect: set[str] | None = None) -> Order:
+    """Lock the order, check the move is allowed (and, with `expect`, that the order is still in one
+    of those states), write the new state and append the event. Raises IllegalTransition."""
+    order = lock(order_or_pk)
+    if (expect is not None and order.status not in expect) or not allowed(order.status, to):
+        raise IllegalTransition(order, to)
+    before = order.status
+    order.status = to
+    order.status_changed_at = timezone.now()
+    update = ["status", "status_changed_at"]
+    if to == S.PAID:
+        order.paid_at = order.status_changed_at
+        update.append("paid_at")
+    order.save(update_fields=update)
+    record(order, action, actor=actor, actor_label=actor_label, reason=reason, data=data, public=public,
+           from_status=before, to_status=to)
+    return order

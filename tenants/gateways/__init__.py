@@ -1,0 +1,50 @@
+"""Gateways to a carrier's own systems (ports and adapters).
+
+Each system (payment now; BSS, SMS, logistics and the real-name provider later) has an interface
+here and adapters elsewhere: the built-in simulator in `tenants.simulators`, real ones later.
+Which adapter serves a carrier is its configuration (`Carrier.gateways`), never code.
+"""
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.module_loading import import_string
+
+# system → adapter name → class. A real adapter is one more entry here plus its configuration.
+ADAPTERS = {
+    "payment": {
+        "simulator": "tenants.simulators.payment.SimulatedPaymentGateway",
+    },
+}
+DEFAULT_ADAPTER = "simulator"
+
+
+class UnknownAdapter(Exception):
+    pass
+
+
+def current_carrier():
+    """The carrier whose schema is active (schema_context leaves only a stand-in on the connection)."""
+    from tenants.models import Carrier
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Carrier):
+        return tenant
+    return Carrier.objects.get(schema_name=connection.schema_name)
+
+
+def config_for(system: str, carrier=None) -> dict:
+    carrier = carrier or current_carrier()
+    return dict((carrier.gateways or {}).get(system) or {})
+
+
+def gateway(system: str, carrier=None, adapter: str | None = None):
+    """The adapter serving `system` for `carrier` (default: the current tenant). `adapter` names
+    one explicitly, e.g. the one a callback URL says it came from."""
+    carrier = carrier or current_carrier()
+    config = config_for(system, carrier)
+    name = adapter or config.get("adapter") or DEFAULT_ADAPTER
+    try:
+        path = ADAPTERS[system][name]
+    except KeyError:
+        raise UnknownAdapter(f"no {system} adapter named {name!r}") from None
+    return import_string(path)(carrier, config)

@@ -1,0 +1,68 @@
+"""Helpers for the order tests: subscribers, carts with a held number, placed orders, signed
+notifications from the payment simulator."""
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from catalog.inventory import holds
+from catalog.inventory.models import MobileNumber
+from catalog.models import Offer
+from orders import cart as carts
+from orders import checkout
+from orders.checkout_form import CheckoutDetails
+from orders.models import Cart
+from tenants.gateways import gateway
+
+PASSWORD = "Shopper-pass-2026"
+# Real-looking test identities: valid GB 11643 check characters.
+ID_NUMBER = "11010519491231002X"
+NAME = "张三"
+DETAILS = CheckoutDetails(holder_name=NAME, holder_id_number=ID_NUMBER, recipient="张三", contact_phone="13800138000",
+                          province="广东省", city="广州市", district="天河区", address_detail="天河路 100 号 5 楼",
+                          accept_terms=True)
+
+
+def subscriber(username=None):
+    return get_user_model().objects.create_user(username or f"u{uuid.uuid4().hex[:10]}", password=PASSWORD)
+
+
+def free_number(**filters) -> str:
+    return MobileNumber.objects.filter(status="available", **filters).order_by("?").values_list(
+        "number", flat=True)[0]
+
+
+def sim_cart(user, number=None, offer_slug="sim-1"):
+    cart, _created = Cart.objects.get_or_create(user=user)
+    number = number or free_number()
+    holds.hold(number, carts.hold_owner(cart))
+    carts.add_to_cart(cart, Offer.objects.get(slug=offer_slug).pk, number=number)
+    return cart, number
+
+
+def place_sim_order(user=None, **kwargs):
+    user = user or subscriber()
+    cart, number = sim_cart(user, **kwargs)
+    plan = checkout.plan_checkout(cart)
+    order = checkout.place_from_cart(user, cart, DETAILS, token=uuid.uuid4().hex, expected_total=plan.payable)
+    return order, number
+
+
+def start_sim_payment(order):
+    from orders.payments import start_payment
+
+    start_payment(order, notify_url="http://alpha.localhost/api/payments/notify/simulator/",
+                  return_url=f"http://alpha.localhost/orders/{order.number}/return/")
+    return order.payments.get(status="pending")
+
+
+def signed_notification(payment, event="paid", **extra):
+    """What the simulator would post for `payment` (its SimPayment must exist)."""
+    from tenants.simulators.models import SimPayment
+    from tenants.simulators.payment import notify
+
+    sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
+    if event == "paid" and not sim.trade_no:  # as if the payer paid on the cashier page
+        sim.trade_no, sim.status, sim.paid_at = "T" + uuid.uuid4().hex[:16], "paid", timezone.now()
+        sim.save(update_fields=["trade_no", "status", "paid_at"])
+    return dict(notify(sim, event, gateway("payment"), **extra).fields)

@@ -1,0 +1,212 @@
+"""Payment: signed notifications (replayed, out of order, tampered), the return page asking the
+gateway, unpaid orders closing and giving their number back, refunds, staff actions."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.utils import timezone
+
+from catalog.inventory.models import MobileNumber
+from orders import closing, payments
+from orders.models import Order, PaymentNotification, Refund
+from tenants.gateways import gateway
+from tenants.gateways.signing import HmacSigner, RsaSigner, signed
+from tenants.simulators import payment as cashier
+from tenants.simulators.models import SimPayment
+from tests.conftest import STAFF_PASSWORD, host_client, sign_in
+from tests.orders_support import PASSWORD, place_sim_order, signed_notification, start_sim_payment
+
+NOTIFY = "/api/payments/notify/simulator/"
+
+
+@pytest.fixture
+def awaiting(in_carrier_a):
+    order, number = place_sim_order()
+    return order, number, start_sim_payment(order)
+
+
+def _post(fields):
+    return host_client("alpha.localhost").post(NOTIFY, fields)
+
+
+def test_a_signed_notification_pays_the_order_once_and_sells_the_number(awaiting):
+    order, number, payment = awaiting
+    fields = signed_notification(payment, "paid")
+    response = _post(fields)
+    assert response.status_code == 200 and response.content == b"success"
+    order.refresh_from_db()
+    assert order.status == "paid" and order.paid_at
+    assert MobileNumber.objects.get(number=number).status == "sold"
+    events = list(order.events.values_list("action", flat=True))
+    assert events == ["placed", "paid", "number_sold"]
+    replay = _post(fields)  # the same notification again: acknowledged, nothing changes
+    assert replay.content == b"success"
+    resent = _post(signed_notification(payment, "paid"))  # a new notify_id, same news
+    assert resent.content == b"success"
+    assert list(order.events.values_list("action", flat=True)) == events
+    assert PaymentNotification.objects.filter(out_trade_no=payment.out_trade_no).count() == 2
+
+
+@pytest.mark.parametrize("tamper", ["signature", "amount", "order", "unsigned"])
+def test_bad_notifications_change_nothing(awaiting, tamper):
+    order, number, payment = awaiting
+    fields = signed_notification(payment, "paid")
+    if tamper == "signature":
+        fields["sign"] = fields["sign"][:-2] + "00"
+    elif tamper == "amount":  # correctly signed, wrong amount: only someone with the key could do it
+        fields = signed({**fields, "total_amount": "0.01"}, gateway("payment").signer)
+    elif tamper == "order":
+        fields = signed({**fields, "out_trade_no": "NOPE"}, gateway("payment").signer)
+    else:
+        fields.pop("sign")
+    response = _post(fields)
+    assert response.status_code == 400 and response.content.startswith(b"fail")
+    order.refresh_from_db()
+    assert order.status == "awaiting_payment" and MobileNumber.objects.get(number=number).status == "held"
+    assert PaymentNotification.objects.filter(outcome__startswith="rejected").count() == 1
+
+
+def test_an_old_failure_arriving_after_the_success_is_ignored(awaiting):
+    order, _number, payment = awaiting
+    failed = signed_notification(payment, "failed")
+    assert _post(signed_notification(payment, "paid")).content == b"success"
+    assert _post(failed).content == b"success"
+    order.refresh_from_db()
+    assert order.status == "paid" and "payment_failed" not in order.events.values_list("action", flat=True)
+
+
+def test_a_failure_before_payment_shows_on_the_timeline(awaiting):
+    order, _number, payment = awaiting
+    assert _post(signed_notification(payment, "failed")).content == b"success"
+    order.refresh_from_db()
+    assert order.status == "awaiting_payment" and order.events.filter(action="payment_failed").exists()
+
+
+def test_back_from_the_gateway_before_the_notification_shows_paid(awaiting):
+    order, _number, payment = awaiting
+    sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
+    cashier.pay(sim.token, gateway("payment"))
+    client = host_client("alpha.localhost")
+    assert client.post("/me/login/", {"username": order.user.username, "password": PASSWORD}).status_code == 302
+    page = client.get(f"/orders/{order.number}/return/", follow=True).content.decode()
+    order.refresh_from_db()
+    assert order.status == "paid" and order.payments.get().confirmed_by == "query"
+    assert "已支付" in page and "已收到付款" in page
+    # the notification arrives later: acknowledged, no second "paid"
+    assert _post(signed_notification(payment, "paid")).content == b"success"
+    assert order.events.filter(action="paid").count() == 1
+
+
+def test_unpaid_orders_close_release_the_number_and_close_the_gateway_payment(awaiting, settings):
+    settings.HALL_NUMBER_COOLOFF_MINUTES = 30
+    order, number, payment = awaiting
+    assert closing.close_overdue() == {}  # not due yet
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    assert closing.close_overdue() == {"closed": 1}
+    order.refresh_from_db()
+    assert order.status == "closed_unpaid"
+    assert list(order.events.values_list("action", flat=True)) == ["placed", "closed_unpaid", "number_released"]
+    released = MobileNumber.objects.get(number=number)
+    assert released.status == "cooling" and released.hold_owner == ""
+    sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
+    assert sim.status == "closed"
+    with pytest.raises(cashier.CashierError):
+        cashier.pay(sim.token, gateway("payment"))
+    MobileNumber.objects.filter(number=number).update(held_until=timezone.now() - timedelta(seconds=1))
+    from catalog.inventory import holds
+
+    holds.sweep_expired()
+    assert MobileNumber.objects.get(number=number).status == "available"  # back after the cool-off
+
+
+def test_a_payment_made_at_the_last_second_wins_over_the_closer(awaiting):
+    order, number, payment = awaiting
+    sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
+    cashier.pay(sim.token, gateway("payment"))
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    assert closing.close_overdue() == {"kept": 1}
+    order.refresh_from_db()
+    assert order.status == "paid" and MobileNumber.objects.get(number=number).status == "sold"
+
+
+def test_a_payment_after_the_order_closed_is_refunded(awaiting):
+    order, _number, payment = awaiting
+    fields = signed_notification(payment, "paid")  # paid at the gateway; the news is late
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    SimPayment.objects.filter(out_trade_no=payment.out_trade_no).update(status="pending")
+    payments.Payment.objects.filter(pk=payment.pk).update(status="closed")
+    closing.close_unpaid(order.pk)
+    order.refresh_from_db()
+    assert order.status == "closed_unpaid"
+    assert _post(fields).content == b"success"
+    order.refresh_from_db()
+    assert order.status == "closed_unpaid" and order.events.filter(action="late_payment_refunded").exists()
+    assert Refund.objects.filter(payment=payment, amount=payment.amount).exists()
+
+
+def test_subscriber_cancels_before_paying(awaiting):
+    order, number, _payment = awaiting
+    client = host_client("alpha.localhost")
+    client.post("/me/login/", {"username": order.user.username, "password": PASSWORD})
+    client.post(f"/orders/{order.number}/cancel/")
+    order.refresh_from_db()
+    assert order.status == "cancelled" and MobileNumber.objects.get(number=number).hold_owner == ""
+    assert client.post(f"/orders/{order.number}/cancel/", follow=True).status_code == 200  # says why, no 500
+    assert _post(signed_notification(order.payments.get(), "paid")).content == b"success"
+    assert order.events.filter(action="late_payment_refunded").exists()
+
+
+def test_refund_goes_through_refunding_to_refunded(awaiting):
+    order, number, payment = awaiting
+    _post(signed_notification(payment, "paid"))
+    order.refresh_from_db()
+    refund = payments.request_refund(order, actor_label="staff", reason="customer asked")
+    assert Order.objects.get(pk=order.pk).status == "refunding"
+    assert payments.submit_refund(refund.pk) == "submitted"
+    assert payments.submit_refund(refund.pk) == "submitted"  # idempotent at the gateway
+    assert SimPayment.objects.get(out_trade_no=payment.out_trade_no).refunded == payment.amount
+    news = signed_notification(payment, "refunded", out_refund_no=refund.out_refund_no,
+                               refund_amount=f"{refund.amount:.2f}")
+    assert _post(news).content == b"success"
+    order.refresh_from_db()
+    assert order.status == "refunded" and MobileNumber.objects.get(number=number).status in ("cooling", "available")
+
+
+def test_staff_act_through_the_state_machine_only(awaiting):
+    order, _number, payment = awaiting
+    staff = host_client("alpha.localhost")
+    assert sign_in(staff, "admin", STAFF_PASSWORD)
+    page = staff.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert 'data-testid="order-actions"' in page and 'name="status"' not in page
+    refused = staff.post(f"/admin/orders/order/{order.pk}/act/", {"action": "flag", "reason": "x"}, follow=True)
+    assert "不可" in refused.content.decode() or "not possible" in refused.content.decode()
+    staff.post(f"/admin/orders/order/{order.pk}/act/", {"action": "note", "reason": "called the customer"})
+    _post(signed_notification(payment, "paid"))
+    staff.post(f"/admin/orders/order/{order.pk}/act/", {"action": "flag", "reason": "address unclear"})
+    order.refresh_from_db()
+    assert order.status == "needs_attention"
+    flagged = order.events.get(action="flagged")
+    assert flagged.actor.username == "admin" and flagged.reason == "address unclear"
+    assert not order.events.get(action="note").public
+    listing = staff.get("/admin/orders/order/", {"status__exact": "needs_attention"}).content.decode()
+    assert order.number in listing
+
+
+def test_rsa_signatures_verify_and_reject_tampering():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    fields = signed({"out_trade_no": "A1", "total_amount": "9.90"}, RsaSigner(public, private))
+    verifier = RsaSigner(public)
+    assert verifier.verify(fields)
+    assert not verifier.verify({**fields, "total_amount": "0.01"})
+    assert not HmacSigner(b"k").verify(fields)  # a different scheme never verifies
+
+
+def test_amount_in_the_gateway_is_the_orders(awaiting):
+    _order, _number, payment = awaiting
+    assert SimPayment.objects.get(out_trade_no=payment.out_trade_no).amount == payment.amount > Decimal("0")
