@@ -10,6 +10,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hall import ratelimit
 from hall.api import error_body
 from tenants.gateways import ADAPTERS, gateway
 
@@ -18,6 +19,8 @@ from . import checkout, payments
 from .checkout_form import CheckoutForm
 from .models import Order, OrderEvent, OrderLine
 from .selectors import my_orders, timeline
+
+NOTIFICATIONS_PER_MINUTE = 600  # per sending address; a gateway sends far fewer
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -126,6 +129,8 @@ class OrderView(APIView):
 def payment_notify(request, adapter):
     if adapter not in ADAPTERS["payment"]:
         raise Http404
+    if not ratelimit.allow(request, "payment-notify", NOTIFICATIONS_PER_MINUTE):  # junk floods
+        return HttpResponse("fail: slow down", content_type="text/plain", status=429)
     ok, outcome = payments.handle_notification(adapter, request.POST.dict())
     if ok:
         return HttpResponse(gateway("payment", adapter=adapter).acknowledgement, content_type="text/plain")

@@ -210,3 +210,20 @@ def test_rsa_signatures_verify_and_reject_tampering():
 def test_amount_in_the_gateway_is_the_orders(awaiting):
     _order, _number, payment = awaiting
     assert SimPayment.objects.get(out_trade_no=payment.out_trade_no).amount == payment.amount > Decimal("0")
+
+
+def test_the_beat_task_closes_overdue_orders_in_every_carrier(awaiting):
+    from orders.tasks import close_unpaid_orders
+
+    order, _number, _payment = awaiting
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    assert close_unpaid_orders()["alpha"] == {"closed": 1}
+    order.refresh_from_db()
+    assert order.status == "closed_unpaid"
+
+
+def test_the_payment_window_is_the_carriers(in_carrier_a):
+    in_carrier_a.payment_window_minutes = 5
+    in_carrier_a.save(update_fields=["payment_window_minutes"])
+    order, _number = place_sim_order()
+    assert timedelta(minutes=4) < order.payment_due_at - timezone.now() <= timedelta(minutes=5)

@@ -1,0 +1,78 @@
+"""The whole purchase in a real browser with a real worker: pick a number, check out, pay on the
+simulated gateway's own page, and see the order paid with its timeline back in the shop; then the
+gateway's signed notification reaches the shop over HTTP and changes nothing more."""
+import random
+import re
+
+import pytest
+from django_tenants.utils import schema_context
+
+from orders.models import Order, PaymentNotification
+from tenants.simulators.models import SimNotification
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
+
+
+def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts):
+    base = f"http://alpha.localhost:{web_server}"
+    mobile = f"139{random.randrange(10**8):08d}"
+    phone.goto(f"{base}/me/signup/")
+    phone.fill("input[name=phone]", mobile)
+    phone.fill("input[name=password1]", "Journey-pass-2026")
+    phone.fill("input[name=password2]", "Journey-pass-2026")
+    phone.locator("form.form button[type=submit]").click()
+    phone.wait_for_url(f"{base}/me/")
+
+    phone.goto(f"{base}/numbers/?offer=sim-1")
+    phone.get_by_test_id("number").first.locator("button").click()
+    phone.wait_for_url(re.compile(r"/numbers/held/\d{11}/"))
+    number = re.search(r"/numbers/held/(\d{11})/", phone.url).group(1)
+    phone.get_by_test_id("add-sim-to-cart").click()
+    phone.wait_for_url(f"{base}/cart/")
+    phone.get_by_test_id("checkout").click()
+    phone.wait_for_url(f"{base}/checkout/")
+    assert "实名登记" in phone.locator("main").inner_text()
+    phone.fill("input[name=holder_name]", "张三")
+    phone.fill("input[name=holder_id_number]", "11010519491231002x")
+    phone.fill("input[name=recipient]", "张三")
+    phone.fill("input[name=contact_phone]", mobile)
+    phone.select_option("select[name=province]", "广东省")
+    phone.fill("input[name=city]", "广州市")
+    phone.fill("input[name=district]", "天河区")
+    phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
+    if phone.locator("input[name=accept_terms]").count():
+        phone.check("input[name=accept_terms]")
+    total = phone.get_by_test_id("checkout-total").inner_text()
+    phone.screenshot(path=str(artifacts / "checkout.png"), full_page=True)
+    phone.get_by_test_id("place-order").click()
+
+    phone.wait_for_url(re.compile(r"/sim/pay/"))  # the gateway's own page
+    assert phone.get_by_test_id("sim-amount").inner_text() == total
+    phone.get_by_test_id("sim-fail").click()  # a declined card first: still payable
+    assert "支付失败" in phone.get_by_test_id("sim-error").inner_text()
+    phone.get_by_test_id("sim-pay").click()
+
+    phone.wait_for_url(re.compile(r"/orders/\d+/$"))
+    assert phone.get_by_test_id("order-status").inner_text() == "已支付"
+    timeline = phone.get_by_test_id("timeline").inner_text()
+    assert "订单已提交" in timeline and "已收到付款" in timeline and "号码已为您锁定" in timeline
+    phone.screenshot(path=str(artifacts / "order-paid.png"), full_page=True)
+    order_number = phone.get_by_test_id("order-number").inner_text()
+
+    with schema_context("c_alpha"):
+        order = Order.objects.get(number=order_number)
+        assert order.lines.filter(number=number).exists() and order.status == "paid"
+        payment = order.payments.get()
+
+        def delivered():  # the worker posts both notifications (failed, paid) and gets "success"
+            return SimNotification.objects.filter(payment__out_trade_no=payment.out_trade_no,
+                                                  acknowledged_at__isnull=False).count() == 2
+
+        from tests.conftest import wait_until
+
+        wait_until(delivered, timeout=60, what="the gateway's notifications")
+        outcomes = set(PaymentNotification.objects.filter(out_trade_no=payment.out_trade_no)
+                       .values_list("outcome", flat=True))
+        assert outcomes <= {"ignored: already paid", "ignored: out of date", "duplicate", "applied"}
+        assert order.events.filter(action="paid").count() == 1
+        assert order.payments.get().confirmed_by == "query"  # we were back before the notification
