@@ -227,3 +227,56 @@ def test_the_payment_window_is_the_carriers(in_carrier_a):
     in_carrier_a.save(update_fields=["payment_window_minutes"])
     order, _number = place_sim_order()
     assert timedelta(minutes=4) < order.payment_due_at - timezone.now() <= timedelta(minutes=5)
+
+
+def test_a_gateway_that_fails_says_so_and_leaves_the_order_payable(awaiting, in_carrier_a):
+    order, _number, _payment = awaiting
+    in_carrier_a.gateways = {"payment": {"adapter": "simulator", "error_rate": 1, "latency_ms": [0, 0]}}
+    in_carrier_a.save(update_fields=["gateways"])
+    with pytest.raises(payments.PaymentError, match="繁忙|busy"):
+        payments.start_payment(order, notify_url="http://alpha.localhost/n/", return_url="http://alpha.localhost/r/")
+    order.refresh_from_db()
+    assert order.status == "awaiting_payment"
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    assert closing.close_overdue() == {"kept": 1}  # cannot close the gateway's payment: try again later
+
+
+def test_notifications_are_re_sent_until_acknowledged(awaiting):
+    """The simulator posts over real HTTP; anything but "success" means: try again later."""
+    import http.server
+    import threading
+
+    from tenants.simulators import delivery
+    from tenants.simulators.models import SimNotification
+
+    answers = iter(["busy", "success"])
+    received = []
+
+    class Merchant(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append((self.headers["Host"], self.rfile.read(int(self.headers["Content-Length"]))))
+            body = next(answers).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Merchant)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        _order, _number, payment = awaiting
+        SimPayment.objects.filter(out_trade_no=payment.out_trade_no).update(
+            notify_url=f"http://alpha.localhost:{server.server_port}/api/payments/notify/simulator/")
+        signed_notification(payment, "paid")
+        notification = SimNotification.objects.get(payment__out_trade_no=payment.out_trade_no)
+        assert delivery.deliver(notification.pk) == "retry"
+        assert delivery.deliver(notification.pk) == "acknowledged"
+        assert delivery.deliver(notification.pk) == "skipped"  # done: only a deliberate duplicate goes again
+        notification.refresh_from_db()
+        assert notification.attempts == 2 and notification.acknowledged_at
+        assert received[0][0] == f"alpha.localhost:{server.server_port}" and b"sign=" in received[0][1]
+    finally:
+        server.shutdown()
