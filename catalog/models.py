@@ -209,4 +209,5 @@ class OfferImage(models.Model):
 
     def __str__(self):
         return self.alt or self.image.name
+from .deposit_offers import DepositOffer  # noqa: E402,F401
 from .inventory.models import MobileNumber, NumberSegment, TierRule  # noqa: E402,F401  (models of this app)

@@ -237,6 +237,8 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
     "sweep-number-holds": {"task": "catalog.tasks.sweep_number_holds", "schedule": 60.0},
     "close-unpaid-orders": {"task": "orders.tasks.close_unpaid_orders", "schedule": 60.0},
+    # Payouts fall due by the day; running often makes a missed run cost minutes, not a month.
+    "credit-due-payouts": {"task": "orders.tasks.credit_due_payouts", "schedule": 600.0},
 }
 
 LOGGING = {

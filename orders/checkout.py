@@ -20,7 +20,8 @@ from catalog.inventory import holds
 from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import OfferVariant
 from realname.models import Identity
-from tenants.gateways import current_carrier
+from tenants.gateways import current_carrier, gateway
+from tenants.gateways.bss import BssError
 
 from . import cart as carts
 from .checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
@@ -151,6 +152,9 @@ def _reserve_stock(priced) -> None:
 
 
 def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
+    # Stock first, in variant order: two checkouts sharing variants lock them in the same order.
+    for priced in sorted((p for p in summary.lines if p.line.variant_id), key=lambda p: p.line.variant_id):
+        _reserve_stock(priced)
     until = order.payment_due_at + HOLD_GRACE
     for priced in summary.lines:
         line, offer, hold = priced.line, priced.line.offer, priced.number_hold
@@ -159,7 +163,6 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
             order=order, offer=offer, variant=line.variant, offer_kind=offer.kind, name=offer.name,
             detail=str(line.variant or ""), number=line.details.get("number", ""), quantity=line.quantity,
             unit_price=priced.unit_price - fee, unit_list_price=priced.unit_list_price - fee)
-        _reserve_stock(priced)
         if hold is None:
             continue
         if not holds.claim_for_order(hold.number, carts.hold_owner(cart), order.hold_owner, until):
@@ -200,7 +203,10 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
     key = f"{user.pk}:{token}"
 
     def make():
-        carts.lock(cart)  # a second click waits here, then finds the first click's order
+        try:
+            carts.lock(cart)  # a second click waits here, then finds the first click's order
+        except carts.CartError as exc:
+            raise CheckoutError(str(exc)) from None
         if (order := _existing(key)) is not None:
             return order
         plan = plan_checkout(cart)
@@ -213,7 +219,8 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
             raise CheckoutError(_("Please read and accept the terms above."))
         summary = plan.summary
         deposit = sum((p.number_hold.price * p.line.quantity for p in summary.lines if p.number_hold), Decimal("0"))
-        order = _new_order(user, plan.kind, key, details, plan.payable, goods_total=plan.payable - deposit,
+        # goods at list price; payable = goods − discount + number fees and deposits
+        order = _new_order(user, plan.kind, key, details, plan.payable, goods_total=summary.list_total - deposit,
                            deposit_total=deposit, discount_total=summary.discount, terms_accepted=plan.terms)
         _freeze_lines(order, summary, cart)
         cart.lines.all().delete()
@@ -229,7 +236,7 @@ def clean_top_up_amount(value) -> Decimal:
         amount = Decimal(str(value).strip())
     except (ArithmeticError, ValueError):
         raise CheckoutError(_("Enter the amount in whole yuan.")) from None
-    if amount != amount.to_integral_value():
+    if not amount.is_finite() or amount != amount.to_integral_value():
         raise CheckoutError(_("Enter the amount in whole yuan."))
     if not TOP_UP_MIN <= amount <= TOP_UP_MAX:
         raise CheckoutError(_("Top up between ¥%(low)s and ¥%(high)s.") % {"low": TOP_UP_MIN, "high": TOP_UP_MAX})
@@ -241,6 +248,12 @@ def place_top_up(user, number: str, amount, *, token: str) -> Order:
     amount = clean_top_up_amount(amount)
     if not MOBILE_NUMBER.match(number or ""):
         raise CheckoutError(_("Enter an 11-digit mainland mobile number."))
+    try:
+        served = gateway("bss").subscriber(number)
+    except BssError:
+        raise CheckoutError(_("The carrier's system did not answer. Please try again in a moment.")) from None
+    if served is None:
+        raise CheckoutError(_("%(number)s is not a number of this carrier.") % {"number": number})
     key = f"{user.pk}:{token}"
 
     def make():

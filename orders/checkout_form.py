@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.inventory.patterns import MOBILE_NUMBER
-from realname.idcard import clean_id_number, clean_name
+from realname.idcard import age_on, clean_id_number, clean_name
+from tenants.gateways import current_carrier
 
 PROVINCES = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
              "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区",
@@ -90,7 +92,13 @@ class CheckoutForm(forms.Form):
         return clean_name(self.cleaned_data["holder_name"])
 
     def clean_holder_id_number(self):
-        return clean_id_number(self.cleaned_data["holder_id_number"])
+        id_number = clean_id_number(self.cleaned_data["holder_id_number"])
+        group = current_carrier().group
+        minimum = group.minimum_age if group else 16
+        if age_on(id_number, timezone.localdate()) < minimum:
+            raise ValidationError(_("A new number can be registered online from the age of %(age)d.")
+                                  % {"age": minimum})
+        return id_number
 
     def clean_contact_phone(self):
         return _mobile(self.cleaned_data["contact_phone"])

@@ -24,7 +24,7 @@ def give_back(order: Order) -> None:
     if released:
         record(order, "number_released", data={"numbers": released,
                                                "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES})
-    for line in order.lines.exclude(variant=None):
+    for line in order.lines.exclude(variant=None).order_by("variant_id"):  # one lock order: no deadlock
         OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
 
 

@@ -189,6 +189,11 @@ class OrderEvent(models.Model):
     def __str__(self):
         return f"{self.order_id} {self.action}"
 
+    @property
+    def subscriber_reason(self) -> str:
+        """Staff write their reasons for colleagues: the subscriber sees the event, not the note."""
+        return "" if self.actor_label == "staff" else self.reason
+
 
 class Payment(models.Model):
     class Status(models.TextChoices):
@@ -197,7 +202,7 @@ class Payment(models.Model):
         CLOSED = "closed", _("Closed")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
-    out_trade_no = models.CharField(max_length=40, unique=True)
+    out_trade_no = models.CharField(max_length=64, unique=True)  # "<carrier>-<order>P<n>": unique at a shared gateway
     adapter = models.CharField(max_length=20)
     amount = models.DecimalField(**money)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -220,10 +225,13 @@ class Refund(models.Model):
         FAILED = "failed", _("Failed")
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    out_refund_no = models.CharField(max_length=40, unique=True)
+    out_refund_no = models.CharField(max_length=72, unique=True)
     amount = models.DecimalField(**money)
     reason = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # True for the refund of the order itself (it ends the order); False for giving back a
+    # stray payment (a late or second one), which leaves the order as it is.
+    closes_order = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -233,7 +241,7 @@ class PaymentNotification(models.Model):
 
     adapter = models.CharField(max_length=20)
     notify_id = models.CharField(max_length=64, blank=True)
-    out_trade_no = models.CharField(max_length=40, blank=True)
+    out_trade_no = models.CharField(max_length=64, blank=True)
     outcome = models.CharField(max_length=40)  # "applied", "duplicate", "ignored: …", "rejected: …"
     fields = models.JSONField(default=dict)
     received_at = models.DateTimeField(auto_now_add=True)
@@ -242,3 +250,67 @@ class PaymentNotification(models.Model):
         constraints = [models.UniqueConstraint(fields=["adapter", "notify_id"], condition=~models.Q(notify_id=""),
                                                name="payment_notification_once")]
 
+
+
+class NumberAuthCode(models.Model):
+    """An SMS code proving a visitor holds a number (number authentication). Only a keyed hash of
+    the code is stored."""
+
+    number = models.CharField(max_length=11)
+    purpose = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["number", "purpose", "-created_at"])]
+
+
+class FulfilmentStep(models.Model):
+    """One step of an order's fulfilment, done at most once (the guard for its external effect)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["order", "step"], name="fulfilment_step_once")]
+
+
+class Payout(models.Model):
+    """One month of a deposit-for-credit order's returns."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CREDITED = "credited", _("Credited")
+        STOPPED = "stopped", _("Stopped")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payouts")
+    month = models.PositiveSmallIntegerField()
+    due_on = models.DateField()
+    bonus_part = models.DecimalField(**money, default=Decimal("0"))
+    deposit_part = models.DecimalField(**money, default=Decimal("0"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    credited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "month"]
+        constraints = [models.UniqueConstraint(fields=["order", "month"], name="payout_month_once")]
+        indexes = [models.Index(fields=["status", "due_on"])]
+
+    @property
+    def amount(self) -> Decimal:
+        return self.bonus_part + self.deposit_part

@@ -32,15 +32,16 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     label = serializers.SerializerMethodField()
+    reason = serializers.CharField(source="subscriber_reason")
 
     class Meta:
         model = OrderEvent
         fields = ["at", "action", "label", "from_status", "to_status", "reason"]
 
     def get_label(self, event) -> str:
-        from .states import ACTIONS
+        from .states import describe
 
-        return str(ACTIONS.get(event.action, event.action))
+        return describe(event)
 
 
 class OrderSerializer(serializers.ModelSerializer):

@@ -18,8 +18,11 @@ from .models import Order, OrderStatus
 from .selectors import address_initial, my_orders, timeline
 
 
-def _pay(request, order: Order):
+def pay_redirect(request, order: Order):
     """Send the subscriber to the gateway's page for this order."""
+    if order.payable == 0 and order.status == OrderStatus.AWAITING_PAYMENT:
+        payments.settle_free(order)
+        return redirect("order", order.number)
     try:
         url = payments.start_payment(
             order, notify_url=request.build_absolute_uri(reverse("payment-notify", args=["simulator"])),
@@ -33,7 +36,7 @@ def _pay(request, order: Order):
 @login_required
 def checkout_page(request):
     if request.method == "POST" and (done := checkout.placed_with(request.user, request.POST.get("token", ""))):
-        return _pay(request, done)  # a double click: the first click's order
+        return pay_redirect(request, done)  # a double click: the first click's order
     cart = carts.cart_for(request)
     plan = checkout.plan_checkout(cart)
     form = None
@@ -43,7 +46,7 @@ def checkout_page(request):
             try:
                 order = checkout.place_from_cart(request.user, cart, form.details(), token=form.cleaned_data["token"],
                                                  expected_total=form.cleaned_data["expected_total"])
-                return _pay(request, order)
+                return pay_redirect(request, order)
             except checkout.CheckoutError as exc:
                 form.add_error(None, str(exc))
                 plan = checkout.plan_checkout(cart)
@@ -65,7 +68,7 @@ def top_up(request):
             order = checkout.place_top_up(request.user, request.POST.get("number", "").strip(),
                                           request.POST.get("custom") or request.POST.get("amount", ""),
                                           token=request.POST.get("token", "")[:40] or uuid.uuid4().hex)
-            return _pay(request, order)
+            return pay_redirect(request, order)
         except checkout.CheckoutError as exc:
             error = str(exc)
     return render(request, "orders/top_up.html", {
@@ -92,7 +95,7 @@ def order_detail(request, number):
 @login_required
 @require_POST
 def order_pay(request, number):
-    return _pay(request, _mine(request, number))
+    return pay_redirect(request, _mine(request, number))
 
 
 @login_required

@@ -17,6 +17,7 @@ from catalog.inventory import holds
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
 
+from . import fulfilment, payouts
 from .models import Order, Payment, PaymentNotification, Refund
 from .models import OrderStatus as S
 from .states import lock, record, transition
@@ -30,22 +31,36 @@ class PaymentError(Exception):
 
 def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
     """Register a payment for the order at the gateway; return the URL of the gateway's page."""
-    if order.status != S.AWAITING_PAYMENT:
-        raise PaymentError(_("This order is not waiting for payment."))
-    if order.payment_due_at and order.payment_due_at <= timezone.now():
-        raise PaymentError(_("The time to pay this order has run out."))
     payments = gateway("payment")
-    payment = order.payments.filter(status=Payment.Status.PENDING, adapter=payments.name, amount=order.payable).first()
-    if payment is None:
-        payment = Payment.objects.create(order=order, adapter=payments.name, amount=order.payable,
-                                         out_trade_no=f"{order.number}P{order.payments.count() + 1}")
-    try:
+    with transaction.atomic():  # short: a double "Pay" or a Pay racing a Cancel sees the truth
+        order = lock(order)
+        if order.status != S.AWAITING_PAYMENT:
+            raise PaymentError(_("This order is not waiting for payment."))
+        if order.payment_due_at and order.payment_due_at <= timezone.now():
+            raise PaymentError(_("The time to pay this order has run out."))
+        payment = order.payments.filter(status=Payment.Status.PENDING, adapter=payments.name,
+                                        amount=order.payable).first()
+        if payment is None:
+            payment = Payment.objects.create(
+                order=order, adapter=payments.name, amount=order.payable,
+                out_trade_no=f"{current_carrier().slug}-{order.number}P{order.payments.count() + 1}")
+    try:  # the gateway is called outside any transaction: it takes its time
         return payments.create_payment(out_trade_no=payment.out_trade_no, amount=payment.amount,
                                        subject=f"{current_carrier().name} {order.number}", notify_url=notify_url,
                                        return_url=return_url, expires_at=order.payment_due_at)
     except PaymentGatewayError as exc:
         log.warning("payment gateway refused %s: %s", payment.out_trade_no, exc)
         raise PaymentError(_("The payment service is busy. Please try again in a moment.")) from None
+
+
+def settle_free(order: Order) -> Order:
+    """An order with nothing to pay (a fully discounted one) skips the gateway."""
+    with transaction.atomic():
+        order = transition(order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"},
+                           expect={S.AWAITING_PAYMENT})
+        _sell_numbers(order)
+        fulfilment.enqueue(order)
+    return order
 
 
 def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
@@ -66,6 +81,7 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
             return True
         transition(order, S.PAID, "paid", actor_label="gateway", data=detail)
         _sell_numbers(order)
+        fulfilment.enqueue(order)
     return True
 
 
@@ -109,7 +125,7 @@ def handle_notification(adapter: str, fields: dict) -> tuple[bool, str]:
 
 def _refuse(adapter, fields, outcome) -> tuple[bool, str]:
     log.warning("payment notification %s (%s): %s", fields.get("notify_id", "?"), adapter, outcome)
-    PaymentNotification.objects.create(adapter=adapter, out_trade_no=str(fields.get("out_trade_no", ""))[:40],
+    PaymentNotification.objects.create(adapter=adapter, out_trade_no=str(fields.get("out_trade_no", ""))[:64],
                                        outcome=outcome[:40], fields=fields)
     return False, outcome
 
@@ -149,29 +165,36 @@ def close_payments(order: Order) -> bool:
         try:
             state = gateway("payment", adapter=payment.adapter).close(payment.out_trade_no)
         except PaymentGatewayError as exc:
-            log.info("closing %s failed: %s", payment.out_trade_no, exc)
-            return False
-        if state.status == "paid":
-            confirm_paid(payment.pk, state.trade_no, "query")
-            return False
+            if exc.transient:
+                log.info("closing %s failed: %s", payment.out_trade_no, exc)
+                return False
+            # The gateway never registered it (creating it failed): nothing there can be paid.
+        else:
+            if state.status == "paid":
+                confirm_paid(payment.pk, state.trade_no, "query")
+                return False
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.CLOSED)
     return True
 
 
 def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") -> Refund:
     """Refund a paid order in full: the order goes to refunding; the gateway's notification (or
-    the refund task's retry) finishes it."""
+    the refund task's retry) finishes it. One full refund per order."""
     with transaction.atomic():
-        order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label,
-                           reason=reason)
+        order = lock(order)
         payment = order.payments.filter(status=Payment.Status.PAID).order_by("paid_at").first()
         if payment is None:
             raise PaymentError(_("This order has no payment to refund."))
-        return _refund(payment, payment.amount, reason)
+        if payment.refunds.exclude(status=Refund.Status.FAILED).exists():
+            raise PaymentError(_("A refund of this order is already under way or done."))
+        order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label,
+                           reason=reason)
+        payouts.stop(order)  # no more monthly credits for a refunded deposit-for-credit order
+        return _refund(payment, payment.amount, reason, closes_order=True)
 
 
-def _refund(payment: Payment, amount, reason) -> Refund:
-    refund = Refund.objects.create(payment=payment, amount=amount, reason=str(reason)[:200],
+def _refund(payment: Payment, amount, reason, closes_order=False) -> Refund:
+    refund = Refund.objects.create(payment=payment, amount=amount, reason=str(reason)[:200], closes_order=closes_order,
                                    out_refund_no=f"{payment.out_trade_no}R{payment.refunds.count() + 1}")
     schema = connection.schema_name
 
@@ -195,6 +218,21 @@ def submit_refund(refund_id: int) -> str:
     return "submitted"
 
 
+def refund_failed(refund_id: int, error: str) -> None:
+    """The gateway will not refund: staff must take over."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    with transaction.atomic():
+        order = lock(refund.payment.order_id)
+        if not Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+                status=Refund.Status.FAILED, finished_at=timezone.now()):
+            return
+        detail = {"out_refund_no": refund.out_refund_no, "error": error[:200]}
+        if refund.closes_order and order.status == S.REFUNDING:
+            transition(order, S.NEEDS_ATTENTION, "refund_failed", data=detail)
+        else:
+            record(order, "refund_failed", data=detail, public=False)
+
+
 def complete_refund(out_refund_no: str) -> bool:
     refund = Refund.objects.select_related("payment").filter(out_refund_no=out_refund_no).first()
     if refund is None:
@@ -205,11 +243,10 @@ def complete_refund(out_refund_no: str) -> bool:
                 status=Refund.Status.SUCCEEDED, finished_at=timezone.now()):
             return False
         detail = {"out_refund_no": out_refund_no, "amount": str(refund.amount)}
-        if order.status == S.REFUNDING:
+        if refund.closes_order and order.status == S.REFUNDING:
+            # Numbers and stock are not given back here: what happened to the card or the goods
+            # (not shipped, returned, activated) decides that, in after-sales.
             transition(order, S.REFUNDED, "refunded", actor_label="gateway", data=detail)
-            from .closing import give_back
-
-            give_back(order)
         else:
             record(order, "refunded", actor_label="gateway", data=detail)
     return True

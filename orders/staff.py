@@ -6,14 +6,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import closing, payments
-from .models import Order
+from .models import Order, Refund
 from .models import OrderStatus as S
 from .states import IllegalTransition, record, transition
 
 ACTIONS = {
     "cancel": (gettext_lazy("Cancel (not paid yet)"), {S.AWAITING_PAYMENT}),
     "refund": (gettext_lazy("Refund in full"), {S.PAID, S.IN_FULFILMENT, S.DELIVERED, S.COMPLETED, S.NEEDS_ATTENTION}),
-    "flag": (gettext_lazy("Flag for attention"), {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED, S.REFUNDING}),
+    "flag": (gettext_lazy("Flag for attention"), {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}),
     "resume": (gettext_lazy("Resume fulfilment"), {S.NEEDS_ATTENTION}),
     "note": (gettext_lazy("Add an internal note"), set(S.values)),
 }
@@ -43,6 +43,8 @@ def act(order: Order, code: str, user, reason: str) -> None:
         elif code == "flag":
             transition(order, S.NEEDS_ATTENTION, "flagged", reason=reason, **who)
         elif code == "resume":
+            if Refund.objects.filter(payment__order=order).exclude(status=Refund.Status.FAILED).exists():
+                raise StaffActionError(_("This order's money has been or is being refunded: it cannot resume."))
             transition(order, S.IN_FULFILMENT, "resumed", reason=reason, **who)
         else:
             record(order, "note", reason=reason, public=False, **who)

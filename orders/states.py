@@ -47,7 +47,23 @@ ACTIONS = {
     "delivered": _("Delivered"),
     "completed": _("Completed"),
     "note": _("Note"),
+    "renew_broadband": _("Broadband renewed until %(expires_on)s"),
+    "join_offer": _("Offer registered at the carrier"),
+    "credit_deposit": _("Deposit of ¥%(credited)s credited to your number"),
+    "schedule_payouts": _("Monthly returns scheduled"),
+    "credit_top_up": _("¥%(amount)s credited to your number"),
+    "step_failed": _("The carrier could not complete the order"),
+    "refund_failed": _("The refund did not go through; our staff are on it"),
 }
+
+
+def describe(event) -> str:
+    """An event in the subscriber's words, with its figures (dates, amounts) filled in."""
+    label = str(ACTIONS.get(event.action, event.action))
+    try:
+        return label % event.data if "%(" in label else label
+    except (KeyError, TypeError, ValueError):
+        return label.split("%(")[0].strip()
 
 
 class IllegalTransition(Exception):

@@ -1,21 +1,45 @@
-"""Thin Celery wrappers around the order services; each one is safe to run twice."""
+"""Thin Celery wrappers around the order services; each one is safe to run twice.
+
+Periodic work that concerns every carrier is dispatched as one task per carrier (sent with the
+carrier's schema), so a slow or broken carrier cannot hold up the others."""
+import random
+
 from celery import shared_task
-from django_tenants.utils import tenant_context
 
 from tenants.gateways.payment import PaymentGatewayError
 from tenants.services import shop_carriers
 
-from . import closing, payments
+from . import closing, fulfilment, payments, payouts
+
+
+def _for_each_carrier(task) -> list[str]:
+    slugs = []
+    for carrier in shop_carriers().filter(status="active"):
+        task.apply_async(headers={"_schema_name": carrier.schema_name})
+        slugs.append(carrier.slug)
+    return slugs
 
 
 @shared_task
-def close_unpaid_orders() -> dict:
-    """Beat, in the public schema: close overdue unpaid orders in every active carrier."""
-    closed = {}
-    for carrier in shop_carriers().filter(status="active"):
-        with tenant_context(carrier):
-            closed[carrier.slug] = closing.close_overdue()
-    return closed
+def close_unpaid_orders() -> list[str]:
+    """Beat, in the public schema: one closing task per active carrier."""
+    return _for_each_carrier(close_unpaid_in_carrier)
+
+
+@shared_task(acks_late=True)
+def close_unpaid_in_carrier() -> dict:
+    return closing.close_overdue()
+
+
+@shared_task
+def credit_due_payouts() -> list[str]:
+    """Beat, in the public schema: one payout task per active carrier."""
+    return _for_each_carrier(credit_due_payouts_in_carrier)
+
+
+@shared_task(acks_late=True)
+def credit_due_payouts_in_carrier() -> dict:
+    return payouts.credit_due()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)
@@ -24,6 +48,19 @@ def submit_refund(self, refund_id: int) -> str:
     try:
         return payments.submit_refund(refund_id)
     except PaymentGatewayError as exc:
-        if not exc.transient:
-            raise
-        raise self.retry(countdown=min(5 * 2 ** self.request.retries, 600)) from exc
+        if exc.transient and self.request.retries < self.max_retries:
+            raise self.retry(countdown=min(5 * 2 ** self.request.retries, 600)) from exc
+        payments.refund_failed(refund_id, str(exc))  # refused, or never got through: staff take over
+        return "failed"
+
+
+@shared_task(bind=True, acks_late=True, max_retries=8)
+def run_fulfilment(self, order_id: int) -> str:
+    """In the carrier's schema. Transient failures retry with exponential backoff and jitter."""
+    try:
+        return fulfilment.run(order_id)
+    except fulfilment.RetryLater as exc:
+        if self.request.retries >= self.max_retries:
+            return fulfilment.give_up(order_id, str(exc))
+        delay = min(5 * 2 ** self.request.retries, 900) * random.uniform(0.8, 1.2)
+        raise self.retry(countdown=delay) from exc

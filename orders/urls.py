@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, views
+from . import order_views, telecom_views, views
 
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
@@ -9,6 +9,10 @@ urlpatterns = [
     path("cart/lines/<int:line_id>/remove/", views.cart_remove, name="cart-remove"),
     path("checkout/", order_views.checkout_page, name="checkout"),
     path("topup/", order_views.top_up, name="top-up"),
+    path("broadband/renew/", telecom_views.broadband_start, name="broadband-renew"),
+    path("broadband/renew/<str:account>/", telecom_views.broadband_account, name="broadband-account"),
+    path("deposit/", telecom_views.deposit_offers, name="deposit-offers"),
+    path("deposit/<slug:code>/", telecom_views.deposit_offer, name="deposit-offer"),
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:number>/", order_views.order_detail, name="order"),
     path("orders/<str:number>/pay/", order_views.order_pay, name="order-pay"),

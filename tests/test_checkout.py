@@ -33,7 +33,8 @@ def test_placing_freezes_lines_and_moves_the_hold_to_the_order(in_carrier_a):
     assert held.hold_owner == order.hold_owner and held.status == "held"
     assert held.held_until == order.payment_due_at + checkout.HOLD_GRACE
     assert abs((order.payment_due_at - timezone.now()) - timedelta(minutes=30)) < timedelta(minutes=1)
-    assert order.payable == order.goods_total + order.deposit_total == sim.sale_price + held.price
+    assert order.payable == sim.sale_price + held.price
+    assert order.payable == order.goods_total - order.discount_total + order.deposit_total
     assert not Cart.objects.get(user=user).lines.exists()  # bought lines leave the cart
     assert list(order.events.values_list("action", flat=True)) == ["placed"]
 
@@ -191,12 +192,17 @@ def test_tampered_total_in_the_form_shows_the_new_total(in_carrier_a):
 
 
 def test_top_up_amount_limits_and_order(in_carrier_a):
+    from tenants.simulators.models import SimSubscriber
+
+    SimSubscriber.objects.create(number="13800138000", plan="畅享 59")
     user = subscriber()
-    for bad in ("5", "abc", "12.5", "9999"):
+    for bad in ("5", "abc", "12.5", "9999", "sNaN", "Infinity"):
         with pytest.raises(checkout.CheckoutError):
             checkout.place_top_up(user, "13800138000", bad, token=bad)
     with pytest.raises(checkout.CheckoutError):
         checkout.place_top_up(user, "1234", "50", token="n")
+    with pytest.raises(checkout.CheckoutError, match="不是本运营商|not a number of this carrier"):
+        checkout.place_top_up(user, "13900139000", "50", token="m")
     order = checkout.place_top_up(user, "13800138000", "50", token="ok")
     assert (order.kind, order.payable, order.service_number) == ("top_up", Decimal("50.00"), "13800138000")
     assert not order.identity_id
@@ -206,6 +212,9 @@ def test_order_numbers_are_per_carrier_and_orders_isolated(in_carrier_a, carrier
     order, _number = place_sim_order()
     connection.set_tenant(carrier_b)
     assert not Order.objects.filter(number=order.number).exists()
+    from tenants.simulators.models import SimSubscriber
+
+    SimSubscriber.objects.create(number="13800138000", plan="畅享 59")
     user_b = subscriber()
     b_order = checkout.place_top_up(user_b, "13800138000", "30", token="b")
     assert b_order.number[:6] == order.number[:6]

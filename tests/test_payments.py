@@ -171,7 +171,36 @@ def test_refund_goes_through_refunding_to_refunded(awaiting):
                                refund_amount=f"{refund.amount:.2f}")
     assert _post(news).content == b"success"
     order.refresh_from_db()
-    assert order.status == "refunded" and MobileNumber.objects.get(number=number).status in ("cooling", "available")
+    # a sold number is never put back on sale by a refund: after-sales decides what becomes of it
+    assert order.status == "refunded" and MobileNumber.objects.get(number=number).status == "sold"
+    with pytest.raises(payments.PaymentError):
+        payments.request_refund(order, reason="again")  # one full refund per order
+
+
+def test_a_second_refund_or_a_flag_during_a_refund_is_refused(awaiting):
+    from orders import staff
+
+    order, _number, payment = awaiting
+    _post(signed_notification(payment, "paid"))
+    order.refresh_from_db()
+    payments.request_refund(order, reason="asked")
+    order.refresh_from_db()
+    assert [code for code, _label in staff.available(order)] == ["note"]
+    with pytest.raises(staff.StaffActionError):
+        staff.act(order, "flag", None, "while refunding")
+
+
+def test_a_refund_the_gateway_refuses_goes_to_staff(awaiting):
+    from orders.tasks import submit_refund
+
+    order, _number, payment = awaiting
+    _post(signed_notification(payment, "paid"))
+    order.refresh_from_db()
+    refund = payments.request_refund(order, reason="asked")
+    SimPayment.objects.filter(out_trade_no=payment.out_trade_no).update(status="closed")  # cannot refund now
+    assert submit_refund.apply(args=(refund.pk,)).get() == "failed"
+    order.refresh_from_db()
+    assert order.status == "needs_attention" and order.events.filter(action="refund_failed").exists()
 
 
 def test_staff_act_through_the_state_machine_only(awaiting):
@@ -213,11 +242,11 @@ def test_amount_in_the_gateway_is_the_orders(awaiting):
 
 
 def test_the_beat_task_closes_overdue_orders_in_every_carrier(awaiting):
-    from orders.tasks import close_unpaid_orders
+    from orders.tasks import close_unpaid_in_carrier
 
     order, _number, _payment = awaiting
     Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
-    assert close_unpaid_orders()["alpha"] == {"closed": 1}
+    assert close_unpaid_in_carrier() == {"closed": 1}
     order.refresh_from_db()
     assert order.status == "closed_unpaid"
 
@@ -280,3 +309,19 @@ def test_notifications_are_re_sent_until_acknowledged(awaiting):
         assert received[0][0] == f"alpha.localhost:{server.server_port}" and b"sign=" in received[0][1]
     finally:
         server.shutdown()
+
+
+def test_a_notification_signed_for_another_carrier_is_rejected(awaiting):
+    order, _number, payment = awaiting
+    fields = signed({**signed_notification(payment, "paid"), "app_id": "beta"}, gateway("payment").signer)
+    assert _post(fields).status_code == 400
+    order.refresh_from_db()
+    assert order.status == "awaiting_payment"
+
+
+def test_an_order_whose_gateway_payment_never_registered_still_closes(in_carrier_a):
+    order, number = place_sim_order()
+    order.payments.create(adapter="simulator", amount=order.payable, out_trade_no=f"alpha-{order.number}P1")
+    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
+    assert closing.close_overdue() == {"closed": 1}
+    assert MobileNumber.objects.get(number=number).hold_owner == ""

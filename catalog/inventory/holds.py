@@ -88,18 +88,16 @@ def claim_for_order(number: str, cart_owner: str, order_owner: str, until) -> bo
 
 
 def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
-    """A cancelled or closed order gives its numbers back: after a cool-off (`held_until` then
+    """A cancelled or closed unpaid order gives its held numbers back: after a cool-off (`held_until` then
     says when the number returns to the pool), or at once."""
     now = timezone.now()
-    numbers = MobileNumber.objects.filter(hold_owner=owner, status__in=[MobileNumber.Status.HELD,
-                                                                       MobileNumber.Status.SOLD])
+    numbers = MobileNumber.objects.filter(hold_owner=owner, status=MobileNumber.Status.HELD)  # never a sold one
     released = list(numbers.values_list("number", flat=True))
     if cooloff_minutes > 0:
-        numbers.update(status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now,
+        numbers.update(status=MobileNumber.Status.COOLING, hold_owner="", updated_at=now,
                        held_until=now + timedelta(minutes=cooloff_minutes))
     else:
-        numbers.update(status=MobileNumber.Status.AVAILABLE, hold_owner="", sold_at=None, held_until=None,
-                       updated_at=now)
+        numbers.update(status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=now)
     return released
 
 

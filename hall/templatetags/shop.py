@@ -67,6 +67,6 @@ def name_mask(value):
 @register.filter
 def event_label(event):
     """An order event in the subscriber's words."""
-    from orders.states import ACTIONS
+    from orders.states import describe
 
-    return ACTIONS.get(event.action, event.action)
+    return describe(event)

@@ -14,6 +14,12 @@ ADAPTERS = {
     "payment": {
         "simulator": "tenants.simulators.payment.SimulatedPaymentGateway",
     },
+    "bss": {
+        "simulator": "tenants.simulators.bss.SimulatedBss",
+    },
+    "sms": {
+        "simulator": "tenants.simulators.sms.SimulatedSms",
+    },
 }
 DEFAULT_ADAPTER = "simulator"
 

@@ -9,7 +9,7 @@ class SimPayment(models.Model):
         PAID = "paid", _("Paid")
         CLOSED = "closed", _("Closed")
 
-    out_trade_no = models.CharField(max_length=40, unique=True)
+    out_trade_no = models.CharField(max_length=64, unique=True)
     trade_no = models.CharField(max_length=40, blank=True)
     token = models.CharField(max_length=32, unique=True)  # in the pay page's URL
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -33,7 +33,7 @@ class SimPayment(models.Model):
 
 class SimRefund(models.Model):
     payment = models.ForeignKey(SimPayment, on_delete=models.CASCADE, related_name="refunds")
-    out_refund_no = models.CharField(max_length=40, unique=True)
+    out_refund_no = models.CharField(max_length=72, unique=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -49,3 +49,76 @@ class SimNotification(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SimSubscriber(models.Model):
+    """A subscription in the simulated BSS."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Number occupied")
+        OPENED = "opened", _("Opened, not active")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        CLOSED = "closed", _("Closed")
+
+    number = models.CharField(_("number"), max_length=11, unique=True)
+    account_id = models.CharField(max_length=24, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    plan = models.CharField(_("plan"), max_length=60, blank=True)
+    balance = models.DecimalField(_("balance"), max_digits=12, decimal_places=2, default=0)
+    arrears = models.DecimalField(_("arrears"), max_digits=12, decimal_places=2, default=0)
+    offers = models.JSONField(_("offers"), default=list, blank=True)  # codes, e.g. ["deposit-2025"]
+    since = models.DateField(_("since"), null=True, blank=True)
+    note = models.CharField(_("what to try it for"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("simulated subscriber")
+        verbose_name_plural = _("simulated subscribers")
+        ordering = ["number"]
+
+    def __str__(self):
+        return self.number
+
+
+class SimBroadbandAccount(models.Model):
+    account = models.CharField(_("account"), max_length=20, unique=True)
+    bound_number = models.CharField(_("bound number"), max_length=11, db_index=True)
+    address = models.CharField(_("address"), max_length=120)
+    bandwidth_mbps = models.PositiveIntegerField(_("bandwidth (Mbps)"))
+    starts_on = models.DateField(_("starts on"))
+    expires_on = models.DateField(_("expires on"))
+    suspended = models.BooleanField(_("suspended"), default=False)
+    promotion_until = models.DateField(_("in a promotion until"), null=True, blank=True)
+    opened_on = models.DateField(_("opened on"))
+    note = models.CharField(_("what to try it for"), max_length=80, blank=True)
+
+    class Meta:
+        verbose_name = _("simulated broadband account")
+        verbose_name_plural = _("simulated broadband accounts")
+        ordering = ["expires_on"]
+
+    def __str__(self):
+        return self.account
+
+
+class SimOperation(models.Model):
+    """Idempotency: the first result of each key, returned again for a repeated call."""
+
+    key = models.CharField(max_length=120, unique=True)
+    operation = models.CharField(max_length=40)
+    result = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SimSms(models.Model):
+    """The simulated SMS gateway's outbox: what subscribers' phones would have received."""
+
+    number = models.CharField(_("number"), max_length=11, db_index=True)
+    text = models.CharField(_("text"), max_length=300)
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("simulated text message")
+        verbose_name_plural = _("simulated text messages")
+        ordering = ["-sent_at", "-pk"]

@@ -16,7 +16,6 @@ import hashlib
 import hmac
 import random
 import secrets
-import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -35,6 +34,7 @@ from tenants.gateways.payment import (
 )
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
 
+from .behaviour import simulate_call
 from .models import SimNotification, SimPayment, SimRefund
 
 EVENTS = {"paid": "TRADE_SUCCESS", "failed": "PAY_FAILED", "refunded": "REFUND_SUCCESS"}
@@ -70,11 +70,7 @@ class SimulatedPaymentGateway(PaymentGateway):
 
     # -- the merchant API -------------------------------------------------------------------
     def _call(self):
-        """Each API call takes its time and sometimes fails, as a real gateway does."""
-        low, high = _span(self.config, "latency_ms", (20, 150))
-        time.sleep(random.uniform(low, high) / 1000)
-        if random.random() < float(self.config.get("error_rate", 0)):
-            raise PaymentGatewayError("payment gateway busy (simulated)", transient=True)
+        simulate_call(self.config, lambda: PaymentGatewayError("payment gateway busy (simulated)", transient=True))
 
     def create_payment(self, *, out_trade_no, amount, subject, notify_url, return_url, expires_at):
         self._call()
@@ -128,6 +124,8 @@ class SimulatedPaymentGateway(PaymentGateway):
     def parse_notification(self, fields):
         if not self.signer.verify(fields):
             raise BadNotification("bad signature")
+        if fields.get("app_id") != self.carrier.slug:  # signed, but for another merchant
+            raise BadNotification("notification for another merchant")
         try:
             event = EVENT_OF_STATUS[fields["trade_status"]]
             return Notification(

@@ -1,0 +1,101 @@
+"""Number authentication: prove you hold a number by an SMS code sent to it, before a renewal or
+a deposit-for-credit order on that number.
+
+Rules: a code lives 5 minutes and allows 5 tries; a new code needs a 60-second wait and a number
+gets at most 5 codes an hour (the views also limit codes per IP); codes are stored as keyed
+hashes only; a passed check is remembered in the session for 15 minutes.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.gateways import current_carrier, gateway
+from tenants.gateways.sms import SmsError
+
+from .models import NumberAuthCode
+
+CODE_TTL = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+CODES_PER_HOUR = 5
+VERIFIED_FOR = timedelta(minutes=15)
+SESSION_KEY = "verified_numbers"
+
+
+class AuthError(Exception):
+    """The message is for the subscriber."""
+
+
+def _hash(number: str, purpose: str, code: str) -> str:
+    key = hashlib.sha256(b"number-auth:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, f"{connection.schema_name}:{purpose}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
+    now = now or timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # one sender per number at a time: the limits hold
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:auth:{number}"])
+        recent = NumberAuthCode.objects.filter(number=number, created_at__gt=now - timedelta(hours=1))
+        last = recent.order_by("-created_at").first()
+        if last and last.created_at > now - RESEND_AFTER:
+            wait = int((last.created_at + RESEND_AFTER - now).total_seconds()) + 1
+            raise AuthError(_("A code was just sent. You can ask for another in %(s)d seconds.") % {"s": wait})
+        if recent.count() >= CODES_PER_HOUR:
+            raise AuthError(_("Too many codes for this number. Please try again in an hour."))
+        code = f"{secrets.randbelow(10 ** 6):06d}"
+        record = NumberAuthCode.objects.create(number=number, purpose=purpose, code_hash=_hash(number, purpose, code),
+                                               expires_at=now + CODE_TTL)
+        text = _("[%(shop)s] Your code is %(code)s, valid for 5 minutes. Never tell it to anyone.") % {
+            "shop": current_carrier().name, "code": code}
+        try:
+            gateway("sms").send(number=number, text=text, key=f"number-auth:{record.pk}")
+        except SmsError:
+            transaction.set_rollback(True)
+            raise AuthError(_("The text message could not be sent. Please try again.")) from None
+    return record
+
+
+def verify_code(number: str, purpose: str, code: str, now=None) -> None:
+    now = now or timezone.now()
+    code = (code or "").strip()
+    with transaction.atomic():
+        record = (NumberAuthCode.objects.select_for_update()
+                  .filter(number=number, purpose=purpose, used_at__isnull=True).order_by("-created_at").first())
+        if record is None:
+            problem = _("Ask for a code first.")
+        elif record.expires_at < now:
+            problem = _("The code has expired. Ask for a new one.")
+        elif record.attempts >= MAX_ATTEMPTS:
+            problem = _("Too many wrong codes. Ask for a new one.")
+        else:
+            record.attempts += 1
+            if hmac.compare_digest(record.code_hash, _hash(number, purpose, code)):
+                record.used_at = now
+                problem = ""
+            else:
+                left = MAX_ATTEMPTS - record.attempts
+                problem = (_("Wrong code. %(n)d tries left.") % {"n": left} if left
+                           else _("Too many wrong codes. Ask for a new one."))
+            record.save(update_fields=["attempts", "used_at"])
+    if problem:  # raised after the commit: the counted attempt stays counted
+        raise AuthError(problem)
+
+
+def remember(session, number: str, purpose: str) -> None:
+    verified = dict(session.get(SESSION_KEY, {}))
+    verified[f"{purpose}:{number}"] = time.time() + VERIFIED_FOR.total_seconds()
+    session[SESSION_KEY] = {k: v for k, v in verified.items() if v > time.time()}
+
+
+def is_verified(session, number: str, purpose: str) -> bool:
+    return session.get(SESSION_KEY, {}).get(f"{purpose}:{number}", 0) > time.time()

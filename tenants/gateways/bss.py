@@ -1,0 +1,110 @@
+"""The carrier's BSS (business support system): who is a subscriber, their broadband accounts,
+and the operations that change them. Every mutating call carries an idempotency key: the same
+key again returns the first result and has no second effect."""
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+
+class BssError(Exception):
+    """A refusal or failure. `transient` errors may succeed when retried; `code` says which."""
+
+    def __init__(self, message: str, code: str = "error", transient: bool = False):
+        self.code, self.transient = code, transient
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    number: str
+    status: str  # "active" | "suspended" | "closed"
+    plan: str
+    balance: Decimal
+    arrears: Decimal = Decimal("0")  # owed; > 0 means in arrears
+    offers: tuple[str, ...] = ()  # codes of the offers the number is in (for conflicts)
+    since: dt.date | None = None
+
+    @property
+    def in_arrears(self) -> bool:
+        return self.arrears > 0
+
+
+@dataclass(frozen=True)
+class RenewalOption:
+    code: str
+    name: str
+    months: int
+    bandwidth_mbps: int
+    price: Decimal
+    starts_on: dt.date
+    ends_on: dt.date
+
+
+@dataclass(frozen=True)
+class BroadbandAccount:
+    account: str
+    bound_number: str
+    address_masked: str
+    package: str
+    bandwidth_mbps: int
+    starts_on: dt.date
+    expires_on: dt.date
+    status: str  # "active" | "expired" | "suspended"
+    renewals: tuple[RenewalOption, ...] = ()
+    # Why it cannot be renewed online now ("arrears", "promotion", "first_month", "closed"), with detail.
+    refusal: str = ""
+    refusal_detail: dict = field(default_factory=dict)
+
+
+class BssGateway(ABC):
+    name: str
+
+    def __init__(self, carrier, config: dict):
+        self.carrier = carrier
+        self.config = config
+
+    # -- lookups --------------------------------------------------------------------------
+    @abstractmethod
+    def subscriber(self, number: str) -> Subscriber | None:
+        """The number's subscription at this carrier, or None if the carrier does not serve it."""
+
+    @abstractmethod
+    def broadband_account(self, *, account: str = "", number: str = "") -> BroadbandAccount | None:
+        """A broadband account by its account code or its bound mobile number, with the renewals
+        it may take now; None if not this carrier's."""
+
+    # -- operations (idempotent per key) ------------------------------------------------------
+    @abstractmethod
+    def renew_broadband(self, *, account: str, option: str, key: str) -> dt.date:
+        """Renew with one of the account's options; returns the new expiry date."""
+
+    @abstractmethod
+    def credit_balance(self, *, number: str, amount: Decimal, reason: str, key: str) -> Decimal:
+        """Add credit to a number (deposits, monthly bonuses); returns the new balance."""
+
+    @abstractmethod
+    def top_up(self, *, number: str, amount: Decimal, key: str) -> Decimal:
+        """A paid top-up; returns the new balance."""
+
+    @abstractmethod
+    def join_offer(self, *, number: str, offer: str, key: str) -> None:
+        """Record that the number took an offer (conflict and once-only checks read it back)."""
+
+    @abstractmethod
+    def occupy_number(self, *, number: str, key: str) -> None:
+        """Reserve a new number in the carrier's number resource system for an order."""
+
+    @abstractmethod
+    def release_number(self, *, number: str, key: str) -> None:
+        """Give an occupied number back."""
+
+    @abstractmethod
+    def open_account(self, *, number: str, plan: str, key: str) -> str:
+        """Open the subscription (开户) on an occupied number; returns the carrier's account id."""
+
+    @abstractmethod
+    def activate(self, *, number: str, key: str) -> None:
+        """Switch an opened number on (after real-name verification passed)."""

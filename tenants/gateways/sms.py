@@ -1,0 +1,22 @@
+"""The carrier's SMS gateway: send a text to a number."""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+
+class SmsError(Exception):
+    def __init__(self, message: str, transient: bool = True):
+        self.transient = transient
+        super().__init__(message)
+
+
+class SmsGateway(ABC):
+    name: str
+
+    def __init__(self, carrier, config: dict):
+        self.carrier = carrier
+        self.config = config
+
+    @abstractmethod
+    def send(self, *, number: str, text: str, key: str) -> str:
+        """Send `text` to `number` once per `key`; returns the gateway's message id."""
