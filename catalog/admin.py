@@ -145,4 +145,5 @@ class CategoryAdmin(admin.ModelAdmin):
 class CityAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "province", "sort_weight")
     search_fields = ("name", "code")
+from . import deposit_admin  # noqa: E402,F401
 from .inventory import admin as _inventory_admin  # noqa: E402,F401  (registers the number pool admin)

@@ -143,3 +143,24 @@ def seed_catalogue(city_list: list[tuple[str, str, str]], price_factor: Decimal 
                f"{amount}{unit}", subtitle=f"{days} 天有效", weight=len(ADDONS) - i, sales=(i * 61) % 401)
         created += 1
     return created
+
+
+DEPOSIT_OFFERS = [  # code, name, deposit, bonus, months, deposit monthly, deposit from month, conflicts
+    ("deposit-100", "存 100 送 120（12 个月）", "100", "120", 12, False, 1, ["deposit-2025"]),
+    ("deposit-120", "存 120 送 240（12 个月）", "120", "240", 12, True, 2, ["deposit-2025"]),
+    ("deposit-300", "存 300 送 360（24 个月）", "300", "360", 24, False, 1, ["deposit-2025", "deposit-100"]),
+]
+
+
+def seed_deposit_offers(price_factor: Decimal = Decimal("1")) -> int:
+    from .models import DepositOffer
+
+    made = 0
+    for weight, (code, name, deposit, bonus, months, monthly, first, conflicts) in enumerate(reversed(DEPOSIT_OFFERS)):
+        _offer, created = DepositOffer.objects.get_or_create(code=code, defaults={
+            "name": name, "deposit": Decimal(deposit), "bonus": (Decimal(bonus) * price_factor).quantize(Decimal("1")),
+            "months": months, "return_deposit_monthly": monthly, "deposit_from_month": first,
+            "conflicts_with": conflicts, "sort_weight": weight,
+            "description": "赠送话费按月返还，仅可抵扣本号码的通信费用；活动期内不可退订、转让。"})
+        made += created
+    return made

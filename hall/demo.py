@@ -13,10 +13,11 @@ from django.db import transaction
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw, ImageFont
 
-from catalog.demo import seed_catalogue
+from catalog.demo import seed_catalogue, seed_deposit_offers
 from catalog.inventory.demo import seed_pool
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
+from tenants.simulators.demo import seed_bss
 
 from .decoration import services as decoration
 from .decoration.documents import SCHEMA_VERSION, new_section
@@ -111,11 +112,14 @@ def _home_document(demo: DemoCarrier, banners) -> dict:
         elif block == "rich_text":
             settings = {"html": "<h3>服务承诺</h3><ul><li>实名办理，信息加密保存</li><li>号码所见即所得</li></ul>"}
         elif block == "icon_grid" and demo.kind == Carrier.Kind.BRANCH:
-            settings = {"columns": 5, "items": [
+            settings = {"columns": 4, "items": [
                 {"icon": "numbers", "label": "选号", "link": "route:numbers"},
                 {"icon": "plan", "label": "套餐", "link": "category:plans"},
                 {"icon": "broadband", "label": "宽带", "link": "category:broadband"},
                 {"icon": "phone", "label": "手机", "link": "category:phones"},
+                {"icon": "topup", "label": "充值", "link": "route:topup"},
+                {"icon": "renew", "label": "宽带续约", "link": "route:broadband"},
+                {"icon": "deposit", "label": "存费送费", "link": "route:deposit"},
                 {"icon": "gift", "label": "加油包", "link": "category:addons"}]}
         sections.append(new_section(block, settings))
     return {"schema_version": SCHEMA_VERSION, "sections": sections}
@@ -136,6 +140,8 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
         ensure_staff_roles()
         seed_catalogue(list(demo.cities), Decimal(demo.price_factor))
         seed_pool(list(demo.segments), [code for code, _name, _province in demo.cities])
+        seed_deposit_offers(Decimal(demo.price_factor))
+        seed_bss(demo.subscriber, demo.segments[0], demo.cities[0][1])
         if decoration.page(decoration.THEME_SLUG) is None:
             logo = _asset("logo", logo_png(demo.initials, demo.theme["primary"]))
             decoration.publish_theme(dict(demo.theme, logo=logo.pk, favicon=logo.pk))

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 ROLES = {
     "catalogue_manager": (_("Catalogue managers"), {"catalog": ["category", "offer", "offervariant",
-                                                                 "offerimage", "city"]}),
+                                                                 "offerimage", "city", "depositoffer"]}),
     "order_handler": (_("Order handlers"), {"orders": ["cart", "cartline", "order", "orderline", "orderevent",
                                                        "payment", "refund", "act_on_order"], "catalog": []}),
     "shop_designer": (_("Shop designers"), {"hall": ["decorate_page", "shopasset"]}),

@@ -147,7 +147,7 @@ class OrderLine(models.Model):
     category = models.CharField(max_length=12, choices=Category.choices, default=Category.GOODS)
     offer = models.ForeignKey(Offer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     variant = models.ForeignKey(OfferVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    offer_kind = models.CharField(max_length=12, blank=True)
+    offer_kind = models.CharField(max_length=20, blank=True)
     name = models.CharField(_("item"), max_length=120)
     detail = models.CharField(_("detail"), max_length=120, blank=True)
     number = models.CharField(_("number"), max_length=11, blank=True)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from hall import ratelimit
 
 from . import cart as carts
-from . import checkout, closing, payments
+from . import checkout, closing, fulfilment, payments, payouts
 from .checkout_form import CheckoutForm
 from .models import Order, OrderStatus
 from .selectors import address_initial, my_orders, timeline
@@ -88,8 +88,9 @@ def _mine(request, number) -> Order:
 @login_required
 def order_detail(request, number):
     order = _mine(request, number)
-    return render(request, "orders/order_detail.html", {"tab": "me", "order": order, "events": timeline(order),
-                                                        "lines": order.lines.all()})
+    return render(request, "orders/order_detail.html", {
+        "tab": "me", "order": order, "events": timeline(order), "lines": order.lines.all(),
+        "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order)})
 
 
 @login_required

@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from catalog.richtext import sanitize_html
 
 ROUTES = {"home": "home", "catalogue": "catalogue", "numbers": "numbers", "cart": "cart", "me": "account",
-          "compare": "compare", "orders": "orders", "topup": "top-up"}
-LINK_HELP = _("One of: route:numbers (home, catalogue, numbers, cart, me, compare, orders, topup), "
+          "compare": "compare", "orders": "orders", "topup": "top-up", "broadband": "broadband-renew",
+          "deposit": "deposit-offers"}
+LINK_HELP = _("One of: route:numbers (home, catalogue, numbers, cart, me, compare, orders, topup, broadband, "
+              "deposit), "
               "page:<landing page>, product:<offer slug>, category:<category slug>, or an https:// address.")
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 

@@ -1,0 +1,39 @@
+"""The demo page of the simulated systems: which numbers and accounts to try, and the texts the
+SMS simulator "sent" (so a demo user can read their code). Never in production settings."""
+from django.conf import settings
+from django.contrib import admin
+
+from .models import SimBroadbandAccount, SimSms, SimSubscriber
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SimSubscriberAdmin(ReadOnlyAdmin):
+    list_display = ("number", "status", "plan", "balance", "arrears", "offers", "note")
+    search_fields = ("number",)
+    list_filter = ("status",)
+
+
+class SimBroadbandAccountAdmin(ReadOnlyAdmin):
+    list_display = ("account", "bound_number", "bandwidth_mbps", "expires_on", "promotion_until", "opened_on", "note")
+    search_fields = ("account", "bound_number")
+
+
+class SimSmsAdmin(ReadOnlyAdmin):
+    list_display = ("sent_at", "number", "text")
+    search_fields = ("number",)
+
+
+if not settings.PRODUCTION:
+    admin.site.register(SimSubscriber, SimSubscriberAdmin)
+    admin.site.register(SimBroadbandAccount, SimBroadbandAccountAdmin)
+    admin.site.register(SimSms, SimSmsAdmin)

@@ -1,0 +1,193 @@
+"""Broadband renewal, deposit-for-credit and top-up from order to the carrier's systems: payout
+schedules that sum exactly, payouts that resume after missed runs without double credits, and
+refunds stopping them."""
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from catalog.demo import seed_deposit_offers
+from catalog.models import DepositOffer
+from orders import checkout, fulfilment, payouts, telecom_checkout
+from orders.models import Order, Payout
+from tenants.simulators.demo import seed_bss
+from tenants.simulators.models import SimBroadbandAccount, SimSubscriber
+from tests.conftest import host_client
+from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
+from tests.test_bss import MAIN, sent_code
+
+NOTIFY = "/api/payments/notify/simulator/"
+
+
+@pytest.mark.parametrize("total, parts", [("100", 12), ("0.01", 12), ("1000000", 7), ("120", 11), ("5.50", 12),
+                                          ("240", 12), ("99999.99", 24)])
+def test_split_sums_exactly_and_the_last_month_takes_the_remainder(total, parts):
+    amounts = payouts.split(Decimal(total), parts)
+    assert len(amounts) == parts and sum(amounts) == Decimal(total)
+    assert len(set(amounts[:-1])) <= 1 and all(a >= 0 for a in amounts)
+    assert amounts[-1] >= amounts[0]
+
+
+def test_the_real_120_back_in_11_months_schedule():
+    """存 120 送 240（12 个月）: nothing of the deposit in month 1, then 10 a month, the rest last."""
+    plan = payouts.plan({"deposit": "120", "bonus": "240", "months": 12, "return_deposit_monthly": True,
+                         "deposit_from_month": 2}, dt.date(2026, 1, 31))
+    assert [p.deposit_part for p in plan] == [0] + [Decimal("10")] * 10 + [Decimal("20")]
+    assert all(p.bonus_part == 20 for p in plan) and sum(p.bonus_part + p.deposit_part for p in plan) == 360
+    assert plan[1].due_on == dt.date(2026, 2, 28) and plan[11].due_on == dt.date(2026, 12, 31)
+
+
+@pytest.fixture
+def telecom(in_carrier_a):
+    in_carrier_a.gateways = {"bss": {"latency_ms": [0, 0]}, "sms": {"latency_ms": [0, 0]},
+                             "payment": {"latency_ms": [0, 0]}}
+    in_carrier_a.save(update_fields=["gateways"])
+    seed_bss(MAIN, "180", "广州")
+    seed_deposit_offers()
+    return in_carrier_a
+
+
+def _pay(order):
+    carrier = connection.tenant
+    payment = start_sim_payment(order)
+    response = host_client("alpha.localhost").post(NOTIFY, signed_notification(payment, "paid"))
+    connection.set_tenant(carrier)  # the request left its own copy of the carrier on the connection
+    assert response.content == b"success"
+    order.refresh_from_db()
+    assert order.status == "paid"
+    return order
+
+
+def test_broadband_renewal_from_order_to_new_expiry(telecom):
+    account = SimBroadbandAccount.objects.get(account="BB1800001")
+    view = telecom_checkout.find_broadband("BB1800001")
+    option = next(o for o in view.renewals if o.code == "up-500-12")
+    order = telecom_checkout.place_broadband_renewal(subscriber(), "BB1800001", "up-500-12", token="r1")
+    assert (order.kind, order.payable, order.service_number) == ("broadband_renewal", option.price, MAIN)
+    assert fulfilment.run(_pay(order).pk) == "completed"
+    account.refresh_from_db()
+    assert account.expires_on == option.ends_on and account.bandwidth_mbps == 500
+    assert fulfilment.new_expiry(order) == option.ends_on
+    assert fulfilment.run(order.pk) == "completed"  # a re-delivered task changes nothing
+    account.refresh_from_db()
+    assert account.expires_on == option.ends_on
+    actions = list(order.events.values_list("action", flat=True))
+    assert actions[-3:] == ["fulfilment_started", "renew_broadband", "completed"]
+
+
+@pytest.mark.parametrize("account, words", [("BB1800003", "销户|closed"), ("BB1800004", "欠费|owes"),
+                                            ("BB1800005", "合约|promotion"), ("BB1800006", "首月|first month")])
+def test_renewal_refusals_explain_themselves(telecom, account, words):
+    with pytest.raises(checkout.CheckoutError, match=words):
+        telecom_checkout.place_broadband_renewal(subscriber(), account, "same-12", token=uuid.uuid4().hex)
+    with pytest.raises(checkout.CheckoutError, match="BB9|匹配|matches"):
+        telecom_checkout.find_broadband("BB9999999")
+
+
+def test_deposit_for_credit_credits_the_deposit_and_pays_out_month_by_month(telecom):
+    offer = DepositOffer.objects.get(code="deposit-100")
+    before = SimSubscriber.objects.get(number=MAIN).balance
+    order = telecom_checkout.place_deposit(subscriber(), offer, MAIN, token="d1")
+    assert (order.kind, order.payable, order.deposit_total) == ("deposit_credit", Decimal("100.00"), Decimal("100.00"))
+    assert fulfilment.run(_pay(order).pk) == "completed"
+    rows = list(order.payouts.order_by("month"))
+    assert len(rows) == 12 and sum(p.amount for p in rows) == offer.bonus
+    assert [p.status for p in rows] == ["credited"] + ["pending"] * 11  # month 1 is due at once
+    me = SimSubscriber.objects.get(number=MAIN)
+    assert me.balance == before + offer.deposit + rows[0].amount and "deposit-100" in me.offers
+    progress = payouts.progress(order)
+    assert (progress["credited"], progress["total"], progress["next"].month) == (1, 12, 2)
+
+    # beat missed three months: the next run credits months 2-4, once each
+    later = timezone.localdate() + dt.timedelta(days=95)
+    assert payouts.credit_due(today=later) == {"credited": 3, "failed": 0, "stopped": 0}
+    assert payouts.credit_due(today=later) == {"credited": 0, "failed": 0, "stopped": 0}
+    Payout.objects.filter(order=order, month=5).update(status="pending")  # as if marking it was lost
+    balance = SimSubscriber.objects.get(number=MAIN).balance
+    payouts.credit(Payout.objects.get(order=order, month=2))  # replayed: the BSS key stops a second credit
+    assert SimSubscriber.objects.get(number=MAIN).balance == balance
+    assert payouts.progress(order)["credited"] == 4
+
+
+def test_refunding_a_deposit_order_stops_future_payouts(telecom):
+    from orders.payments import request_refund
+
+    order = telecom_checkout.place_deposit(subscriber(), DepositOffer.objects.get(code="deposit-120"), MAIN, token="d2")
+    fulfilment.run(_pay(order).pk)
+    assert not order.payouts.filter(status="credited").exists() or order.payouts.get(month=1).deposit_part == 0
+    request_refund(Order.objects.get(pk=order.pk), reason="customer changed their mind")
+    assert not order.payouts.filter(status="pending").exists()
+    later = timezone.localdate() + dt.timedelta(days=400)
+    assert payouts.credit_due(today=later)["credited"] == 0
+
+
+@pytest.mark.parametrize("number_state, words", [
+    ({"arrears": Decimal("5")}, "欠|owes"), ({"status": "suspended"}, "停机|suspended"),
+    ({"offers": ["deposit-2025"]}, "不能同时|cannot be combined"), ({"offers": ["deposit-100"]}, "已参加|already")])
+def test_deposit_eligibility(telecom, number_state, words):
+    SimSubscriber.objects.filter(number=MAIN).update(**number_state)
+    _sub, problems = telecom_checkout.deposit_problems(DepositOffer.objects.get(code="deposit-100"), MAIN)
+    assert problems and any(__import__("re").search(words, p) for p in problems)
+    with pytest.raises(checkout.CheckoutError):
+        telecom_checkout.place_deposit(subscriber(), DepositOffer.objects.get(code="deposit-100"), MAIN, token="x")
+
+
+def test_top_up_is_credited_after_payment(telecom):
+    before = SimSubscriber.objects.get(number=MAIN).balance
+    order = checkout.place_top_up(subscriber(), MAIN, "50", token="t1")
+    assert fulfilment.run(_pay(order).pk) == "completed"
+    assert SimSubscriber.objects.get(number=MAIN).balance == before + 50
+
+
+def test_a_permanent_refusal_refunds_when_nothing_was_done(telecom):
+    order = checkout.place_top_up(subscriber(), MAIN, "30", token="t2")
+    _pay(order)
+    telecom.gateways = {**telecom.gateways, "bss": {"latency_ms": [0, 0], "permanent_error_rate": 1}}
+    assert fulfilment.run(order.pk) == "refunding"
+    assert order.events.filter(action="step_failed").exists() and order.payments.get().refunds.exists()
+
+
+def test_a_transient_failure_asks_for_a_retry_and_the_step_runs_once_later(telecom):
+    order = checkout.place_top_up(subscriber(), MAIN, "30", token="t3")
+    _pay(order)
+    before = SimSubscriber.objects.get(number=MAIN).balance
+    telecom.gateways = {**telecom.gateways, "bss": {"latency_ms": [0, 0], "error_rate": 1}}
+    with pytest.raises(fulfilment.RetryLater):
+        fulfilment.run(order.pk)
+    telecom.gateways = {**telecom.gateways, "bss": {"latency_ms": [0, 0]}}
+    assert fulfilment.run(order.pk) == "completed"
+    assert SimSubscriber.objects.get(number=MAIN).balance == before + 30
+    assert order.steps.get().attempts == 2
+
+
+def test_broadband_pages_authenticate_the_number_then_order(telecom):
+    user = subscriber()
+    client = host_client("alpha.localhost")
+    client.post("/me/login/", {"username": user.username, "password": PASSWORD})
+    assert client.get("/broadband/renew/BB1800001/").status_code == 302  # not authenticated yet
+    page = client.post("/broadband/renew/", {"action": "lookup", "query": "BB1800001"}).content.decode()
+    assert "180****0001" in page and 'data-testid="code-form"' in page
+    wrong = client.post("/broadband/renew/", {"action": "verify", "code": "000000"}).content.decode()
+    assert 'data-testid="renew-error"' in wrong
+    response = client.post("/broadband/renew/", {"action": "verify", "code": sent_code(MAIN)})
+    assert response.status_code == 302 and response["Location"] == "/broadband/renew/BB1800001/"
+    account_page = client.get(response["Location"]).content.decode()
+    assert account_page.count('data-testid="renewal-option"') == 3
+    placed = client.post(response["Location"], {"option": "same-12", "token": "p1"})
+    assert placed.status_code == 302 and placed["Location"].startswith("/sim/pay/")
+    assert Order.objects.get(user=user).kind == "broadband_renewal"
+
+
+def test_deposit_pages_authenticate_then_check_eligibility(telecom):
+    user = subscriber()
+    client = host_client("alpha.localhost")
+    client.post("/me/login/", {"username": user.username, "password": PASSWORD})
+    assert client.get("/deposit/").content.decode().count('data-testid="deposit-offer"') == 3
+    client.post("/deposit/deposit-100/", {"action": "send", "number": MAIN})
+    page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)}).content.decode()
+    assert 'data-testid="deposit-place"' in page
+    placed = client.post("/deposit/deposit-100/", {"action": "place", "token": "q1"})
+    assert placed.status_code == 302 and placed["Location"].startswith("/sim/pay/")
