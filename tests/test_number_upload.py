@@ -59,3 +59,15 @@ def test_a_real_worker_loads_the_upload_in_its_carriers_schema(committed_upload,
             assert MobileNumber.objects.filter(number__startswith="18288880", city="hangzhou").count() == 2
         with schema_context("c_alpha"):
             assert not MobileNumber.objects.filter(number__startswith="18288880").exists()
+
+
+def test_a_file_that_turns_out_not_to_be_utf8_fails_cleanly(in_carrier_a):
+    """The bad bytes come after the first chunk of lines, while those are already streaming into COPY."""
+    NumberSegment.objects.get_or_create(prefix="181")
+    good = "".join(f"1817{i:07d}\n" for i in range(3000)).encode()
+    job = NumberImport(city="guangzhou")
+    job.file.save("mixed.csv", ContentFile(good + b"\xff\xfe\n"), save=True)
+    assert run_upload(job.pk) == "failed"
+    job.refresh_from_db()
+    assert "UTF-8" in job.error and job.added == 0
+    assert not MobileNumber.objects.filter(number__startswith="1817").exists()  # the batch rolled back

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 
 from catalog.inventory import holds, search
 from catalog.inventory.models import MobileNumber, TierRule
-from catalog.inventory.patterns import Classifier, classify, digit_mask, grams, matches
+from catalog.inventory.patterns import MOBILE_NUMBER, Classifier, classify, digit_mask, grams, is_mobile_number, matches
 from catalog.inventory.tiers import reclassify
 from tests.conftest import POOL_PER_CITY, host_client
 
@@ -54,6 +54,14 @@ def test_first_matching_rule_wins_and_the_fast_classifier_agrees():
     for _ in range(20000):
         number = "180" + f"{rng.randrange(10**8):08d}"
         assert fast(number) is classify(number, rules)
+
+
+@pytest.mark.parametrize("value", [
+    "17712345678", "12712345678", "1771234567", "177123456789", "27712345678", "1771234567a",
+    "1771234567\u0663", "\u0661\u0667\u0667" + "1" * 8, "177 2345678", "",
+])
+def test_the_fast_number_check_agrees_with_the_pattern(value):
+    assert is_mobile_number(value) == bool(MOBILE_NUMBER.match(value))
 
 
 def test_grams_and_digit_mask():
