@@ -1,6 +1,7 @@
 """Searching the pool: only available numbers, each query type served by an index.
 
-- tail (1–8 digits): prefix of `reversed_number` (btree, text_pattern_ops);
+- tail (3–8 digits): prefix of `reversed_number` (btree, text_pattern_ops); shorter tails match so
+  many numbers that a scan in random_key order stops at the page at once;
 - contains (4+ digits) and birthday (MMDD): the GIN index on the 4-digit runs, then an exact check;
   shorter "contains" strings match so many numbers that the scan stops at the page limit at once;
 - exclude digits: a bit test on `digit_mask` (most numbers pass, so the scan stops early too);
@@ -53,8 +54,10 @@ def search(tail="", contains="", exclude="", birthday="", tier="", city="", max_
            page_size=PAGE_SIZE):
     """(numbers on this page, whether there is a next page)."""
     numbers = MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE)
-    if tail:
-        numbers = numbers.filter(reversed_number__startswith=tail[::-1])
+    if tail:  # a prefix of the reversed number, as a range in byte order (see the model)
+        prefix = tail[::-1]
+        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+        numbers = numbers.filter(reversed_number__gte=prefix, reversed_number__lt=after)
     for digits in (contains, birthday):
         if not digits:
             continue
@@ -72,9 +75,13 @@ def search(tail="", contains="", exclude="", birthday="", tier="", city="", max_
     if max_price is not None:
         numbers = numbers.filter(price__lte=max_price)
     start = (max(page, 1) - 1) * page_size
-    # random_key order: the (status, random_key) and (status, tier, random_key) indexes give it, so
-    # a broad query stops at the page; a narrow one (GIN, long tails) sorts its few rows.
-    found = list(numbers.order_by("random_key", "pk")[start:start + page_size + 1])
+    # random_key order: the random_key, tier and city indexes give it, so a broad query stops at
+    # the page; a narrow one (tail index, GIN) sorts its few rows. The page's ids are chosen
+    # first, from the index alone where it covers the filter (index-only scan), and only then are
+    # its rows read: a filter that passes one entry in a hundred reads 21 table pages, not 2,100
+    # (each may be a cache miss).
+    ids = numbers.order_by("random_key", "pk").values("pk")[start:start + page_size + 1]
+    found = list(MobileNumber.objects.filter(pk__in=ids).order_by("random_key", "pk"))
     return found[:page_size], len(found) > page_size
 
 
