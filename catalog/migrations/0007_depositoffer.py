@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0005_number_uploads'),
+        ('catalog', '0006_partial_covering_search_indexes'),
     ]
 
     operations = [
