@@ -60,8 +60,11 @@ ACTIONS = {
 def describe(event) -> str:
     """An event in the subscriber's words, with its figures (dates, amounts) filled in."""
     label = str(ACTIONS.get(event.action, event.action))
+    # money as people write it: 300.00 → 300, 12.50 stays
+    data = {k: v[:-3] if isinstance(v, str) and v.endswith(".00") and v[:-3].isdigit() else v
+            for k, v in (event.data or {}).items()}
     try:
-        return label % event.data if "%(" in label else label
+        return label % data if "%(" in label else label
     except (KeyError, TypeError, ValueError):
         return label.split("%(")[0].strip()
 

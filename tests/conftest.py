@@ -50,6 +50,11 @@ def _make_test_carrier(spec):
             from catalog.inventory.demo import seed_pool
 
             seed_pool(["180"], [code for code, _n, _p in CITIES], per_city=POOL_PER_CITY, seed=42)
+            from catalog.demo import seed_deposit_offers
+            from tenants.simulators.demo import seed_bss
+
+            seed_deposit_offers()
+            seed_bss("18000000001", "180", "广州")  # the simulated BSS: subscribers, broadband accounts
     return carrier
 
 
