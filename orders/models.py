@@ -294,7 +294,7 @@ class Payout(models.Model):
     """One month of a deposit-for-credit order's returns."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", _("Scheduled")
         CREDITED = "credited", _("Credited")
         STOPPED = "stopped", _("Stopped")
 

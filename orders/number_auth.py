@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.gateways import current_carrier, gateway
+from tenants.gateways.bss import BssError
 from tenants.gateways.sms import SmsError
 
 from .models import NumberAuthCode
@@ -41,7 +42,14 @@ def _hash(number: str, purpose: str, code: str) -> str:
 
 
 def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
+    """Text a code to `number`, which must be one the carrier serves (no texts to strangers)."""
     now = now or timezone.now()
+    try:
+        served = gateway("bss").subscriber(number)
+    except BssError:
+        raise AuthError(_("The carrier's system did not answer. Please try again in a moment.")) from None
+    if served is None:
+        raise AuthError(_("%(number)s is not a number of this carrier.") % {"number": number})
     with transaction.atomic():
         with connection.cursor() as cursor:  # one sender per number at a time: the limits hold
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:auth:{number}"])

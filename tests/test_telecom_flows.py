@@ -192,3 +192,21 @@ def test_deposit_pages_authenticate_then_check_eligibility(telecom):
     assert 'data-testid="deposit-place"' in page
     placed = client.post("/deposit/deposit-100/", {"action": "place", "token": "q1"})
     assert placed.status_code == 302 and placed["Location"].startswith("/sim/pay/")
+
+
+def test_codes_go_only_to_the_carriers_numbers_and_are_limited_per_address(telecom, monkeypatch):
+    from orders import telecom_views
+
+    monkeypatch.setattr(telecom_views, "CODES_PER_IP_PER_HOUR", 3)
+    user = subscriber()
+    client = host_client("alpha.localhost")
+    client.post("/me/login/", {"username": user.username, "password": PASSWORD})
+    stranger = client.post("/deposit/deposit-100/", {"action": "send", "number": "19999999999"}).content.decode()
+    assert "不是本运营商的号码" in stranger
+    numbers = list(SimSubscriber.objects.exclude(number="19999999999").values_list("number", flat=True)[:3])
+    for number in numbers[:2]:
+        page = client.post("/deposit/deposit-100/", {"action": "send", "number": number}).content.decode()
+        assert 'data-testid="code-form"' in page and "频繁" not in page
+    refused = client.post("/deposit/deposit-100/", {"action": "send", "number": numbers[2]}).content.decode()
+    assert "获取验证码过于频繁" in refused
+    assert not NumberAuthCode.objects.filter(number=numbers[2]).exists()
