@@ -288,3 +288,25 @@ def test_number_api_search_hold_and_race(client_a):
                       HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value)
     body = json.loads(lost.content)
     assert lost.status_code == 409 and body["error"]["code"] == "number_taken" and body["error"]["similar"]
+
+
+def test_an_import_after_a_first_load_that_died_rebuilds_its_indexes(in_carrier_a):
+    """A killed first load skips its `finally`: the dropped indexes are rebuilt by the next import."""
+    from django.db import connection
+
+    from catalog.inventory.importing import ImportReport, _secondary_indexes, import_rows
+    from catalog.inventory.models import DroppedNumberIndex
+
+    table = MobileNumber._meta.db_table
+    before = {name: definition for name, definition, _constraint in _secondary_indexes(table)}
+    unique = next(name for name, _definition, constraint in _secondary_indexes(table) if constraint)
+    with connection.cursor() as cursor:  # what the dead load left behind
+        for name, definition, constraint in _secondary_indexes(table):
+            DroppedNumberIndex.objects.create(name=name, definition=definition, constraint=constraint or "")
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"' if constraint
+                           else f'DROP INDEX "{name}"')
+    assert not _secondary_indexes(table)
+    report = import_rows([(1, "18099990077", "")], "guangzhou", ImportReport())
+    assert report.added == 1 and not DroppedNumberIndex.objects.exists()
+    assert {name: definition for name, definition, _c in _secondary_indexes(table)} == before
+    assert any(constraint == unique for _n, _d, constraint in _secondary_indexes(table))

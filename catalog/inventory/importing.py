@@ -13,7 +13,7 @@ from itertools import chain, islice
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
-from .models import MobileNumber, NumberSegment
+from .models import DroppedNumberIndex, MobileNumber, NumberSegment
 from .patterns import MASK4, NO_TIER, Classifier, is_mobile_number
 from .tiers import active_rules
 
@@ -51,6 +51,7 @@ def import_rows(rows, default_city: str, report: ImportReport, progress=None) ->
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(hashtext(current_schema() || ':number-load'))")
     try:
+        _restore_dropped_indexes()
         if MobileNumber.objects.exists():
             return _load_rows(rows, default_city, report, progress, _load)
         return _first_load(rows, default_city, report, progress)
@@ -67,6 +68,9 @@ def _first_load(rows, default_city, report, progress):
     table = MobileNumber._meta.db_table
     indexes = _secondary_indexes(table)
     with transaction.atomic(), connection.cursor() as cursor:
+        DroppedNumberIndex.objects.bulk_create([DroppedNumberIndex(name=name, definition=definition,
+                                                                   constraint=constraint or "")
+                                                for name, definition, constraint in indexes])
         for name, _definition, constraint in indexes:
             if constraint:
                 cursor.execute(f"ALTER TABLE {_qn(table)} DROP CONSTRAINT {_qn(constraint)}")
@@ -76,6 +80,18 @@ def _first_load(rows, default_city, report, progress):
         return _load_rows(rows, default_city, report, progress, _copy_straight_in)
     finally:
         _build_indexes(table, indexes)
+        DroppedNumberIndex.objects.all().delete()
+
+
+def _restore_dropped_indexes() -> None:
+    """A first load that died half-way left its indexes dropped: build the missing ones."""
+    dropped = list(DroppedNumberIndex.objects.all())
+    if not dropped:
+        return
+    present = {name for name, _definition, _constraint in _secondary_indexes(MobileNumber._meta.db_table)}
+    _create_indexes(connection, MobileNumber._meta.db_table,
+                    [(d.definition, d.constraint or None) for d in dropped if d.name not in present])
+    DroppedNumberIndex.objects.all().delete()
 
 
 def _qn(name: str) -> str:

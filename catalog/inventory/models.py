@@ -144,3 +144,12 @@ class NumberImport(models.Model):
 
     def __str__(self):
         return f"{self.file.name} ({self.get_status_display()})"
+
+
+class DroppedNumberIndex(models.Model):
+    """An index a first load dropped, kept until it is built again: if the load dies half-way
+    (a killed process skips every `finally`), the next import builds it from here."""
+
+    name = models.CharField(max_length=63, unique=True)
+    definition = models.TextField()
+    constraint = models.CharField(max_length=63, blank=True)
