@@ -40,6 +40,7 @@ else:
 SHARED_APPS = [
     "django_tenants",
     "tenants",
+    "realname.registry",  # one ID, five numbers: counted across a carrier group, so public
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -83,10 +84,14 @@ HALL_NUMBER_HOLD_MINUTES = int(os.environ.get("HALL_NUMBER_HOLD_MINUTES", "15"))
 HALL_NUMBER_MAX_HOLDS = int(os.environ.get("HALL_NUMBER_MAX_HOLDS", "1"))
 # A number given back by a cancelled or unpaid order returns to the pool after this cool-off.
 HALL_NUMBER_COOLOFF_MINUTES = int(os.environ.get("HALL_NUMBER_COOLOFF_MINUTES", "30"))
+# A recycled card's number (sold, never verified) rests this long before it is sold again.
+HALL_RECYCLED_NUMBER_COOLOFF_DAYS = int(os.environ.get("HALL_RECYCLED_NUMBER_COOLOFF_DAYS", "30"))
 HALL_NUMBER_SEARCHES_PER_MINUTE = int(os.environ.get("HALL_NUMBER_SEARCHES_PER_MINUTE", "60"))
 HALL_NUMBER_HOLDS_PER_MINUTE = int(os.environ.get("HALL_NUMBER_HOLDS_PER_MINUTE", "10"))
 # Real-name data keys, "kid:base64(32 bytes)[,…]", the first one used for new values (see realname.crypto).
 HALL_REALNAME_KEYS = os.environ.get("HALL_REALNAME_KEYS", "")
+# Key of the ID hash behind the one-ID-five-numbers registry (base64); never rotated casually.
+HALL_REALNAME_HASH_KEY = os.environ.get("HALL_REALNAME_HASH_KEY", "")
 HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
 # TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
 
@@ -239,6 +244,7 @@ CELERY_BEAT_SCHEDULE = {
     "close-unpaid-orders": {"task": "orders.tasks.close_unpaid_orders", "schedule": 60.0},
     # Payouts fall due by the day; running often makes a missed run cost minutes, not a month.
     "credit-due-payouts": {"task": "orders.tasks.credit_due_payouts", "schedule": 600.0},
+    "realname-remind-and-recycle": {"task": "realname.tasks.remind_and_recycle", "schedule": 3600.0},
 }
 
 LOGGING = {

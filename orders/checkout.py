@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from catalog.inventory import holds
 from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import OfferVariant
+from realname import services as verification
 from realname.models import Identity
+from realname.registry import services as registry
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.bss import BssError
 
@@ -175,6 +177,18 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
                                                "contract_months": hold.contract_months})
 
 
+def _register_identity(order: Order) -> None:
+    """One ID, five numbers: claim the order's numbers for the holder (counted across the carrier
+    group, in the same transaction), and open the real-name verification the card will wait for."""
+    carrier = current_carrier()
+    numbers = list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
+    try:
+        registry.reserve(carrier, order.identity.id_hash, numbers, f"{carrier.slug}:{order.number}")
+    except registry.LimitReached as exc:
+        raise CheckoutError(str(exc)) from None
+    verification.open_for(order, order.identity)
+
+
 def _existing(key: str) -> Order | None:
     return Order.objects.filter(idempotency_key=key).first()
 
@@ -223,6 +237,8 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
         order = _new_order(user, plan.kind, key, details, plan.payable, goods_total=summary.list_total - deposit,
                            deposit_total=deposit, discount_total=summary.discount, terms_accepted=plan.terms)
         _freeze_lines(order, summary, cart)
+        if order.identity is not None:
+            _register_identity(order)
         cart.lines.all().delete()
         record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
                data={"payable": str(order.payable), "kind": order.kind})

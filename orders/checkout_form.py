@@ -61,7 +61,7 @@ class CheckoutForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=40)
     expected_total = forms.DecimalField(widget=forms.HiddenInput, max_digits=12, decimal_places=2)
     holder_name = forms.CharField(label=gettext_lazy("Name on the ID card"), max_length=20, required=False)
-    holder_id_number = forms.CharField(label=gettext_lazy("ID card number"), max_length=18, required=False,
+    holder_id_number = forms.CharField(label=gettext_lazy("ID card number"), max_length=20, required=False,
                                        widget=forms.TextInput(attrs={"autocomplete": "off"}))
     recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=30, required=False)
     contact_phone = forms.CharField(label=gettext_lazy("Recipient's phone"), max_length=13, required=False,
@@ -92,8 +92,9 @@ class CheckoutForm(forms.Form):
         return clean_name(self.cleaned_data["holder_name"])
 
     def clean_holder_id_number(self):
-        id_number = clean_id_number(self.cleaned_data["holder_id_number"])
-        group = current_carrier().group
+        carrier = current_carrier()
+        id_number = clean_id_number(self.cleaned_data["holder_id_number"], accept_legacy=carrier.accepts_legacy_ids)
+        group = carrier.group
         minimum = group.minimum_age if group else 16
         if age_on(id_number, timezone.localdate()) < minimum:
             raise ValidationError(_("A new number can be registered online from the age of %(age)d.")

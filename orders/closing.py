@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
 from catalog.models import OfferVariant
+from realname.registry import services as registry
+from tenants.gateways import current_carrier
 
 from .models import Order
 from .models import OrderStatus as S
@@ -21,6 +23,8 @@ from .states import IllegalTransition, record, transition
 def give_back(order: Order) -> None:
     """Return what the order kept from others: its numbers (after a cool-off) and its stock."""
     released = holds.release(order.hold_owner, settings.HALL_NUMBER_COOLOFF_MINUTES)
+    carrier = current_carrier()
+    registry.release(carrier.slug, f"{carrier.slug}:{order.number}")  # the ID's claims on them too
     if released:
         record(order, "number_released", data={"numbers": released,
                                                "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES})

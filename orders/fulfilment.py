@@ -160,3 +160,19 @@ def give_up(order_id: int, error: str) -> str:
 def new_expiry(order: Order) -> dt.date | None:
     step = order.steps.filter(step="renew_broadband", status=FulfilmentStep.Status.DONE).first()
     return dt.date.fromisoformat(step.result["expires_on"]) if step else None
+
+
+def activate_sim(order: Order) -> None:
+    """Switch the order's new numbers on at the BSS, never before real-name verification passed
+    (raises realname.services.NotVerified). Each number's key makes a repeat harmless."""
+    from realname import services as realname
+    from realname.registry import services as registry
+    from tenants.gateways import current_carrier
+
+    realname.require_verified(order)
+    numbers = list(order.lines.filter(category="number_fee").values_list("number", flat=True))
+    for number in numbers:
+        gateway("bss").activate(number=number, key=f"{order.number}:activate:{number}")
+    carrier = current_carrier()
+    registry.activate(carrier.slug, f"{carrier.slug}:{order.number}")
+    record(order, "activated", data={"numbers": numbers})

@@ -1,15 +1,17 @@
 """Checkout, top-up and the subscriber's order pages: thin — parse, call a service, render."""
+import json
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hall import ratelimit
+from realname import services as realname
 
 from . import cart as carts
 from . import checkout, closing, fulfilment, payments, payouts
@@ -90,7 +92,30 @@ def order_detail(request, number):
     order = _mine(request, number)
     return render(request, "orders/order_detail.html", {
         "tab": "me", "order": order, "events": timeline(order), "lines": order.lines.all(),
-        "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order)})
+        "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order),
+        "verification": getattr(order, "verification", None),
+        "verification_reason": realname.reason_text(order.verification) if hasattr(order, "verification") else ""})
+
+
+@login_required
+@require_POST
+def order_verify(request, number):
+    order = _mine(request, number)
+    verification = getattr(order, "verification", None)
+    if verification is None:
+        raise Http404
+    upload = request.FILES.get("portrait")
+    try:
+        liveness = json.loads(request.POST.get("liveness") or "{}")
+    except ValueError:
+        liveness = {}
+    try:
+        realname.submit(verification, upload.read(realname.MAX_PORTRAIT_BYTES + 1) if upload else b"",
+                        liveness if isinstance(liveness, dict) else {})
+        messages.success(request, _("Thank you: your photo is being checked."))
+    except realname.VerificationError as exc:
+        messages.error(request, str(exc))
+    return redirect("order", order.number)
 
 
 @login_required

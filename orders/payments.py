@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
+from realname import services as verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
 
@@ -59,6 +60,7 @@ def settle_free(order: Order) -> Order:
         order = transition(order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"},
                            expect={S.AWAITING_PAYMENT})
         _sell_numbers(order)
+        verification.start_deadline(order)
         fulfilment.enqueue(order)
     return order
 
@@ -79,8 +81,9 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
             record(order, "late_payment_refunded", actor_label="gateway", data=detail)
             _refund(payment, payment.amount, "payment after the order closed or was paid")
             return True
-        transition(order, S.PAID, "paid", actor_label="gateway", data=detail)
+        order = transition(order, S.PAID, "paid", actor_label="gateway", data=detail)
         _sell_numbers(order)
+        verification.start_deadline(order)
         fulfilment.enqueue(order)
     return True
 

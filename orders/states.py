@@ -54,6 +54,12 @@ ACTIONS = {
     "credit_top_up": _("¥%(amount)s credited to your number"),
     "step_failed": _("The carrier could not complete the order"),
     "refund_failed": _("The refund did not go through; our staff are on it"),
+    "verification_submitted": _("Portrait submitted for real-name verification"),
+    "verified": _("Real-name verification passed"),
+    "verification_failed": _("Real-name verification did not pass"),
+    "verification_reminder": _("Reminder sent: %(days_left)s days left to verify"),
+    "recycled": _("Not verified in time: the card was recycled"),
+    "activated": _("Activated"),
 }
 
 

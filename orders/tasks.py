@@ -7,23 +7,15 @@ import random
 from celery import shared_task
 
 from tenants.gateways.payment import PaymentGatewayError
-from tenants.services import shop_carriers
+from tenants.services import dispatch_to_carriers
 
 from . import closing, fulfilment, payments, payouts
-
-
-def _for_each_carrier(task) -> list[str]:
-    slugs = []
-    for carrier in shop_carriers().filter(status="active"):
-        task.apply_async(headers={"_schema_name": carrier.schema_name})
-        slugs.append(carrier.slug)
-    return slugs
 
 
 @shared_task
 def close_unpaid_orders() -> list[str]:
     """Beat, in the public schema: one closing task per active carrier."""
-    return _for_each_carrier(close_unpaid_in_carrier)
+    return dispatch_to_carriers(close_unpaid_in_carrier)
 
 
 @shared_task(acks_late=True)
@@ -34,7 +26,7 @@ def close_unpaid_in_carrier() -> dict:
 @shared_task
 def credit_due_payouts() -> list[str]:
     """Beat, in the public schema: one payout task per active carrier."""
-    return _for_each_carrier(credit_due_payouts_in_carrier)
+    return dispatch_to_carriers(credit_due_payouts_in_carrier)
 
 
 @shared_task(acks_late=True)

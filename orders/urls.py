@@ -18,4 +18,5 @@ urlpatterns = [
     path("orders/<str:number>/pay/", order_views.order_pay, name="order-pay"),
     path("orders/<str:number>/return/", order_views.order_return, name="order-return"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),
+    path("orders/<str:number>/verify/", order_views.order_verify, name="order-verify"),
 ]

@@ -1,5 +1,6 @@
 """Resident identity card numbers (GB 11643-1999) and subscriber names: each refusal says what is
-wrong. (The real-name issue extends this with the historical division-code table.)"""
+wrong. The birthplace is checked against python-stdnum's historical table of division codes
+(codes are retired over time, so a current list would refuse older cards)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -22,9 +23,20 @@ def check_character(first17: str) -> str:
     return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
-def clean_id_number(value: str, today: dt.date | None = None) -> str:
-    """The 18-character ID, upper-case X; or ValidationError naming the fault."""
-    value = (value or "").strip().upper()
+def upgrade_legacy(value: str) -> str:
+    """A 15-digit card (born 19YY, no check character) as its 18-character form."""
+    first17 = value[:6] + "19" + value[6:]
+    return first17 + check_character(first17)
+
+
+def clean_id_number(value: str, today: dt.date | None = None, accept_legacy: bool = False) -> str:
+    """The 18-character ID, upper-case X; or ValidationError naming the fault. With
+    `accept_legacy`, a 15-digit card is accepted and returned in its 18-character form."""
+    value = (value or "").strip().replace(" ", "").upper()
+    if len(value) == 15 and accept_legacy:
+        if not value.isdigit():
+            raise ValidationError(_("A 15-digit ID number has digits only."))
+        value = upgrade_legacy(value)
     if len(value) != 18:
         raise ValidationError(_("An ID number has 18 characters; this one has %(n)d.") % {"n": len(value)})
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
@@ -41,7 +53,21 @@ def clean_id_number(value: str, today: dt.date | None = None) -> str:
         raise ValidationError(_("The birth date in the ID number (%(date)s) is impossible.") % {"date": value[6:14]})
     if check_character(value[:17]) != value[17]:
         raise ValidationError(_("The ID number's last character does not match: please check every digit."))
+    if not known_division(value):
+        raise ValidationError(_("The first six digits (%(code)s) are not a place that issues ID cards.")
+                              % {"code": value[:6]})
     return value
+
+
+def known_division(value: str) -> bool:
+    """Whether the first six digits were ever a county-level code (python-stdnum's historical
+    table). Deliberately not stdnum's `get_birth_place`, which also wants the code to have existed
+    in the birth year: a card is coded where it was first issued, so someone born in 1980 in what
+    became Tianhe district (1985) rightly holds 440106."""
+    from stdnum import numdb
+
+    found = {k: v for _part, props in numdb.get("cn/loc").info(value[:6]) for k, v in props.items()}
+    return bool(found.get("county"))
 
 
 def birth_date(id_number: str) -> dt.date:

@@ -18,6 +18,7 @@ class Identity(models.Model):
     class Meta:
         verbose_name = _("identity")
         verbose_name_plural = _("identities")
+        permissions = [("reveal_identity", _("Can reveal full ID numbers and names (audited)"))]
 
     def __str__(self):
         return f"{self.name_masked} {self.id_number_masked}"
@@ -30,3 +31,51 @@ class Identity(models.Model):
 
     def reveal(self) -> tuple[str, str]:
         return crypto.decrypt(self.name_encrypted, "name"), crypto.decrypt(self.id_number_encrypted, "id")
+
+
+class Verification(models.Model):
+    """The real-name check of a SIM order's identity: ship first, verify later; activation waits
+    for "passed". The portrait is kept (encrypted) only until the provider has it."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for your portrait")
+        CHECKING = "checking", _("Being checked")
+        PASSED = "passed", _("Verified")
+        FAILED = "failed", _("Not verified")
+        EXPIRED = "expired", _("Deadline passed")
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="verification")
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="verifications")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    provider = models.CharField(max_length=20, blank=True)
+    provider_ref = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, blank=True)
+    portrait_encrypted = models.TextField(blank=True)
+    liveness = models.JSONField(default=dict, blank=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    reminders_sent = models.JSONField(default=list, blank=True)  # days-left values already reminded
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("real-name verification")
+        verbose_name_plural = _("real-name verifications")
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+
+class RevealAudit(models.Model):
+    """Every time staff saw a full ID number or name."""
+
+    identity = models.ForeignKey(Identity, null=True, on_delete=models.SET_NULL, related_name="reveals")
+    identity_masked = models.CharField(max_length=60)
+    staff = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    staff_username = models.CharField(max_length=150)
+    reason = models.CharField(_("reason"), max_length=200)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reveal of personal data")
+        verbose_name_plural = _("reveals of personal data")
+        ordering = ["-at"]

@@ -52,6 +52,12 @@ class Carrier(TenantMixin):
     payment_window_minutes = models.PositiveSmallIntegerField(
         _("payment window (minutes)"), default=30,
         help_text=_("An order not paid within this time closes itself and releases its number."))
+    accepts_legacy_ids = models.BooleanField(
+        _("accept 15-digit ID cards"), default=False,
+        help_text=_("The old 15-digit resident ID form, no longer issued; off unless your rules allow it."))
+    verification_days = models.PositiveSmallIntegerField(
+        _("days to complete real-name verification"), default=30,
+        help_text=_("A paid SIM not verified within this time is recycled and its number released."))
     # Which adapter serves each of the carrier's systems and its options, e.g.
     # {"payment": {"adapter": "simulator", "callback_delay": [0.2, 2], "duplicate_rate": 0.3}}.
     # Configuration, not code: a real adapter is dropped in by naming it here.

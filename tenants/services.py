@@ -142,3 +142,13 @@ def shop_carriers():
     return (Carrier.objects.exclude(kind=Carrier.Kind.PLATFORM)
             .exclude(status=Carrier.Status.TEMPLATE)
             .select_related("group").prefetch_related("domains"))
+
+
+def dispatch_to_carriers(task) -> list[str]:
+    """Send `task` once per active carrier, in that carrier's schema (beat's periodic work: a
+    slow or broken carrier cannot hold up the others)."""
+    slugs = []
+    for carrier in shop_carriers().filter(status=Carrier.Status.ACTIVE):
+        task.apply_async(headers={"_schema_name": carrier.schema_name})
+        slugs.append(carrier.slug)
+    return slugs

@@ -101,6 +101,14 @@ def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
     return released
 
 
+def recycle(number: str, owner: str, cooloff_days: int) -> bool:
+    """A sold card that was never verified is recycled: its number rests, then returns."""
+    now = timezone.now()
+    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.SOLD).update(
+        status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now,
+        held_until=now + timedelta(days=cooloff_days)))
+
+
 def sweep_expired() -> int:
     """Release every expired hold and end every finished cool-off (beat runs this; holds are
     also taken over when expired)."""

@@ -28,3 +28,40 @@ document.querySelectorAll("[data-countdown]").forEach(function (el) {
   }
   tick();
 });
+// Real-name liveness step: with a camera, take the portrait from a short live capture (the
+// frames and duration go along as liveness evidence); without one, the file input (which opens
+// the front camera on phones) is the fallback.
+document.querySelectorAll("[data-liveness]").forEach(function (form) {
+  var evidence = form.querySelector("input[name=liveness]");
+  var input = form.querySelector("input[type=file]");
+  var button = form.querySelector("[data-camera]");
+  var video = form.querySelector("video");
+  if (!button || !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) || !window.DataTransfer) {
+    if (button) { button.hidden = true; }
+    return;
+  }
+  button.addEventListener("click", function () {
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" } }).then(function (stream) {
+      var frames = 0, started = Date.now();
+      video.hidden = false;
+      video.srcObject = stream;
+      video.play();
+      var counter = setInterval(function () { frames += 1; }, 200);
+      setTimeout(function () {
+        clearInterval(counter);
+        var canvas = document.createElement("canvas");
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        canvas.getContext("2d").drawImage(video, 0, 0);
+        stream.getTracks().forEach(function (track) { track.stop(); });
+        video.hidden = true;
+        canvas.toBlob(function (blob) {
+          var files = new DataTransfer();
+          files.items.add(new File([blob], "portrait.jpg", { type: "image/jpeg" }));
+          input.files = files.files;
+          evidence.value = JSON.stringify({ method: "camera", frames: frames, duration_ms: Date.now() - started });
+        }, "image/jpeg", 0.9);
+      }, 2500);
+    }).catch(function () { button.hidden = true; });
+  });
+});

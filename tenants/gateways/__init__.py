@@ -20,6 +20,10 @@ ADAPTERS = {
     "sms": {
         "simulator": "tenants.simulators.sms.SimulatedSms",
     },
+    "realname": {
+        "simulator": "tenants.simulators.realname.SimulatedRealnameProvider",
+        "http-json": "tenants.gateways.realname_http.HttpJsonRealnameProvider",
+    },
 }
 DEFAULT_ADAPTER = "simulator"
 

@@ -122,3 +122,14 @@ class SimSms(models.Model):
         verbose_name = _("simulated text message")
         verbose_name_plural = _("simulated text messages")
         ordering = ["-sent_at", "-pk"]
+
+
+class SimVerification(models.Model):
+    """A check at the simulated real-name provider. Keeps only the outcome, never the identity."""
+
+    reference = models.CharField(max_length=64, unique=True)
+    request_id = models.CharField(max_length=32, unique=True)
+    outcome = models.CharField(max_length=10)  # "passed" | "failed"
+    reason = models.CharField(max_length=20, blank=True)
+    decide_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,68 @@
+"""Identities and verifications in the carrier's admin: masked always; a full value only for
+staff with the reveal permission, one identity at a time, with a reason, audited."""
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from .models import Identity, RevealAudit, Verification
+from .reveal import reveal
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RevealForm(forms.Form):
+    reason = forms.CharField(label=_("Why you need the full value"), max_length=200, min_length=4)
+
+
+@admin.register(Identity)
+class IdentityAdmin(ReadOnly):
+    list_display = ("name_masked", "id_number_masked", "created_at")
+    fields = ("name_masked", "id_number_masked", "created_at")
+    change_form_template = "admin/realname/identity/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.reveal_view)
+        return [path("<int:identity_id>/reveal/", view, name="realname_identity_reveal"), *super().get_urls()]
+
+    def reveal_view(self, request, identity_id):
+        if not request.user.has_perm("realname.reveal_identity"):
+            raise PermissionDenied
+        identity = get_object_or_404(Identity, pk=identity_id)
+        form = RevealForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            name, id_number = reveal(identity, request.user, form.cleaned_data["reason"])
+            response = render(request, "admin/realname/identity/revealed.html", {
+                **self.admin_site.each_context(request), "identity": identity, "name": name, "id_number": id_number,
+                "title": _("Full identity")})
+            response["Cache-Control"] = "no-store"
+            return response
+        if request.method == "POST":
+            messages.error(request, _("Give a reason of at least 4 characters."))
+            return redirect("admin:realname_identity_change", identity_id)
+        return redirect("admin:realname_identity_change", identity_id)
+
+
+@admin.register(Verification)
+class VerificationAdmin(ReadOnly):
+    list_display = ("order", "status", "reason", "attempts", "deadline", "decided_at")
+    list_filter = ("status",)
+    fields = ("order", "identity", "status", "reason", "attempts", "provider", "provider_ref", "deadline",
+              "reminders_sent", "submitted_at", "decided_at")
+
+
+@admin.register(RevealAudit)
+class RevealAuditAdmin(ReadOnly):
+    list_display = ("at", "staff_username", "identity_masked", "reason")
+    search_fields = ("staff_username",)

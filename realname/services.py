@@ -1,0 +1,210 @@
+"""Real-name verification of SIM orders: ship first, verify later. The subscriber submits a
+portrait and liveness evidence from the order page; a worker hands them to the carrier's
+provider and asks for the decision; activation waits for "passed"; reminders go out before the
+deadline and an unverified card is recycled after it.
+
+Task arguments carry only the verification's id; the portrait lives encrypted in the row until
+the provider has decided, then it is deleted."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from PIL import Image, UnidentifiedImageError
+
+from tenants.gateways import current_carrier, gateway
+
+from . import crypto
+from .models import Verification
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+MAX_PORTRAIT_BYTES = 5 * 1024 * 1024
+REMIND_DAYS_LEFT = (7, 3, 1)
+
+
+class VerificationError(Exception):
+    """The message is for the subscriber."""
+
+
+class NotVerified(Exception):
+    pass
+
+
+def open_for(order, identity) -> Verification:
+    return Verification.objects.get_or_create(order=order, defaults={"identity": identity})[0]
+
+
+def start_deadline(order) -> None:
+    """Paid: the clock for verifying starts (the carrier's days, default 30)."""
+    days = current_carrier().verification_days
+    Verification.objects.filter(order=order, deadline__isnull=True).update(
+        deadline=(order.paid_at or timezone.now()) + dt.timedelta(days=days))
+
+
+def _check_portrait(portrait: bytes) -> None:
+    if not portrait:
+        raise VerificationError(_("Take or choose a photo of your face."))
+    if len(portrait) > MAX_PORTRAIT_BYTES:
+        raise VerificationError(_("The photo is too large (at most 5 MB)."))
+    try:
+        with Image.open(io.BytesIO(portrait)) as image:
+            image.verify()
+            if image.format not in {"JPEG", "PNG", "WEBP"}:
+                raise VerificationError(_("Use a JPEG, PNG or WebP photo."))
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise VerificationError(_("That file is not a photo we can read.")) from None
+
+
+def submit(verification: Verification, portrait: bytes, liveness: dict) -> Verification:
+    _check_portrait(portrait)
+    with transaction.atomic():
+        verification = Verification.objects.select_for_update().get(pk=verification.pk)
+        if verification.status not in (Verification.Status.WAITING, Verification.Status.FAILED):
+            raise VerificationError(_("This verification is not waiting for a photo."))
+        if verification.attempts >= MAX_ATTEMPTS:
+            raise VerificationError(_("Too many attempts. Please contact customer service."))
+        verification.portrait_encrypted = crypto.encrypt_bytes(portrait, "portrait")
+        verification.liveness = {k: liveness[k] for k in ("method", "frames", "duration_ms") if k in liveness}
+        verification.status, verification.reason, verification.provider_ref = Verification.Status.CHECKING, "", ""
+        verification.attempts += 1
+        verification.submitted_at = timezone.now()
+        verification.save()
+        _record(verification, "verification_submitted")
+        _later("send_to_provider", verification.pk)
+    return verification
+
+
+def _later(task_name: str, verification_id: int, countdown: float = 0) -> None:
+    schema = connection.schema_name
+
+    def send():
+        from . import tasks
+
+        getattr(tasks, task_name).apply_async((verification_id,), countdown=countdown,
+                                              headers={"_schema_name": schema})
+
+    transaction.on_commit(send)
+
+
+def _record(verification, action, **kwargs):
+    from orders.states import record
+
+    record(verification.order, action, **kwargs)
+
+
+def send_to_provider(verification_id: int) -> str:
+    verification = Verification.objects.select_related("identity").get(pk=verification_id)
+    if verification.status != Verification.Status.CHECKING:
+        return verification.status
+    if not verification.provider_ref:
+        provider = gateway("realname")
+        name, id_number = verification.identity.reveal()
+        ref = provider.submit(reference=f"{connection.schema_name}:{verification.pk}:{verification.attempts}",
+                              name=name, id_number=id_number,
+                              portrait=crypto.decrypt_bytes(verification.portrait_encrypted, "portrait"),
+                              liveness=verification.liveness)
+        Verification.objects.filter(pk=verification.pk).update(provider=provider.name, provider_ref=ref)
+    return "submitted"
+
+
+def poll(verification_id: int) -> str:
+    """Ask the provider; "pending" means ask again later."""
+    verification = Verification.objects.get(pk=verification_id)
+    if verification.status != Verification.Status.CHECKING or not verification.provider_ref:
+        return verification.status
+    decision = gateway("realname", adapter=verification.provider).result(verification.provider_ref)
+    if decision.status == "pending":
+        return "pending"
+    with transaction.atomic():
+        verification = Verification.objects.select_for_update().get(pk=verification_id)
+        if verification.status != Verification.Status.CHECKING:
+            return verification.status
+        passed = decision.status == "passed"
+        verification.status = Verification.Status.PASSED if passed else Verification.Status.FAILED
+        verification.reason = "" if passed else decision.reason[:20]
+        verification.portrait_encrypted = ""  # the portrait goes as soon as the check is done
+        verification.decided_at = timezone.now()
+        verification.save(update_fields=["status", "reason", "portrait_encrypted", "decided_at"])
+        _record(verification, "verified" if passed else "verification_failed",
+                data={} if passed else {"reason": verification.reason})
+    return verification.status
+
+
+REASONS = {  # lazy: read in the language of each request
+    "mismatch": gettext_lazy("the name and ID number do not match the identity authority's records"),
+    "liveness": gettext_lazy("the liveness check did not pass: follow the prompts with your face in view"),
+    "poor_image": gettext_lazy("the photo was too small or unclear"),
+    "no_photo": gettext_lazy("the identity authority has no photo to compare with"),
+}
+
+
+def reason_text(verification: Verification) -> str:
+    return str(REASONS.get(verification.reason, _("the check did not pass")))
+
+
+def require_verified(order) -> None:
+    verification = Verification.objects.filter(order=order).first()
+    if verification is None or verification.status != Verification.Status.PASSED:
+        raise NotVerified(f"order {order.number}: real-name verification has not passed")
+
+
+def remind_and_recycle(now=None) -> dict[str, int]:
+    """Beat: remind before the deadline (7, 3, 1 days left, by SMS to the contact phone); recycle
+    after it: the claim in the registry, the number at the carrier and in the pool are released."""
+    now = now or timezone.now()
+    done = {"reminded": 0, "recycled": 0}
+    open_checks = Verification.objects.filter(
+        status__in=[Verification.Status.WAITING, Verification.Status.FAILED], deadline__isnull=False
+    ).select_related("order")
+    for verification in open_checks:
+        days_left = (verification.deadline - now).days
+        if verification.deadline <= now:
+            done["recycled"] += recycle(verification)
+        elif days_left + 1 in REMIND_DAYS_LEFT and days_left + 1 not in verification.reminders_sent:
+            _remind(verification, days_left + 1)
+            done["reminded"] += 1
+    return done
+
+
+def _remind(verification, days_left: int) -> None:
+    order = verification.order
+    text = _("[%(shop)s] Please complete real-name verification of order %(order)s within %(days)d days, or the "
+             "card will be recycled.") % {"shop": current_carrier().name, "order": order.number, "days": days_left}
+    gateway("sms").send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
+    Verification.objects.filter(pk=verification.pk).update(reminders_sent=[*verification.reminders_sent, days_left])
+    _record(verification, "verification_reminder", data={"days_left": days_left})
+
+
+def recycle(verification) -> int:
+    from catalog.inventory import holds
+    from orders.models import OrderStatus as S
+    from orders.states import IllegalTransition, transition
+
+    from .registry import services as registry
+
+    order = verification.order
+    numbers = list(order.lines.exclude(number="").filter(category="number_fee").values_list("number", flat=True))
+    for number in numbers:
+        gateway("bss").release_number(number=number, key=f"{order.number}:recycle:{number}")
+    with transaction.atomic():
+        if not Verification.objects.filter(pk=verification.pk, status__in=[
+                Verification.Status.WAITING, Verification.Status.FAILED]).update(
+                status=Verification.Status.EXPIRED, portrait_encrypted=""):
+            return 0
+        registry.release(current_carrier().slug, f"{current_carrier().slug}:{order.number}")
+        for number in numbers:
+            holds.recycle(number, order.hold_owner, settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS)
+        try:
+            transition(order, S.NEEDS_ATTENTION, "recycled", reason=_("not verified in time: the card is recycled"),
+                       data={"numbers": numbers})
+        except IllegalTransition:
+            _record(verification, "recycled", data={"numbers": numbers})
+    log.info("order %s recycled: real-name verification missed its deadline", order.number)
+    return 1
