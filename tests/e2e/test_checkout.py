@@ -9,11 +9,14 @@ from django_tenants.utils import schema_context
 
 from orders.models import Order, PaymentNotification
 from tenants.simulators.models import SimNotification
+from tests.conftest import wait_until
+from tests.test_realname import portrait_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 
-def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts):
+def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts,
+                                                        tmp_path):
     base = f"http://alpha.localhost:{web_server}"
     mobile = f"139{random.randrange(10**8):08d}"
     phone.goto(f"{base}/me/signup/")
@@ -59,6 +62,21 @@ def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, cele
     phone.screenshot(path=str(artifacts / "order-paid.png"), full_page=True)
     order_number = phone.get_by_test_id("order-number").inner_text()
 
+    # ship first, verify later: the portrait goes from the order page to the provider via the worker
+    assert phone.get_by_test_id("verification-status").inner_text() == "待上传人像"
+    portrait = tmp_path / "portrait.png"
+    portrait.write_bytes(portrait_png())
+    phone.get_by_test_id("portrait").set_input_files(str(portrait))
+    phone.get_by_test_id("submit-verification").click()
+    phone.wait_for_url(re.compile(r"/orders/\d+/$"))
+
+    def verified():
+        phone.reload()
+        return phone.get_by_test_id("verification-status").inner_text() == "已通过"
+
+    wait_until(verified, timeout=60, interval=1, what="the real-name check")
+    assert "实名核验已通过" in phone.get_by_test_id("timeline").inner_text()
+
     with schema_context("c_alpha"):
         order = Order.objects.get(number=order_number)
         assert order.lines.filter(number=number).exists() and order.status == "paid"
@@ -67,8 +85,6 @@ def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, cele
         def delivered():  # the worker posts both notifications (failed, paid) and gets "success"
             return SimNotification.objects.filter(payment__out_trade_no=payment.out_trade_no,
                                                   acknowledged_at__isnull=False).count() == 2
-
-        from tests.conftest import wait_until
 
         wait_until(delivered, timeout=60, what="the gateway's notifications")
         outcomes = set(PaymentNotification.objects.filter(out_trade_no=payment.out_trade_no)
