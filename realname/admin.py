@@ -7,19 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from hall.admin_readonly import ReadOnlyAdmin
+
 from .models import Identity, RevealAudit, Verification
 from .reveal import reveal
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class RevealForm(forms.Form):
@@ -27,7 +18,7 @@ class RevealForm(forms.Form):
 
 
 @admin.register(Identity)
-class IdentityAdmin(ReadOnly):
+class IdentityAdmin(ReadOnlyAdmin):
     list_display = ("name_masked", "id_number_masked", "created_at")
     fields = ("name_masked", "id_number_masked", "created_at")
     change_form_template = "admin/realname/identity/change_form.html"
@@ -55,7 +46,7 @@ class IdentityAdmin(ReadOnly):
 
 
 @admin.register(Verification)
-class VerificationAdmin(ReadOnly):
+class VerificationAdmin(ReadOnlyAdmin):
     list_display = ("order", "status", "reason", "attempts", "deadline", "decided_at")
     list_filter = ("status",)
     fields = ("order", "identity", "status", "reason", "attempts", "provider", "provider_ref", "deadline",
@@ -63,6 +54,6 @@ class VerificationAdmin(ReadOnly):
 
 
 @admin.register(RevealAudit)
-class RevealAuditAdmin(ReadOnly):
+class RevealAuditAdmin(ReadOnlyAdmin):
     list_display = ("at", "staff_username", "identity_masked", "reason")
     search_fields = ("staff_username",)

@@ -292,10 +292,12 @@ def test_key_rotation_re_encrypts_under_the_new_key(in_carrier_a, settings):
 
     old = base64.b64encode(os.urandom(32)).decode()
     new = base64.b64encode(os.urandom(32)).decode()
-    settings.HALL_REALNAME_KEYS = f"k1:{old}"
+    kid, key = crypto._keys()[0]  # what other tests' committed rows were sealed with
+    earlier = f"{kid}:{base64.b64encode(key).decode()}"
+    settings.HALL_REALNAME_KEYS = f"k1:{old},{earlier}"
     order, _number = place_sim_order()
     assert order.identity.id_number_encrypted.startswith("k1:")
-    settings.HALL_REALNAME_KEYS = f"k2:{new},k1:{old}"
+    settings.HALL_REALNAME_KEYS = f"k2:{new},k1:{old},{earlier}"
     assert retention.rotate() >= 1
     identity = Identity.objects.get(pk=order.identity.pk)
     assert identity.id_number_encrypted.startswith("k2:") and identity.reveal()[1] == "11010519491231002X"

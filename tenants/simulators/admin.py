@@ -3,18 +3,9 @@ SMS simulator "sent" (so a demo user can read their code). Never in production s
 from django.conf import settings
 from django.contrib import admin
 
+from hall.admin_readonly import ReadOnlyAdmin
+
 from .models import SimBroadbandAccount, SimSms, SimSubscriber
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SimSubscriberAdmin(ReadOnlyAdmin):

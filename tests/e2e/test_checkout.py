@@ -1,7 +1,6 @@
 """The whole purchase in a real browser with a real worker: pick a number, check out, pay on the
 simulated gateway's own page, and see the order paid with its timeline back in the shop; then the
 gateway's signed notification reaches the shop over HTTP and changes nothing more."""
-import random
 import re
 
 import pytest
@@ -10,6 +9,7 @@ from django_tenants.utils import schema_context
 from orders.models import Order, PaymentNotification
 from tenants.simulators.models import SimNotification
 from tests.conftest import wait_until
+from tests.e2e.conftest import sign_up
 from tests.test_realname import portrait_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -18,13 +18,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts,
                                                         tmp_path):
     base = f"http://alpha.localhost:{web_server}"
-    mobile = f"139{random.randrange(10**8):08d}"
-    phone.goto(f"{base}/me/signup/")
-    phone.fill("input[name=phone]", mobile)
-    phone.fill("input[name=password1]", "Journey-pass-2026")
-    phone.fill("input[name=password2]", "Journey-pass-2026")
-    phone.locator("form.form button[type=submit]").click()
-    phone.wait_for_url(f"{base}/me/")
+    mobile = sign_up(phone, base)
 
     phone.goto(f"{base}/numbers/?offer=sim-1")
     phone.get_by_test_id("number").first.locator("button").click()

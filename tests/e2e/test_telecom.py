@@ -1,7 +1,6 @@
 """Broadband renewal and deposit-for-credit in a real browser with a real worker: number
 authentication by SMS code, the BSS's view of the account or number, an order paid on the
 simulated gateway, and the worker carrying it to the carrier (new expiry, credited deposit)."""
-import random
 import re
 
 import pytest
@@ -9,18 +8,9 @@ from django_tenants.utils import schema_context
 
 from tenants.simulators.models import SimSms, SimSubscriber
 from tests.conftest import wait_until
+from tests.e2e.conftest import sign_up
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-
-def _sign_up(phone, base):
-    mobile = f"139{random.randrange(10**8):08d}"
-    phone.goto(f"{base}/me/signup/")
-    phone.fill("input[name=phone]", mobile)
-    phone.fill("input[name=password1]", "Journey-pass-2026")
-    phone.fill("input[name=password2]", "Journey-pass-2026")
-    phone.locator("form.form button[type=submit]").click()
-    phone.wait_for_url(f"{base}/me/")
 
 
 def _code_sent_to(number):
@@ -46,7 +36,7 @@ def _pay_and_wait_for(phone, words):
 
 def test_broadband_renewal_journey(phone, web_server, celery_worker_process, artifacts):
     base = f"http://alpha.localhost:{web_server}"
-    _sign_up(phone, base)
+    sign_up(phone, base)
     phone.goto(f"{base}/broadband/renew/")
     phone.get_by_test_id("renew-query").fill("BB1800007")
     phone.get_by_test_id("renew-lookup").click()
@@ -69,7 +59,7 @@ def test_deposit_for_credit_journey(phone, web_server, celery_worker_process, ar
     with schema_context("c_alpha"):
         number = SimSubscriber.objects.filter(note="正常用户").values_list("number", flat=True).first()
         before = SimSubscriber.objects.get(number=number).balance
-    _sign_up(phone, base)
+    sign_up(phone, base)
     phone.goto(f"{base}/deposit/")
     phone.get_by_test_id("deposit-offer").filter(has_text="存 300 送 360").click()
     phone.get_by_test_id("deposit-number").fill(number)
