@@ -86,6 +86,10 @@ HALL_NUMBER_MAX_HOLDS = int(os.environ.get("HALL_NUMBER_MAX_HOLDS", "1"))
 HALL_NUMBER_COOLOFF_MINUTES = int(os.environ.get("HALL_NUMBER_COOLOFF_MINUTES", "30"))
 # A recycled card's number (sold, never verified) rests this long before it is sold again.
 HALL_RECYCLED_NUMBER_COOLOFF_DAYS = int(os.environ.get("HALL_RECYCLED_NUMBER_COOLOFF_DAYS", "30"))
+# Fulfilment: an order that has not moved for this long is sent to a worker again (lost message,
+# dead worker); parcels are tracked this often.
+HALL_STUCK_AFTER_SECONDS = int(os.environ.get("HALL_STUCK_AFTER_SECONDS", "300"))
+HALL_TRACKING_POLL_SECONDS = float(os.environ.get("HALL_TRACKING_POLL_SECONDS", "30"))
 HALL_NUMBER_SEARCHES_PER_MINUTE = int(os.environ.get("HALL_NUMBER_SEARCHES_PER_MINUTE", "60"))
 HALL_NUMBER_HOLDS_PER_MINUTE = int(os.environ.get("HALL_NUMBER_HOLDS_PER_MINUTE", "10"))
 # Real-name data keys, "kid:base64(32 bytes)[,…]", the first one used for new values (see realname.crypto).
@@ -238,6 +242,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers unacknowledged messages after this; tasks re-check state, so it is only latency.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
+# With the broker down, sending gives up within a second (the caller carries on; sweepers re-send).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
     "sweep-number-holds": {"task": "catalog.tasks.sweep_number_holds", "schedule": 60.0},
@@ -245,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
     # Payouts fall due by the day; running often makes a missed run cost minutes, not a month.
     "credit-due-payouts": {"task": "orders.tasks.credit_due_payouts", "schedule": 600.0},
     "realname-remind-and-recycle": {"task": "realname.tasks.remind_and_recycle", "schedule": 3600.0},
+    "sweep-stuck-orders": {"task": "orders.tasks.sweep_stuck_orders", "schedule": 120.0},
 }
 
 LOGGING = {

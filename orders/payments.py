@@ -18,7 +18,7 @@ from realname import services as verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
 
-from . import fulfilment, payouts
+from . import fulfilment, notify, payouts
 from .models import Order, Payment, PaymentNotification, Refund
 from .models import OrderStatus as S
 from .states import lock, record, transition
@@ -85,6 +85,7 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
         _sell_numbers(order)
         verification.start_deadline(order)
         fulfilment.enqueue(order)
+        transaction.on_commit(lambda: notify.send(order, "paid"), robust=True)
     return True
 
 
@@ -206,7 +207,7 @@ def _refund(payment: Payment, amount, reason, closes_order=False) -> Refund:
 
         submit_refund.apply_async((refund.pk,), headers={"_schema_name": schema})
 
-    transaction.on_commit(submit)
+    transaction.on_commit(submit, robust=True)  # a broker outage: the sweeper resubmits it
     return refund
 
 
@@ -253,3 +254,13 @@ def complete_refund(out_refund_no: str) -> bool:
         else:
             record(order, "refunded", actor_label="gateway", data=detail)
     return True
+
+
+def resubmit_stuck_refunds(older_than) -> int:
+    """Pending refunds whose message was lost: ask the gateway again (it dedupes by number)."""
+    from .tasks import submit_refund
+
+    stuck = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=timezone.now() - older_than)
+    for refund_id in stuck.values_list("pk", flat=True):
+        submit_refund.apply_async((refund_id,), headers={"_schema_name": connection.schema_name})
+    return stuck.count()

@@ -60,6 +60,18 @@ ACTIONS = {
     "verification_reminder": _("Reminder sent: %(days_left)s days left to verify"),
     "recycled": _("Not verified in time: the card was recycled"),
     "activated": _("Activated"),
+    "activate": _("Activated"),
+    "occupy_number": _("Number reserved at the carrier"),
+    "open_account": _("Account opened"),
+    "shipping": _("Packed and handed to the courier"),
+    "ship": _("Shipped with %(courier)s, tracking number %(tracking_no)s"),
+    "parcel_picked_up": _("Picked up by the courier"),
+    "parcel_in_transit": _("In transit"),
+    "parcel_out_for_delivery": _("Out for delivery"),
+    "apply_addons": _("Add-ons applied to your number"),
+    "compensated": _("Undone at the carrier"),
+    "compensation_failed": _("Undoing at the carrier failed"),
+    "cancelled_paid": _("Cancelled; the payment is being refunded"),
 }
 
 

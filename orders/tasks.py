@@ -3,8 +3,10 @@
 Periodic work that concerns every carrier is dispatched as one task per carrier (sent with the
 carrier's schema), so a slow or broken carrier cannot hold up the others."""
 import random
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 
 from tenants.gateways.payment import PaymentGatewayError
 from tenants.services import dispatch_to_carriers
@@ -51,8 +53,23 @@ def run_fulfilment(self, order_id: int) -> str:
     """In the carrier's schema. Transient failures retry with exponential backoff and jitter."""
     try:
         return fulfilment.run(order_id)
+    except fulfilment.Wait as wait:  # not a failure: look again later (a parcel, a verification)
+        run_fulfilment.apply_async((order_id,), countdown=wait.seconds)
+        return f"waiting: {wait.why}"
     except fulfilment.RetryLater as exc:
         if self.request.retries >= self.max_retries:
             return fulfilment.give_up(order_id, str(exc))
         delay = min(5 * 2 ** self.request.retries, 900) * random.uniform(0.8, 1.2)
         raise self.retry(countdown=delay) from exc
+
+
+@shared_task
+def sweep_stuck_orders() -> list[str]:
+    """Beat, in the public schema: one sweeper per active carrier."""
+    return dispatch_to_carriers(sweep_stuck_in_carrier)
+
+
+@shared_task(acks_late=True)
+def sweep_stuck_in_carrier() -> dict:
+    after = timedelta(seconds=settings.HALL_STUCK_AFTER_SECONDS)
+    return {"orders": fulfilment.sweep_stuck(after), "refunds": payments.resubmit_stuck_refunds(after)}

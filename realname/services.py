@@ -90,7 +90,7 @@ def _later(task_name: str, verification_id: int, countdown: float = 0) -> None:
         getattr(tasks, task_name).apply_async((verification_id,), countdown=countdown,
                                               headers={"_schema_name": schema})
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
 
 
 def _record(verification, action, **kwargs):
@@ -134,6 +134,10 @@ def poll(verification_id: int) -> str:
         verification.save(update_fields=["status", "reason", "portrait_encrypted", "decided_at"])
         _record(verification, "verified" if passed else "verification_failed",
                 data={} if passed else {"reason": verification.reason})
+        if passed:  # a delivered card waiting for this can be activated now
+            from orders.fulfilment import enqueue
+
+            enqueue(verification.order)
     return verification.status
 
 
@@ -200,7 +204,7 @@ def recycle(verification) -> int:
             return 0
         registry.release(current_carrier().slug, f"{current_carrier().slug}:{order.number}")
         for number in numbers:
-            holds.recycle(number, order.hold_owner, settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS)
+            holds.recycle(number, order.hold_owner, dt.timedelta(days=settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS))
         try:
             transition(order, S.NEEDS_ATTENTION, "recycled", reason=_("not verified in time: the card is recycled"),
                        data={"numbers": numbers})

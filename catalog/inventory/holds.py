@@ -101,12 +101,11 @@ def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
     return released
 
 
-def recycle(number: str, owner: str, cooloff_days: int) -> bool:
-    """A sold card that was never verified is recycled: its number rests, then returns."""
+def recycle(number: str, owner: str, cooloff: timedelta) -> bool:
+    """A sold card that is cancelled or never verified: its number rests, then returns."""
     now = timezone.now()
     return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.SOLD).update(
-        status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now,
-        held_until=now + timedelta(days=cooloff_days)))
+        status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now, held_until=now + cooloff))
 
 
 def sweep_expired() -> int:

@@ -20,6 +20,9 @@ ADAPTERS = {
     "sms": {
         "simulator": "tenants.simulators.sms.SimulatedSms",
     },
+    "logistics": {
+        "simulator": "tenants.simulators.logistics.SimulatedLogistics",
+    },
     "realname": {
         "simulator": "tenants.simulators.realname.SimulatedRealnameProvider",
         "http-json": "tenants.gateways.realname_http.HttpJsonRealnameProvider",

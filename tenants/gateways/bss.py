@@ -94,6 +94,10 @@ class BssGateway(ABC):
         """Record that the number took an offer (conflict and once-only checks read it back)."""
 
     @abstractmethod
+    def apply_addon(self, *, number: str, addon: str, key: str) -> None:
+        """Add a data/voice pack or plan change to a number (may be bought again and again)."""
+
+    @abstractmethod
     def occupy_number(self, *, number: str, key: str) -> None:
         """Reserve a new number in the carrier's number resource system for an order."""
 

@@ -179,6 +179,20 @@ class SimulatedBss(BssGateway):
 
         self._once(key, "join_offer", perform)
 
+    def apply_addon(self, *, number, addon, key):
+        self._call(mutating=True)
+
+        def perform():
+            with transaction.atomic():
+                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
+                if record is None or record.status != SimSubscriber.Status.ACTIVE:
+                    raise BssError("not an active subscriber of this carrier", "not_found")
+                record.offers = [*record.offers, addon]
+                record.save(update_fields=["offers"])
+                return {}
+
+        self._once(key, "apply_addon", perform)
+
     def occupy_number(self, *, number, key):
         self._call(mutating=True)
 

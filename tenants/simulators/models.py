@@ -133,3 +133,14 @@ class SimVerification(models.Model):
     reason = models.CharField(max_length=20, blank=True)
     decide_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class SimShipment(models.Model):
+    """A parcel at the simulated courier; its events fall due over time."""
+
+    key = models.CharField(max_length=120, unique=True)
+    tracking_no = models.CharField(max_length=20, unique=True)
+    courier = models.CharField(max_length=20)
+    city = models.CharField(max_length=30, blank=True)
+    events = models.JSONField(default=list)  # [{"status", "at" (ISO), "where"}], in order
+    created_at = models.DateTimeField(auto_now_add=True)

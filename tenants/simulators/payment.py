@@ -195,5 +195,5 @@ def notify(payment: SimPayment, event: str, gateway: SimulatedPaymentGateway, **
             deliver_notification.apply_async((notification.pk, number > 0), countdown=delay,
                                              headers={"_schema_name": schema})
 
-    transaction.on_commit(send)
+    transaction.on_commit(send, robust=True)
     return notification

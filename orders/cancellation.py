@@ -1,0 +1,37 @@
+"""Cancelling a paid order before it ships: the money goes back, what was done at the carrier is
+undone, the numbers rest and return, the stock comes back. Once shipped, it is a return."""
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from catalog.models import OfferVariant
+
+from .fulfilment import compensate
+from .fulfilment.steps import unsell_numbers
+from .models import Order
+from .models import OrderStatus as S
+from .payments import PaymentError, request_refund
+from .states import lock
+
+CANCELLABLE = {S.PAID, S.IN_FULFILMENT}
+
+
+def cancel_paid(order: Order, *, actor=None, actor_label="subscriber", reason="") -> Order:
+    with transaction.atomic():
+        order = lock(order)
+        if order.status not in CANCELLABLE:
+            raise PaymentError(_("The order has already been shipped: please ask for a return instead."))
+        request_refund(order, actor=actor, actor_label=actor_label, reason=reason)
+    # A step running right now sees the order refunding when it finishes and undoes itself.
+    compensate(order)
+    release_after_refund(order)
+    return Order.objects.get(pk=order.pk)
+
+
+def release_after_refund(order: Order) -> None:
+    """Give back what an order that never left the warehouse kept: numbers and stock."""
+    unsell_numbers(order, key=f"{order.number}:cancel")
+    for line in order.lines.exclude(variant=None).order_by("variant_id"):
+        OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)

@@ -1,0 +1,201 @@
+"""Carrying a paid order through its pipeline (declared in `pipelines.py`).
+
+Each step runs at most once: its `FulfilmentStep` row says done, and the gateway call carries
+the key `<order number>:<step>`, so a re-delivered task, a retry, a killed worker or a crash
+between the call and the record has no second effect. Tasks are sent on commit; a sweeper
+re-sends orders that sat too long (a lost message, a dead worker)."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tenants.gateways import gateway
+from tenants.gateways.bss import BssError
+from tenants.gateways.logistics import LogisticsError
+from tenants.gateways.realname import ProviderError
+from tenants.gateways.sms import SmsError
+
+from ..models import FulfilmentStep, Order
+from ..models import OrderStatus as S
+from ..states import IllegalTransition, lock, record, transition
+from .pipelines import PIPELINES
+from .steps import Wait, new_numbers
+
+log = logging.getLogger(__name__)
+GATEWAY_ERRORS = (BssError, LogisticsError, ProviderError, SmsError)
+RUNNING = {S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}
+__all__ = ["PIPELINES", "RUNNING", "RetryLater", "Wait", "activate_sim", "compensate", "enqueue", "give_up",
+           "new_expiry", "run"]
+
+
+class RetryLater(Exception):
+    """A transient failure: the task retries with backoff."""
+
+
+def enqueue(order: Order, countdown: float = 0) -> None:
+    """After the current transaction commits, have a worker carry the order on. If the broker is
+    down the order is not lost: the sweeper finds it."""
+    if order.kind not in PIPELINES:
+        return
+    schema, order_id = connection.schema_name, order.pk
+
+    def send():
+        from ..tasks import run_fulfilment
+
+        run_fulfilment.apply_async((order_id,), countdown=countdown, headers={"_schema_name": schema})
+
+    transaction.on_commit(send, robust=True)
+
+
+def _mark(step: FulfilmentStep, **fields) -> None:
+    FulfilmentStep.objects.filter(pk=step.pk).update(updated_at=timezone.now(), **fields)
+
+
+def _step_record(order: Order, name: str) -> FulfilmentStep:
+    try:
+        with transaction.atomic():
+            return FulfilmentStep.objects.get_or_create(order=order, step=name)[0]
+    except IntegrityError:  # created in parallel by a re-delivered task
+        return FulfilmentStep.objects.get(order=order, step=name)
+
+
+def run(order_id: int) -> str:
+    """Run the order's due steps in order. Returns the order's state afterwards; raises Wait
+    (run again later) or RetryLater (a transient failure)."""
+    order = Order.objects.get(pk=order_id)
+    pipeline = PIPELINES.get(order.kind)
+    if not pipeline:
+        return order.status
+    if order.status == S.PAID:
+        try:
+            order = transition(order, S.IN_FULFILMENT, "fulfilment_started", expect={S.PAID})
+        except IllegalTransition:
+            order.refresh_from_db()
+    if order.status not in RUNNING:
+        return order.status
+    for index, step in enumerate(pipeline):
+        done = _step_record(order, step.name)
+        if done.status == FulfilmentStep.Status.DONE:
+            continue
+        if done.status == FulfilmentStep.Status.FAILED:
+            return order.status  # staff decide: retry or compensate
+        _mark(done, attempts=done.attempts + 1)
+        started = time.monotonic()
+        try:
+            result = step.perform(order, key=f"{order.number}:{step.name}")
+        except Wait:
+            _mark(done, error="")
+            raise
+        except GATEWAY_ERRORS as exc:
+            if exc.transient:
+                _mark(done, error=str(exc)[:300])
+                raise RetryLater(str(exc)) from exc
+            return _failed(order, pipeline, index, done, exc)
+        elapsed = int((time.monotonic() - started) * 1000)
+        with transaction.atomic():
+            order = lock(order)
+            _mark(done,
+                status=FulfilmentStep.Status.DONE, result=result, error="", finished_at=timezone.now(),
+                duration_ms=elapsed)
+            record(order, step.name, data=result, public=step.name not in QUIET_STEPS)
+            cancelled = order.status not in RUNNING
+        if cancelled:  # cancelled while this step ran: undo what it just did
+            compensate(order)
+            return Order.objects.get(pk=order.pk).status
+    try:
+        transition(order, S.COMPLETED, "completed", expect=RUNNING)
+    except IllegalTransition:
+        pass
+    return Order.objects.get(pk=order.pk).status
+
+
+QUIET_STEPS = {"await_delivery", "await_verification"}  # their news has its own events
+
+
+def compensate(order: Order) -> list[str]:
+    """Undo every done step that can be undone, last first. Each undo carries its own key."""
+    pipeline = {step.name: step for step in PIPELINES.get(order.kind, [])}
+    undone = []
+    for done in order.steps.filter(status=FulfilmentStep.Status.DONE).order_by("-finished_at", "-pk"):
+        step = pipeline.get(done.step)
+        if step is None or step.undo is None:
+            continue
+        try:
+            step.undo(order, key=f"{order.number}:{step.name}")
+            undone.append(step.name)
+        except GATEWAY_ERRORS as exc:
+            record(order, "compensation_failed", public=False, data={"step": step.name, "error": str(exc)})
+            log.warning("order %s: undoing %s failed: %s", order.number, step.name, exc)
+    if undone:
+        record(order, "compensated", public=False, data={"steps": undone})
+    return undone
+
+
+def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> str:
+    """A permanent refusal: staff take over; if the money can still simply go back (nothing has
+    left the warehouse), what was done is undone and the payment refunded at once."""
+    from ..cancellation import release_after_refund
+    from ..payments import request_refund
+
+    _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300],
+                                                     finished_at=timezone.now())
+    order = transition(order, S.NEEDS_ATTENTION, "step_failed",
+                       reason=_("the carrier refused: %(code)s") % {"code": getattr(exc, "code", "error")},
+                       data={"step": done.step, "error": str(exc)})
+    if all(step.refundable_after for step in pipeline[:index]):
+        compensate(order)
+        request_refund(order, actor_label="system", reason=_("nothing was done: refunded automatically"))
+        release_after_refund(order)
+    return Order.objects.get(pk=order.pk).status
+
+
+def give_up(order_id: int, error: str) -> str:
+    """Retries ran out on a transient failure: staff take over."""
+    order = Order.objects.get(pk=order_id)
+    try:
+        transition(order, S.NEEDS_ATTENTION, "step_failed", reason=_("the carrier's system kept failing"),
+                   data={"error": error[:200]}, expect=RUNNING)
+    except IllegalTransition:
+        pass
+    return Order.objects.get(pk=order_id).status
+
+
+def new_expiry(order: Order) -> dt.date | None:
+    step = order.steps.filter(step="renew_broadband", status=FulfilmentStep.Status.DONE).first()
+    return dt.date.fromisoformat(step.result["expires_on"]) if step else None
+
+
+def activate_sim(order: Order) -> None:
+    """Switch the order's new numbers on at the BSS, never before real-name verification passed
+    (raises realname.services.NotVerified). Each number's key makes a repeat harmless."""
+    from realname import services as realname
+    from realname.registry import services as registry
+    from tenants.gateways import current_carrier
+
+    realname.require_verified(order)
+    numbers = new_numbers(order)
+    for number in numbers:
+        gateway("bss").activate(number=number, key=f"{order.number}:activate:{number}")
+    carrier = current_carrier()
+    registry.activate(carrier.slug, f"{carrier.slug}:{order.number}")
+
+
+def sweep_stuck(older_than: dt.timedelta) -> int:
+    """Re-send every order in a pipeline that has not moved for a while (its message was lost
+    with the broker, or its worker died). Running it again is harmless: steps are idempotent."""
+    cutoff = timezone.now() - older_than
+    stuck = (Order.objects.filter(kind__in=list(PIPELINES), status__in=[S.PAID, *RUNNING],
+                                  status_changed_at__lt=cutoff)
+             .exclude(steps__updated_at__gte=cutoff).values_list("pk", flat=True).distinct())
+    from ..tasks import run_fulfilment
+
+    count = 0
+    for order_id in stuck:
+        run_fulfilment.apply_async((order_id,), headers={"_schema_name": connection.schema_name})
+        count += 1
+    return count

@@ -1,0 +1,169 @@
+"""What each fulfilment step does at the carrier's systems, and how to undo it. A step's
+`perform(order, key)` returns its result (kept on the step and in the timeline) or raises a
+gateway error, or `Wait` when it depends on something that has not happened yet (a parcel on
+its way, a verification under way). Every call carries a key built from the order and the step."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from tenants.gateways import current_carrier, gateway
+
+from .. import notify, payouts
+from ..models import Order
+from ..models import OrderStatus as S
+from ..states import record, transition
+
+
+class Wait(Exception):
+    """Not yet: run the step again in `seconds`."""
+
+    def __init__(self, seconds: float, why: str):
+        self.seconds, self.why = seconds, why
+        super().__init__(why)
+
+
+def _terms(order: Order) -> dict:
+    return order.lines.first().terms
+
+
+def new_numbers(order: Order) -> list[str]:
+    return list(order.lines.filter(category="number_fee").values_list("number", flat=True))
+
+
+# -- telecom steps -------------------------------------------------------------------------------
+def renew_broadband(order, key):
+    terms = _terms(order)
+    expires = gateway("bss").renew_broadband(account=terms["account"], option=terms["option"], key=key)
+    return {"expires_on": expires.isoformat(), "account": terms["account"]}
+
+
+def join_offer(order, key):
+    gateway("bss").join_offer(number=order.service_number, offer=_terms(order)["offer"], key=key)
+    return {}
+
+
+def credit_deposit(order, key):
+    terms = _terms(order)
+    if terms.get("return_deposit_monthly"):
+        return {"credited": "0"}  # it comes back with the monthly payouts instead
+    balance = gateway("bss").credit_balance(number=order.service_number, amount=Decimal(terms["deposit"]),
+                                            reason=f"deposit {order.number}", key=key)
+    return {"credited": terms["deposit"], "balance": str(balance)}
+
+
+def schedule_payouts(order, key):
+    start = timezone.localdate(order.paid_at) if order.paid_at else timezone.localdate()
+    made = payouts.schedule(order, _terms(order), start)
+    payouts.credit_due(order=order)  # the first month is due at once
+    return {"payouts": made, "first_due": start.isoformat()}
+
+
+def credit_top_up(order, key):
+    balance = gateway("bss").top_up(number=order.service_number, amount=order.payable, key=key)
+    return {"amount": str(order.payable), "balance": str(balance)}
+
+
+def apply_addons(order, key):
+    applied = []
+    for line in order.lines.exclude(offer_kind__in=["number", "phone", "sim"]).exclude(offer=None):
+        for unit in range(line.quantity):
+            gateway("bss").apply_addon(number=order.service_number, addon=line.offer.slug,
+                                       key=f"{key}:{line.pk}:{unit}")
+        applied.append(line.name)
+    return {"applied": applied}
+
+
+# -- new SIM and goods ---------------------------------------------------------------------------
+def occupy_numbers(order, key):
+    for number in new_numbers(order):
+        gateway("bss").occupy_number(number=number, key=f"{key}:{number}")
+    return {"numbers": new_numbers(order)}
+
+
+def release_numbers(order, key):
+    for number in new_numbers(order):
+        gateway("bss").release_number(number=number, key=f"{key}:release:{number}")
+
+
+def open_accounts(order, key):
+    sim = order.lines.filter(offer_kind="sim").select_related("offer").first()
+    plan = (sim.offer.attributes.get("plan_name") if sim and sim.offer else "") or (sim.name if sim else "")
+    accounts = {n: gateway("bss").open_account(number=n, plan=plan, key=f"{key}:{n}") for n in new_numbers(order)}
+    return {"accounts": accounts}
+
+
+def ship(order, key):
+    """Claim the shipped state first: from here a cancellation is a return, never a race."""
+    if order.status == S.IN_FULFILMENT:
+        transition(order, S.SHIPPED, "shipping", expect={S.IN_FULFILMENT})
+    items = [line.name for line in order.lines.filter(category="goods")]
+    shipment = gateway("logistics").create_shipment(
+        reference=order.number, recipient=order.recipient, phone=order.contact_phone, address=order.address_line,
+        items=items, key=key)
+    iccids = {n: "8986" + "".join(secrets.choice("0123456789") for _ in range(15)) for n in new_numbers(order)}
+    notify.send(order, "shipped", courier=shipment.courier, tracking_no=shipment.tracking_no)
+    return {"courier": shipment.courier, "tracking_no": shipment.tracking_no, "iccids": iccids}
+
+
+TRACKING_ACTIONS = {"picked_up": "parcel_picked_up", "in_transit": "parcel_in_transit",
+                    "out_for_delivery": "parcel_out_for_delivery", "delivered": "delivered"}
+
+
+def await_delivery(order, key):
+    shipped = order.steps.get(step="ship").result
+    events = gateway("logistics").track(shipped["tracking_no"])
+    seen = set(order.events.filter(action__in=TRACKING_ACTIONS.values()).values_list("action", flat=True))
+    for event in events:
+        action = TRACKING_ACTIONS[event.status]
+        if action in seen:
+            continue
+        if event.status == "delivered":
+            transition(order, S.DELIVERED, action, data={"at": event.at.isoformat(), "where": event.where},
+                       expect={S.SHIPPED})
+        else:
+            record(order, action, data={"at": event.at.isoformat(), "where": event.where})
+    if not any(e.status == "delivered" for e in events):
+        raise Wait(settings.HALL_TRACKING_POLL_SECONDS, "parcel on its way")
+    return {"delivered_at": next(e.at for e in events if e.status == "delivered").isoformat()}
+
+
+def await_verification(order, key):
+    from realname.services import NotVerified, require_verified
+
+    try:
+        require_verified(order)
+    except NotVerified:
+        # Passing re-enqueues the order at once; this wait is only the safety net.
+        raise Wait(3600, "real-name verification not passed yet") from None
+    return {}
+
+
+def activate(order, key):
+    from . import activate_sim
+
+    activate_sim(order)
+    result = {"numbers": new_numbers(order)}
+    credit = sum((Decimal(str(line.offer.attributes.get("prepaid_credit") or 0))
+                  for line in order.lines.filter(offer_kind="sim").select_related("offer") if line.offer), Decimal("0"))
+    if credit > 0:  # the SIM offer's prepaid credit arrives as the first top-up
+        for number in new_numbers(order):
+            gateway("bss").top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")
+        result["first_top_up"] = str(credit)
+    notify.send(order, "activated")
+    return result
+
+
+def unsell_numbers(order, key):
+    """After a cancellation: the sold numbers rest, then return to the pool."""
+    from catalog.inventory import holds
+    from realname.registry import services as registry
+
+    for number in new_numbers(order):
+        holds.recycle(number, order.hold_owner, dt.timedelta(minutes=settings.HALL_NUMBER_COOLOFF_MINUTES))
+    carrier = current_carrier()
+    registry.release(carrier.slug, f"{carrier.slug}:{order.number}")

@@ -1,0 +1,31 @@
+"""Texts to the subscriber at key moments, through the carrier's SMS gateway. A text that cannot
+be sent never stops an order: it is logged and the order carries on."""
+from __future__ import annotations
+
+import logging
+
+from django.utils.translation import gettext as _
+
+from tenants.gateways import current_carrier, gateway
+from tenants.gateways.sms import SmsError
+
+log = logging.getLogger(__name__)
+
+TEXTS = {
+    "paid": lambda d: _("Payment for order %(order)s received. We are preparing it."),
+    "shipped": lambda d: _("Order %(order)s has shipped with %(courier)s, tracking number %(tracking_no)s."),
+    "activated": lambda d: _("Your new number for order %(order)s is active. Welcome!"),
+    "ticket": lambda d: _("Your request %(ticket)s about order %(order)s: %(status)s."),
+}
+
+
+def send(order, event: str, **data) -> None:
+    number = order.contact_phone or order.service_number
+    if not number:
+        return
+    text = f"[{current_carrier().name}] " + TEXTS[event](data) % {"order": order.number, **data}
+    key = f"notify:{order.number}:{event}:{data.get('ticket', '')}:{data.get('status', '')}"
+    try:
+        gateway("sms").send(number=number, text=text, key=key)
+    except SmsError as exc:
+        log.warning("text about order %s (%s) not sent: %s", order.number, event, exc)
