@@ -7,8 +7,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import staff
-from .models import Order, OrderEvent, OrderLine, Payment
+from .models import FulfilmentStep, Order, OrderEvent, OrderLine, Payment
 from .states import ACTIONS as EVENT_LABELS
+from .states import IllegalTransition
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -32,6 +33,13 @@ class PaymentInline(ReadOnlyInline):
     fields = ("out_trade_no", "adapter", "amount", "status", "trade_no", "paid_at", "confirmed_by")
 
 
+class StepInline(ReadOnlyInline):
+    model = FulfilmentStep
+    verbose_name_plural = _("fulfilment steps")
+    fields = ("step", "status", "attempts", "duration_ms", "error", "result", "started_at", "finished_at")
+    readonly_fields = fields
+
+
 class EventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name_plural = _("timeline")
@@ -50,8 +58,9 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     search_fields = ("number", "service_number", "lines__number", "user__username")
     list_select_related = ("user",)
-    inlines = [LineInline, PaymentInline, EventInline]
+    inlines = [LineInline, PaymentInline, StepInline, EventInline]
     change_form_template = "admin/orders/order/change_form.html"
+    actions = ["retry_selected"]
     fieldsets = (
         (None, {"fields": ("number", "kind", "status", "user", "created_at", "status_changed_at",
                            "payment_due_at", "paid_at")}),
@@ -59,6 +68,22 @@ class OrderAdmin(admin.ModelAdmin):
         (_("Subscriber"), {"fields": ("identity", "service_number", "recipient", "contact_phone", "province",
                                       "city", "district", "address_detail", "terms_accepted")}),
     )
+
+    @admin.action(description=_("Retry the failed step of the selected orders that need attention"),
+                  permissions=["act"])
+    def retry_selected(self, request, queryset):
+        done, refused = 0, 0
+        for order in queryset.filter(status="needs_attention"):
+            try:
+                staff.retry(order, request.user, str(_("bulk retry")))
+                done += 1
+            except (staff.StaffActionError, IllegalTransition):
+                refused += 1
+        self.message_user(request, _("%(done)d orders sent again; %(refused)d refused.") % {"done": done,
+                                                                                            "refused": refused})
+
+    def has_act_permission(self, request):
+        return request.user.has_perm("orders.act_on_order")
 
     def get_readonly_fields(self, request, obj=None):
         return [f for group in self.fieldsets for f in group[1]["fields"]]

@@ -2,11 +2,13 @@
 and leaves an event naming the staff member and their reason."""
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import closing, payments
-from .models import Order, Refund
+from . import closing, fulfilment, payments
+from .cancellation import cancel_paid
+from .models import FulfilmentStep, Order, Refund
 from .models import OrderStatus as S
 from .states import IllegalTransition, record, transition
 
@@ -15,6 +17,8 @@ ACTIONS = {
     "refund": (gettext_lazy("Refund in full"), {S.PAID, S.IN_FULFILMENT, S.DELIVERED, S.COMPLETED, S.NEEDS_ATTENTION}),
     "flag": (gettext_lazy("Flag for attention"), {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}),
     "resume": (gettext_lazy("Resume fulfilment"), {S.NEEDS_ATTENTION}),
+    "retry": (gettext_lazy("Retry the failed step"), {S.NEEDS_ATTENTION}),
+    "compensate": (gettext_lazy("Undo at the carrier and refund"), {S.NEEDS_ATTENTION, S.PAID, S.IN_FULFILMENT}),
     "note": (gettext_lazy("Add an internal note"), set(S.values)),
 }
 
@@ -42,6 +46,10 @@ def act(order: Order, code: str, user, reason: str) -> None:
             payments.request_refund(order, reason=reason, **who)
         elif code == "flag":
             transition(order, S.NEEDS_ATTENTION, "flagged", reason=reason, **who)
+        elif code == "retry":
+            retry(order, user, reason)
+        elif code == "compensate":
+            cancel_paid(order, reason=reason, **who)
         elif code == "resume":
             if Refund.objects.filter(payment__order=order).exclude(status=Refund.Status.FAILED).exists():
                 raise StaffActionError(_("This order's money has been or is being refunded: it cannot resume."))
@@ -50,3 +58,18 @@ def act(order: Order, code: str, user, reason: str) -> None:
             record(order, "note", reason=reason, public=False, **who)
     except (IllegalTransition, payments.PaymentError) as exc:
         raise StaffActionError(str(exc)) from None
+
+
+def retry(order: Order, user, reason: str) -> Order:
+    """Back to where the order was before it needed attention; its failed steps run again."""
+    if Refund.objects.filter(payment__order=order).exclude(status=Refund.Status.FAILED).exists():
+        raise StaffActionError(_("This order's money has been or is being refunded: it cannot resume."))
+    flagged = order.events.filter(to_status=S.NEEDS_ATTENTION).order_by("-at", "-pk").first()
+    back_to = flagged.from_status if flagged and flagged.from_status in fulfilment.RUNNING else S.IN_FULFILMENT
+    with transaction.atomic():
+        order = transition(order, back_to, "retried", actor=user, actor_label="staff", reason=reason,
+                           expect={S.NEEDS_ATTENTION})
+        order.steps.filter(status=FulfilmentStep.Status.FAILED).update(status=FulfilmentStep.Status.RUNNING,
+                                                                       error="")
+        fulfilment.enqueue(order)
+    return order

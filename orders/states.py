@@ -18,7 +18,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.IN_FULFILMENT: {S.SHIPPED, S.COMPLETED, S.REFUNDING, S.NEEDS_ATTENTION},
     S.SHIPPED: {S.DELIVERED, S.NEEDS_ATTENTION},
     S.DELIVERED: {S.COMPLETED, S.REFUNDING, S.NEEDS_ATTENTION},
-    S.NEEDS_ATTENTION: {S.IN_FULFILMENT, S.SHIPPED, S.COMPLETED, S.REFUNDING},
+    S.NEEDS_ATTENTION: {S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED, S.COMPLETED, S.REFUNDING},
     S.REFUNDING: {S.REFUNDED, S.NEEDS_ATTENTION},
     S.COMPLETED: {S.REFUNDING},  # after-sales: a return within its window
     S.CANCELLED: set(),
@@ -42,6 +42,7 @@ ACTIONS = {
     "late_payment_refunded": _("A late payment is being refunded"),
     "flagged": _("Flagged for staff attention"),
     "resumed": _("Back in fulfilment"),
+    "retried": _("Being handled again"),
     "fulfilment_started": _("Being prepared"),
     "shipped": _("Shipped"),
     "delivered": _("Delivered"),

@@ -1,0 +1,209 @@
+"""Fulfilment pipelines: every kind's happy path, transient failures retried, permanent ones
+compensated, cancellation before shipment (also racing a running step), the sweeper, staff
+actions on the needs-attention queue."""
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from catalog.inventory.models import MobileNumber
+from catalog.models import OfferVariant
+from orders import cart as carts
+from orders import checkout, fulfilment, staff
+from orders.cancellation import cancel_paid
+from orders.fulfilment import steps
+from orders.models import Cart, FulfilmentStep, Order
+from orders.payments import confirm_paid, start_payment
+from realname.registry.models import NumberClaim
+from tenants.simulators.demo import seed_bss
+from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
+from tests.orders_support import DETAILS, place_sim_order, subscriber
+from tests.test_bss import MAIN
+from tests.test_realname import portrait_png
+
+QUICK = {"latency_ms": [0, 0]}
+
+
+@pytest.fixture
+def quick(in_carrier_a, settings):
+    settings.HALL_TRACKING_POLL_SECONDS = 0
+    in_carrier_a.gateways = {"bss": QUICK, "sms": QUICK, "payment": QUICK,
+                             "logistics": {**QUICK, "step_seconds": [0, 0]},
+                             "realname": {**QUICK, "decision_delay": [0, 0]}}
+    seed_bss(MAIN, "180", "广州")
+    return in_carrier_a
+
+
+def paid(order):
+    start_payment(order, notify_url="http://alpha.localhost/n/", return_url="http://alpha.localhost/r/")
+    confirm_paid(order.payments.get().pk, "T" + uuid.uuid4().hex[:8], "query")
+    return Order.objects.get(pk=order.pk)
+
+
+def verify(order):
+    from realname import services as realname
+
+    verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})
+    realname.send_to_provider(verification.pk)
+    assert realname.poll(verification.pk) == "passed"
+
+
+def actions(order):
+    return list(order.events.values_list("action", flat=True))
+
+
+def test_new_sim_from_payment_to_activation(quick):
+    order, number = place_sim_order()
+    order = paid(order)
+    with pytest.raises(steps.Wait):  # delivered, but the holder has not verified yet
+        fulfilment.run(order.pk)
+    order.refresh_from_db()
+    assert order.status == "delivered"
+    assert SimSubscriber.objects.get(number=number).status == "opened"
+    shipment = SimShipment.objects.get(key=f"{order.number}:ship")
+    assert order.events.get(action="ship").data["tracking_no"] == shipment.tracking_no
+    verify(order)
+    assert fulfilment.run(order.pk) == "completed"
+    assert SimSubscriber.objects.get(number=number).status == "active"
+    assert NumberClaim.objects.get(number=number, carrier="alpha").status == "active"
+    sim_line = order.lines.get(offer_kind="sim")
+    credit = Decimal(str(sim_line.offer.attributes.get("prepaid_credit") or 0))
+    assert SimSubscriber.objects.get(number=number).balance == credit  # the first top-up
+    expected = ["occupy_number", "open_account", "shipping", "ship", "parcel_picked_up", "parcel_in_transit",
+                "parcel_out_for_delivery", "delivered", "verified", "activate", "completed"]
+    happened = [a for a in actions(order) if a in expected]
+    assert happened == expected, happened
+    texts = " ".join(SimSms.objects.filter(number=order.contact_phone).values_list("text", flat=True))
+    assert "已发货" in texts and "已激活" in texts  # (the "paid" text goes on commit)
+    assert fulfilment.run(order.pk) == "completed"  # a re-delivered task: nothing happens twice
+    assert SimShipment.objects.filter(key__startswith=order.number).count() == 1
+    steps_done = {s.step: s for s in order.steps.all()}
+    assert all(s.status == "done" and s.duration_ms is not None for s in steps_done.values())
+
+
+def test_device_and_add_on_orders(quick):
+    user = subscriber()
+    variant = OfferVariant.objects.filter(stock__gt=0).select_related("offer").first()
+    cart = Cart.objects.create(user=user)
+    carts.add_to_cart(cart, variant.offer_id, variant_id=variant.pk)
+    device = paid(checkout.place_from_cart(user, cart, DETAILS, token="d", expected_total=checkout.plan_checkout(
+        cart).payable))
+    assert fulfilment.run(device.pk) == "completed"
+    assert {"ship", "delivered", "completed"} <= set(actions(device))
+
+    from catalog.models import Offer
+
+    addon = Offer.objects.filter(kind="addon", status="on_sale").first()
+    cart = Cart.objects.create(user=subscriber())
+    carts.add_to_cart(cart, addon.pk, quantity=2)
+    details = DETAILS.__class__(**{**DETAILS.__dict__, "service_number": MAIN})
+    order = paid(checkout.place_from_cart(cart.user, cart, details, token="a",
+                                         expected_total=checkout.plan_checkout(cart).payable))
+    assert order.kind == "addon" and fulfilment.run(order.pk) == "completed"
+    assert SimSubscriber.objects.get(number=MAIN).offers.count(addon.slug) == 2
+
+
+def test_a_transient_failure_retries_and_the_step_then_runs_once(quick):
+    order, number = place_sim_order()
+    order = paid(order)
+    quick.gateways = {**quick.gateways, "bss": {**QUICK, "error_rate": 1}}
+    with pytest.raises(fulfilment.RetryLater):
+        fulfilment.run(order.pk)
+    quick.gateways = {**quick.gateways, "bss": QUICK}
+    with pytest.raises(steps.Wait):
+        fulfilment.run(order.pk)
+    occupy = order.steps.get(step="occupy_number")
+    assert occupy.status == "done" and occupy.attempts == 2
+
+
+def test_a_permanent_refusal_before_shipping_undoes_and_refunds(quick):
+    order, number = place_sim_order()
+    order = paid(order)
+    original = steps.open_accounts
+
+    def refused(order, key):
+        from tenants.gateways.bss import BssError
+
+        raise BssError("plan retired", "refused")
+
+    pipeline = fulfilment.PIPELINES["new_sim"]
+    index = next(i for i, s in enumerate(pipeline) if s.name == "open_account")
+    pipeline[index] = pipeline[index].__class__("open_account", refused, steps.release_numbers)
+    try:
+        assert fulfilment.run(order.pk) == "refunding"
+    finally:
+        pipeline[index] = pipeline[index].__class__("open_account", original, steps.release_numbers)
+    assert not SimSubscriber.objects.filter(number=number).exists()  # the occupation was undone
+    assert MobileNumber.objects.get(number=number).status == "cooling"
+    assert NumberClaim.objects.get(number=number, carrier="alpha").status == "released"
+    assert {"step_failed", "compensated", "refund_requested"} <= set(actions(order))
+
+
+def test_cancel_before_shipment_and_cancel_racing_a_running_step(quick, monkeypatch):
+    order, number = place_sim_order()
+    order = paid(order)
+    original = steps.open_accounts
+
+    def open_while_cancelled(order, key):  # the subscriber cancels while the account is being opened
+        result = original(order, key)
+        cancel_paid(Order.objects.get(pk=order.pk), reason="changed my mind")
+        return result
+
+    pipeline = fulfilment.PIPELINES["new_sim"]
+    index = next(i for i, s in enumerate(pipeline) if s.name == "open_account")
+    pipeline[index] = pipeline[index].__class__("open_account", open_while_cancelled, steps.release_numbers)
+    try:
+        assert fulfilment.run(order.pk) == "refunding"
+    finally:
+        pipeline[index] = pipeline[index].__class__("open_account", original, steps.release_numbers)
+    assert not SimSubscriber.objects.filter(number=number).exists()  # opened, then undone
+    assert not SimShipment.objects.filter(key__startswith=order.number).exists()  # never shipped
+    assert MobileNumber.objects.get(number=number).status == "cooling"
+    shipped, _n = place_sim_order()
+    shipped = paid(shipped)
+    with pytest.raises(steps.Wait):
+        fulfilment.run(shipped.pk)
+    from orders.payments import PaymentError
+
+    with pytest.raises(PaymentError, match="退货|return"):
+        cancel_paid(Order.objects.get(pk=shipped.pk))
+
+
+def test_the_sweeper_resends_orders_that_have_not_moved(quick, monkeypatch):
+    from orders import tasks
+
+    sent = []
+    monkeypatch.setattr(tasks.run_fulfilment, "apply_async", lambda args, **kw: sent.append(args[0]))
+    order, _number = place_sim_order()
+    order = paid(order)
+    assert fulfilment.sweep_stuck(timedelta(minutes=5)) == 0  # it just moved
+    Order.objects.filter(pk=order.pk).update(status_changed_at=timezone.now() - timedelta(minutes=10))
+    assert fulfilment.sweep_stuck(timedelta(minutes=5)) == 1 and sent == [order.pk]
+    FulfilmentStep.objects.create(order=order, step="occupy_number")  # a step moved recently: not stuck
+    assert fulfilment.sweep_stuck(timedelta(minutes=5)) == 0
+
+
+def test_staff_retry_a_failed_step_or_compensate(quick, monkeypatch):
+    from orders import tasks
+
+    monkeypatch.setattr(tasks.run_fulfilment, "apply_async", lambda *a, **kw: None)
+    order, number = place_sim_order()
+    order = paid(order)
+    quick.gateways = {**quick.gateways, "bss": {**QUICK, "permanent_error_rate": 1}}
+    assert fulfilment.run(order.pk) == "refunding"  # failed at the first step: refunded at once
+    order2, number2 = place_sim_order()
+    order2 = paid(order2)
+    quick.gateways = {**quick.gateways, "bss": QUICK}
+    with pytest.raises(steps.Wait):
+        fulfilment.run(order2.pk)  # shipped and delivered, waiting for verification
+    quick.gateways = {**quick.gateways, "bss": {**QUICK, "permanent_error_rate": 1}}
+    verify(order2)
+    assert fulfilment.run(order2.pk) == "needs_attention"  # activation refused after shipping: staff decide
+    assert not Order.objects.get(pk=order2.pk).payments.get().refunds.exists()
+    quick.gateways = {**quick.gateways, "bss": QUICK}
+    staff.act(Order.objects.get(pk=order2.pk), "retry", None, "BSS fixed")
+    assert Order.objects.get(pk=order2.pk).status == "delivered"
+    assert fulfilment.run(order2.pk) == "completed"
+    assert SimSubscriber.objects.get(number=number2).status == "active"
