@@ -244,6 +244,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
 CELERY_TASK_TENANT_CACHE_SECONDS = 30
 # With the broker down, sending gives up within a second (the caller carries on; sweepers re-send).
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# The result backend (Redis too) would otherwise retry 20 times, a second apart, per task sent.
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
     "sweep-number-holds": {"task": "catalog.tasks.sweep_number_holds", "schedule": 60.0},

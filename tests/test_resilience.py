@@ -1,0 +1,247 @@
+"""The pipeline survives what production throws at it, with real workers and real Redis:
+- workers SIGKILLed again and again mid-step: every order still completes, once, and every
+  gateway effect is applied once;
+- Redis stopped during checkout and started again (its queues lost): no order is lost, the
+  sweeper sends them on."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django_tenants.utils import tenant_context
+
+from tests.conftest import PROJECT, subprocess_env, wait_until
+
+pytestmark = pytest.mark.django_db  # (the database is set up; orders are made and committed in threads)
+
+GATEWAYS = {"bss": {"latency_ms": [40, 160]}, "sms": {"latency_ms": [0, 0]}, "payment": {"latency_ms": [0, 0]},
+            "logistics": {"latency_ms": [20, 80], "step_seconds": [0, 0]},
+            "realname": {"latency_ms": [0, 0], "decision_delay": [0, 0]}}
+
+
+def in_own_connection(work):
+    out, errors = [], []
+
+    def run():
+        try:
+            out.append(work())
+        except Exception as exc:  # noqa: BLE001 — re-raised below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return out[0]
+
+
+@pytest.fixture(scope="module")
+def gamma(django_db_setup, django_db_blocker):
+    """A carrier of its own (no group), with quick simulators, a catalogue and a number pool."""
+    from catalog.demo import seed_catalogue
+    from catalog.inventory.demo import seed_pool
+    from tenants.models import Carrier
+    from tenants.services import CarrierSpec, create_carrier
+
+    def make():
+        carrier = Carrier.objects.filter(slug="gamma").first() or create_carrier(
+            CarrierSpec(slug="gamma", name="伽马通信", admin_password="Staff-pass-2026"))
+        carrier.gateways = GATEWAYS
+        carrier.save(update_fields=["gateways"])
+        with tenant_context(carrier):
+            seed_catalogue([("guangzhou", "广州", "广东")])
+            seed_pool(["180"], ["guangzhou"], per_city=400, seed=99)
+        return carrier
+
+    with django_db_blocker.unblock():
+        return in_own_connection(make)
+
+
+def paid_sim_orders(carrier, count: int) -> list[int]:
+    """Committed, verified, paid SIM orders (each holder a different person)."""
+    from orders import checkout
+    from orders.checkout_form import CheckoutDetails
+    from orders.models import Order
+    from orders.payments import confirm_paid, start_payment
+    from realname import services as realname
+    from tests.orders_support import DETAILS, sim_cart, subscriber
+    from tests.test_realname import portrait_png, valid_id
+
+    def make():
+        ids = []
+        with tenant_context(carrier):
+            for _ in range(count):
+                user = subscriber()
+                cart, _number = sim_cart(user)
+                person = valid_id(f"440106199001{uuid.uuid4().int % 10**5:05d}")
+                details = CheckoutDetails(**{**DETAILS.__dict__, "holder_id_number": person})
+                order = checkout.place_from_cart(user, cart, details, token=uuid.uuid4().hex,
+                                                 expected_total=checkout.plan_checkout(cart).payable)
+                verification = realname.submit(order.verification, portrait_png(), {"method": "camera"})
+                realname.send_to_provider(verification.pk)
+                realname.poll(verification.pk)
+                start_payment(order, notify_url="http://gamma.localhost/n/", return_url="http://gamma.localhost/r/")
+                confirm_paid(Order.objects.get(pk=order.pk).payments.get().pk, "T" + uuid.uuid4().hex[:10], "query")
+                ids.append(order.pk)
+        return ids
+
+    return in_own_connection(make)
+
+
+class Worker:
+    """A Celery worker we may kill: its own process group, so SIGKILL takes the children too."""
+
+    def __init__(self):
+        self.log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")  # noqa: SIM115
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "warning", "-c", "2",
+             "-n", f"resilience-{uuid.uuid4().hex[:6]}@%h", "--without-mingle", "--without-gossip"],
+            cwd=PROJECT, env=subprocess_env(), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _states(carrier, ids):
+    from orders.models import Order
+
+    def read():
+        with tenant_context(carrier):
+            return dict(Order.objects.filter(pk__in=ids).values_list("pk", "status"))
+
+    return in_own_connection(read)
+
+
+def _sweep(carrier):
+    from orders.fulfilment import sweep_stuck
+
+    def run():
+        with tenant_context(carrier):
+            return sweep_stuck(timedelta(seconds=3))
+
+    return in_own_connection(run)
+
+
+def _effects(carrier, ids):
+    """What the carrier's systems saw, per order."""
+    from decimal import Decimal
+
+    from orders.models import Order
+    from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
+
+    def read():
+        with tenant_context(carrier):
+            rows = []
+            for order in Order.objects.filter(pk__in=ids):
+                number = order.lines.get(category="number_fee").number
+                credit = Decimal(str(order.lines.get(offer_kind="sim").offer.attributes.get("prepaid_credit") or 0))
+                subscriber = SimSubscriber.objects.get(number=number)
+                rows.append({
+                    "status": order.status, "active": subscriber.status == "active",
+                    "balance_is_one_top_up": subscriber.balance == credit,
+                    "shipments": SimShipment.objects.filter(key__startswith=f"{order.number}:").count(),
+                    "activated_texts": SimSms.objects.filter(key=f"notify:{order.number}:activated::").count(),
+                    "steps": order.steps.filter(status="done").count(),
+                })
+            return rows
+
+    return in_own_connection(read)
+
+
+def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, django_db_blocker):
+    worker = Worker()
+    with django_db_blocker.unblock():
+        try:
+            worker.start()
+            ids = paid_sim_orders(gamma, 8)
+            deadline = time.monotonic() + 150
+            kills = 0
+            while time.monotonic() < deadline:
+                time.sleep(0.6 + (kills % 3) * 0.4)
+                if set(_states(gamma, ids).values()) == {"completed"}:
+                    break
+                if kills < 8:
+                    worker.kill()  # mid-step: BSS calls take 40-160 ms each
+                    kills += 1
+                    worker.start()
+                _sweep(gamma)  # what beat does every two minutes
+            else:
+                worker.log.seek(0)
+                raise AssertionError(f"not all completed: {_states(gamma, ids)}\n{worker.log.read()[-3000:]}")
+            assert kills >= 3
+            for row in _effects(gamma, ids):
+                assert row == {"status": "completed", "active": True, "balance_is_one_top_up": True, "shipments": 1,
+                               "activated_texts": 1, "steps": 6}, row
+        finally:
+            worker.stop()
+
+
+@pytest.fixture
+def restartable_redis(request):
+    """Stops the test Redis and starts it again on the same port (its queues lost, as after a
+    crash); the new server lives until the end of the session."""
+    import redis as redis_client
+
+    from hall.stack.redis import EmbeddedRedis
+
+    port = int(settings.REDIS_URL.rsplit(":", 1)[1].split("/")[0])
+
+    class Control:
+        server = None
+
+        def stop(self):
+            try:
+                redis_client.Redis(port=port).shutdown(nosave=True)
+            except redis_client.exceptions.ConnectionError:
+                pass  # it is gone, which is what shutdown does
+            wait_until(lambda: not EmbeddedRedis(Path(tempfile.mkdtemp()), port).answering(), what="Redis to stop")
+
+        def start(self):
+            self.server = EmbeddedRedis(Path(tempfile.mkdtemp()), port, persistent=False)
+            self.server.start()
+
+    control = Control()
+    yield control
+    if control.server is not None:
+        request.session.config.add_cleanup(control.server.stop)
+
+
+def test_redis_down_during_checkout_loses_no_order(gamma, restartable_redis, django_db_blocker):
+    worker = Worker()
+    with django_db_blocker.unblock():
+        try:
+            worker.start()
+            restartable_redis.stop()
+            ids = paid_sim_orders(gamma, 3)  # paid while the broker is down: their messages never left
+            assert set(_states(gamma, ids).values()) == {"paid"}
+            restartable_redis.start()
+            wait_until(lambda: _sweep(gamma) is not None and set(_states(gamma, ids).values()) == {"completed"},
+                       timeout=120, interval=4, what="the sweeper and the worker to finish the orders")
+            for row in _effects(gamma, ids):
+                assert row["shipments"] == 1 and row["balance_is_one_top_up"] and row["active"], row
+        finally:
+            worker.stop()
