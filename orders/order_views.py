@@ -4,9 +4,10 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -18,6 +19,7 @@ from . import checkout, closing, fulfilment, payments, payouts
 from .checkout_form import CheckoutForm
 from .models import Order, OrderStatus
 from .selectors import address_initial, my_orders, timeline
+from .states import describe
 
 
 def pay_redirect(request, order: Order):
@@ -94,6 +96,7 @@ def order_detail(request, number):
         "tab": "me", "order": order, "events": timeline(order), "lines": order.lines.all(),
         "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order),
         "verification": getattr(order, "verification", None),
+        "follow": order.status not in {"completed", "cancelled", "closed_unpaid", "refunded"},
         "verification_reason": realname.reason_text(order.verification) if hasattr(order, "verification") else ""})
 
 
@@ -116,6 +119,18 @@ def order_verify(request, number):
     except realname.VerificationError as exc:
         messages.error(request, str(exc))
     return redirect("order", order.number)
+
+
+@login_required
+def order_status(request, number):
+    """What the order page shows, for it to refresh itself without a reload."""
+    order = _mine(request, number)
+    events = [{"at": localtime(e.at).strftime("%m-%d %H:%M:%S"), "label": str(describe(e)),
+               "reason": e.subscriber_reason} for e in timeline(order)]
+    verification = getattr(order, "verification", None)
+    return JsonResponse({"status": order.status, "status_label": order.get_status_display(), "events": events,
+                         "verification": verification.get_status_display() if verification else ""},
+                        headers={"Cache-Control": "no-store"})
 
 
 @login_required

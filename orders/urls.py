@@ -19,4 +19,5 @@ urlpatterns = [
     path("orders/<str:number>/return/", order_views.order_return, name="order-return"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),
     path("orders/<str:number>/verify/", order_views.order_verify, name="order-verify"),
+    path("orders/<str:number>/status.json", order_views.order_status, name="order-status"),
 ]

@@ -34,6 +34,9 @@ def _make_test_carrier(spec):
 
     carrier = create_carrier(CarrierSpec(slug=spec["slug"], name=spec["name"], group=TEST_GROUP,
                                          admin_password=STAFF_PASSWORD))
+    # Parcels arrive in seconds, not days, for the browser journeys.
+    carrier.gateways = {"logistics": {"step_seconds": [0.5, 1.5]}}
+    carrier.save(update_fields=["gateways"])
     with schema_context(carrier.schema_name):
         from hall.decoration.services import publish_document, publish_theme
         from hall.models import Page
@@ -149,7 +152,7 @@ def subprocess_env() -> dict:
     from django.conf import settings
 
     return dict(os.environ, DATABASE_URL=database_url_for_subprocesses(), HALL_TESTING="1",
-                HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT))
+                HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT), HALL_TRACKING_POLL_SECONDS="1")
 
 
 def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):

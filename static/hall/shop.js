@@ -65,3 +65,36 @@ document.querySelectorAll("[data-liveness]").forEach(function (form) {
     }).catch(function () { button.hidden = true; });
   });
 });
+// The order page follows its order: every few seconds it asks for the status and timeline and
+// redraws them (text only) until the order reaches an end state.
+document.querySelectorAll("[data-refresh]").forEach(function (list) {
+  var url = list.getAttribute("data-refresh");
+  var chip = document.querySelector("[data-testid=order-status]");
+  var verification = document.querySelector("[data-testid=verification-status]");
+  var ended = ["completed", "cancelled", "closed_unpaid", "refunded"];
+  function redraw(data) {
+    if (chip) { chip.textContent = data.status_label; chip.className = "chip status-" + data.status; }
+    if (verification && data.verification) { verification.textContent = data.verification; }
+    if (data.events.length === list.children.length) { return; }
+    list.textContent = "";
+    data.events.forEach(function (event) {
+      var item = document.createElement("li");
+      var time = document.createElement("time");
+      time.textContent = event.at;
+      item.appendChild(time);
+      item.appendChild(document.createTextNode(" " + event.label + (event.reason ? " — " + event.reason : "")));
+      list.appendChild(item);
+    });
+  }
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        redraw(data);
+        if (ended.indexOf(data.status) === -1) { setTimeout(poll, 4000); }
+      })
+      .catch(function () { setTimeout(poll, 10000); });
+  }
+  setTimeout(poll, 4000);
+});
