@@ -6,7 +6,8 @@ ROLES = {
     "catalogue_manager": (_("Catalogue managers"), {"catalog": ["category", "offer", "offervariant",
                                                                  "offerimage", "city", "depositoffer"]}),
     "order_handler": (_("Order handlers"), {"orders": ["cart", "cartline", "order", "orderline", "orderevent",
-                                                       "payment", "refund", "act_on_order"], "catalog": []}),
+                                                       "payment", "refund", "act_on_order", "ticket",
+                                                       "ticketevent"], "catalog": []}),
     "shop_designer": (_("Shop designers"), {"hall": ["decorate_page", "shopasset"]}),
     "shop_publisher": (_("Shop publishers"), {"hall": ["decorate_page", "publish_page", "shopasset"]}),
 }

@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE = {
     "credit-due-payouts": {"task": "orders.tasks.credit_due_payouts", "schedule": 600.0},
     "realname-remind-and-recycle": {"task": "realname.tasks.remind_and_recycle", "schedule": 3600.0},
     "sweep-stuck-orders": {"task": "orders.tasks.sweep_stuck_orders", "schedule": 120.0},
+    "escalate-overdue-tickets": {"task": "orders.tasks.escalate_overdue_tickets", "schedule": 600.0},
 }
 
 LOGGING = {

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import staff
-from .models import FulfilmentStep, Order, OrderEvent, OrderLine, Payment
+from . import staff, tickets
+from .models import FulfilmentStep, Order, OrderEvent, OrderLine, Payment, Ticket, TicketEvent
 from .states import ACTIONS as EVENT_LABELS
 from .states import IllegalTransition
 
@@ -116,3 +116,62 @@ class OrderAdmin(admin.ModelAdmin):
         except staff.StaffActionError as exc:
             messages.error(request, str(exc))
         return redirect("admin:orders_order_change", order_id)
+
+
+class TicketEventInline(ReadOnlyInline):
+    model = TicketEvent
+    verbose_name_plural = _("history")
+    fields = ("at", "action", "from_status", "to_status", "actor_label", "actor", "note", "internal")
+    readonly_fields = fields
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    """Staff assign tickets (the one editable field) and move them through their kind's states,
+    with a note to the subscriber or an internal one."""
+
+    list_display = ("code", "kind", "status", "user", "order", "assigned_to", "sla_due_at", "escalated_at")
+    list_filter = ("status", "kind", ("escalated_at", admin.EmptyFieldListFilter), "assigned_to")
+    search_fields = ("order__number", "user__username")
+    list_select_related = ("user", "order", "assigned_to")
+    fields = ("kind", "status", "user", "order", "description", "broadband_account", "appointment_at",
+              "assigned_to", "sla_due_at", "escalated_at", "created_at")
+    readonly_fields = ("kind", "status", "user", "order", "description", "broadband_account", "appointment_at",
+                       "sla_due_at", "escalated_at", "created_at")
+    inlines = [TicketEventInline]
+    change_form_template = "admin/orders/ticket/change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        act = self.admin_site.admin_view(self.act_view)
+        return [path("<int:ticket_id>/act/", act, name="orders_ticket_act"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ticket = self.get_object(request, object_id)
+        moves = sorted(tickets.MACHINES[ticket.kind].get(ticket.status, set())) if ticket else []
+        extra = {"moves": [(m, Ticket.Status(m).label) for m in moves],
+                 "can_act": request.user.has_perm("orders.change_ticket")}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def act_view(self, request, ticket_id):
+        if request.method != "POST":
+            return redirect("admin:orders_ticket_change", ticket_id)
+        if not request.user.has_perm("orders.change_ticket"):
+            raise PermissionDenied
+        ticket = get_object_or_404(Ticket, pk=ticket_id)
+        note = request.POST.get("note", "")
+        try:
+            if request.POST.get("action") == "note":
+                tickets.add_note(ticket, request.user, note, internal=True)
+            else:
+                tickets.move(ticket, request.POST.get("action", ""), actor=request.user, actor_label="staff",
+                             note=note)
+            messages.success(request, _("Done."))
+        except (tickets.TicketError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("admin:orders_ticket_change", ticket_id)

@@ -316,3 +316,72 @@ class Payout(models.Model):
     @property
     def amount(self) -> Decimal:
         return self.bonus_part + self.deposit_part
+
+
+class Ticket(models.Model):
+    """An after-sales request with its own state machine (orders.tickets)."""
+
+    class Kind(models.TextChoices):
+        CANCEL = "cancel", _("Cancel before shipment")
+        REFUND = "refund", _("Refund request")
+        RETURN = "return", _("Return the card")
+        REPLACEMENT = "replacement", _("Card replacement")
+        COMPLAINT = "complaint", _("Complaint")
+        FAULT = "fault", _("Broadband fault")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Submitted")
+        IN_PROGRESS = "in_progress", _("Being handled")
+        APPROVED = "approved", _("Approved")
+        RECEIVED = "received", _("Received back")
+        SCHEDULED = "scheduled", _("Technician booked")
+        RESOLVED = "resolved", _("Resolved")
+        REJECTED = "rejected", _("Declined")
+        CLOSED = "closed", _("Closed")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subscriber"), on_delete=models.PROTECT,
+                             related_name="tickets")
+    order = models.ForeignKey(Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="tickets")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN,
+                              editable=False)
+    description = models.TextField(_("description"), max_length=1000, blank=True)
+    broadband_account = models.CharField(_("broadband account"), max_length=20, blank=True)
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="assigned_tickets",
+                                    limit_choices_to={"is_staff": True})
+    sla_due_at = models.DateTimeField(_("answer due by"))
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("after-sales ticket")
+        verbose_name_plural = _("after-sales tickets")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "sla_due_at"])]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"T{self.pk:07d}" if self.pk else "T"
+
+
+class TicketEvent(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=12, blank=True, choices=Ticket.Status.choices)
+    to_status = models.CharField(max_length=12, blank=True, choices=Ticket.Status.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    actor_label = models.CharField(max_length=20, default="system")
+    note = models.CharField(max_length=1000, blank=True)
+    internal = models.BooleanField(default=False)  # staff notes: never shown to the subscriber
+
+    class Meta:
+        ordering = ["at", "pk"]

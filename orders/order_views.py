@@ -15,9 +15,9 @@ from hall import ratelimit
 from realname import services as realname
 
 from . import cart as carts
-from . import checkout, closing, fulfilment, payments, payouts
+from . import checkout, closing, fulfilment, payments, payouts, tickets
 from .checkout_form import CheckoutForm
-from .models import Order, OrderStatus
+from .models import Order, OrderStatus, Ticket
 from .selectors import address_initial, my_orders, timeline
 from .states import describe
 
@@ -97,6 +97,8 @@ def order_detail(request, number):
         "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order),
         "verification": getattr(order, "verification", None),
         "follow": order.status not in {"completed", "cancelled", "closed_unpaid", "refunded"},
+        "ticket_kinds": [(k, Ticket.Kind(k).label) for k in tickets.kinds_for(order)],
+        "fault_slots": tickets.fault_slots(), "tickets": order.tickets.all(),
         "verification_reason": realname.reason_text(order.verification) if hasattr(order, "verification") else ""})
 
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from tenants.gateways.payment import PaymentGatewayError
 from tenants.services import dispatch_to_carriers
 
-from . import closing, fulfilment, payments, payouts
+from . import closing, fulfilment, payments, payouts, tickets
 
 
 @shared_task
@@ -73,3 +73,14 @@ def sweep_stuck_orders() -> list[str]:
 def sweep_stuck_in_carrier() -> dict:
     after = timedelta(seconds=settings.HALL_STUCK_AFTER_SECONDS)
     return {"orders": fulfilment.sweep_stuck(after), "refunds": payments.resubmit_stuck_refunds(after)}
+
+
+@shared_task
+def escalate_overdue_tickets() -> list[str]:
+    """Beat, in the public schema: one escalation pass per active carrier."""
+    return dispatch_to_carriers(escalate_overdue_tickets_in_carrier)
+
+
+@shared_task(acks_late=True)
+def escalate_overdue_tickets_in_carrier() -> int:
+    return tickets.escalate_overdue()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, telecom_views, views
+from . import order_views, telecom_views, ticket_views, views
 
 urlpatterns = [
     path("cart/", views.cart, name="cart"),
@@ -20,4 +20,8 @@ urlpatterns = [
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),
     path("orders/<str:number>/verify/", order_views.order_verify, name="order-verify"),
     path("orders/<str:number>/status.json", order_views.order_status, name="order-status"),
+    path("orders/<str:number>/tickets/", ticket_views.open_ticket, name="order-ticket"),
+    path("tickets/", ticket_views.ticket_list, name="tickets"),
+    path("tickets/new/", ticket_views.open_ticket, name="ticket-new"),
+    path("tickets/<int:pk>/", ticket_views.ticket_detail, name="ticket"),
 ]

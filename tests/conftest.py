@@ -190,3 +190,15 @@ def celery_worker_process(django_db_setup):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture
+def quick(in_carrier_a, settings):
+    """Carrier alpha with simulators that answer at once and its simulated BSS seeded."""
+    from tenants.simulators.demo import seed_bss
+    from tests.orders_support import quick_gateways
+
+    settings.HALL_TRACKING_POLL_SECONDS = 0
+    quick_gateways(in_carrier_a)
+    seed_bss("18000000001", "180", "广州")
+    return in_carrier_a

@@ -66,3 +66,31 @@ def signed_notification(payment, event="paid", **extra):
         sim.trade_no, sim.status, sim.paid_at = "T" + uuid.uuid4().hex[:16], "paid", timezone.now()
         sim.save(update_fields=["trade_no", "status", "paid_at"])
     return dict(notify(sim, event, gateway("payment"), **extra).fields)
+
+
+QUICK = {"latency_ms": [0, 0]}
+
+
+def quick_gateways(carrier) -> None:
+    """Every simulator answers at once and parcels arrive at once (for synchronous tests)."""
+    carrier.gateways = {"bss": QUICK, "sms": QUICK, "payment": QUICK, "logistics": {**QUICK, "step_seconds": [0, 0]},
+                        "realname": {**QUICK, "decision_delay": [0, 0]}}
+
+
+def paid(order):
+    from orders.models import Order
+    from orders.payments import confirm_paid
+
+    start_sim_payment(order)
+    confirm_paid(order.payments.get().pk, "T" + uuid.uuid4().hex[:8], "query")
+    return Order.objects.get(pk=order.pk)
+
+
+def verify(order):
+    from orders.models import Order
+    from realname import services as realname
+    from tests.test_realname import portrait_png
+
+    verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})
+    realname.send_to_provider(verification.pk)
+    assert realname.poll(verification.pk) == "passed"

@@ -1,7 +1,6 @@
 """Fulfilment pipelines: every kind's happy path, transient failures retried, permanent ones
 compensated, cancellation before shipment (also racing a running step), the sweeper, staff
 actions on the needs-attention queue."""
-import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,39 +14,10 @@ from orders import checkout, fulfilment, staff
 from orders.cancellation import cancel_paid
 from orders.fulfilment import steps
 from orders.models import Cart, FulfilmentStep, Order
-from orders.payments import confirm_paid, start_payment
 from realname.registry.models import NumberClaim
-from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
-from tests.orders_support import DETAILS, place_sim_order, subscriber
+from tests.orders_support import DETAILS, QUICK, paid, place_sim_order, subscriber, verify
 from tests.test_bss import MAIN
-from tests.test_realname import portrait_png
-
-QUICK = {"latency_ms": [0, 0]}
-
-
-@pytest.fixture
-def quick(in_carrier_a, settings):
-    settings.HALL_TRACKING_POLL_SECONDS = 0
-    in_carrier_a.gateways = {"bss": QUICK, "sms": QUICK, "payment": QUICK,
-                             "logistics": {**QUICK, "step_seconds": [0, 0]},
-                             "realname": {**QUICK, "decision_delay": [0, 0]}}
-    seed_bss(MAIN, "180", "广州")
-    return in_carrier_a
-
-
-def paid(order):
-    start_payment(order, notify_url="http://alpha.localhost/n/", return_url="http://alpha.localhost/r/")
-    confirm_paid(order.payments.get().pk, "T" + uuid.uuid4().hex[:8], "query")
-    return Order.objects.get(pk=order.pk)
-
-
-def verify(order):
-    from realname import services as realname
-
-    verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})
-    realname.send_to_provider(verification.pk)
-    assert realname.poll(verification.pk) == "passed"
 
 
 def actions(order):

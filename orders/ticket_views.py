@@ -1,0 +1,55 @@
+"""After-sales pages for subscribers: open a request from an order, follow it, write to staff."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import tickets
+from .models import Order, Ticket
+
+
+def _slot(value):
+    chosen = parse_datetime(value or "")
+    return next((slot for slot in tickets.fault_slots() if chosen and slot == chosen), None)
+
+
+@login_required
+@require_POST
+def open_ticket(request, number=None):
+    order = get_object_or_404(Order, number=number, user=request.user) if number else None
+    try:
+        ticket = tickets.open_ticket(request.user, request.POST.get("kind", ""), order=order,
+                                     description=request.POST.get("description", ""),
+                                     account=request.POST.get("account", ""),
+                                     appointment_at=_slot(request.POST.get("slot")))
+    except tickets.TicketError as exc:
+        messages.error(request, str(exc))
+        return redirect("order", number) if number else redirect("tickets")
+    messages.success(request, _("Request %(code)s received.") % {"code": ticket.code})
+    return redirect("ticket", ticket.pk)
+
+
+@login_required
+def ticket_list(request):
+    return render(request, "orders/ticket_list.html", {
+        "tab": "me", "tickets": Ticket.objects.filter(user=request.user).select_related("order"),
+        "slots": tickets.fault_slots()})
+
+
+@login_required
+def ticket_detail(request, pk):
+    ticket = get_object_or_404(Ticket.objects.select_related("order"), pk=pk, user=request.user)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "close":
+                tickets.move(ticket, Ticket.Status.CLOSED, actor=request.user, actor_label="subscriber")
+            else:
+                tickets.add_note(ticket, request.user, request.POST.get("note", ""), internal=False)
+        except tickets.TicketError as exc:
+            messages.error(request, str(exc))
+        return redirect("ticket", ticket.pk)
+    return render(request, "orders/ticket_detail.html", {
+        "tab": "me", "ticket": ticket, "events": ticket.events.filter(internal=False),
+        "can_close": Ticket.Status.CLOSED in tickets.MACHINES[ticket.kind].get(ticket.status, set())})
