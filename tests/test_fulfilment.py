@@ -177,3 +177,33 @@ def test_staff_retry_a_failed_step_or_compensate(quick, monkeypatch):
     assert Order.objects.get(pk=order2.pk).status == "delivered"
     assert fulfilment.run(order2.pk) == "completed"
     assert SimSubscriber.objects.get(number=number2).status == "active"
+
+
+def test_reconcile_reports_and_repairs_mismatches(quick):
+    from orders.reconcile import reconcile
+    from tenants.simulators.models import SimPayment
+
+    order, number = place_sim_order()
+    order = paid(order)
+    with pytest.raises(steps.Wait):
+        fulfilment.run(order.pk)  # occupied and opened at the BSS, shipped, waiting for verification
+    assert reconcile(timedelta(days=1)) == []
+    SimSubscriber.objects.filter(number=number).update(status="active")  # the carrier says active already
+    unpaid, _n = place_sim_order()
+    from tests.orders_support import start_sim_payment
+
+    payment = start_sim_payment(unpaid)
+    SimPayment.objects.filter(out_trade_no=payment.out_trade_no).update(status="paid", trade_no="X1")
+    found = {str(m) for m in reconcile(timedelta(days=1))}
+    assert any("is paid at the gateway" in m for m in found)
+    assert any(f"number {number}: the carrier has it active, Hall expects opened" in m for m in found)
+    fixed = reconcile(timedelta(days=1), fix=True)
+    assert any(m.fixed for m in fixed)
+    assert Order.objects.get(pk=unpaid.pk).status == "paid"
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("reconcile_orders", "--carrier", "alpha", "--days", "1", stdout=out)
+    assert "alpha: " in out.getvalue() and "mismatches" in out.getvalue()

@@ -76,6 +76,10 @@ class BssGateway(ABC):
         """A broadband account by its account code or its bound mobile number, with the renewals
         it may take now; None if not this carrier's."""
 
+    @abstractmethod
+    def number_status(self, number: str) -> str:
+        """"free", "reserved", "opened", "active", "suspended" or "closed": for reconciliation."""
+
     # -- operations (idempotent per key) ------------------------------------------------------
     @abstractmethod
     def renew_broadband(self, *, account: str, option: str, key: str) -> dt.date:

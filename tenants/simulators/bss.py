@@ -97,6 +97,11 @@ class SimulatedBss(BssGateway):
         return Subscriber(record.number, record.status, record.plan, record.balance, record.arrears,
                           tuple(record.offers), record.since)
 
+    def number_status(self, number):
+        self._call()
+        record = SimSubscriber.objects.filter(number=number).first()
+        return record.status if record else "free"
+
     def broadband_account(self, *, account="", number=""):
         self._call()
         records = SimBroadbandAccount.objects.all()
