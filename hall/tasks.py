@@ -25,3 +25,10 @@ def shop_probe() -> dict:
     from .decoration.render import live_theme
 
     return {"schema": connection.schema_name, "primary_color": live_theme()["primary"]}
+
+
+@shared_task(ignore_result=True)
+def noop(counter_key: str = "") -> None:
+    """Does nothing but count itself: the benchmarks' baseline of bare task throughput."""
+    if counter_key:
+        redis.Redis.from_url(settings.REDIS_URL).incr(counter_key)
