@@ -202,3 +202,27 @@ def quick(in_carrier_a, settings):
     quick_gateways(in_carrier_a)
     seed_bss("18000000001", "180", "广州")
     return in_carrier_a
+
+
+def in_own_connection(work):
+    """Run `work` in a thread: its own connection, autocommitted (other processes see the rows)."""
+    import threading
+
+    from django.db import connections
+
+    out, errors = [], []
+
+    def run():
+        try:
+            out.append(work())
+        except Exception as exc:  # noqa: BLE001 — re-raised below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return out[0]

@@ -1,6 +1,8 @@
 """Fulfilment pipelines: every kind's happy path, transient failures retried, permanent ones
 compensated, cancellation before shipment (also racing a running step), the sweeper, staff
 actions on the needs-attention queue."""
+import contextlib
+import dataclasses
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +20,19 @@ from realname.registry.models import NumberClaim
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
 from tests.orders_support import DETAILS, QUICK, paid, place_sim_order, subscriber, verify
 from tests.test_bss import MAIN
+
+
+@contextlib.contextmanager
+def opening_accounts_by(perform):
+    """The new SIM pipeline with its account-opening step done by `perform`, for one test."""
+    pipeline = fulfilment.PIPELINES["new_sim"]
+    index = next(i for i, s in enumerate(pipeline) if s.name == "open_account")
+    original = pipeline[index]
+    pipeline[index] = dataclasses.replace(original, perform=perform)
+    try:
+        yield
+    finally:
+        pipeline[index] = original
 
 
 def actions(order):
@@ -91,20 +106,14 @@ def test_a_transient_failure_retries_and_the_step_then_runs_once(quick):
 def test_a_permanent_refusal_before_shipping_undoes_and_refunds(quick):
     order, number = place_sim_order()
     order = paid(order)
-    original = steps.open_accounts
 
     def refused(order, key):
         from tenants.gateways.bss import BssError
 
         raise BssError("plan retired", "refused")
 
-    pipeline = fulfilment.PIPELINES["new_sim"]
-    index = next(i for i, s in enumerate(pipeline) if s.name == "open_account")
-    pipeline[index] = pipeline[index].__class__("open_account", refused, steps.release_numbers)
-    try:
+    with opening_accounts_by(refused):
         assert fulfilment.run(order.pk) == "refunding"
-    finally:
-        pipeline[index] = pipeline[index].__class__("open_account", original, steps.release_numbers)
     assert not SimSubscriber.objects.filter(number=number).exists()  # the occupation was undone
     assert MobileNumber.objects.get(number=number).status == "cooling"
     assert NumberClaim.objects.get(number=number, carrier="alpha").status == "released"
@@ -121,13 +130,8 @@ def test_cancel_before_shipment_and_cancel_racing_a_running_step(quick, monkeypa
         cancel_paid(Order.objects.get(pk=order.pk), reason="changed my mind")
         return result
 
-    pipeline = fulfilment.PIPELINES["new_sim"]
-    index = next(i for i, s in enumerate(pipeline) if s.name == "open_account")
-    pipeline[index] = pipeline[index].__class__("open_account", open_while_cancelled, steps.release_numbers)
-    try:
+    with opening_accounts_by(open_while_cancelled):
         assert fulfilment.run(order.pk) == "refunding"
-    finally:
-        pipeline[index] = pipeline[index].__class__("open_account", original, steps.release_numbers)
     assert not SimSubscriber.objects.filter(number=number).exists()  # opened, then undone
     assert not SimShipment.objects.filter(key__startswith=order.number).exists()  # never shipped
     assert MobileNumber.objects.get(number=number).status == "cooling"

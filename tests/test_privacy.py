@@ -3,16 +3,15 @@ number goes through checkout, payment and verification (committed), then the who
 dumped with pg_dump and the captured logs are read; neither may contain the name or the number."""
 import logging
 import subprocess
-import threading
 import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django_tenants.utils import tenant_context
 
 from hall.stack.postgres import _pgserver_dir
 from tenants.models import Carrier
+from tests.conftest import in_own_connection
 from tests.orders_support import DETAILS, sim_cart, subscriber
 from tests.test_realname import portrait_png, valid_id
 
@@ -29,26 +28,6 @@ def _dump() -> str:
          "-U", db["USER"], "--no-owner", db["NAME"]],
         capture_output=True, text=True, check=True, env={"PGPASSWORD": db.get("PASSWORD") or ""})
     return result.stdout
-
-
-def _in_own_connection(work):
-    """Run `work` in a thread: its own connection, autocommitted, so pg_dump can see the rows."""
-    results, errors = [], []
-
-    def run():
-        try:
-            results.append(work())
-        except Exception as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return results[0]
 
 
 @pytest.fixture
@@ -84,10 +63,10 @@ def committed_verified_order(django_db_blocker, caplog):
         NumberClaim.objects.filter(order_ref=f"alpha:{order.number}").delete()
 
     with django_db_blocker.unblock():
-        order = _in_own_connection(make)
+        order = in_own_connection(make)
     yield order
     with django_db_blocker.unblock():
-        _in_own_connection(clean_up)
+        in_own_connection(clean_up)
 
 
 def test_no_plaintext_identity_in_the_database_dump_or_the_logs(committed_verified_order, caplog):

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from datetime import timedelta
@@ -16,35 +15,15 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django_tenants.utils import tenant_context
 
-from tests.conftest import PROJECT, subprocess_env, wait_until
+from tests.conftest import PROJECT, in_own_connection, subprocess_env, wait_until
 
 pytestmark = pytest.mark.django_db  # (the database is set up; orders are made and committed in threads)
 
 GATEWAYS = {"bss": {"latency_ms": [40, 160]}, "sms": {"latency_ms": [0, 0]}, "payment": {"latency_ms": [0, 0]},
             "logistics": {"latency_ms": [20, 80], "step_seconds": [0, 0]},
             "realname": {"latency_ms": [0, 0], "decision_delay": [0, 0]}}
-
-
-def in_own_connection(work):
-    out, errors = [], []
-
-    def run():
-        try:
-            out.append(work())
-        except Exception as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return out[0]
 
 
 @pytest.fixture(scope="module")
