@@ -58,6 +58,7 @@ def offer_detail(request, slug):
     offer = selectors.offer_for_detail(slug)
     if offer is None:
         raise Http404(_("This offer is not on sale."))
+    request.analytics_offer_kind = offer.kind  # the funnel is per offer kind
     city = current_city(request)
     available = not offer.available_cities or (city is not None and city.code in offer.available_cities)
     return render(request, "catalog/offer_detail.html", {

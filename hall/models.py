@@ -76,3 +76,6 @@ class PageVersion(models.Model):
     @property
     def is_published(self):
         return self.published_at is not None
+
+
+from .analytics.models import AnalyticsEvent, FunnelDaily, PageDaily  # noqa: E402,F401  (models of this app)

@@ -96,6 +96,8 @@ HALL_NUMBER_HOLDS_PER_MINUTE = int(os.environ.get("HALL_NUMBER_HOLDS_PER_MINUTE"
 HALL_REALNAME_KEYS = os.environ.get("HALL_REALNAME_KEYS", "")
 # Key of the ID hash behind the one-ID-five-numbers registry (base64); never rotated casually.
 HALL_REALNAME_HASH_KEY = os.environ.get("HALL_REALNAME_HASH_KEY", "")
+# In-house analytics: page views and business events go through a Redis list (database 2).
+HALL_ANALYTICS = os.environ.get("HALL_ANALYTICS", "1") == "1"
 HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
 # TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
 
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hall.analytics.capture.AnalyticsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -147,6 +150,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:63799/0")
 # The cache gets its own Redis database: clearing it must never touch the Celery broker's queues.
 CACHE_URL = os.environ.get("HALL_CACHE_URL") or REDIS_URL.rsplit("/", 1)[0] + "/1"
+HALL_ANALYTICS_REDIS_URL = os.environ.get("HALL_ANALYTICS_REDIS_URL") or REDIS_URL.rsplit("/", 1)[0] + "/2"
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -255,6 +259,8 @@ CELERY_BEAT_SCHEDULE = {
     "realname-remind-and-recycle": {"task": "realname.tasks.remind_and_recycle", "schedule": 3600.0},
     "sweep-stuck-orders": {"task": "orders.tasks.sweep_stuck_orders", "schedule": 120.0},
     "escalate-overdue-tickets": {"task": "orders.tasks.escalate_overdue_tickets", "schedule": 600.0},
+    "flush-analytics": {"task": "hall.tasks.flush_analytics", "schedule": 30.0},
+    "aggregate-analytics": {"task": "hall.tasks.aggregate_analytics", "schedule": 900.0},
 }
 
 LOGGING = {

@@ -32,3 +32,41 @@ def noop(counter_key: str = "") -> None:
     """Does nothing but count itself: the benchmarks' baseline of bare task throughput."""
     if counter_key:
         redis.Redis.from_url(settings.REDIS_URL).incr(counter_key)
+
+
+@shared_task
+def flush_analytics() -> list[str]:
+    """Beat, in the public schema: move each carrier's buffered events into its database."""
+    from tenants.services import dispatch_to_carriers
+
+    return dispatch_to_carriers(flush_analytics_in_carrier)
+
+
+@shared_task(acks_late=True)
+def flush_analytics_in_carrier() -> int:
+    from .analytics.capture import flush
+
+    total = 0
+    while (moved := flush()) > 0:
+        total += moved
+    return total
+
+
+@shared_task
+def aggregate_analytics() -> list[str]:
+    """Beat, in the public schema: recompute today and yesterday for each carrier (idempotent)."""
+    from tenants.services import dispatch_to_carriers
+
+    return dispatch_to_carriers(aggregate_analytics_in_carrier)
+
+
+@shared_task(acks_late=True)
+def aggregate_analytics_in_carrier() -> dict:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .analytics.aggregate import aggregate_day
+
+    today = timezone.localdate()
+    return {str(day): aggregate_day(day) for day in (today - dt.timedelta(days=1), today)}

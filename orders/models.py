@@ -106,6 +106,8 @@ class Order(models.Model):
     district = models.CharField(_("district"), max_length=30, blank=True)
     address_detail = models.CharField(_("address"), max_length=120, blank=True)
     terms_accepted = models.JSONField(_("terms accepted"), default=list, blank=True)
+    # The analytics visitor (a random cookie id) who placed it: paid and activated count for them.
+    visitor_id = models.CharField(max_length=32, blank=True, editable=False)
     payment_due_at = models.DateTimeField(_("pay by"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hall import ratelimit
+from hall.analytics import capture as analytics
 from realname import services as realname
 
 from . import cart as carts
@@ -22,8 +23,14 @@ from .selectors import address_initial, my_orders, timeline
 from .states import describe
 
 
+def order_offer_kind(order: Order) -> str:
+    return order.lines.exclude(offer_kind="number").values_list("offer_kind", flat=True).first() or ""
+
+
 def pay_redirect(request, order: Order):
     """Send the subscriber to the gateway's page for this order."""
+    if Order.objects.filter(pk=order.pk, visitor_id="").update(visitor_id=analytics.visitor(request)[:32]):
+        analytics.record(request, "order_placed", offer_kind=order_offer_kind(order))
     if order.payable == 0 and order.status == OrderStatus.AWAITING_PAYMENT:
         payments.settle_free(order)
         return redirect("order", order.number)
@@ -57,6 +64,8 @@ def checkout_page(request):
                 form.data = form.data.copy()
                 form.data["expected_total"] = str(plan.payable)  # the next submit agrees to the new prices
     if form is None:
+        if plan.summary.lines:
+            analytics.record(request, "checkout_started", offer_kind=plan.summary.lines[0].line.offer.kind)
         form = CheckoutForm(initial={"token": uuid.uuid4().hex, "expected_total": plan.payable,
                                      **address_initial(request.user)}, needs=plan.needs, terms=plan.terms)
     return render(request, "orders/checkout.html", {"tab": "cart", "plan": plan, "form": form})

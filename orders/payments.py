@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
+from hall.analytics import capture as analytics
 from realname import services as verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
@@ -86,6 +87,7 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
         verification.start_deadline(order)
         fulfilment.enqueue(order)
         transaction.on_commit(lambda: notify.send(order, "paid"), robust=True)
+        transaction.on_commit(lambda: analytics.record_for_order(order, "paid"), robust=True)
     return True
 
 

@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hall.analytics import capture as analytics
 from hall.http import redirect_back
 
 from . import cart as carts
@@ -23,6 +24,7 @@ def cart_add(request):
     except carts.CartError as exc:
         messages.error(request, str(exc))
         return redirect_back(request, "cart")
+    analytics.record(request, "add_to_cart", offer_kind=line.offer.kind, page_id=line.offer.slug)
     messages.success(request, _("Added “%(name)s” to your cart.") % {"name": line.offer.name})
     return redirect("cart")
 

@@ -1,0 +1,137 @@
+"""Capturing page views and business events without slowing pages: one LPUSH to a Redis list
+(its own database) per event, flushed into the database by a worker. If Redis is unreachable the
+event is dropped and the page is served as usual. Do-Not-Track / Global Privacy Control are
+honoured (nothing recorded, no cookie); staff, previews and bots are not counted."""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from urllib.parse import urlsplit
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+VISITOR_COOKIE = "hall_vid"
+PAGE_TYPES = {"home": "home", "catalogue": "catalogue", "category": "category", "offer": "offer",
+              "compare": "compare", "numbers": "numbers", "cart": "cart", "checkout": "checkout",
+              "landing-page": "landing", "broadband-renew": "broadband", "deposit-offers": "deposit",
+              "top-up": "top_up", "orders": "orders", "order": "order"}
+BOTS = re.compile(r"bot|spider|crawl|slurp|curl|wget|python-requests|headless(?!chrome)", re.I)
+_client = None
+
+
+def buffer():
+    global _client
+    if _client is None:  # short timeouts: a slow or absent Redis must never hold a page up
+        _client = redis.Redis.from_url(settings.HALL_ANALYTICS_REDIS_URL, socket_timeout=0.2,
+                                       socket_connect_timeout=0.2)
+    return _client
+
+
+def key(schema: str | None = None) -> str:
+    return f"hall:analytics:{schema or connection.schema_name}"
+
+
+def push(event: dict, schema: str | None = None) -> bool:
+    if not settings.HALL_ANALYTICS:
+        return False
+    try:
+        buffer().lpush(key(schema), json.dumps(event, separators=(",", ":")))
+        return True
+    except redis.RedisError as exc:
+        log.debug("analytics event dropped: %s", exc)
+        return False
+
+
+def opted_out(request) -> bool:
+    return request.headers.get("DNT") == "1" or request.headers.get("Sec-GPC") == "1"
+
+
+def device(request) -> str:
+    agent = request.headers.get("User-Agent", "")
+    if re.search(r"iPad|Tablet", agent):
+        return "tablet"
+    return "mobile" if re.search(r"Mobile|Android|iPhone", agent) else "desktop"
+
+
+def visitor(request) -> str:
+    return getattr(request, "analytics_visitor", "") or request.COOKIES.get(VISITOR_COOKIE, "")[:32]
+
+
+def counted(request) -> bool:
+    user = getattr(request, "user", None)
+    return not (opted_out(request) or (user is not None and user.is_staff)
+                or BOTS.search(request.headers.get("User-Agent", "")))
+
+
+def record(request, name: str, **fields) -> bool:
+    """A business event from a request (add to cart, checkout started, order placed)."""
+    if not counted(request) or not visitor(request):
+        return False
+    return push({"at": timezone.now().isoformat(), "visitor": visitor(request), "name": name,
+                 "device": device(request), **fields})
+
+
+def record_for_order(order, name: str) -> bool:
+    """A business event of an order, from a worker (paid, activated): the visitor who placed it."""
+    if not order.visitor_id:
+        return False
+    kinds = order.lines.exclude(offer_kind="number").values_list("offer_kind", flat=True)
+    return push({"at": timezone.now().isoformat(), "visitor": order.visitor_id, "name": name,
+                 "offer_kind": next(iter(kinds), "")})
+
+
+class AnalyticsMiddleware:
+    """Counts views of the shop's pages (after they are rendered) and keeps the visitor cookie."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.analytics_visitor = request.COOKIES.get(VISITOR_COOKIE, "")[:32]
+        if not request.analytics_visitor and not opted_out(request):
+            request.analytics_visitor = secrets.token_hex(16)
+            request.analytics_new_visitor = True
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        page_type = PAGE_TYPES.get(match.url_name if match else "")
+        if (page_type and request.method == "GET" and response.status_code == 200 and counted(request)
+                and connection.schema_name != "public"
+                and response.get("Content-Type", "").startswith("text/html")):
+            referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""
+            page_id = str(match.kwargs.get("slug") or match.kwargs.get("number") or "")
+            push({"at": timezone.now().isoformat(), "visitor": request.analytics_visitor, "name": "view",
+                  "page_type": page_type, "page_id": page_id[:60], "device": device(request),
+                  "referrer": "" if referrer == request.get_host().split(":")[0] else referrer[:100],
+                  "offer_kind": getattr(request, "analytics_offer_kind", ""),
+                  "page_version": getattr(request, "analytics_page_version", None)})
+        if getattr(request, "analytics_new_visitor", False):
+            response.set_cookie(VISITOR_COOKIE, request.analytics_visitor, max_age=365 * 24 * 3600,
+                                samesite="Lax", httponly=True, secure=request.is_secure())
+        return response
+
+
+def flush(limit: int = 5000) -> int:
+    """Move buffered events of the current carrier into the database, in one batch."""
+    from .models import AnalyticsEvent
+
+    pipe = buffer().pipeline()
+    pipe.lrange(key(), -limit, -1)
+    pipe.ltrim(key(), 0, -limit - 1)
+    raw, _trimmed = pipe.execute()
+    events = []
+    for item in reversed(raw):  # oldest first
+        data = json.loads(item)
+        events.append(AnalyticsEvent(
+            at=data["at"], visitor=data["visitor"][:32], name=data["name"][:20],
+            page_type=data.get("page_type", "")[:20], page_id=data.get("page_id", "")[:60],
+            page_version=data.get("page_version"), block_id=data.get("block_id", "")[:40],
+            offer_kind=data.get("offer_kind", "")[:20], device=data.get("device", "")[:8],
+            referrer=data.get("referrer", "")[:100]))
+    AnalyticsEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
