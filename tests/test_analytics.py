@@ -25,7 +25,8 @@ def at(minutes):
 LOG = [
     defs.Event("a", at(0), "view", "home"), defs.Event("a", at(2), "view", "offer", "plan-1", "plan"),
     defs.Event("a", at(3), "add_to_cart", offer_kind="plan"), defs.Event("a", at(4), "view", "cart"),
-    defs.Event("a", at(5), "checkout_started", offer_kind="plan"), defs.Event("a", at(6), "order_placed", offer_kind="plan"),
+    defs.Event("a", at(5), "checkout_started", offer_kind="plan"),
+    defs.Event("a", at(6), "order_placed", offer_kind="plan"),
     defs.Event("a", at(50), "view", "home"),
     defs.Event("b", at(1), "view", "offer", "plan-1", "plan"),
     defs.Event("b", at(2), "paid", offer_kind="plan"),  # paid without the steps before: not counted
@@ -38,7 +39,8 @@ def test_sessions_bounce_and_exit_have_known_answers():
     assert sorted(len(s.views) for s in sessions) == [1, 1, 2, 3]
     stats = defs.page_stats(sessions)
     home = stats[("home", "")]
-    assert (home.views, home.entries, home.bounces, home.exits) == (3, 2, 1, 2)  # a1 entry, a2 entry+bounce; exits a2, c
+    # entries: a's two sessions; bounce: a's second; exits: a's second and c's
+    assert (home.views, home.entries, home.bounces, home.exits) == (3, 2, 1, 2)
     offer = stats[("offer", "plan-1")]
     assert (offer.views, offer.entries, offer.bounces, offer.exits) == (2, 1, 1, 1)
     landing = stats[("landing", "spring")]
