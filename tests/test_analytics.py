@@ -122,3 +122,21 @@ def test_no_personal_data_in_analytics(buffer_clean):
     assert "13912345678" not in text and "127.0.0.1" not in text and user.username not in text
     names = {f.name for f in AnalyticsEvent._meta.fields}
     assert not names & {"ip", "user", "user_agent", "phone", "email"}
+
+
+def test_staff_dashboard_shows_figures_and_exports_csv(in_carrier_a):
+    from tests.conftest import STAFF_PASSWORD, sign_in
+
+    _store(LOG)
+    aggregate_day(timezone.localdate(T0))
+    PageDaily.objects.filter(day=timezone.localdate(T0)).update(day=timezone.localdate())  # as if today
+    FunnelDaily.objects.filter(day=timezone.localdate(T0)).update(day=timezone.localdate())
+    staff = host_client("alpha.localhost")
+    assert sign_in(staff, "admin", STAFF_PASSWORD)
+    assert 'data-testid="dashboard-link"' in staff.get("/admin/").content.decode()
+    page = staff.get("/admin/dashboard/").content.decode()
+    assert 'data-testid="views-home-"' in page and "<svg" in page
+    assert 'data-testid="funnel-add_to_cart"' in page
+    csv_text = staff.get("/admin/dashboard/?days=30&format=csv").content.decode("utf-8-sig")
+    assert "home:,3,0.500,0.667" in csv_text
+    assert host_client("alpha.localhost").get("/admin/dashboard/").status_code == 302  # staff only
