@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
 
 from hall.admin_sites import platform_site
 
+from .health import carrier_health
 from .models import Carrier, CarrierGroup, Domain
 
 
@@ -14,11 +16,40 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Carrier, site=platform_site)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "group", "kind", "region", "status", "schema_name", "created_at")
+    list_display = ("slug", "name", "group", "kind", "status", "orders_today", "failed_steps", "queue_lag",
+                    "created_at")
     list_filter = ("status", "kind", "group")
     search_fields = ("slug", "name")
     readonly_fields = ("schema_name", "created_at")
     inlines = [DomainInline]
+    actions = ["enable", "disable"]
+
+    def _health(self, carrier) -> dict:
+        if not hasattr(carrier, "_health"):
+            carrier._health = carrier_health(carrier) if carrier.status != Carrier.Status.TEMPLATE else {}
+        return carrier._health
+
+    @admin.display(description=_("orders today"))
+    def orders_today(self, carrier):
+        return self._health(carrier).get("orders_today", "—")
+
+    @admin.display(description=_("failed steps"))
+    def failed_steps(self, carrier):
+        return self._health(carrier).get("failed_steps", "—")
+
+    @admin.display(description=_("oldest waiting paid order (s)"))
+    def queue_lag(self, carrier):
+        return self._health(carrier).get("lag_seconds", "—")
+
+    @admin.action(description=_("Enable the selected carriers (their shops answer again)"))
+    def enable(self, request, queryset):
+        changed = queryset.filter(status=Carrier.Status.SUSPENDED).update(status=Carrier.Status.ACTIVE)
+        self.message_user(request, _("%(n)d carriers enabled.") % {"n": changed})
+
+    @admin.action(description=_("Disable the selected carriers (their hosts answer as unknown)"))
+    def disable(self, request, queryset):
+        changed = queryset.filter(status=Carrier.Status.ACTIVE).update(status=Carrier.Status.SUSPENDED)
+        self.message_user(request, _("%(n)d carriers disabled.") % {"n": changed})
 
     def get_queryset(self, request):
         # The public row and the template schema are platform machinery, not carriers to edit:

@@ -140,3 +140,22 @@ def test_staff_dashboard_shows_figures_and_exports_csv(in_carrier_a):
     csv_text = staff.get("/admin/dashboard/?days=30&format=csv").content.decode("utf-8-sig")
     assert "home:,3,0.500,0.667" in csv_text
     assert host_client("alpha.localhost").get("/admin/dashboard/").status_code == 302  # staff only
+
+
+def test_platform_operators_see_carrier_health_and_can_disable_one(db):
+    from django.contrib.auth import get_user_model
+
+    from tenants.models import Carrier
+    from tests.conftest import sign_in
+
+    get_user_model().objects.create_superuser("ops", password="Ops-pass-2026")
+    client = host_client("localhost")
+    assert sign_in(client, "ops", "Ops-pass-2026")
+    listing = client.get("/admin/tenants/carrier/").content.decode()
+    assert "column-orders_today" in listing and "column-failed_steps" in listing and "column-queue_lag" in listing
+    beta = Carrier.objects.get(slug="beta")
+    client.post("/admin/tenants/carrier/", {"action": "disable", "_selected_action": [beta.pk]})
+    assert Carrier.objects.get(slug="beta").status == "suspended"
+    assert host_client("beta.localhost").get("/").status_code == 404  # answers like an unknown host
+    client.post("/admin/tenants/carrier/", {"action": "enable", "_selected_action": [beta.pk]})
+    assert Carrier.objects.get(slug="beta").status == "active"

@@ -1,0 +1,20 @@
+"""A carrier's health for the platform operators: today's orders, failed fulfilment steps and
+the oldest paid order still waiting for a worker (the queue's lag, as the carrier feels it)."""
+from __future__ import annotations
+
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+
+def carrier_health(carrier) -> dict:
+    from orders.models import FulfilmentStep, Order
+    from orders.models import OrderStatus as S
+
+    with tenant_context(carrier):
+        waiting = Order.objects.filter(status=S.PAID).order_by("status_changed_at").values_list(
+            "status_changed_at", flat=True).first()
+        return {
+            "orders_today": Order.objects.filter(created_at__date=timezone.localdate()).count(),
+            "failed_steps": FulfilmentStep.objects.filter(status=FulfilmentStep.Status.FAILED).count(),
+            "lag_seconds": int((timezone.now() - waiting).total_seconds()) if waiting else 0,
+        }
