@@ -159,3 +159,25 @@ def test_platform_operators_see_carrier_health_and_can_disable_one(db):
     assert host_client("beta.localhost").get("/").status_code == 404  # answers like an unknown host
     client.post("/admin/tenants/carrier/", {"action": "enable", "_selected_action": [beta.pk]})
     assert Carrier.objects.get(slug="beta").status == "active"
+
+
+def test_ops_commands(in_carrier_a, buffer_clean):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _store(LOG)
+    out = StringIO()
+    call_command("rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-21", "--carrier", "alpha",
+                 stdout=out, verbosity=0)
+    assert "alpha: 3 days rebuilt from 11 events" in out.getvalue()
+    again = StringIO()
+    call_command("rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-21", "--carrier", "alpha",
+                 stdout=again, verbosity=0)
+    assert again.getvalue() == out.getvalue() and PageDaily.objects.filter(page_type="home").count() == 1
+    report = StringIO()
+    call_command("carrier_report", "--carrier", "alpha", "--days", "7", stdout=report)
+    assert "阿尔法通信 (alpha), last 7 days" in report.getvalue() and "funnel: view_offer" in report.getvalue()
+    sweep = StringIO()
+    call_command("sweep", "--carrier", "alpha", stdout=sweep)
+    assert "alpha: holds released" in sweep.getvalue() and "unpaid orders" in sweep.getvalue()
