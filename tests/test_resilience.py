@@ -155,12 +155,12 @@ def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, django_
     worker = Worker()
     with django_db_blocker.unblock():
         try:
+            ids = paid_sim_orders(gamma, 8)  # queued before any worker runs: there is work to kill
             worker.start()
-            ids = paid_sim_orders(gamma, 8)
             deadline = time.monotonic() + 150
             kills = 0
             while time.monotonic() < deadline:
-                time.sleep(0.6 + (kills % 3) * 0.4)
+                time.sleep(2.5 if kills == 0 else 0.6 + (kills % 3) * 0.4)  # the first: once it is running
                 if set(_states(gamma, ids).values()) == {"completed"}:
                     break
                 if kills < 8:
@@ -207,6 +207,11 @@ def restartable_redis(request):
     yield control
     if control.server is not None:
         request.session.config.add_cleanup(control.server.stop)
+    # This process's connections to the old server are dead: later tests get fresh ones.
+    from hall.celery import app
+
+    app._backend_cache = None  # (the broker's pool reconnects by itself when publishing)
+    app._local.__dict__.pop("backend", None)
 
 
 def test_redis_down_during_checkout_loses_no_order(gamma, restartable_redis, django_db_blocker):

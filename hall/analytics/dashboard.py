@@ -49,14 +49,17 @@ def summary(days: int = 7, offer_kind: str = "") -> dict:
         "days": days, "offer_kind": offer_kind,
         "orders_today": Order.objects.filter(created_at__date=today).count(),
         "revenue_today": today_paid.aggregate(total=Sum("payable"))["total"] or Decimal("0"),
-        "by_state": list(Order.objects.values("status").annotate(n=Count("pk")).order_by("-n")),
+        "by_state": [{"status": S(row["status"]).label, "n": row["n"]}
+                     for row in Order.objects.values("status").annotate(n=Count("pk")).order_by("-n")],
         "needs_attention": Order.objects.filter(status=S.NEEDS_ATTENTION).count(),
         "top_offers": list(OrderLine.objects.filter(order__paid_at__date__gte=start, category="goods")
                            .values("name").annotate(n=Sum("quantity"), revenue=Sum("unit_price"))
                            .order_by("-n")[:10]),
         "top_pages": top_pages,
         "funnel": definitions.conversion({step: funnel.get(step, 0) for step in definitions.FUNNEL}),
-        "pool": list(MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")),
+        "pool": [{"status": MobileNumber.Status(row["status"]).label, "n": row["n"]}
+                 for row in MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")],
+        "step_labels": definitions.STEP_LABELS,
         "trend": trend, "definitions": definitions.DEFINITIONS,
     }
 

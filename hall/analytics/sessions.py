@@ -14,9 +14,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_lazy as _
+
 SESSION_GAP = dt.timedelta(minutes=30)
 FUNNEL = ["view_offer", "add_to_cart", "checkout_started", "order_placed", "paid", "activated"]
-DEFINITIONS = __doc__
+STEP_LABELS = {"view_offer": _("Viewed an offer"), "add_to_cart": _("Added to cart"),
+               "checkout_started": _("Started checkout"), "order_placed": _("Placed an order"),
+               "paid": _("Paid"), "activated": _("Activated")}
+# The words the dashboard shows: the same definitions as the module's docstring and the code.
+DEFINITIONS = [
+    _("A session is one visitor's activity with gaps under 30 minutes."),
+    _("Bounce rate of a page = sessions that entered on that page and viewed nothing else ÷ sessions that "
+      "entered on it."),
+    _("Exit rate of a page = sessions whose last view was that page ÷ views of that page."),
+    _("Funnel: view offer → add to cart → checkout started → order placed → paid → activated; a visitor counts "
+      "at a step only after reaching the step before it, in that order."),
+]
 
 
 @dataclass
@@ -108,6 +121,7 @@ def funnel(events: Iterable[Event], offer_kind: str = "") -> dict[str, int]:
 
 def conversion(counts: dict[str, int]) -> list[tuple[str, int, float | None]]:
     """(step, visitors, share of the step before)."""
+    # (labels for screens: STEP_LABELS[step])
     rows, before = [], None
     for step in FUNNEL:
         rows.append((step, counts.get(step, 0), counts.get(step, 0) / before if before else None))

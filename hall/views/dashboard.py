@@ -1,11 +1,13 @@
 """The staff dashboard of a carrier (in its admin): figures, server-side SVG charts, CSV export."""
 import csv
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from hall.analytics import sessions as definitions
 from hall.analytics.dashboard import bars, summary
 
 
@@ -31,4 +33,6 @@ def dashboard(request):
     data["revenue_bars"] = bars([float(r["revenue"]) for r in data["trend"]])
     data["view_bars"] = bars([r["views"] for r in data["trend"]])
     data["funnel_bars"] = bars([n for _step, n, _rate in data["funnel"]])
-    return render(request, "admin/dashboard.html", {"title": _("Dashboard"), **data})
+    data["funnel"] = [(step, definitions.STEP_LABELS[step], n, rate) for step, n, rate in data["funnel"]]
+    return render(request, "admin/dashboard.html", {**admin.site.each_context(request), "title": _("Dashboard"),
+                                                    **data})
