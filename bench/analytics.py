@@ -28,7 +28,7 @@ def capture_overhead(host: str) -> None:
 
     client = Client(HTTP_HOST=host, HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Mobile")
     results = {"off": [], "on": []}
-    for _round in range(3):  # alternate, so drift of the machine hits both alike
+    for _round in range(5):  # alternate, so drift of the machine hits both alike
         for state in ("off", "on"):
             with override_settings(HALL_ANALYTICS=state == "on"):
                 results[state].append(requests_per_second(client, "/offers/plan-1/", seconds=3.0))

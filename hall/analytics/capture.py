@@ -8,6 +8,8 @@ import json
 import logging
 import re
 import secrets
+import threading
+import time
 from urllib.parse import urlsplit
 
 import redis
@@ -37,15 +39,49 @@ def key(schema: str | None = None) -> str:
     return f"hall:analytics:{schema or connection.schema_name}"
 
 
-def push(event: dict, schema: str | None = None) -> bool:
+# A web process keeps a few events and sends them together (one round trip per batch, not per
+# page); a process that dies loses at most a batch of page views, which analytics can afford.
+BATCH_SIZE, BATCH_SECONDS = 20, 2.0
+_pending: dict[str, list[str]] = {}
+_sent_at = time.monotonic()
+_lock = threading.Lock()
+_timer: threading.Timer | None = None
+
+
+def push(event: dict, schema: str | None = None, now: bool = False) -> bool:
     if not settings.HALL_ANALYTICS:
         return False
+    global _timer
+    with _lock:
+        _pending.setdefault(key(schema), []).append(json.dumps(event, separators=(",", ":")))
+        due = now or sum(map(len, _pending.values())) >= BATCH_SIZE or time.monotonic() - _sent_at > BATCH_SECONDS
+        if not due and _timer is None:  # a quiet shop's last views still leave within seconds
+            _timer = threading.Timer(BATCH_SECONDS, send_pending)
+            _timer.daemon = True
+            _timer.start()
+    if due:
+        send_pending()
+    return True
+
+
+def send_pending() -> None:
+    global _sent_at, _timer
+    with _lock:
+        batches = dict(_pending)
+        _pending.clear()
+        _sent_at = time.monotonic()
+        if _timer is not None:
+            _timer.cancel()
+            _timer = None
+    if not batches:
+        return
     try:
-        buffer().lpush(key(schema), json.dumps(event, separators=(",", ":")))
-        return True
+        pipe = buffer().pipeline(transaction=False)
+        for list_key, items in batches.items():
+            pipe.lpush(list_key, *items)
+        pipe.execute()
     except redis.RedisError as exc:
-        log.debug("analytics event dropped: %s", exc)
-        return False
+        log.debug("%d analytics events dropped: %s", sum(map(len, batches.values())), exc)
 
 
 def opted_out(request) -> bool:
@@ -83,7 +119,7 @@ def record_for_order(order, name: str) -> bool:
         return False
     kinds = order.lines.exclude(offer_kind="number").values_list("offer_kind", flat=True)
     return push({"at": timezone.now().isoformat(), "visitor": order.visitor_id, "name": name,
-                 "offer_kind": next(iter(kinds), "")})
+                 "offer_kind": next(iter(kinds), "")}, now=True)
 
 
 class AnalyticsMiddleware:
@@ -120,6 +156,7 @@ def flush(limit: int = 5000) -> int:
     """Move buffered events of the current carrier into the database, in one batch."""
     from .models import AnalyticsEvent
 
+    send_pending()  # (what this process still holds)
     pipe = buffer().pipeline()
     pipe.lrange(key(), -limit, -1)
     pipe.ltrim(key(), 0, -limit - 1)

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
-from tests.conftest import STAFF_PASSWORD, in_own_connection
+from tests.conftest import STAFF_PASSWORD, in_own_connection, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -12,6 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 def test_a_visit_shows_on_the_staff_dashboard(browser, phone, web_server, artifacts):
     from hall.analytics.aggregate import aggregate_day
     from hall.analytics.capture import flush
+    from hall.models import AnalyticsEvent
     from tenants.models import Carrier
 
     base = f"http://alpha.localhost:{web_server}"
@@ -19,10 +20,16 @@ def test_a_visit_shows_on_the_staff_dashboard(browser, phone, web_server, artifa
     phone.goto(f"{base}/offers/plan-3/")
     phone.goto(f"{base}/offers/plan-3/")
 
-    def aggregate():  # what beat's flush and aggregation tasks do
+    def flushed():  # web processes send their views within seconds; beat's flush stores them
         with tenant_context(Carrier.objects.get(slug="alpha")):
             while flush():
                 pass
+            return AnalyticsEvent.objects.filter(page_type="offer", page_id="plan-3").count() >= 2
+
+    wait_until(lambda: in_own_connection(flushed), timeout=20, interval=1, what="the views to arrive")
+
+    def aggregate():  # beat's aggregation
+        with tenant_context(Carrier.objects.get(slug="alpha")):
             return aggregate_day(timezone.localdate())
 
     in_own_connection(aggregate)
