@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from catalog import number_views
-from hall.views import dashboard, errors, health, media, preview, storefront
+from hall.views import analytics, dashboard, errors, health, media, preview, storefront
 
 urlpatterns = [
     path("", storefront.home, name="home"),
@@ -17,6 +17,7 @@ urlpatterns = [
     path("preview/<slug:slug>/<int:version_id>/", preview.preview, name="decoration-preview"),
     path("admin/decoration/", include("hall.decoration.editor_urls")),
     path("admin/dashboard/", dashboard.dashboard, name="staff-dashboard"),
+    path("analytics/click/", analytics.block_click, name="analytics-click"),
     path("me/", storefront.account, name="account"),
     path("me/login/", storefront.LoginView.as_view(), name="account-login"),
     path("me/signup/", storefront.sign_up, name="account-signup"),

@@ -181,3 +181,15 @@ def test_ops_commands(in_carrier_a, buffer_clean):
     sweep = StringIO()
     call_command("sweep", "--carrier", "alpha", stdout=sweep)
     assert "alpha: holds released" in sweep.getvalue() and "unpaid orders" in sweep.getvalue()
+
+
+def test_block_clicks_and_page_versions_are_recorded(buffer_clean):
+    client = host_client("alpha.localhost")
+    client.get("/")  # the decorated home page: its view carries the published version
+    assert client.post("/analytics/click/", {"block": "welcome", "page_type": "home", "page_id": "",
+                                             "version": "7"}).status_code == 204
+    assert client.post("/analytics/click/", {"block": "<script>", "page_type": "home"}).status_code == 204
+    assert capture.flush() == 2  # the view and the one valid click
+    view = AnalyticsEvent.objects.get(name="view", page_type="home")
+    click = AnalyticsEvent.objects.get(name="click")
+    assert view.page_version is not None and (click.block_id, click.page_version) == ("welcome", 7)

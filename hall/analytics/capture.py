@@ -172,3 +172,18 @@ def flush(limit: int = 5000) -> int:
             referrer=data.get("referrer", "")[:100]))
     AnalyticsEvent.objects.bulk_create(events, batch_size=2000)
     return len(events)
+
+
+BLOCK_ID = re.compile(r"^[-\w]{1,40}$")
+
+
+def record_click(request, block_id: str, page_type: str, page_id: str, version) -> bool:
+    """A click on a decorated page's block (the shop's script sends it as a beacon)."""
+    if not BLOCK_ID.match(block_id or "") or page_type not in set(PAGE_TYPES.values()):
+        return False
+    try:
+        version = int(version) if version else None
+    except ValueError:
+        version = None
+    return record(request, "click", block_id=block_id, page_type=page_type, page_id=str(page_id)[:60],
+                  page_version=version)

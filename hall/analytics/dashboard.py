@@ -11,7 +11,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from . import sessions as definitions
-from .models import FunnelDaily, PageDaily
+from .models import AnalyticsEvent, FunnelDaily, PageDaily
 
 
 def _days(days: int) -> list[dt.date]:
@@ -61,6 +61,8 @@ def summary(days: int = 7, offer_kind: str = "") -> dict:
                  for row in MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")],
         "step_labels": definitions.STEP_LABELS,
         "trend": trend, "definitions": definitions.DEFINITIONS,
+        "top_blocks": list(AnalyticsEvent.objects.filter(name="click", at__date__gte=start).values(
+            "page_type", "page_id", "block_id").annotate(n=Count("pk")).order_by("-n")[:10]),
     }
 
 

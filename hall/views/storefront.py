@@ -34,6 +34,7 @@ def _decorated(request, slug, fallback=None):
             return render(request, fallback, {"tab": "home"})
         raise Http404
     sections = render_blocks.render_sections(published["document"], request)
+    request.analytics_page_version = published["version"]  # views compare between published versions
     return render(request, "hall/decorated_page.html", {
         "tab": "home" if slug == decoration.HOME_SLUG else "", "sections": sections,
         "page_version": published["version"]})
