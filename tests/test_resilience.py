@@ -14,7 +14,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django_tenants.utils import tenant_context
 
 from tests.conftest import PROJECT, in_own_connection, subprocess_env, wait_until
@@ -82,15 +81,16 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
 class Worker:
     """A Celery worker we may kill: its own process group, so SIGKILL takes the children too."""
 
-    def __init__(self):
+    def __init__(self, broker: str = ""):
         self.log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")  # noqa: SIM115
         self.process = None
+        self.env = dict(subprocess_env(), **({"REDIS_URL": broker} if broker else {}))
 
     def start(self):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "warning", "-c", "2",
              "-n", f"resilience-{uuid.uuid4().hex[:6]}@%h", "--without-mingle", "--without-gossip"],
-            cwd=PROJECT, env=subprocess_env(), stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=PROJECT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -151,8 +151,8 @@ def _effects(carrier, ids):
     return in_own_connection(read)
 
 
-def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, django_db_blocker):
-    worker = Worker()
+def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, own_broker, django_db_blocker):
+    worker = Worker(broker=own_broker.url)  # alone on its broker: no other worker takes the orders
     with django_db_blocker.unblock():
         try:
             ids = paid_sim_orders(gamma, 8)  # queued before any worker runs: there is work to kill
@@ -180,49 +180,51 @@ def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, django_
 
 
 @pytest.fixture
-def restartable_redis(request):
-    """Stops the test Redis and starts it again on the same port (its queues lost, as after a
-    crash); the new server lives until the end of the session."""
-    import redis as redis_client
+def own_broker():
+    """A Redis of this test's own as the broker of this process and of the test's worker, so it
+    can be stopped and started empty (its queues lost, as after a crash) without disturbing the
+    rest of the suite."""
+    from hall.celery import app
+    from hall.stack.redis import EmbeddedRedis, free_port
 
-    from hall.stack.redis import EmbeddedRedis
+    port = free_port()
+    previous = app.conf.broker_url
 
-    port = int(settings.REDIS_URL.rsplit(":", 1)[1].split("/")[0])
+    def use(url):
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
 
-    class Control:
+    class Broker:
+        url = f"redis://127.0.0.1:{port}/0"
         server = None
-
-        def stop(self):
-            try:
-                redis_client.Redis(port=port).shutdown(nosave=True)
-            except redis_client.exceptions.ConnectionError:
-                pass  # it is gone, which is what shutdown does
-            wait_until(lambda: not EmbeddedRedis(Path(tempfile.mkdtemp()), port).answering(), what="Redis to stop")
 
         def start(self):
             self.server = EmbeddedRedis(Path(tempfile.mkdtemp()), port, persistent=False)
             self.server.start()
 
-    control = Control()
-    yield control
-    if control.server is not None:
-        request.session.config.add_cleanup(control.server.stop)
-    # This process's connections to the old server are dead: later tests get fresh ones.
-    from hall.celery import app
+        def stop(self):
+            self.server.stop()
+            wait_until(lambda: not self.server.answering(), what="Redis to stop")
 
-    app._backend_cache = None  # (the broker's pool reconnects by itself when publishing)
-    app._local.__dict__.pop("backend", None)
+    broker = Broker()
+    broker.start()
+    use(broker.url)
+    yield broker
+    use(previous)
+    if broker.server is not None:
+        broker.server.stop()
 
 
-def test_redis_down_during_checkout_loses_no_order(gamma, restartable_redis, django_db_blocker):
-    worker = Worker()
+def test_redis_down_during_checkout_loses_no_order(gamma, own_broker, django_db_blocker):
+    worker = Worker(broker=own_broker.url)
     with django_db_blocker.unblock():
         try:
             worker.start()
-            restartable_redis.stop()
+            own_broker.stop()
             ids = paid_sim_orders(gamma, 3)  # paid while the broker is down: their messages never left
             assert set(_states(gamma, ids).values()) == {"paid"}
-            restartable_redis.start()
+            own_broker.start()
             wait_until(lambda: _sweep(gamma) is not None and set(_states(gamma, ids).values()) == {"completed"},
                        timeout=120, interval=4, what="the sweeper and the worker to finish the orders")
             for row in _effects(gamma, ids):
