@@ -3,11 +3,9 @@ undone, the numbers rest and return, the stock comes back. Once shipped, it is a
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from catalog.models import OfferVariant
-
+from .closing import restore_stock
 from .fulfilment import compensate
 from .fulfilment.steps import unsell_numbers
 from .models import Order
@@ -33,5 +31,4 @@ def cancel_paid(order: Order, *, actor=None, actor_label="subscriber", reason=""
 def release_after_refund(order: Order) -> None:
     """Give back what an order that never left the warehouse kept: numbers and stock."""
     unsell_numbers(order, key=f"{order.number}:cancel")
-    for line in order.lines.exclude(variant=None).order_by("variant_id"):
-        OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+    restore_stock(order)

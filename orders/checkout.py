@@ -189,6 +189,12 @@ def _register_identity(order: Order) -> None:
     verification.open_for(order, order.identity)
 
 
+def record_placed(order: Order, user, **detail) -> None:
+    """The first event of every order's timeline."""
+    record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
+           data={"payable": str(order.payable), "kind": order.kind, **detail})
+
+
 def _existing(key: str) -> Order | None:
     return Order.objects.filter(idempotency_key=key).first()
 
@@ -240,8 +246,7 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
         if order.identity is not None:
             _register_identity(order)
         cart.lines.all().delete()
-        record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
-               data={"payable": str(order.payable), "kind": order.kind})
+        record_placed(order, user)
         return order
 
     return _once(key, make)
@@ -277,8 +282,7 @@ def place_top_up(user, number: str, amount, *, token: str) -> Order:
                            goods_total=amount)
         OrderLine.objects.create(order=order, offer_kind="top_up", name=_("Top-up"), number=number,
                                  detail=number, unit_price=amount, unit_list_price=amount)
-        record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
-               data={"payable": str(amount), "kind": order.kind})
+        record_placed(order, user)
         return order
 
     return _once(key, make)

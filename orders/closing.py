@@ -28,6 +28,11 @@ def give_back(order: Order) -> None:
     if released:
         record(order, "number_released", data={"numbers": released,
                                                "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES})
+    restore_stock(order)
+
+
+def restore_stock(order: Order) -> None:
+    """Put back the stock the order reserved (its goods never left the warehouse)."""
     for line in order.lines.exclude(variant=None).order_by("variant_id"):  # one lock order: no deadlock
         OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
 

@@ -18,6 +18,7 @@ from hall.analytics import capture as analytics
 from realname import services as verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
+from tenants.services import send_on_commit
 
 from . import fulfilment, notify, payouts
 from .models import Order, Payment, PaymentNotification, Refund
@@ -202,14 +203,7 @@ def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") 
 def _refund(payment: Payment, amount, reason, closes_order=False) -> Refund:
     refund = Refund.objects.create(payment=payment, amount=amount, reason=str(reason)[:200], closes_order=closes_order,
                                    out_refund_no=f"{payment.out_trade_no}R{payment.refunds.count() + 1}")
-    schema = connection.schema_name
-
-    def submit():
-        from .tasks import submit_refund
-
-        submit_refund.apply_async((refund.pk,), headers={"_schema_name": schema})
-
-    transaction.on_commit(submit, robust=True)  # a broker outage: the sweeper resubmits it
+    send_on_commit("orders.tasks.submit_refund", (refund.pk,))  # a broker outage: the sweeper resubmits it
     return refund
 
 

@@ -51,8 +51,7 @@ def act(order: Order, code: str, user, reason: str) -> None:
         elif code == "compensate":
             cancel_paid(order, reason=reason, **who)
         elif code == "resume":
-            if Refund.objects.filter(payment__order=order).exclude(status=Refund.Status.FAILED).exists():
-                raise StaffActionError(_("This order's money has been or is being refunded: it cannot resume."))
+            _refuse_if_refunded(order)
             transition(order, S.IN_FULFILMENT, "resumed", reason=reason, **who)
         else:
             record(order, "note", reason=reason, public=False, **who)
@@ -60,10 +59,14 @@ def act(order: Order, code: str, user, reason: str) -> None:
         raise StaffActionError(str(exc)) from None
 
 
-def retry(order: Order, user, reason: str) -> Order:
-    """Back to where the order was before it needed attention; its failed steps run again."""
+def _refuse_if_refunded(order: Order) -> None:
     if Refund.objects.filter(payment__order=order).exclude(status=Refund.Status.FAILED).exists():
         raise StaffActionError(_("This order's money has been or is being refunded: it cannot resume."))
+
+
+def retry(order: Order, user, reason: str) -> Order:
+    """Back to where the order was before it needed attention; its failed steps run again."""
+    _refuse_if_refunded(order)
     flagged = order.events.filter(to_status=S.NEEDS_ATTENTION).order_by("-at", "-pk").first()
     back_to = flagged.from_status if flagged and flagged.from_status in fulfilment.RUNNING else S.IN_FULFILMENT
     with transaction.atomic():

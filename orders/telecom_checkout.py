@@ -3,19 +3,16 @@ number or account, checked live against the carrier's BSS (prices and eligibilit
 BSS at the moment of placing, never from the request)."""
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
 from tenants.gateways import gateway
 from tenants.gateways.bss import BroadbandAccount, BssError, Subscriber
 
-from .checkout import CheckoutError, _new_order, _once
+from .checkout import CheckoutError, _new_order, _once, record_placed
 from .checkout_form import CheckoutDetails
 from .models import Order, OrderKind, OrderLine
-from .states import OPEN, record
+from .states import OPEN
 
 
 def _bss_busy() -> CheckoutError:
@@ -71,8 +68,7 @@ def place_broadband_renewal(user, account_code: str, option_code: str, *, token:
             unit_price=option.price, unit_list_price=option.price,
             terms={"account": account.account, "option": option.code, "starts_on": option.starts_on.isoformat(),
                    "ends_on": option.ends_on.isoformat(), "bandwidth_mbps": option.bandwidth_mbps})
-        record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
-               data={"payable": str(order.payable), "kind": order.kind, "account": account.account})
+        record_placed(order, user, account=account.account)
         return order
 
     return _once(f"{user.pk}:{token}", make)
@@ -119,17 +115,8 @@ def place_deposit(user, offer: DepositOffer, number: str, *, token: str) -> Orde
             terms={"offer": offer.code, "deposit": str(offer.deposit), "bonus": str(offer.bonus),
                    "months": offer.months, "return_deposit_monthly": offer.return_deposit_monthly,
                    "deposit_from_month": offer.deposit_from_month})
-        record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
-               data={"payable": str(order.payable), "kind": order.kind, "offer": offer.code})
+        record_placed(order, user, offer=offer.code)
         return order
 
     return _once(f"{user.pk}:{token}", make)
 
-
-def renewal_ends_on(order: Order):
-    line = order.lines.first()
-    return parse_date(line.terms.get("ends_on", "")) if line else None
-
-
-def total_back(terms: dict) -> Decimal:
-    return Decimal(terms["deposit"]) + Decimal(terms["bonus"])

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from tenants.gateways import current_carrier, gateway
+from tenants.services import send_on_commit
 
 from . import crypto
 from .models import Verification
@@ -82,15 +83,7 @@ def submit(verification: Verification, portrait: bytes, liveness: dict) -> Verif
 
 
 def _later(task_name: str, verification_id: int, countdown: float = 0) -> None:
-    schema = connection.schema_name
-
-    def send():
-        from . import tasks
-
-        getattr(tasks, task_name).apply_async((verification_id,), countdown=countdown,
-                                              headers={"_schema_name": schema})
-
-    transaction.on_commit(send, robust=True)
+    send_on_commit(f"realname.tasks.{task_name}", (verification_id,), countdown)
 
 
 def _record(verification, action, **kwargs):

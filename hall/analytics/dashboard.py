@@ -53,7 +53,7 @@ def summary(days: int = 7, offer_kind: str = "") -> dict:
                      for row in Order.objects.values("status").annotate(n=Count("pk")).order_by("-n")],
         "needs_attention": Order.objects.filter(status=S.NEEDS_ATTENTION).count(),
         "top_offers": list(OrderLine.objects.filter(order__paid_at__date__gte=start, category="goods")
-                           .values("name").annotate(n=Sum("quantity"), revenue=Sum("unit_price"))
+                           .values("name").annotate(n=Sum("quantity"))
                            .order_by("-n")[:10]),
         "top_pages": top_pages,
         "funnel": definitions.conversion({step: funnel.get(step, 0) for step in definitions.FUNNEL}),

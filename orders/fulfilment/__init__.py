@@ -19,6 +19,7 @@ from tenants.gateways.bss import BssError
 from tenants.gateways.logistics import LogisticsError
 from tenants.gateways.realname import ProviderError
 from tenants.gateways.sms import SmsError
+from tenants.services import send_on_commit
 
 from ..models import FulfilmentStep, Order
 from ..models import OrderStatus as S
@@ -40,16 +41,8 @@ class RetryLater(Exception):
 def enqueue(order: Order, countdown: float = 0) -> None:
     """After the current transaction commits, have a worker carry the order on. If the broker is
     down the order is not lost: the sweeper finds it."""
-    if order.kind not in PIPELINES:
-        return
-    schema, order_id = connection.schema_name, order.pk
-
-    def send():
-        from ..tasks import run_fulfilment
-
-        run_fulfilment.apply_async((order_id,), countdown=countdown, headers={"_schema_name": schema})
-
-    transaction.on_commit(send, robust=True)
+    if order.kind in PIPELINES:
+        send_on_commit("orders.tasks.run_fulfilment", (order.pk,), countdown)
 
 
 def _mark(step: FulfilmentStep, **fields) -> None:

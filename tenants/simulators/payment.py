@@ -19,7 +19,7 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -33,6 +33,7 @@ from tenants.gateways.payment import (
     RefundState,
 )
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
+from tenants.services import send_on_commit
 
 from .behaviour import simulate_call
 from .models import SimNotification, SimPayment, SimRefund
@@ -186,14 +187,6 @@ def notify(payment: SimPayment, event: str, gateway: SimulatedPaymentGateway, **
     deliveries = [random.uniform(low, high)]
     if random.random() < float(gateway.config.get("duplicate_rate", 0.3)):
         deliveries.append(random.uniform(low, high * 2))
-    schema = connection.schema_name
-
-    def send():
-        from .tasks import deliver_notification
-
-        for number, delay in enumerate(deliveries):
-            deliver_notification.apply_async((notification.pk, number > 0), countdown=delay,
-                                             headers={"_schema_name": schema})
-
-    transaction.on_commit(send, robust=True)
+    for number, delay in enumerate(deliveries):
+        send_on_commit("tenants.simulators.tasks.deliver_notification", (notification.pk, number > 0), delay)
     return notification
