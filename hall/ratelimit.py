@@ -2,11 +2,22 @@
 script cannot sweep the number pool or spam codes."""
 from time import time as now
 
+from django.conf import settings
 from django.core.cache import cache
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "")  # behind a proxy, configure it to set REMOTE_ADDR
+    """The client's address. Behind HALL_TRUSTED_PROXIES reverse proxies, each of which appends
+    the address it saw to X-Forwarded-For, the client is that many entries from the right; what
+    lies further left was written by the client and is never believed."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    hops = settings.HALL_TRUSTED_PROXIES
+    if hops <= 0:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if not forwarded:
+        return remote  # reached us without passing the proxy
+    return forwarded[-min(hops, len(forwarded))]
 
 
 def allow(request, scope: str, limit: int, window_seconds: int = 60) -> bool:
@@ -25,4 +36,51 @@ def allow(request, scope: str, limit: int, window_seconds: int = 60) -> bool:
             cache.set(key, 1, window_seconds + 5)
             count = 1
         allowed = allowed and count <= limit
+    return allowed
+
+
+_redis = None
+
+
+def _client():
+    global _redis
+    if _redis is None:
+        import redis
+
+        _redis = redis.Redis.from_url(settings.CACHE_URL)
+    return _redis
+
+
+def allow_distinct(request, scope: str, value: str, limit: int, window_seconds: int = 3600) -> bool:
+    """Count distinct `value`s (say, the numbers one caller had codes texted to) per client
+    address, session and signed-in account; False when `value` would be one too many for any of
+    them. Values are kept as keyed hashes (no phone numbers in Redis); one round trip each."""
+    import hashlib
+    import hmac
+
+    from django.db import connection
+
+    window = int(now() // window_seconds)
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
+    session = request.session.session_key if hasattr(request, "session") else None
+    user = getattr(request, "user", None)
+    callers = [f"ip:{client_ip(request)}"] + ([f"session:{session}"] if session else []) + (
+        [f"user:{user.pk}"] if user is not None and user.is_authenticated else [])
+    client = _client()
+    added_to = []
+    allowed = True
+    for who in callers:
+        key = f"hall:distinct:{connection.schema_name}:{scope}:{who}:{window}"
+        pipe = client.pipeline()
+        pipe.sadd(key, digest)
+        pipe.expire(key, window_seconds + 5)
+        pipe.scard(key)
+        added, _ok, size = pipe.execute()
+        if added:
+            added_to.append(key)
+        if size > limit:
+            allowed = False
+    if not allowed:  # a refused value takes no place in any count
+        for key in added_to:
+            client.srem(key, digest)
     return allowed

@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,25 +23,45 @@ def _flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _flag("HALL_DEBUG") and not PRODUCTION
+# The compose file's old fixed database password: production refuses it (see DATABASES below).
+COMPOSE_DEFAULT_DB_PASSWORD = "hall"
 if PRODUCTION:
     SECRET_KEY = os.environ["HALL_SECRET_KEY"]
     ALLOWED_HOSTS = [h.strip() for h in os.environ["HALL_ALLOWED_HOSTS"].split(",") if h.strip()]
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = _flag("HALL_SECURE_COOKIES", True)
-    # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and list the shop origins.
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_REFERRER_POLICY = "same-origin"
+    # Behind the documented TLS-terminating proxy: trust its X-Forwarded-Proto, send plain HTTP to
+    # HTTPS and pin HTTPS with HSTS. The health check is answered on plain HTTP inside the network.
     if _flag("HALL_BEHIND_TLS_PROXY"):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        SECURE_SSL_REDIRECT = _flag("HALL_SSL_REDIRECT", True)
+        SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
         SECURE_HSTS_SECONDS = int(os.environ.get("HALL_HSTS_SECONDS", "31536000"))
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("HALL_HSTS_INCLUDE_SUBDOMAINS", True)
+        SECURE_HSTS_PRELOAD = _flag("HALL_HSTS_PRELOAD", False)
     CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("HALL_CSRF_TRUSTED_ORIGINS", "").split(",")
                             if o.strip()]
 else:
     SECRET_KEY = os.environ.get("HALL_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
     ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1", "testserver"]
+# Production refuses simulated carrier systems (tenants.checks) unless a carrier opts in with
+# gateways[system]["allow_in_production"], or this switch is on for a whole demo site.
+HALL_ALLOW_SIMULATORS = _flag("HALL_ALLOW_SIMULATORS")
+# How many reverse proxies in front of Hall append to X-Forwarded-For (0: use REMOTE_ADDR). The
+# client is the address that many hops from the right; anything further left is the client's claim.
+HALL_TRUSTED_PROXIES = int(os.environ.get("HALL_TRUSTED_PROXIES", "0"))
+# The scheme and port of the carriers' public URLs (gateway callbacks and return links are built
+# from the carrier's primary domain, never from a request's Host header).
+HALL_PUBLIC_SCHEME = os.environ.get("HALL_PUBLIC_SCHEME", "https" if PRODUCTION else "http")
+HALL_PUBLIC_PORT = os.environ.get("HALL_PUBLIC_PORT", "" if PRODUCTION else os.environ.get("HALL_PORT", "8000"))
 
 # Apps in the public schema: carriers, their domains and groups, platform operators.
 SHARED_APPS = [
     "django_tenants",
     "tenants",
-    "realname.registry",  # one ID, five numbers: counted across a carrier group, so public
+    "realname.registry",
+    "axes",  # platform operators' sign-in attempts (public schema)  # one ID, five numbers: counted across a carrier group, so public
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -59,6 +80,7 @@ TENANT_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "rest_framework.authtoken",
+    "axes",  # each carrier's staff sign-in attempts, in its own schema
     "hall",
     "catalog",
     "orders",
@@ -107,6 +129,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hall.middleware.ShopLanguageMiddleware",
+    "hall.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -114,6 +137,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 TEMPLATES = [
@@ -144,6 +168,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if PRODUCTION and DATABASES["default"].get("PASSWORD") == COMPOSE_DEFAULT_DB_PASSWORD:
+    raise ImproperlyConfigured("DATABASE_URL uses the old compose default password; set HALL_DB_PASSWORD to a secret.")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -167,6 +193,22 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Brute force on the staff and platform admin sign-in (django-axes): after this many failures per
+# account or per client address, that account or address is locked for a while.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+HALL_ADMIN_SIGN_IN_FAILURES = int(os.environ.get("HALL_ADMIN_SIGN_IN_FAILURES", "5"))
+HALL_ADMIN_LOCKOUT_MINUTES = int(os.environ.get("HALL_ADMIN_LOCKOUT_MINUTES", "15"))
+AXES_FAILURE_LIMIT = HALL_ADMIN_SIGN_IN_FAILURES
+AXES_COOLOFF_TIME = HALL_ADMIN_LOCKOUT_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_ONLY_ADMIN_SITE = True  # the shop's sign-in has its own limit (hall.ratelimit)
+AXES_HANDLER = "hall.admin_lockout.AdminSignInHandler"
+AXES_LOCKOUT_CALLABLE = "hall.admin_lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "hall.ratelimit.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+
 LOGIN_URL = "account-login"
 LOGIN_REDIRECT_URL = "account"
 LOGOUT_REDIRECT_URL = "home"
@@ -206,6 +248,7 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "frame-ancestors": [SELF],
         "form-action": [SELF],
+        "base-uri": [NONE],
     }
 }
 
@@ -220,6 +263,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
                                  "rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "300/min"},
+    # DRF's default (None) would believe a client's own X-Forwarded-For: count as hall.ratelimit does.
+    "NUM_PROXIES": HALL_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hall API",
@@ -228,6 +273,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_INCLUDE_SCHEMA": False,  # the schema documents the API, not itself
+    "COMPONENT_SPLIT_PATCH": False,  # PATCH bodies are validated whole (their fields stay required)
+    "ENUM_NAME_OVERRIDES": {"OfferKindEnum": "catalog.kinds.KIND_CHOICES", "OrderKindEnum": "orders.models.OrderKind"},
+    "PREPROCESSING_HOOKS": ["hall.api.api_endpoints_only"],
+    # The shared error answers (400, 401, 403, 404, 405, 429, 413 with a body) and the one Error shape.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hall.api.document_errors"],
 }
 
 # Celery: tenant-aware app in hall/celery.py; every message carries its carrier's schema.
@@ -276,5 +327,5 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "tenant"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("HALL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

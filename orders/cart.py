@@ -131,6 +131,8 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
             if cart.lines.count() >= MAX_LINES:
                 raise CartError(_("Your cart is full (%(max)d lines).") % {"max": MAX_LINES})
             new_quantity = quantity
+        elif details:  # a SIM line takes the newly chosen number in place of the old: one card still
+            new_quantity = line.quantity
         else:
             new_quantity = _check_quantity(offer, line.quantity + quantity)
         if variant is not None and variant.stock < new_quantity:
@@ -139,9 +141,12 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
         if line is None:
             line = CartLine.objects.create(cart=cart, offer=offer, variant=variant, quantity=new_quantity,
                                            details=details)
-        elif details:  # a SIM line takes the newly chosen number
+        elif details:
+            old_number = line.details.get("number")
             line.details = {**line.details, **details}
             line.save(update_fields=["details"])
+            if old_number and old_number != details["number"]:  # in the same transaction as the swap
+                holds.release_one(old_number, hold_owner(cart))
         else:
             line.quantity = new_quantity
             line.save(update_fields=["quantity"])

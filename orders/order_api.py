@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from hall import ratelimit
 from hall.api import error_body
+from hall.http import max_body
 from tenants.gateways import ADAPTERS, gateway
 
 from . import cart as carts
@@ -90,7 +91,10 @@ class OrdersView(generics.ListAPIView):
     def get_queryset(self):
         return my_orders(self.request.user)
 
-    @extend_schema(request=PlaceOrderSerializer, responses={201: OrderDetailSerializer},
+    @extend_schema(request=PlaceOrderSerializer, responses={
+        201: OrderDetailSerializer,
+        400: OpenApiResponse(description="No Idempotency-Key, or the details are not valid (see error.fields)."),
+        409: OpenApiResponse(description="The cart cannot be ordered now (e.g. empty, a price changed).")},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
                                                 description="The same key again returns the same order.")])
     def post(self, request):
@@ -120,13 +124,17 @@ class OrdersView(generics.ListAPIView):
 class OrderView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=OrderDetailSerializer)
+    @extend_schema(responses={200: OrderDetailSerializer, 404: OpenApiResponse(description="Not one of my orders.")})
     def get(self, request, number):
         return Response(OrderDetailSerializer(get_object_or_404(Order, number=number, user=request.user)).data)
 
 
+NOTIFICATION_MAX_BYTES = 64 * 1024  # a gateway's notification is a few hundred bytes
+
+
 @csrf_exempt  # the gateway posts from outside; its signature is the proof, not a cookie
 @require_POST
+@max_body(NOTIFICATION_MAX_BYTES)
 def payment_notify(request, adapter):
     if adapter not in ADAPTERS["payment"]:
         raise Http404

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from hall import ratelimit
 from hall.analytics import capture as analytics
 from realname import services as realname
+from tenants.gateways import current_carrier, gateway
 
 from . import cart as carts
 from . import checkout, closing, fulfilment, payments, payouts, tickets
@@ -35,9 +36,10 @@ def pay_redirect(request, order: Order):
         payments.settle_free(order)
         return redirect("order", order.number)
     try:
+        carrier = current_carrier()  # the configured domain, never the request's Host header
         url = payments.start_payment(
-            order, notify_url=request.build_absolute_uri(reverse("payment-notify", args=["simulator"])),
-            return_url=request.build_absolute_uri(reverse("order-return", args=[order.number])))
+            order, notify_url=carrier.public_url(reverse("payment-notify", args=[gateway("payment").name])),
+            return_url=carrier.public_url(reverse("order-return", args=[order.number])))
     except payments.PaymentError as exc:
         messages.error(request, str(exc))
         return redirect("order", order.number)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,13 +104,14 @@ def _sell_numbers(order: Order) -> None:
 
 
 def handle_notification(adapter: str, fields: dict) -> tuple[bool, str]:
-    """Take one notification as posted. Returns (acknowledge?, outcome). Anything unverified or
-    inconsistent changes nothing but a log line and a stored record."""
+    """Take one notification as posted. Returns (acknowledge?, outcome). Nothing is stored until
+    the signature holds: an unverified body only counts (and logs a short line now and then);
+    a verified but inconsistent one changes nothing but a log line and a stored record."""
     payments = gateway("payment", adapter=adapter)
     try:
         news = payments.parse_notification(fields)
     except BadNotification as exc:
-        return _refuse(adapter, fields, f"rejected: {exc}")
+        return _count_unverified(adapter, f"rejected: {exc}")
     payment = Payment.objects.filter(out_trade_no=news.out_trade_no, adapter=adapter).first()
     if payment is None:
         return _refuse(adapter, fields, "rejected: unknown payment")
@@ -130,8 +132,34 @@ def handle_notification(adapter: str, fields: dict) -> tuple[bool, str]:
     return True, outcome
 
 
+UNVERIFIED_LOG_EVERY_SECONDS = 60
+
+
+def unverified_key(adapter: str) -> str:
+    return f"payment-notify-unverified:{adapter}:{timezone.localdate().isoformat()}"
+
+
+def unverified_count(adapter: str) -> int:
+    """How many notifications to `adapter`'s endpoint failed verification today (this carrier)."""
+    return int(cache.get(unverified_key(adapter)) or 0)
+
+
+def _count_unverified(adapter: str, outcome: str) -> tuple[bool, str]:
+    key = unverified_key(adapter)
+    cache.add(key, 0, 2 * 86400)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 2 * 86400)
+        count = 1
+    if cache.add(f"{key}:logged", 1, UNVERIFIED_LOG_EVERY_SECONDS):  # a flood is one line a minute
+        log.warning("payment notification (%s) %s; %d unverified today", adapter, outcome[:80], count)
+    return False, outcome
+
+
 def _refuse(adapter, fields, outcome) -> tuple[bool, str]:
-    log.warning("payment notification %s (%s): %s", fields.get("notify_id", "?"), adapter, outcome)
+    """A verified notification that does not fit a payment: kept, for the operator to look at."""
+    log.warning("payment notification %s (%s): %s", str(fields.get("notify_id", "?"))[:64], adapter, outcome)
     PaymentNotification.objects.create(adapter=adapter, out_trade_no=str(fields.get("out_trade_no", ""))[:64],
                                        outcome=outcome[:40], fields=fields)
     return False, outcome

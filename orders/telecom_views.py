@@ -17,12 +17,17 @@ from .checkout import CheckoutError
 from .order_views import pay_redirect
 
 CODES_PER_IP_PER_HOUR = 10
+# Different numbers one caller (address, session or account) may have codes texted to per hour:
+# a family's numbers, not a sweep of other people's broadband accounts.
+CODE_RECIPIENTS_PER_CALLER_PER_HOUR = 3
 
 
 def _send_code(request, number, purpose) -> str:
-    """Send a code (limits per IP here; per number in the service). Returns an error or ""."""
+    """Send a code (limits per caller here; per number in the service). Returns an error or ""."""
     if not ratelimit.allow(request, "sms-code", CODES_PER_IP_PER_HOUR, window_seconds=3600):
         return _("Too many codes requested from here. Please try again later.")
+    if not ratelimit.allow_distinct(request, "sms-code-recipients", number, CODE_RECIPIENTS_PER_CALLER_PER_HOUR):
+        return _("Codes were sent to too many different numbers from here. Please try again in an hour.")
     try:
         number_auth.send_code(number, purpose)
     except number_auth.AuthError as exc:

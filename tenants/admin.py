@@ -1,7 +1,12 @@
+from axes.admin import AccessAttemptAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from tenants.gateways import simulated_systems
 
 from hall.admin_sites import platform_site
 
@@ -16,8 +21,8 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Carrier, site=platform_site)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "group", "kind", "status", "orders_today", "failed_steps", "queue_lag",
-                    "created_at")
+    list_display = ("slug", "name", "simulated", "group", "kind", "status", "orders_today", "failed_steps",
+                    "queue_lag", "locked_staff", "created_at")
     list_filter = ("status", "kind", "group")
     search_fields = ("slug", "name")
     readonly_fields = ("schema_name", "created_at")
@@ -28,6 +33,19 @@ class CarrierAdmin(admin.ModelAdmin):
         if not hasattr(carrier, "_health"):
             carrier._health = carrier_health(carrier) if carrier.status != Carrier.Status.TEMPLATE else {}
         return carrier._health
+
+    @admin.display(description=_("simulated systems"))
+    def simulated(self, carrier):
+        systems = simulated_systems(carrier)
+        if not systems:
+            return "—"
+        return format_html_join(" ", '<span class="hall-badge-simulated" title="{}">{}</span>',
+                                ((_("This system is simulated: no real money or checks."), s) for s in systems))
+
+    @admin.display(description=_("staff locked out"))
+    def locked_staff(self, carrier):
+        names = self._health(carrier).get("lockouts") or []
+        return format_html("<strong>{}</strong>", ", ".join(names)) if names else "—"
 
     @admin.display(description=_("orders today"))
     def orders_today(self, carrier):
@@ -70,3 +88,9 @@ class CarrierGroupAdmin(admin.ModelAdmin):
 
 platform_site.register(User, UserAdmin)
 platform_site.register(Group, GroupAdmin)
+
+
+# The platform admin's own sign-in attempts and lockouts (public schema); each carrier's are in
+# its own admin and counted in the carrier list above.
+platform_site.register(AccessAttempt, AccessAttemptAdmin)
+platform_site.register(AccessLog, AccessLogAdmin)

@@ -6,6 +6,18 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 
+def current_lockouts():
+    """Staff sign-in attempts that are locked now, in the active schema (django-axes' rows)."""
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    since = timezone.now() - timedelta(minutes=settings.HALL_ADMIN_LOCKOUT_MINUTES)
+    return AccessAttempt.objects.filter(failures_since_start__gte=settings.HALL_ADMIN_SIGN_IN_FAILURES,
+                                        attempt_time__gte=since)
+
+
 def carrier_health(carrier) -> dict:
     from orders.models import FulfilmentStep, Order
     from orders.models import OrderStatus as S
@@ -17,4 +29,5 @@ def carrier_health(carrier) -> dict:
             "orders_today": Order.objects.filter(created_at__date=timezone.localdate()).count(),
             "failed_steps": FulfilmentStep.objects.filter(status=FulfilmentStep.Status.FAILED).count(),
             "lag_seconds": int((timezone.now() - waiting).total_seconds()) if waiting else 0,
+            "lockouts": list(current_lockouts().values_list("username", flat=True)),
         }

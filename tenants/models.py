@@ -84,6 +84,20 @@ class Carrier(TenantMixin):
         # from prefetched domains when there are (the directory lists every carrier)
         return next((d for d in self.domains.all() if d.is_primary), None)
 
+    def public_url(self, path: str) -> str:
+        """An absolute URL on the carrier's configured primary domain, for what leaves Hall (a
+        gateway's callback, the payer's way back). Never from a request's Host header, which the
+        first caller would choose."""
+        from django.conf import settings
+
+        domain = self.primary_domain
+        if domain is None:
+            raise ValueError(f"carrier {self.slug} has no primary domain")
+        port = settings.HALL_PUBLIC_PORT
+        default = {"http": "80", "https": "443"}.get(settings.HALL_PUBLIC_SCHEME)
+        netloc = domain.domain if not port or port == default else f"{domain.domain}:{port}"
+        return f"{settings.HALL_PUBLIC_SCHEME}://{netloc}{path}"
+
 
 class Domain(DomainMixin):
     class Meta:

@@ -242,6 +242,22 @@ def test_preview_needs_a_valid_token_and_is_never_indexed(in_carrier_a):
     assert response["X-Frame-Options"] == "SAMEORIGIN"
 
 
+def test_a_preview_token_from_another_carrier_opens_nothing(in_carrier_a):
+    """Page and version ids repeat in every schema: beta's draft under a token alpha signed is a 404."""
+    with schema_context("c_beta"):
+        services.publish_document(Page.Kind.HOME, "home", "首页", {"schema_version": 1, "sections": [
+            {"id": "secret", "type": "notice_bar", "disabled": False,
+             "settings": {"text": "BETA-DRAFT-SECRET", "link": "", "tone": "info"}}]})
+        version = services.latest_version(services.page("home"))
+        own_token = make_token(version)
+    with schema_context("c_alpha"):  # the same ids, signed at alpha: what alpha's editor would hand out
+        foreign_token = make_token(version)
+    client = host_client("beta.localhost")
+    assert client.get(f"/preview/home/{version.pk}/", {"t": foreign_token}).status_code == 404
+    response = client.get(f"/preview/home/{version.pk}/", {"t": own_token})
+    assert response.status_code == 200 and "BETA-DRAFT-SECRET" in response.content.decode()
+
+
 def test_editor_flow_and_concurrent_editors(client_a, carrier_a):
     other = host_client("alpha.localhost")
     assert sign_in(client_a, "admin", STAFF_PASSWORD) and sign_in(other, "admin", STAFF_PASSWORD)

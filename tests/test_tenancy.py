@@ -125,11 +125,11 @@ def test_platform_admin_never_lists_the_template_or_public_rows(db):
 
 
 def test_nul_bytes_and_junk_never_reach_the_database(client_a):
-    assert client_a.post("/city/", {"city": "\x00"}, follow=True).status_code == 200
+    assert client_a.post("/city/", {"city": "\x00"}, follow=True).status_code == 400
     assert client_a.get("/api/v1/offers/", {"city": "\x00"}).status_code == 400
-    assert client_a.get("/api/v1/offers/%00/").status_code == 404
-    assert client_a.get("/api/v1/categories/%00/").status_code == 404
-    assert client_a.get("/catalogue/", {"q": "\x00"}).status_code == 200
+    assert client_a.get("/api/v1/offers/%00/").status_code in (400, 404)
+    assert client_a.get("/api/v1/categories/%00/").status_code in (400, 404)
+    assert client_a.get("/catalogue/", {"q": "\x00"}).status_code == 400
 
 
 def test_server_errors_get_a_plain_page_without_touching_the_database(rf):

@@ -101,6 +101,13 @@ def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
     return released
 
 
+def release_one(number: str, owner: str) -> bool:
+    """The owner lets one held number go (another number took its place in the cart)."""
+    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD)
+                .update(status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None,
+                        updated_at=timezone.now()))
+
+
 def recycle(number: str, owner: str, cooloff: timedelta) -> bool:
     """A sold card that is cancelled or never verified: its number rests, then returns."""
     now = timezone.now()

@@ -6,6 +6,7 @@ Which adapter serves a carrier is its configuration (`Carrier.gateways`), never 
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connection
 from django.utils.module_loading import import_string
 
@@ -31,8 +32,37 @@ ADAPTERS = {
 DEFAULT_ADAPTER = "simulator"
 
 
+SIMULATOR_PACKAGE = "tenants.simulators."
+
+
 class UnknownAdapter(Exception):
     pass
+
+
+class SimulatorRefused(UnknownAdapter):
+    """Production never reaches a simulator (simulated money, a real-name check that passes
+    everyone) unless the operator opted in for that carrier and system."""
+
+
+def adapter_name(system: str, carrier) -> str:
+    return config_for(system, carrier).get("adapter") or DEFAULT_ADAPTER
+
+
+def is_simulated(system: str, carrier) -> bool:
+    return ADAPTERS.get(system, {}).get(adapter_name(system, carrier), "").startswith(SIMULATOR_PACKAGE)
+
+
+def simulated_systems(carrier) -> list[str]:
+    """The carrier's systems that a built-in simulator serves (for the admin's red badge)."""
+    return [system for system in ADAPTERS if is_simulated(system, carrier)]
+
+
+def simulator_allowed(system: str, carrier) -> bool:
+    """Development always; production only with HALL_ALLOW_SIMULATORS (a demo site) or the
+    carrier's own `gateways[system]["allow_in_production"]`."""
+    if not settings.PRODUCTION or settings.HALL_ALLOW_SIMULATORS:
+        return True
+    return config_for(system, carrier).get("allow_in_production") is True
 
 
 def current_carrier():
@@ -60,4 +90,6 @@ def gateway(system: str, carrier=None, adapter: str | None = None):
         path = ADAPTERS[system][name]
     except KeyError:
         raise UnknownAdapter(f"no {system} adapter named {name!r}") from None
+    if path.startswith(SIMULATOR_PACKAGE) and not simulator_allowed(system, carrier):
+        raise SimulatorRefused(f"carrier {carrier.slug}: the simulated {system} gateway is refused in production")
     return import_string(path)(carrier, config)

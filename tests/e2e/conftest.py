@@ -1,15 +1,11 @@
 """Real-browser tests: a real web server process (gunicorn) on the test database, driven by
 Debian's headless Chromium through Playwright."""
 import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
-from hall.stack.redis import free_port
-from tests.conftest import PROJECT, subprocess_env, wait_until
+from tests.conftest import PROJECT, subprocess_env
+from tests.support.live_server import gunicorn
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between
 # browser steps are still synchronous and safe.
@@ -21,29 +17,8 @@ ARTIFACTS = PROJECT / "test-artifacts"
 
 @pytest.fixture(scope="session")
 def web_server(django_db_setup):
-    port = free_port()
-    env = subprocess_env()
-    log = open(Path(tempfile.mkdtemp()) / "web.log", "w+")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "hall.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2",
-         "--access-logfile", "-"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-
-    def up():
-        import socket
-
-        if proc.poll() is not None:
-            log.seek(0)
-            raise AssertionError("web server died:\n" + log.read()[-3000:])
-        with socket.socket() as sock:
-            return sock.connect_ex(("127.0.0.1", port)) == 0
-
-    wait_until(up, timeout=60, what="gunicorn")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    with gunicorn(subprocess_env()) as server:
+        yield server.port
 
 
 @pytest.fixture(scope="session")
