@@ -35,3 +35,43 @@ def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
                              "import hall.settings"], env=env, capture_output=True, text=True,
                             cwd=COMPOSE.parent)
     assert result.returncode != 0 and "HALL_SECRET_KEY" in result.stderr
+
+
+def test_compose_has_no_fixed_secrets_and_production_defaults_are_secure():
+    text = COMPOSE.read_text()
+    spec = yaml.safe_load(text)
+    env = spec["services"]["web"]["environment"]
+    assert "HALL_SECURE_COOKIES" not in env  # Secure cookies: the settings' default, not switched off
+    assert env["HALL_BEHIND_TLS_PROXY"] == "1" and env["HALL_TRUSTED_PROXIES"] == "1"
+    assert "${HALL_DB_PASSWORD:?" in env["DATABASE_URL"] and ":hall@" not in env["DATABASE_URL"]
+    assert spec["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${HALL_DB_PASSWORD:?")
+    assert "ports" not in spec["services"]["web"]  # only the TLS proxy is published
+    assert "web:8000" in " ".join(spec["services"]["proxy"]["command"])
+    ignored = (COMPOSE.parent / ".dockerignore").read_text().split()
+    for path in (".hall/", ".venv/", ".git/", "test-artifacts/"):
+        assert path in ignored, path
+
+
+def _production_settings(**env_extra):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, HALL_ENV="production", HALL_ALLOWED_HOSTS="shop.example", HALL_SECRET_KEY="s" * 60,
+               **env_extra)
+    return subprocess.run([sys.executable, "-c", "from django.conf import settings; import django; django.setup(); "
+                           "print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+                           "settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS)"],
+                          env={**env, "DJANGO_SETTINGS_MODULE": "hall.settings"}, capture_output=True, text=True,
+                          cwd=COMPOSE.parent)
+
+
+def test_production_refuses_the_old_compose_database_password():
+    result = _production_settings(DATABASE_URL="postgresql://hall:hall@postgres:5432/hall")
+    assert result.returncode != 0 and "HALL_DB_PASSWORD" in result.stderr
+
+
+def test_behind_the_tls_proxy_https_is_enforced():
+    result = _production_settings(HALL_BEHIND_TLS_PROXY="1", DATABASE_URL="postgresql://hall:s3cret@db:5432/hall")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "31536000", "True", "True"]
