@@ -1,6 +1,6 @@
 """Catalogue API (public, read-only): categories and offers on sale, with the shop's filters."""
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
@@ -12,7 +12,7 @@ from .models import Category, Offer, OfferVariant
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)  # null: top level
 
     class Meta:
         model = Category
@@ -75,7 +75,8 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 OFFER_PARAMETERS = [
     OpenApiParameter("kind", OpenApiTypes.STR, enum=list(KINDS)),
     OpenApiParameter("category", OpenApiTypes.STR, description="category slug (includes subcategories)"),
-    OpenApiParameter("city", OpenApiTypes.STR, description="city code: only offers sold there"),
+    OpenApiParameter("city", {"type": "string", "pattern": selectors.SLUG.pattern},
+                     description="city code: only offers sold there"),
     OpenApiParameter("q", OpenApiTypes.STR, description="substring of name, subtitle or tags"),
     OpenApiParameter("min_price", OpenApiTypes.DECIMAL),
     OpenApiParameter("max_price", OpenApiTypes.DECIMAL),
@@ -83,7 +84,10 @@ OFFER_PARAMETERS = [
 ]
 
 
-@extend_schema(parameters=OFFER_PARAMETERS)
+@extend_schema_view(list=extend_schema(parameters=OFFER_PARAMETERS, responses={
+    200: OfferSerializer(many=True),
+    400: OpenApiResponse(description="A filter value is not valid (see error.fields)."),
+    404: OpenApiResponse(description="No such category.")}))
 class OfferViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     lookup_field = "slug"

@@ -1,13 +1,13 @@
 """Number selection API: search the pool, hold a number for this session's cart."""
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hall.api import error_body
+from hall.api import error_body, form_parameters
 from hall.ratelimit import allow
 from orders import cart as carts
 
@@ -31,10 +31,28 @@ class HoldRequestSerializer(serializers.Serializer):
     number = serializers.RegexField(MOBILE_NUMBER.pattern)
 
 
+class NumberPageSerializer(serializers.Serializer):
+    results = NumberSerializer(many=True)
+    has_next = serializers.BooleanField()
+
+
+class NumberTakenErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    similar = NumberSerializer(many=True, help_text="Free numbers like the one asked for.")
+
+
+class NumberTakenSerializer(serializers.Serializer):
+    error = NumberTakenErrorSerializer()
+
+
 class NumberSearchView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[search.NumberSearchForm], responses=NumberSerializer(many=True))
+    @extend_schema(operation_id="v1_numbers_list", parameters=form_parameters(search.NumberSearchForm), responses={
+        200: NumberPageSerializer,
+        400: OpenApiResponse(description="A search value is not valid (see error.fields)."),
+        429: OpenApiResponse(description="Too many searches from this visitor in a minute.")})
     def get(self, request):
         if not allow(request._request, "number-search", settings.HALL_NUMBER_SEARCHES_PER_MINUTE):
             raise Throttled(wait=60)
@@ -54,7 +72,10 @@ class NumberSearchView(APIView):
 class NumberHoldView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=HoldRequestSerializer, responses=HeldNumberSerializer)
+    @extend_schema(request=HoldRequestSerializer, responses={
+        201: HeldNumberSerializer,
+        409: OpenApiResponse(NumberTakenSerializer, description="Someone else holds or bought the number."),
+        429: OpenApiResponse(description="Too many holds from this visitor in a minute.")})
     def post(self, request):
         if not allow(request._request, "number-hold", settings.HALL_NUMBER_HOLDS_PER_MINUTE):
             raise Throttled(wait=60)

@@ -2,7 +2,7 @@ import json
 import re
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -115,6 +115,8 @@ class BadInputMiddleware:
             problem = _bad_input(request)
         except RequestDataTooBig:
             return _refusal(request, 413, _("The request is too large."))
+        except TooManyFieldsSent:
+            return _refusal(request, 400, _("The request has too many fields."))
         if problem:
             return _refusal(request, 400, problem)
         return None

@@ -1,5 +1,5 @@
 """Cart API: the same services as the cart pages, for the session's or the token user's cart."""
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -52,6 +52,9 @@ def _refused(exc):
     return Response(error_body("cart_refused", str(exc)), status=status.HTTP_400_BAD_REQUEST)
 
 
+REFUSED = OpenApiResponse(description="Refused (see error.message), or the values are not valid (error.fields).")
+
+
 class CartView(APIView):
     permission_classes = [AllowAny]
 
@@ -63,7 +66,7 @@ class CartView(APIView):
 class CartLinesView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=AddLineSerializer, responses=CartSerializer)
+    @extend_schema(request=AddLineSerializer, responses={201: CartSerializer, 400: REFUSED})
     def post(self, request):
         data = AddLineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -80,7 +83,7 @@ class CartLinesView(APIView):
 class CartLineView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=QuantitySerializer, responses=CartSerializer)
+    @extend_schema(request=QuantitySerializer, responses={200: CartSerializer, 400: REFUSED})
     def patch(self, request, line_id):
         data = QuantitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -90,7 +93,7 @@ class CartLineView(APIView):
             return _refused(exc)
         return _cart_response(request)
 
-    @extend_schema(responses=CartSerializer)
+    @extend_schema(responses={200: CartSerializer, 400: REFUSED})
     def delete(self, request, line_id):
         try:
             carts.remove_line(self._cart(request), line_id)

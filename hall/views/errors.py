@@ -1,7 +1,10 @@
-from django.http import HttpResponseServerError
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
+from django.utils.translation import gettext as _
 from django.views import View
+
+from hall.api import error_body
 
 
 class UnknownHostView(View):
@@ -12,10 +15,18 @@ class UnknownHostView(View):
                       status=404)
 
 
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
 def not_found(request, exception=None):
+    if _is_api(request):  # a path no API view matched: the API's one error shape, not the shop's page
+        return JsonResponse(error_body("not_found", _("Not found.")), status=404)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", _("Something went wrong on our side.")), status=500)
     # No request context: the context processors query the database, which may be what failed.
     return HttpResponseServerError(get_template("errors/500.html").render())

@@ -1,0 +1,208 @@
+"""The OpenAPI schema served at /api/schema/ says what the API really answers. Schemathesis drives
+the real server (gunicorn, on the test database) from the schema it serves, anonymous and with a
+subscriber's token, and fails on any 5xx and on any status code, content type, header or body
+that the schema does not document. Generated identifiers rarely name a real category, offer or
+order, so the answers about real ones are then checked too, with the same checks."""
+import http.client
+import json
+import subprocess
+import sys
+import tempfile
+import uuid
+
+import pytest
+
+from tests.support.live_server import database_env, gunicorn
+
+HOST = "alpha.localhost"  # the carrier with the demo catalogue and a number pool
+CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
+          "response_headers_conformance", "response_schema_conformance"]
+MAX_EXAMPLES = 20  # per operation, for the fuzzing phase (the coverage phase adds its own cases)
+SEED = 14
+
+# The server sees committed rows only (made by the module fixtures); the marker makes
+# pytest-django set up the test database at all.
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def api_server(django_db_setup):
+    """The real server, with the request limits raised out of the fuzzer's way."""
+    env = database_env(DJANGO_SETTINGS_MODULE="tests.support.api_schema_settings",
+                       HALL_NUMBER_SEARCHES_PER_MINUTE="100000", HALL_NUMBER_HOLDS_PER_MINUTE="100000")
+    with gunicorn(env, workers=4) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def subscriber(django_db_setup, django_db_blocker):
+    """A subscriber of alpha with a DRF token and one order, committed (the server is another
+    process); removed afterwards with whatever the runs made: carts, held numbers, orders."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from django_tenants.utils import schema_context
+    from rest_framework.authtoken.models import Token
+
+    from catalog.inventory.models import MobileNumber
+    from orders.models import Cart, Order, OrderEvent, OrderKind, OrderLine
+    from tenants.models import Carrier
+
+    with django_db_blocker.unblock():
+        schema = Carrier.objects.get(domains__domain=HOST).schema_name
+        started = timezone.now()
+        with schema_context(schema):
+            user = get_user_model().objects.create_user(f"139{uuid.uuid4().int % 10**8:08d}",
+                                                        password=f"Api-{uuid.uuid4().hex}")
+            order = Order.objects.create(number=f"API{uuid.uuid4().hex[:12].upper()}", user=user,
+                                         kind=OrderKind.DEVICE, idempotency_key=uuid.uuid4().hex,
+                                         goods_total="99.00", payable="99.00", recipient="张三")
+            OrderLine.objects.create(order=order, name="测试终端", unit_price="99.00", unit_list_price="129.00")
+            OrderEvent.objects.create(order=order, action="placed", to_status=order.status)
+            token = Token.objects.create(user=user).key
+        yield {"token": token, "order": order.number}
+        with schema_context(schema):
+            carts = Cart.objects.filter(user=user) | Cart.objects.filter(user=None, created_at__gte=started)
+            owners = [f"cart:{pk}" for pk in carts.values_list("pk", flat=True)]
+            MobileNumber.objects.filter(hold_owner__in=owners, status=MobileNumber.Status.HELD).update(
+                status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None)
+            carts.delete()
+            Order.objects.filter(user=user).delete()
+            user.delete()  # and its token
+
+
+def _request(server, method, path, body=None, **headers):
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers={"Host": f"{HOST}:{server.port}",
+                                                             "Accept": "application/json", **headers})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read()
+    finally:
+        connection.close()
+
+
+def _get(server, path):
+    return _request(server, "GET", path)
+
+
+def test_served_schema_documents_the_shared_errors(api_server):
+    status, _type, body = _get(api_server, "/api/schema/?format=json")
+    assert status == 200, body[:500]
+    schema = json.loads(body)
+    assert "Error" in schema["components"]["schemas"]
+    assert not any(path.startswith("/api/payments/") for path in schema["paths"])  # for gateways, not the API
+    assert "/api/schema/" not in schema["paths"]
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for code in ("400", "401", "403", "404", "405", "429"):
+                error = operation["responses"].get(code)
+                assert error, f"{method.upper()} {path} does not document {code}"
+                assert error["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            assert ("413" in operation["responses"]) == ("requestBody" in operation), (method, path)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/categories/%C2%84/", "/api/nothing-here/", "/api/v1/orders/a/b/"])
+def test_unmatched_api_paths_answer_json_404(api_server, path):
+    status, content_type, body = _get(api_server, path)
+    assert status == 404 and content_type.startswith("application/json"), (status, content_type, body[:200])
+    assert json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_refused_bodies_answer_in_the_error_shape(api_server, subscriber):
+    """Django's own refusals (here: more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) are JSON too."""
+    status, content_type, body = _request(
+        api_server, "POST", "/api/v1/cart/lines/", "&".join(f"f{i}=1" for i in range(1001)),
+        **{"Content-Type": "application/x-www-form-urlencoded",
+           "Authorization": f"Token {subscriber['token']}"})  # a token: no CSRF refusal before parsing
+    assert status == 400 and content_type.startswith("application/json"), (status, content_type, body[:200])
+    assert json.loads(body)["error"]["code"] == "bad_request"
+
+
+def run_schemathesis(server, *headers: str) -> tuple[int, str]:
+    """schemathesis's CLI (its own process: its engine, threads and Hypothesis settings stay out of
+    pytest's) over the schema this server serves; returns its exit code and output."""
+    command = [
+        sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{server.port}/api/schema/?format=json",
+        # Python's HTTP clients do not resolve *.localhost: connect to 127.0.0.1, name the carrier.
+        "--header", f"Host: {HOST}:{server.port}", *(arg for header in headers for arg in ("--header", header)),
+        "--checks", ",".join(CHECKS), "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
+        "--generation-database", "none", "--request-timeout", "20", "--no-color",
+        # One worker: Python 3.11's ast module is not thread-safe, and Hypothesis parses with it.
+        "--workers", "1",
+    ]
+    with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
+        done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("who", ["anonymous", "subscriber"])
+def test_api_answers_as_its_schema_says(api_server, subscriber, who):
+    headers = [f"Authorization: Token {subscriber['token']}"] if who == "subscriber" else []
+    code, output = run_schemathesis(api_server, *headers)
+    print(output)
+    assert code == 0, f"schemathesis ({who}) found problems:\n{output[-12000:]}\n--- server log ---\n" \
+                      f"{api_server.log_tail()}"
+    summary = output[output.rindex("SUMMARY"):]
+    assert "Tested: 13" in summary and " passed" in summary, summary  # every operation, and cases ran
+
+
+def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
+    """Each operation once more with identifiers and bodies that exist, validated by the same checks."""
+    import requests
+    import schemathesis
+    from schemathesis.checks import CHECKS as REGISTRY
+    from schemathesis.checks import load_all_checks
+
+    load_all_checks()
+    checks = REGISTRY.get_by_names(CHECKS)
+    base = f"http://127.0.0.1:{api_server.port}"
+    host = {"Host": f"{HOST}:{api_server.port}"}
+    schema = schemathesis.openapi.from_url(f"{base}/api/schema/?format=json", headers=host)
+    signed_in = {**host, "Authorization": f"Token {subscriber['token']}"}
+
+    def call(method, path, expected, headers=signed_in, session=None, **case):
+        if "body" in case:
+            case["media_type"] = "application/json"
+        response = schema[path][method].Case(**case).call_and_validate(base_url=base, headers=headers,
+                                                                       checks=checks, session=session)
+        assert response.status_code == expected, (method, path, case, response.status_code, response.text[:500])
+        return response.json()
+
+    categories = call("GET", "/api/v1/categories/", 200)["results"]
+    assert categories
+    for category in categories:
+        call("GET", "/api/v1/categories/{slug}/", 200, path_parameters={"slug": category["slug"]})
+    offers = call("GET", "/api/v1/offers/", 200, query={"page_size": 100})["results"]
+    for kind in sorted({offer["kind"] for offer in offers}):
+        slug = next(offer["slug"] for offer in offers if offer["kind"] == kind)
+        call("GET", "/api/v1/offers/{slug}/", 200, path_parameters={"slug": slug})
+    call("GET", "/api/v1/offers/", 200, query={"category": "phones", "sort": "price", "city": "guangzhou"})
+    call("GET", "/api/v1/offers/", 400, query={"city": "no such city!"})
+    call("GET", "/api/v1/offers/", 404, query={"category": "nothing-here"})
+
+    numbers = call("GET", "/api/v1/numbers/", 200)["results"]
+    call("GET", "/api/v1/numbers/", 200, query={"tail": "8", "page": 2})
+    held = call("POST", "/api/v1/numbers/hold/", 201, body={"number": numbers[0]["number"]})
+    assert held["held_until"]
+    browser = requests.Session()  # an anonymous visitor: session and CSRF cookies from a page
+    browser.get(f"{base}/", headers=host)
+    csrf = {**host, "X-CSRFToken": browser.cookies["csrftoken"]}
+    taken = call("POST", "/api/v1/numbers/hold/", 409, headers=csrf, session=browser,
+                 body={"number": numbers[0]["number"]})
+    assert taken["error"]["code"] == "number_taken"
+
+    addon = next(offer for offer in offers if offer["kind"] == "addon")
+    cart = call("POST", "/api/v1/cart/lines/", 201, body={"offer": addon["id"], "quantity": 1})
+    line = next(line for line in cart["lines"] if line["offer"] == addon["id"])
+    call("PATCH", "/api/v1/cart/lines/{line_id}/", 200, path_parameters={"line_id": line["id"]}, body={"quantity": 2})
+    call("GET", "/api/v1/cart/", 200)
+    call("DELETE", "/api/v1/cart/lines/{line_id}/", 200, path_parameters={"line_id": line["id"]})
+    call("DELETE", "/api/v1/cart/lines/{line_id}/", 400, path_parameters={"line_id": line["id"]})
+
+    orders = call("GET", "/api/v1/orders/", 200)["results"]
+    assert [order["number"] for order in orders] == [subscriber["order"]]
+    detail = call("GET", "/api/v1/orders/{number}/", 200, path_parameters={"number": subscriber["order"]})
+    assert detail["timeline"] and detail["lines"]
+    call("GET", "/api/v1/orders/{number}/", 404, path_parameters={"number": "NOSUCHORDER"})
+    call("GET", "/api/v1/orders/", 403, headers=host)  # anonymous
+    call("POST", "/api/v1/orders/", 400, body={"expected_total": "1.00"}, headers=signed_in)  # no Idempotency-Key
