@@ -84,7 +84,8 @@ class NumberHoldView(APIView):
         cart = carts.cart_for(request, create=True)
         try:
             held = holds.hold(data.validated_data["number"], carts.hold_owner(cart),
-                              settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS)
+                              settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS,
+                              protected=carts.chosen_numbers(cart))
         except holds.NumberTaken as exc:
             body = error_body("number_taken", str(exc))
             body["error"]["similar"] = NumberSerializer(search.similar(exc.number), many=True).data

@@ -64,7 +64,8 @@ def hold_number(request):
         return redirect("numbers")
     cart = carts.cart_for(request, create=True)
     try:
-        holds.hold(number, carts.hold_owner(cart), settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS)
+        holds.hold(number, carts.hold_owner(cart), settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS,
+                   protected=carts.chosen_numbers(cart))
     except holds.NumberTaken as exc:
         return render(request, "catalog/numbers.html", {
             "tab": "numbers", "form": search.NumberSearchForm(), "numbers": search.similar(number),

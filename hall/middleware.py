@@ -1,5 +1,4 @@
 import json
-import re
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -10,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from hall.api import error_body
+from hall.http import MAX_JSON_DEPTH, has_nul, json_too_deep
 
 
 class ShopLanguageMiddleware:
@@ -33,43 +33,19 @@ class ShopLanguageMiddleware:
         return response
 
 
-MAX_JSON_DEPTH = 64  # deeper than any body Hall takes; Python's json would recurse past its limit
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-
-
-def _json_too_deep(text: str) -> bool:
-    depth = 0
-    for char in _JSON_STRING.sub('""', text):  # brackets inside strings do not nest
-        if char in "[{":
-            depth += 1
-            if depth > MAX_JSON_DEPTH:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
-
-
-def _has_nul(value) -> bool:
-    """A NUL anywhere in a decoded JSON document (keys too), without recursion."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False
+MAX_JSON_BYTES = 256 * 1024  # Hall's JSON bodies are a few hundred bytes
+UTF8 = {"utf-8", "utf8", "ascii", "us-ascii"}
 
 
 def _bad_input(request) -> str | None:
     """Why this request cannot be taken, or None. PostgreSQL text cannot hold NUL, and no form
     or serializer should have to remember that; Python's json recursion must not be reached."""
     nul = _("The request contains a character that is not allowed (a NUL byte).")
+    charset = (request.content_params or {}).get("charset", "utf-8").strip().lower()
+    if charset not in UTF8:  # Django and DRF would decode query and body with it (utf-7 hides NUL)
+        return _("Send the request in UTF-8.")
     if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", "") \
+            or any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values) \
             or any("\x00" in value for value in request.COOKIES.values()):
         return nul
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
@@ -81,15 +57,17 @@ def _bad_input(request) -> str | None:
         return nul if any("\x00" in v for v in fields + names) else None
     body = request.body
     if content_type == "application/json" or content_type.endswith("+json"):
+        if len(body) > MAX_JSON_BYTES:
+            raise RequestDataTooBig
         text = body.decode("utf-8", errors="replace")
-        if _json_too_deep(text):
+        if json_too_deep(text):
             return _("The request's JSON is nested too deeply (at most %(depth)d levels).") % {
                 "depth": MAX_JSON_DEPTH}
         if "\x00" in text:
             return nul
         if "\\u0000" in text.lower():
             try:
-                return nul if _has_nul(json.loads(text)) else None
+                return nul if has_nul(json.loads(text)) else None
             except ValueError:
                 return None  # malformed: the parser says so itself
         return None

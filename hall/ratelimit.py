@@ -1,5 +1,6 @@
 """Fixed-window rate limits per visitor (IP address and session), counted in the cache, so a
 script cannot sweep the number pool or spam codes."""
+import ipaddress
 from time import time as now
 
 from django.conf import settings
@@ -15,9 +16,13 @@ def client_ip(request) -> str:
     if hops <= 0:
         return remote
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
-    if not forwarded:
-        return remote  # reached us without passing the proxy
-    return forwarded[-min(hops, len(forwarded))]
+    if len(forwarded) < hops:
+        return remote  # did not pass every proxy: whatever is there the client wrote
+    claimed = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(claimed))
+    except ValueError:  # a proxy writes addresses; anything else is not one
+        return remote
 
 
 def allow(request, scope: str, limit: int, window_seconds: int = 60) -> bool:

@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,8 +60,8 @@ HALL_PUBLIC_PORT = os.environ.get("HALL_PUBLIC_PORT", "" if PRODUCTION else os.e
 SHARED_APPS = [
     "django_tenants",
     "tenants",
-    "realname.registry",
-    "axes",  # platform operators' sign-in attempts (public schema)  # one ID, five numbers: counted across a carrier group, so public
+    "realname.registry",  # one ID, five numbers: counted across a carrier group, so public
+    "axes",  # platform operators' sign-in attempts (public schema)
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -201,7 +201,9 @@ HALL_ADMIN_LOCKOUT_MINUTES = int(os.environ.get("HALL_ADMIN_LOCKOUT_MINUTES", "1
 AXES_FAILURE_LIMIT = HALL_ADMIN_SIGN_IN_FAILURES
 AXES_COOLOFF_TIME = HALL_ADMIN_LOCKOUT_MINUTES / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
-AXES_RESET_ON_SUCCESS = True
+# A success does not wipe the failures: axes would also clear that address's failures against other
+# accounts, so one valid login could reset a guesser's count. Failures age out with the lockout time.
+AXES_RESET_ON_SUCCESS = False
 AXES_ONLY_ADMIN_SITE = True  # the shop's sign-in has its own limit (hall.ratelimit)
 AXES_HANDLER = "hall.admin_lockout.AdminSignInHandler"
 AXES_LOCKOUT_CALLABLE = "hall.admin_lockout.locked_out"

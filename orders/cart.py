@@ -113,6 +113,13 @@ def hold_owner(cart: Cart | None) -> str:
     return f"cart:{cart.pk}" if cart else ""
 
 
+def chosen_numbers(cart: Cart | None) -> list[str]:
+    """The numbers the cart's SIM lines name (their holds must outlive choosing another)."""
+    if cart is None:
+        return []
+    return [n for n in cart.lines.values_list("details__number", flat=True) if n]
+
+
 def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=None, number=None) -> CartLine:
     offer = _buyable_offer(offer_id, city_code)
     variant = _variant_for(offer, variant_id)
@@ -145,7 +152,8 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
             old_number = line.details.get("number")
             line.details = {**line.details, **details}
             line.save(update_fields=["details"])
-            if old_number and old_number != details["number"]:  # in the same transaction as the swap
+            if old_number and old_number != details["number"] and not cart.lines.filter(
+                    details__number=old_number).exists():  # in the same transaction as the swap
                 holds.release_one(old_number, hold_owner(cart))
         else:
             line.quantity = new_quantity

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from hall import ratelimit
 from hall.api import error_body
 from hall.http import max_body
-from tenants.gateways import ADAPTERS, gateway
+from tenants.gateways import ADAPTERS, UnknownAdapter, gateway
 
 from . import cart as carts
 from . import checkout, payments
@@ -138,6 +138,10 @@ NOTIFICATION_MAX_BYTES = 64 * 1024  # a gateway's notification is a few hundred 
 def payment_notify(request, adapter):
     if adapter not in ADAPTERS["payment"]:
         raise Http404
+    try:  # only the adapter this carrier may use answers (production refuses simulators)
+        gateway("payment", adapter=adapter)
+    except UnknownAdapter:
+        raise Http404 from None
     if not ratelimit.allow(request, "payment-notify", NOTIFICATIONS_PER_MINUTE):  # junk floods
         return HttpResponse("fail: slow down", content_type="text/plain", status=429)
     ok, outcome = payments.handle_notification(adapter, request.POST.dict())

@@ -1,5 +1,4 @@
 """Checkout, top-up and the subscriber's order pages: thin — parse, call a service, render."""
-import json
 import uuid
 
 from django.contrib import messages
@@ -13,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from hall import ratelimit
 from hall.analytics import capture as analytics
+from hall.http import loads_safely
 from realname import services as realname
-from tenants.gateways import current_carrier, gateway
+from tenants.gateways import UnknownAdapter, current_carrier, gateway
 
 from . import cart as carts
 from . import checkout, closing, fulfilment, payments, payouts, tickets
@@ -42,6 +42,9 @@ def pay_redirect(request, order: Order):
             return_url=carrier.public_url(reverse("order-return", args=[order.number])))
     except payments.PaymentError as exc:
         messages.error(request, str(exc))
+        return redirect("order", order.number)
+    except UnknownAdapter:  # no payment gateway this carrier may use (production refuses simulators)
+        messages.error(request, _("Online payment is not available in this shop right now."))
         return redirect("order", order.number)
     return HttpResponseRedirect(url)
 
@@ -122,7 +125,7 @@ def order_verify(request, number):
         raise Http404
     upload = request.FILES.get("portrait")
     try:
-        liveness = json.loads(request.POST.get("liveness") or "{}")
+        liveness = loads_safely(request.POST.get("liveness") or "{}")
     except ValueError:
         liveness = {}
     try:

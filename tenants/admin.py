@@ -6,9 +6,8 @@ from django.contrib.auth.models import Group, User
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from tenants.gateways import simulated_systems
-
 from hall.admin_sites import platform_site
+from tenants.gateways import simulated_systems
 
 from .health import carrier_health
 from .models import Carrier, CarrierGroup, Domain

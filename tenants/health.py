@@ -6,16 +6,23 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 
-def current_lockouts():
-    """Staff sign-in attempts that are locked now, in the active schema (django-axes' rows)."""
+def current_lockouts() -> list[str]:
+    """Accounts and client addresses locked now in the active schema. Axes adds an account's (or
+    an address's) failures up across its rows, so the sums decide, not single rows."""
     from datetime import timedelta
 
     from axes.models import AccessAttempt
     from django.conf import settings
+    from django.db.models import Sum
 
     since = timezone.now() - timedelta(minutes=settings.HALL_ADMIN_LOCKOUT_MINUTES)
-    return AccessAttempt.objects.filter(failures_since_start__gte=settings.HALL_ADMIN_SIGN_IN_FAILURES,
-                                        attempt_time__gte=since)
+    recent = AccessAttempt.objects.filter(attempt_time__gte=since)
+    limit = settings.HALL_ADMIN_SIGN_IN_FAILURES
+    accounts = [row["username"] for row in recent.values("username").annotate(n=Sum("failures_since_start"))
+                .filter(n__gte=limit).order_by("username") if row["username"]]
+    addresses = [row["ip_address"] for row in recent.values("ip_address").annotate(n=Sum("failures_since_start"))
+                 .filter(n__gte=limit).order_by("ip_address") if row["ip_address"]]
+    return accounts + addresses
 
 
 def carrier_health(carrier) -> dict:
@@ -29,5 +36,5 @@ def carrier_health(carrier) -> dict:
             "orders_today": Order.objects.filter(created_at__date=timezone.localdate()).count(),
             "failed_steps": FulfilmentStep.objects.filter(status=FulfilmentStep.Status.FAILED).count(),
             "lag_seconds": int((timezone.now() - waiting).total_seconds()) if waiting else 0,
-            "lockouts": list(current_lockouts().values_list("username", flat=True)),
+            "lockouts": current_lockouts(),
         }

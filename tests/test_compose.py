@@ -46,7 +46,9 @@ def test_compose_has_no_fixed_secrets_and_production_defaults_are_secure():
     assert "${HALL_DB_PASSWORD:?" in env["DATABASE_URL"] and ":hall@" not in env["DATABASE_URL"]
     assert spec["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${HALL_DB_PASSWORD:?")
     assert "ports" not in spec["services"]["web"]  # only the TLS proxy is published
-    assert "web:8000" in " ".join(spec["services"]["proxy"]["command"])
+    caddyfile = (COMPOSE.parent / "deploy" / "Caddyfile").read_text()
+    assert "reverse_proxy web:8000" in caddyfile and "{$HALL_SITE_ADDRESSES}" in caddyfile
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in spec["services"]["proxy"]["volumes"]
     ignored = (COMPOSE.parent / ".dockerignore").read_text().split()
     for path in (".hall/", ".venv/", ".git/", "test-artifacts/"):
         assert path in ignored, path

@@ -38,7 +38,8 @@ from tests.conftest import (
 from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
 
 NOTIFY = "/api/payments/notify/simulator/"
-PRODUCTION_ENV = {"HALL_ENV": "production", "HALL_SECRET_KEY": "k7#Vq2!mZ9pL4sX8wR1tY6uN3bC5dF0gH-jK_aE%iOe4Wr7Ty1Ui9Op3As6Df", "HALL_ALLOWED_HOSTS": "shop.example",
+PRODUCTION_ENV = {"HALL_ENV": "production", "HALL_ALLOWED_HOSTS": "shop.example",
+                  "HALL_SECRET_KEY": "k7#Vq2!mZ9pL4sX8wR1tY6uN3bC5dF0gH-jK_aE%iOe4Wr7Ty1Ui9Op3As6Df",
                   "HALL_REALNAME_KEYS": "k1:" + "A" * 43 + "=", "HALL_REALNAME_HASH_KEY": "B" * 43 + "="}
 
 
@@ -98,6 +99,7 @@ def test_in_production_the_simulator_is_refused_unless_the_carrier_opts_in(in_ca
 
 def test_staff_and_platform_admin_show_a_red_simulated_badge(client_a, carrier_a):
     get_user_model().objects.create_superuser("ops-badge", password="Ops-pass-2026-x")  # public schema
+    assert "hall-badge-simulated" not in client_a.get("/admin/login/").content.decode()  # not to strangers
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
     page = client_a.get("/admin/").content.decode()
     assert 'class="hall-badge-simulated"' in page and "payment" in page
@@ -126,8 +128,8 @@ def test_staff_admin_locks_an_account_after_five_failures_then_unlocks(client_a,
     assert "Too many failed sign-in attempts" in english.post(
         "/admin/login/", {"username": "admin", "password": "x"}).content.decode()
     with schema_context("c_alpha"):  # the lockout time passes
-        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=settings.HALL_ADMIN_LOCKOUT_MINUTES,
-                                                                             seconds=1))
+        lockout = timedelta(minutes=settings.HALL_ADMIN_LOCKOUT_MINUTES, seconds=1)
+        AccessAttempt.objects.update(attempt_time=timezone.now() - lockout)
     assert sign_in(host_client("alpha.localhost"), "admin", STAFF_PASSWORD)
 
 
@@ -148,7 +150,7 @@ def test_platform_admin_locks_too_and_operators_see_carrier_lockouts(db):
     assert viewer.post("/admin/login/", {"username": "ops-view", "password": "Ops-pass-2026-y", "next": "/admin/"},
                        REMOTE_ADDR="10.2.2.2").status_code == 302
     listing = viewer.get("/admin/tenants/carrier/", REMOTE_ADDR="10.2.2.2").content.decode()
-    assert "<strong>admin</strong>" in listing
+    assert "<strong>admin, 10.1.1.1</strong>" in listing  # the account and the address
     assert "ops-lock" in viewer.get("/admin/axes/accessattempt/", REMOTE_ADDR="10.2.2.2").content.decode()
 
 
@@ -157,6 +159,18 @@ def test_the_shop_sign_in_keeps_its_own_limit_and_is_not_recorded_by_axes(client
         client_a.post("/me/login/", {"username": "13900000000", "password": "nope"})
     with schema_context("c_alpha"):
         assert not AccessAttempt.objects.exists()
+
+
+def test_staff_cannot_sign_in_through_the_shop_a_side_door_past_the_lockout(client_a):
+    refused = client_a.post("/me/login/", {"username": "admin", "password": STAFF_PASSWORD})
+    assert refused.status_code == 200 and "_auth_user_id" not in client_a.session
+
+
+def test_a_real_adapter_carrier_does_not_answer_on_the_simulators_notify_url(in_carrier_a, settings):
+    settings.PRODUCTION = True
+    settings.HALL_ALLOW_SIMULATORS = False
+    response = host_client("alpha.localhost").post(NOTIFY, {"notify_id": "x", "sign": "y"})
+    assert response.status_code == 404
 
 
 # -- 4. payment notifications ---------------------------------------------------------------------
@@ -230,12 +244,29 @@ def test_deeply_nested_json_is_a_clear_400_not_a_recursion_error(in_carrier_a):
     assert fine.status_code != 500 and fine.json()["error"]["code"] != "bad_input"
 
 
+def test_other_charsets_cannot_smuggle_nul_or_depth_and_escapes_cost_nothing(in_carrier_a):
+    api = host_client("alpha.localhost")
+    token = Token.objects.create(user=subscriber())
+    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    smuggled = api.post("/api/v1/cart/lines/", "+AFs-" * 5000, content_type="application/json; charset=utf-7", **auth)
+    assert smuggled.status_code == 400 and "UTF-8" in smuggled.json()["error"]["message"]
+    query = api.get("/catalogue/?q=%2BAAA-", CONTENT_TYPE="text/plain; charset=utf-7")
+    assert query.status_code == 400
+    # An unclosed string of escaped quotes: one linear pass, not a backtracking regex.
+    endless = api.post("/api/v1/cart/lines/", '"' + '\\"' * 60000, content_type="application/json", **auth)
+    assert endless.status_code == 400 and endless.json()["error"]["code"] != "bad_input"
+    huge = api.post("/api/v1/cart/lines/", '{"x": "' + "a" * 300_000 + '"}', content_type="application/json", **auth)
+    assert huge.status_code == 413
+
+
 # -- 8. client address behind trusted proxies -----------------------------------------------------
 @pytest.mark.parametrize("hops, forwarded, expected", [
     (0, "1.1.1.1", "10.0.0.1"),                      # no proxy configured: the header is not believed
     (1, "6.6.6.6, 2.2.2.2", "2.2.2.2"),              # a spoofed entry left of what our proxy saw
     (1, "", "10.0.0.1"),                             # reached us without passing the proxy
     (2, "9.9.9.9, 3.3.3.3, 172.16.0.2", "3.3.3.3"),  # two proxies
+    (2, "3.3.3.3", "10.0.0.1"),                      # skipped a proxy: not believed
+    (1, "not-an-address", "10.0.0.1"),               # junk is never an address
 ])
 def test_client_address_comes_from_the_trusted_proxies_only(settings, hops, forwarded, expected):
     settings.HALL_TRUSTED_PROXIES = hops
@@ -243,7 +274,13 @@ def test_client_address_comes_from_the_trusted_proxies_only(settings, hops, forw
     assert client_ip(request) == expected
 
 
-def test_behind_a_proxy_one_client_cannot_lock_out_another(client_a, settings):
+@pytest.fixture
+def one_window(monkeypatch):
+    """Fixed-window limits: keep every request of a test inside one window."""
+    monkeypatch.setattr("hall.ratelimit.now", lambda: 1_800_000_000.0)
+
+
+def test_behind_a_proxy_one_client_cannot_lock_out_another(client_a, settings, one_window):
     settings.HALL_TRUSTED_PROXIES = 1
     proxy = {"REMOTE_ADDR": "172.16.0.2"}
     for _ in range(11):
@@ -284,7 +321,7 @@ def test_only_a_valid_credential_turns_csrf_off(in_carrier_a):
     assert accepted.status_code == 201
 
 
-def test_one_caller_can_have_codes_texted_to_three_numbers_an_hour(shopper):
+def test_one_caller_can_have_codes_texted_to_three_numbers_an_hour(shopper, one_window):
     in_carrier = connection.tenant
     in_carrier.gateways = {"bss": {"latency_ms": [0, 0]}, "sms": {"latency_ms": [0, 0]}}
     in_carrier.save(update_fields=["gateways"])
@@ -302,20 +339,42 @@ def test_one_caller_can_have_codes_texted_to_three_numbers_an_hour(shopper):
                                                              "query": "BB1800006"}).content.decode()
 
 
-def test_choosing_another_number_replaces_the_sim_lines_number_atomically(in_carrier_a):
+def test_choosing_another_number_replaces_the_sim_lines_number_atomically(in_carrier_a, settings):
+    """One hold per visitor (the default): holding B keeps A while the cart line names A; adding
+    the SIM with B swaps the line's number and lets A go, in one transaction."""
     user = subscriber()
     cart, _ = Cart.objects.get_or_create(user=user)
     sim = Offer.objects.get(slug="sim-1")
     first, second = free_number(), free_number()
-    holds.hold(first, carts.hold_owner(cart), max_holds=2)
+    owner = carts.hold_owner(cart)
+    holds.hold(first, owner, max_holds=1, protected=carts.chosen_numbers(cart))
     carts.add_to_cart(cart, sim.pk, number=first)
-    holds.hold(second, carts.hold_owner(cart), max_holds=2)
+    holds.hold(second, owner, max_holds=1, protected=carts.chosen_numbers(cart))
+    assert holds.current_hold(first, owner) is not None  # the line still has its number
     line = carts.add_to_cart(cart, sim.pk, number=second)
     assert cart.lines.count() == 1 and line.quantity == 1 and line.details["number"] == second
     assert MobileNumber.objects.get(number=first).status == "available"
     assert not any(priced.problem for priced in carts.summarise(cart).lines)  # checkout can go on
+    third = free_number()
+    holds.hold(third, owner, max_holds=1, protected=carts.chosen_numbers(cart))  # not added: B stays
+    assert holds.current_hold(second, owner) is not None
 
 
 def test_csp_forbids_base_and_foreign_form_targets(client_a):
     policy = client_a.get("/")["Content-Security-Policy"]
     assert "base-uri 'none'" in policy and "form-action 'self'" in policy
+
+
+def test_set_gateway_opts_a_simulator_in_and_out_while_production_is_refused(carrier_b):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--allow-in-production",
+                 "--option", "latency_ms=[0, 5]")
+    carrier_b.refresh_from_db()
+    assert carrier_b.gateways["payment"] == {"allow_in_production": True, "latency_ms": [0, 5]}
+    call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--refuse-in-production")
+    carrier_b.refresh_from_db()
+    assert "allow_in_production" not in carrier_b.gateways["payment"]
+    with pytest.raises(CommandError, match="no payment adapter named 'alipay'"):
+        call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--adapter", "alipay")

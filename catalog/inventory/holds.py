@@ -35,6 +35,7 @@ WITH won AS (
 ), surplus AS (
     SELECT id FROM catalog_mobilenumber
      WHERE hold_owner = %(owner)s AND status = 'held' AND number <> %(number)s AND EXISTS (SELECT 1 FROM won)
+       AND number <> ALL(%(protected)s::varchar[])  -- still named by a cart line: its swap releases it
      ORDER BY held_until DESC OFFSET %(keep)s
 ), released AS (
     UPDATE catalog_mobilenumber
@@ -50,10 +51,12 @@ SELECT * FROM catalog_mobilenumber
 
 
 def hold(number: str, owner: str, minutes: int = DEFAULT_HOLD_MINUTES,
-         max_holds: int = DEFAULT_MAX_HOLDS) -> MobileNumber:
+         max_holds: int = DEFAULT_MAX_HOLDS, protected: list[str] | tuple = ()) -> MobileNumber:
     """Hold `number` for `owner`. Holding again keeps the first expiry; holding beyond
-    `max_holds` releases the owner's oldest holds."""
-    params = {"owner": owner, "minutes": minutes, "number": number, "keep": max(max_holds - 1, 0)}
+    `max_holds` releases the owner's oldest holds, except the `protected` ones (numbers a cart
+    line still names: the line keeps a live hold until it takes the new number)."""
+    params = {"owner": owner, "minutes": minutes, "number": number, "keep": max(max_holds - 1, 0),
+              "protected": list(protected)}
     held = list(MobileNumber.objects.raw(HOLD_SQL, params))
     if not held:
         raise NumberTaken(number)

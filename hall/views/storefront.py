@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -65,7 +66,19 @@ def sign_up(request):
     return render(request, "hall/signup.html", {"tab": "me", "form": form})
 
 
+class ShopAuthenticationForm(AuthenticationForm):
+    """Staff sign in at /admin/ only, where failures lock the account (hall.admin_lockout): the
+    shop's form must not be a side door for guessing their passwords, so it answers as for any
+    wrong password."""
+
+    def confirm_login_allowed(self, user) -> None:
+        if user.is_staff or user.is_superuser:
+            raise self.get_invalid_login_error()
+        super().confirm_login_allowed(user)
+
+
 class LoginView(auth_views.LoginView):
+    form_class = ShopAuthenticationForm
     template_name = "hall/login.html"
     extra_context = {"tab": "me"}
     redirect_authenticated_user = True
