@@ -45,6 +45,9 @@ BATCH_SIZE, BATCH_SECONDS = 20, 2.0
 _pending: dict[str, list[str]] = {}
 _sent_at = time.monotonic()
 _lock = threading.Lock()
+# Held across a whole send: a caller of send_pending() returns only once every batch taken before
+# it (the timer's too) is in Redis, so "send, then read the buffer" sees them all.
+_send_lock = threading.Lock()
 _timer: threading.Timer | None = None
 
 
@@ -65,6 +68,11 @@ def push(event: dict, schema: str | None = None, now: bool = False) -> bool:
 
 
 def send_pending() -> None:
+    with _send_lock:
+        _send_pending()
+
+
+def _send_pending() -> None:
     global _sent_at, _timer
     with _lock:
         batches = dict(_pending)
