@@ -1,5 +1,7 @@
-"""`hallctl up` on its embedded servers: first run seeds, a second run does not, Ctrl-C stops all."""
+"""`hallctl up` on its embedded servers: first run seeds, a second run does not, Ctrl-C stops all;
+a killed Celery worker is restarted while the rest of the stack keeps running."""
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,12 +30,47 @@ def _port_open(port):
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _processes():
+    """pid -> (ppid, pgid, state, command line) of every live process, read from /proc."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile
+            continue
+        state, ppid, pgid = stat[stat.rindex(")") + 2:].split()[:3]
+        if state != "Z":  # a zombie has finished; nobody here may reap it
+            found[int(entry.name)] = (int(ppid), int(pgid), state, b" ".join(argv).decode(errors="replace"))
+    return found
+
+
+def _children(pid):
+    return {child: info for child, info in _processes().items() if info[0] == pid}
+
+
+def _worker_main(up):
+    """The Celery worker's main process: started by `up` itself (its pool processes are its children)."""
+    pids = [pid for pid, info in _children(up.proc.pid).items() if "celery -A hall worker" in info[3]]
+    assert len(pids) <= 1, pids
+    return pids[0] if pids else None
+
+
+def _wait_healthy(port, timeout):
+    deadline = time.monotonic() + timeout
+    while _get(port, f"localhost:{port}", "/healthz")[0] != 200:
+        assert time.monotonic() < deadline, "worker never became healthy"
+        time.sleep(1)
+
+
 class Up:
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, **extra_env: str):
         self.ports = {"HALL_PORT": free_port(), "HALL_PG_PORT": free_port(), "HALL_REDIS_PORT": free_port()}
         env = {k: v for k, v in os.environ.items()
                if k not in {"DATABASE_URL", "REDIS_URL", "HALL_MEDIA_ROOT", "HALL_TESTING"}}
-        env.update({k: str(v) for k, v in self.ports.items()}, HALL_DATA_DIR=str(data_dir))
+        env.update({k: str(v) for k, v in self.ports.items()}, HALL_DATA_DIR=str(data_dir), **extra_env)
         self.log = open(data_dir.parent / f"up-{time.monotonic_ns()}.log", "w+")
         self.started = time.monotonic()
         self.proc = subprocess.Popen([sys.executable, "-m", "hall.stack", "up"], cwd=PROJECT, env=env,
@@ -72,10 +109,7 @@ def test_up_seeds_once_serves_every_carrier_and_stops_cleanly(tmp_path):
         status, body = _get(port, f"localhost:{port}")
         assert status == 200 and f"http://tl-gd.localhost:{port}/" in body
         assert _get(port, f"nobody.localhost:{port}")[0] == 404
-        health_deadline = time.monotonic() + 60
-        while _get(port, f"localhost:{port}", "/healthz")[0] != 200:
-            assert time.monotonic() < health_deadline, "worker never became healthy"
-            time.sleep(1)
+        _wait_healthy(port, 60)
     finally:
         first.ctrl_c()
     out = first.output()
@@ -93,3 +127,51 @@ def test_up_seeds_once_serves_every_carrier_and_stops_cleanly(tmp_path):
         second.ctrl_c()
     assert "not seeding again" in second.output() and "Demo data ready." not in second.output()
     assert second.proc.returncode in (0, 130, -signal.SIGINT)
+
+
+def test_up_restarts_a_killed_worker_and_keeps_the_rest_running(tmp_path):
+    up = Up(tmp_path / "data", HALL_HEALTH_CACHE_SECONDS="0")  # every /healthz asks the workers afresh
+    port, pg_port, redis_port = (up.ports[k] for k in ("HALL_PORT", "HALL_PG_PORT", "HALL_REDIS_PORT"))
+    public = f"localhost:{port}"
+    try:
+        up.wait_ready()
+        _wait_healthy(port, 90)
+        # web, worker and beat each lead their own process group, children of `up` itself
+        stack = _children(up.proc.pid)
+        leaders = {pid: info for pid, info in stack.items() if info[1] == pid}
+        assert len([i for i in leaders.values() if "runserver" in i[3] or "celery -A hall" in i[3]]) == 3, stack
+        old = _worker_main(up)
+        assert old is not None, stack
+        pool = set(_children(old))
+        assert pool, "the prefork worker has no pool processes"
+        web_pid = next(pid for pid, info in stack.items() if "runserver" in info[3])
+
+        os.kill(old, signal.SIGKILL)
+        killed_at = time.monotonic()
+        while True:
+            # The web server answers throughout (a refused connection raises here).
+            assert _get(port, public)[0] == 200
+            health = _get(port, public, "/healthz")[0]
+            new = _worker_main(up)  # None while down; the old pid while it is still dying
+            restart_line = "[hall] worker exited (rc=-9); restarting in 1 s (restart 1)"
+            out = up.output()
+            after = out[out.index(restart_line):] if restart_line in out else ""
+            if after and new and new != old and "ready." in after and health == 200:
+                break
+            assert up.proc.poll() is None, "up exited:\n" + up.output()[-4000:]
+            assert time.monotonic() - killed_at < 90, "worker not back:\n" + up.output()[-4000:]
+            time.sleep(1)
+        alive = _processes()
+        assert old not in alive
+        assert not pool & set(alive), "the killed worker's pool processes were left running"
+        assert web_pid in alive and _port_open(pg_port) and _port_open(redis_port)
+        assert up.proc.poll() is None
+        out = up.output()
+        assert "web exited" not in out and "beat exited" not in out
+        assert re.search(r"^\d\d:\d\d:\d\d worker \| ", out, re.M)  # time and name before each line
+        survivors = set(_children(up.proc.pid)) | set(_children(new))
+    finally:
+        up.ctrl_c()
+    assert up.proc.returncode in (0, 130, -signal.SIGINT)
+    assert not _port_open(port) and not _port_open(pg_port) and not _port_open(redis_port)
+    assert not survivors & set(_processes()), "processes of the stack outlived Ctrl-C"

@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from .postgres import EmbeddedPostgres
 from .redis import EmbeddedRedis, free_port
+from .supervisor import Supervisor
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("HALL_DATA_DIR") or PROJECT / ".hall").absolute()
@@ -66,18 +68,15 @@ def servers(persistent: bool):
 
 
 def cmd_up(args) -> int:
-    from honcho.manager import Manager
-    from honcho.printer import Printer
-
     DATA.mkdir(exist_ok=True)
     with servers(persistent=True) as env:
         env.setdefault("HALL_MEDIA_ROOT", str(DATA / "media"))
+        env.setdefault("HALL_PUBLIC_PORT", str(args.port))  # gateway callbacks come back to this port
         env["PYTHONUNBUFFERED"] = "1"
         _manage("migrate_schemas", "--shared", "-v", "0", env=env)
         _manage("migrate_schemas", "--tenant", "-v", "0", env=env)
         _manage("seed_demo", "--if-empty", "--port", str(args.port), env=env)
         _manage("list_carriers", "--port", str(args.port), env=env)
-        manager = Manager(Printer(sys.stdout))
         web = ["runserver", f"{args.bind}:{args.port}"] + ([] if args.reload else ["--noreload"])
         commands = {
             "web": [PYTHON, "manage.py", *web],
@@ -85,11 +84,16 @@ def cmd_up(args) -> int:
             "beat": [PYTHON, "-m", "celery", "-A", "hall", "beat", "-l", "info",
                      "-s", str(DATA / "celerybeat-schedule")],
         }
-        for name, command in commands.items():
-            manager.add_process(name, subprocess.list2cmdline(command), env=env, cwd=str(PROJECT))
+        # Our own supervisor, not honcho: a process that dies is restarted instead of taking the
+        # whole stack (and then PostgreSQL and Redis) down with it (audit finding F-M7).
+        supervisor = Supervisor(commands, env=env, cwd=PROJECT)
         print(f"[hall] open http://localhost:{args.port}/ ; Ctrl-C stops everything", flush=True)
-        manager.loop()
-        return manager.returncode or 0
+        code = supervisor.run()
+        # PostgreSQL and Redis stop next (both bounded waits); a further Ctrl-C must not cut that
+        # short and leave a half-stopped cluster behind, as honcho's handlers also ensured.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        return code
 
 
 BROWSER_PACKAGES = ("chromium", "fonts-wqy-microhei")  # the browser, and CJK glyphs for screenshots

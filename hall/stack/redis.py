@@ -32,6 +32,7 @@ class EmbeddedRedis:
             [_binary(), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.root),
              "--logfile", str(self.root / "redis.log"), "--protected-mode", "yes", *save],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a terminal's Ctrl-C stops it after the app processes, not before
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
