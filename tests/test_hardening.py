@@ -44,7 +44,8 @@ PRODUCTION_ENV = {"HALL_ENV": "production", "HALL_ALLOWED_HOSTS": "shop.example"
 
 
 def _production(**extra) -> dict:
-    env = {k: v for k, v in subprocess_env().items() if k != "HALL_TESTING"}
+    # Not the test process's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE).
+    env = {k: v for k, v in subprocess_env().items() if k not in {"HALL_TESTING", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return {**env, **PRODUCTION_ENV, **extra}
 
 
