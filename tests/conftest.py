@@ -184,11 +184,9 @@ def celery_worker_process(django_db_setup):
 
     wait_until(ready, timeout=60, what="the Celery worker")
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    from tests.support.live_server import stop
+
+    stop(proc)
     log.close()
 
 

@@ -38,6 +38,16 @@ def database_env(**extra: str) -> dict:
                 HALL_TESTING="1", HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT), HALL_TRACKING_POLL_SECONDS="1", **extra)
 
 
+def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
+    """SIGTERM, then SIGKILL if it has not stopped within `grace` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 @contextlib.contextmanager
 def gunicorn(env: dict, workers: int = 2, timeout: float = 60.0):
     """Start `gunicorn hall.wsgi` on a free port of 127.0.0.1; stop it afterwards."""
@@ -63,9 +73,4 @@ def gunicorn(env: dict, workers: int = 2, timeout: float = 60.0):
                 time.sleep(0.2)
             yield LiveServer(port, log_path)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
