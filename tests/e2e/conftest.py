@@ -15,7 +15,9 @@ CHROMIUM = os.environ.get("HALL_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = PROJECT / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server stops when the browser tests end, so its last buffered page views
+# cannot land in the middle of a later test that counts them (test_analytics).
+@pytest.fixture(scope="package")
 def web_server(django_db_setup):
     with gunicorn(subprocess_env()) as server:
         yield server.port
