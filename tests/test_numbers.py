@@ -310,3 +310,40 @@ def test_an_import_after_a_first_load_that_died_rebuilds_its_indexes(in_carrier_
     assert report.added == 1 and not DroppedNumberIndex.objects.exists()
     assert {name: definition for name, definition, _c in _secondary_indexes(table)} == before
     assert any(constraint == unique for _n, _d, constraint in _secondary_indexes(table))
+
+
+def test_an_exclusion_keeps_the_excluded_digits_out_of_a_rule():
+    assert matches("aaa", "", "18012345888", "4") and not matches("aaa", "", "18012345444", "4")
+    assert matches("aaaa", "", "18044448888", "4")  # a 4 elsewhere does not count: 8888 made the match
+    assert not matches("contains", "44", "18012344789", "4") and matches("no_four", "", "18012356789", "4")
+    rules = [Rule("aaaa"), Rule("aaa"), Rule("ends_with", "4", tier="plain"), Rule("abab"), Rule("no_four"),
+             Rule("contains", "68"), Rule("any")]
+    rules[1].exclude_digits = rules[3].exclude_digits = "4"
+    assert classify("18012345444", rules).tier == "plain" and classify("18012345888", rules).pattern == "aaa"
+    fast = Classifier(rules)
+    rng = random.Random(5)
+    for _ in range(20000):
+        number = "180" + f"{rng.randrange(10**8):08d}"
+        assert fast(number) is classify(number, rules)
+    for number in ("18012345444", "18012344444", "18012124444", "18012344646"):
+        assert fast(number) is classify(number, rules)
+
+
+@pytest.mark.parametrize("number, tier", [
+    ("18012345444", "普通号"), ("18012344444", "普通号"), ("18012354444", "普通号"), ("18012341414", "普通号"),
+    ("18012348888", "钻石靓号"), ("18012345888", "金号"), ("18012341314", "爱情号"), ("18099991234", "顺子号"),
+    ("18012355666", "金号"), ("18012567788", "对子号"),
+])
+def test_the_demo_rules_never_sell_a_four_as_premium(in_carrier_a, number, tier):
+    assert classify(number, list(TierRule.objects.filter(is_active=True).order_by("position", "pk"))).tier == tier
+
+
+def test_staff_see_which_rule_takes_a_sample_number(client_a):
+    from tests.conftest import STAFF_PASSWORD, sign_in
+
+    assert sign_in(client_a, "admin", STAFF_PASSWORD)
+    page = client_a.get("/admin/catalog/tierrule/", {"sample": "18012345444"}).content.decode()
+    assert 'data-testid="tier-trial-result"' in page and "尾号 4" in page and "普通号" in page
+    assert "尾号 AAA" not in page.split('data-testid="tier-trial-result"')[1].split("</p>")[0]
+    bad = client_a.get("/admin/catalog/tierrule/", {"sample": "12345"}).content.decode()
+    assert "errornote" in bad and "?e=1" not in bad

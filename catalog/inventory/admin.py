@@ -25,14 +25,19 @@ def _reclassify_later():
 
 @admin.register(TierRule)
 class TierRuleAdmin(admin.ModelAdmin):
-    list_display = ("position", "name", "pattern", "argument", "tier", "price", "minimum_spend", "contract_months",
-                    "is_active")
+    list_display = ("position", "name", "pattern", "argument", "exclude_digits", "tier", "price", "minimum_spend",
+                    "contract_months", "is_active")
     list_display_links = ("name",)
     list_editable = ("position", "is_active")
     change_list_template = "admin/catalog/tierrule/change_list.html"
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "preview": tiers.preview(tiers.active_rules())}
+        # "Which rule takes this number?": read the sample before the list sees it as a filter.
+        request.GET = request.GET.copy()
+        sample = request.GET.pop("sample", [""])[0].strip()
+        rules = tiers.active_rules()
+        extra_context = {**(extra_context or {}), "preview": tiers.preview(rules), "sample": sample,
+                         "trial": tiers.explain(sample, rules) if sample else None}
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):

@@ -37,6 +37,10 @@ class TierRule(models.Model):
     pattern = models.CharField(_("pattern"), max_length=20, choices=PATTERN_CHOICES)
     argument = models.CharField(_("digits"), max_length=8, blank=True,
                                 help_text=_("For “ends with” and “contains”: the digits, e.g. 168."))
+    exclude_digits = models.CharField(
+        _("except with digits"), max_length=10, blank=True, validators=[RegexValidator(r"^\d*$", _("Digits only."))],
+        help_text=_("The rule does not take a number whose matching digits include any of these, "
+                    "e.g. 4: AAA takes 888 but not 444."))
     tier = models.CharField(_("tier"), max_length=20)
     price = models.DecimalField(_("one-off price (yuan)"), **money, default=Decimal("0"))
     minimum_spend = models.DecimalField(_("minimum monthly spend (yuan)"), **money, default=Decimal("0"))

@@ -48,25 +48,37 @@ _REGEX = {
 }
 
 
-def matches(pattern: str, argument: str, number: str) -> bool:
+def matched_digits(pattern: str, argument: str, number: str) -> str | None:
+    """The digits that make `number` match `pattern` (the repeated tail, the run, the given digits),
+    "" for a pattern about the whole tail (no 4, any), None when it does not match."""
     tail = number[-8:]
     if pattern in _REGEX:
-        return _REGEX[pattern].search(tail) is not None
+        found = _REGEX[pattern].search(tail)
+        return found.group(0) if found else None
     if pattern == "abcd_up":
-        return tail[-4:] in _RUN_UP
+        return tail[-4:] if tail[-4:] in _RUN_UP else None
     if pattern == "abcd_down":
-        return tail[-4:] in _RUN_DOWN
+        return tail[-4:] if tail[-4:] in _RUN_DOWN else None
     if pattern == "ends_with":
-        return bool(argument) and tail.endswith(argument)
+        return argument if argument and tail.endswith(argument) else None
     if pattern == "contains":
-        return bool(argument) and argument in tail
+        return argument if argument and argument in tail else None
     if pattern == "no_four":
-        return "4" not in tail
-    return pattern == "any"
+        return "" if "4" not in tail else None
+    return "" if pattern == "any" else None
 
 
-def predicate(pattern: str, argument: str):
-    """matches(pattern, argument, ·) as one small function, for testing many numbers."""
+def matches(pattern: str, argument: str, number: str, exclude: str = "") -> bool:
+    """Whether the pattern matches; `exclude` lists digits that must not be among the digits that
+    make it match (AAA but not 444: 4 sounds like 死, a carrier will not sell 444 as 金号)."""
+    part = matched_digits(pattern, argument, number)
+    return part is not None and not any(digit in part for digit in exclude)
+
+
+def predicate(pattern: str, argument: str, exclude: str = ""):
+    """matches(pattern, argument, ·, exclude) as one small function, for testing many numbers."""
+    if exclude:
+        return lambda number: matches(pattern, argument, number, exclude)
     if pattern in _REGEX:
         regex = _REGEX[pattern]
         return lambda number: regex.search(number[-8:]) is not None
@@ -79,10 +91,14 @@ def predicate(pattern: str, argument: str):
     return lambda number: matches(pattern, argument, number)
 
 
+def _exclude(rule) -> str:
+    return getattr(rule, "exclude_digits", "") or ""
+
+
 def classify(number: str, rules) -> object | None:
     """The first active rule that matches, or None."""
     for rule in rules:
-        if matches(rule.pattern, rule.argument, number):
+        if matches(rule.pattern, rule.argument, number, _exclude(rule)):
             return rule
     return None
 
@@ -113,13 +129,16 @@ class Classifier:
         self.tail_only = [i for i, r in enumerate(self.rules)
                           if r.pattern in TAIL5_PATTERNS or (r.pattern == "ends_with" and len(r.argument) <= 5)]
         self.others = [i for i in range(len(self.rules)) if i not in set(self.tail_only)]
-        self.other_tests = [(i, predicate(self.rules[i].pattern, self.rules[i].argument)) for i in self.others]
+        self.other_tests = [(i, predicate(self.rules[i].pattern, self.rules[i].argument, _exclude(self.rules[i])))
+                            for i in self.others]
         never = len(self.rules)
         self.first_tail_rule = []
         for value in range(100_000):
             tail5 = f"{value:05d}"
             self.first_tail_rule.append(next(
-                (i for i in self.tail_only if matches(self.rules[i].pattern, self.rules[i].argument, tail5)), never))
+                # the digits a tail pattern matches lie in the last five, so exclusions tabulate too
+                (i for i in self.tail_only
+                 if matches(self.rules[i].pattern, self.rules[i].argument, tail5, _exclude(self.rules[i]))), never))
 
     def index(self, number: str) -> int:
         """The position of the number's first matching rule, len(rules) when none matches."""

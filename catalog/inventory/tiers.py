@@ -4,9 +4,10 @@ from __future__ import annotations
 import random
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from .models import MobileNumber, TierRule
-from .patterns import Classifier, classify
+from .patterns import Classifier, classify, is_mobile_number, matched_digits
 
 BATCH = 20_000
 
@@ -62,3 +63,22 @@ def preview(rules, sample_size=20_000) -> list[dict]:
             counts[rule.pk] += 1
     scale = total / max(len(sample), 1)
     return [{"rule": r, "estimate": round(counts[r.pk] * scale)} for r in rules]
+
+
+def explain(number: str, rules) -> dict:
+    """Which rule takes `number` and why the ones before it did not (for staff trying a number)."""
+    if not is_mobile_number(number):
+        return {"error": _("Enter an 11-digit mobile number."), "steps": [], "rule": None}
+    steps = []
+    for rule in rules:
+        part = matched_digits(rule.pattern, rule.argument, number)
+        excluded = part is not None and any(d in part for d in rule.exclude_digits or "")
+        if part is None:
+            steps.append({"rule": rule, "outcome": _("does not match")})
+        elif excluded:
+            steps.append({"rule": rule, "outcome": _("matches %(digits)s, but excludes %(excluded)s") % {
+                "digits": part, "excluded": rule.exclude_digits}})
+        else:
+            steps.append({"rule": rule, "outcome": _("takes it"), "taken": True})
+            return {"error": "", "steps": steps, "rule": rule}
+    return {"error": "", "steps": steps, "rule": None}
