@@ -53,8 +53,7 @@ CARRIERS = [
                 "18000000001",
                 (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"), ("foshan", "佛山", "广东"),
                  ("dongguan", "东莞", "广东")),
-                ("notice_bar", "banner", "icon_grid", "product_grid:plan", "coupon", "product_grid:phone",
-                 "rich_text"), ("180", "189")),
+                ("notice_bar", "banner", "icon_grid", "product_grid:plan", "product_grid:phone", "rich_text"), ("180", "189")),
     DemoCarrier("tl-zj", "天联通信浙江", "tianlian", Carrier.Kind.BRANCH, "浙江", "ZJ",
                 {"primary": "#0B57A4", "accent": "#DDF4F3", "on_accent": "#005F5D", "secondary": "#0B57A4",
                  "radius": 4, "font_scale": "1.050", "tagline": "浙江用户的掌上营业厅"},
@@ -65,8 +64,7 @@ CARRIERS = [
                 {"primary": "#00704A", "accent": "#FFF3C4", "on_accent": "#6B4E00", "secondary": "#B3261E",
                  "header_style": "light", "radius": 20, "tagline": "轻松用网，青鸟移动"},
                 "17000000003", (("beijing", "北京", "北京"), ("shanghai", "上海", "上海"), ("chengdu", "成都", "四川")),
-                ("coupon", "number_search", "product_grid:sim", "icon_grid", "banner", "product_grid:addon",
-                 "rich_text"), ("1700", "1701"), "0.9"),
+                ("number_search", "product_grid:sim", "icon_grid", "banner", "product_grid:addon", "rich_text"), ("1700", "1701"), "0.9"),
 ]
 
 
@@ -106,9 +104,6 @@ def _home_document(demo: DemoCarrier, banners) -> dict:
                         "limit": 6 if kind == "phone" else 4, "columns": 3 if kind == "phone" else 2}
         elif block == "notice_bar":
             settings = {"text": f"{demo.name}：线上办理顺丰包邮，激活后 7 天无理由退换。", "link": "", "tone": "info"}
-        elif block == "coupon":
-            settings = {"title": "新用户立减", "amount": "20", "condition": "办理任意号卡可用",
-                        "link": "category:sim-cards"}
         elif block == "rich_text":
             settings = {"html": "<h3>服务承诺</h3><ul><li>实名办理，信息加密保存</li><li>号码所见即所得</li></ul>"}
         elif block == "icon_grid" and demo.kind == Carrier.Kind.BRANCH:

@@ -3,10 +3,13 @@ import copy
 
 import pytest
 from django import forms
+from django.db import connection
+from django.db.models import F
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django_tenants.utils import schema_context
 
+from catalog.models import Offer
 from hall.decoration import documents, services
 from hall.decoration.blocks import REGISTRY, BlockSettingsForm, settings_as_form_data
 from hall.decoration.contrast import contrast_ratio
@@ -14,7 +17,7 @@ from hall.decoration.fields import LinkField
 from hall.decoration.preview import make_token
 from hall.decoration.theme import DEFAULT_TOKENS, ThemeForm
 from hall.models import Page
-from hall.templatetags.shop import sanitize
+from hall.templatetags.shop import sanitize, yuan
 from tests.conftest import HOME_NOTICE, STAFF_PASSWORD, host_client, sign_in
 
 
@@ -265,10 +268,12 @@ def test_editor_flow_and_concurrent_editors(client_a, carrier_a):
         base = services.latest_version(services.page("home")).pk
     added = client_a.post("/admin/decoration/home/change/", {"action": "add", "type": "coupon", "base_version": base})
     form_url = added["Location"]
-    missing = client_a.post(form_url, {"base_version": base, "title": "", "amount": "-1"})
+    missing = client_a.post(form_url, {"base_version": base, "title": "", "offer": ""})
     assert missing.status_code == 200 and "errorlist" in missing.content.decode()  # errors beside the fields
-    saved = client_a.post(form_url, {"base_version": base, "title": "满 100 减 10", "amount": "10", "condition": "",
-                                     "link": "route:cart"})
+    with schema_context("c_alpha"):
+        offer = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).order_by("slug").first()
+    saved = client_a.post(form_url, {"base_version": base, "title": "满 100 减 10", "offer": offer.slug,
+                                     "condition": ""})
     assert saved.status_code == 302
     # The other editor still shows `base` and moves a block: refused, nothing overwritten.
     with schema_context("c_alpha"):
@@ -280,7 +285,32 @@ def test_editor_flow_and_concurrent_editors(client_a, carrier_a):
         latest = services.latest_version(services.page("home"))
         assert [s["type"] for s in latest.document["sections"]] == ["notice_bar", "coupon"]
     assert client_a.post("/admin/decoration/home/publish/", {"version": latest.pk}).status_code == 302
-    assert "满 100 减 10" in host_client("alpha.localhost").get("/").content.decode()
+    home = host_client("alpha.localhost").get("/").content.decode()
+    assert "满 100 减 10" in home and f"/offers/{offer.slug}/" in home
+
+
+def test_a_coupon_card_only_advertises_a_discount_checkout_really_gives(in_carrier_a):
+    """No coupons of Hall's own yet: a coupon names an offer on sale below its list price, shows
+    exactly that discount, and disappears the moment the discount ends."""
+    discounted = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).order_by("slug").first()
+    full_price = Offer.objects.on_sale().filter(sale_price=F("list_price")).first()
+    refused = _form("coupon", {"title": "新用户立减", "offer": full_price.slug})
+    assert not refused.is_valid()
+    assert not _form("coupon", {"title": "新用户立减", "amount": "20"}).is_valid()  # a typed amount is no discount
+    document = {"schema_version": 1, "sections": [{"id": "c1", "type": "coupon", "disabled": False, "settings": {
+        "title": "限时立减", "offer": discounted.slug, "condition": ""}}]}
+    services.publish_document(Page.Kind.HOME, "home", "首页", document)
+    home = host_client("alpha.localhost").get("/").content.decode()
+    assert "限时立减" in home and yuan(discounted.discount) in home
+    connection.set_tenant(in_carrier_a)
+    Offer.objects.filter(pk=discounted.pk).update(sale_price=F("list_price"))  # the discount ends
+    assert "限时立减" not in host_client("alpha.localhost").get("/").content.decode()
+
+
+def test_the_demo_shops_advertise_no_coupon():
+    from hall.demo import CARRIERS
+
+    assert all("coupon" not in demo.home for demo in CARRIERS)
 
 
 def test_uploads_for_the_shop_must_be_images(client_a):

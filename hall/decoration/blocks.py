@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
+from django.db.models import F
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hall.templatetags.shop import ICON_PATHS
@@ -213,16 +215,43 @@ register(BlockType(
     },
     max_per_page=1, defaults={"title": "挑选心仪号码", "pattern": "tail"},
 ))
-register(BlockType(
-    "coupon", _("Coupon card"),
-    fields=lambda: {
+def _discounted_offers():
+    from catalog.models import Offer
+
+    return Offer.objects.on_sale().filter(sale_price__lt=F("list_price"))
+
+
+def _coupon_fields():
+    # Hall has no coupons of its own yet (promotions come later): a coupon card may only advertise
+    # a discount that checkout really gives, an offer on sale below its list price. Its amount is
+    # that discount, read live, never typed by staff (虚假宣传 otherwise).
+    choices = [("", "—")] + [(o.slug, f"{o.name} (−¥{o.discount})") for o in _discounted_offers().order_by("name")]
+    return {
         "title": forms.CharField(label=_("Title"), max_length=30),
-        "amount": forms.DecimalField(label=_("Amount (yuan)"), min_value=Decimal("0.01"), max_value=Decimal("9999"),
-                                     decimal_places=2),
+        "offer": forms.ChoiceField(label=_("Discounted offer"), choices=choices,
+                                   help_text=_("The discount shown is this offer's list price minus its sale price.")),
         "condition": forms.CharField(label=_("Condition"), max_length=40, required=False),
-        "link": LinkField(label=_("Link"), required=False),
-    },
-    max_per_page=4, defaults={"title": "", "amount": "10", "condition": "", "link": ""},
+    }
+
+
+def _coupon_check(data):
+    if data.get("offer") and not _discounted_offers().filter(slug=data["offer"]).exists():
+        return [("offer", _("A coupon card must name an offer on sale below its list price."))]
+    return []
+
+
+def _coupon_context(settings, request):
+    from .render import BlockUnavailable
+
+    offer = _discounted_offers().filter(slug=settings.get("offer") or "").first()
+    if offer is None:  # the discount ended (price changed, offer off sale): advertise nothing
+        raise BlockUnavailable(f"no discount on offer {settings.get('offer')!r}")
+    return {"amount": offer.discount, "link": reverse("offer", args=[offer.slug])}
+
+
+register(BlockType(
+    "coupon", _("Coupon card"), fields=_coupon_fields, check=_coupon_check, context=_coupon_context,
+    max_per_page=4, defaults={"title": "", "offer": "", "condition": ""},
 ))
 register(BlockType(
     "rich_text", _("Rich text"), fields=lambda: {"html": RichTextField(label=_("Text"), max_length=5000)},
