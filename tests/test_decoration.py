@@ -3,10 +3,10 @@ import copy
 
 import pytest
 from django import forms
-from django.db import connection
-from django.db.models import F
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
