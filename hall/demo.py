@@ -53,7 +53,8 @@ CARRIERS = [
                 "18000000001",
                 (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"), ("foshan", "佛山", "广东"),
                  ("dongguan", "东莞", "广东")),
-                ("notice_bar", "banner", "icon_grid", "product_grid:plan", "product_grid:phone", "rich_text"), ("180", "189")),
+                ("notice_bar", "banner", "icon_grid", "product_grid:plan", "product_grid:phone", "rich_text"),
+                ("180", "189")),
     DemoCarrier("tl-zj", "天联通信浙江", "tianlian", Carrier.Kind.BRANCH, "浙江", "ZJ",
                 {"primary": "#0B57A4", "accent": "#DDF4F3", "on_accent": "#005F5D", "secondary": "#0B57A4",
                  "radius": 4, "font_scale": "1.050", "tagline": "浙江用户的掌上营业厅"},
@@ -64,7 +65,8 @@ CARRIERS = [
                 {"primary": "#00704A", "accent": "#FFF3C4", "on_accent": "#6B4E00", "secondary": "#B3261E",
                  "header_style": "light", "radius": 20, "tagline": "轻松用网，青鸟移动"},
                 "17000000003", (("beijing", "北京", "北京"), ("shanghai", "上海", "上海"), ("chengdu", "成都", "四川")),
-                ("number_search", "product_grid:sim", "icon_grid", "banner", "product_grid:addon", "rich_text"), ("1700", "1701"), "0.9"),
+                ("number_search", "product_grid:sim", "icon_grid", "banner", "product_grid:addon", "rich_text"),
+                ("1700", "1701"), "0.9"),
 ]
 
 
