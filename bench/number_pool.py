@@ -20,6 +20,7 @@ from catalog.inventory import holds, search
 from catalog.inventory.demo import ensure_tier_rules
 from catalog.inventory.importing import ImportReport, generated_rows, import_rows
 from catalog.inventory.models import MobileNumber, NumberSegment
+from catalog.models import City
 
 POOL = int(os.environ.get("BENCH_NUMBERS", "1000000"))
 HOLDERS = int(os.environ.get("BENCH_HOLDERS", "500"))
@@ -83,6 +84,7 @@ def main():
     carrier = fresh_carrier("benchnum")
     with schema_context(carrier.schema_name):
         NumberSegment.objects.create(prefix="177")
+        City.objects.get_or_create(code="guangzhou", defaults={"name": "广州", "province": "广东"})
         ensure_tier_rules()
         report = ImportReport()
         started = time.perf_counter()

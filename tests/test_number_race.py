@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 from catalog.inventory import holds
 from catalog.inventory.importing import ImportReport, import_rows
 from catalog.inventory.models import MobileNumber, NumberSegment
+from catalog.models import City
 
 RACERS = 16
 NUMBERS = [f"1810000{i:04d}" for i in range(1, 25)]
@@ -18,10 +19,13 @@ NUMBERS = [f"1810000{i:04d}" for i in range(1, 25)]
 def committed_numbers(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), schema_context("c_beta"):
         NumberSegment.objects.get_or_create(prefix="181")
+        city, created = City.objects.get_or_create(code="guangzhou", defaults={"name": "广州"})
         import_rows(((i, n, "") for i, n in enumerate(NUMBERS)), "guangzhou", ImportReport())
     yield NUMBERS
     with django_db_blocker.unblock(), schema_context("c_beta"):
         MobileNumber.objects.filter(number__in=NUMBERS).delete()
+        if created:
+            city.delete()
 
 
 def _race(action):

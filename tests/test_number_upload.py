@@ -6,6 +6,7 @@ from django_tenants.utils import schema_context
 
 from catalog.inventory.importing import run_upload
 from catalog.inventory.models import MobileNumber, NumberImport, NumberSegment
+from catalog.models import City
 from catalog.tasks import load_number_upload
 from tests.conftest import STAFF_PASSWORD, sign_in
 
@@ -42,12 +43,15 @@ def test_upload_refuses_other_files(client_a):
 def committed_upload(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), schema_context("c_beta"):
         NumberSegment.objects.get_or_create(prefix="182")
+        city, created = City.objects.get_or_create(code="hangzhou", defaults={"name": "杭州"})
         job = NumberImport(city="hangzhou")
         job.file.save("beta.csv", ContentFile(b"18288880001\n18288880002\n"), save=True)
     yield job
     with django_db_blocker.unblock(), schema_context("c_beta"):
         MobileNumber.objects.filter(number__startswith="18288880").delete()
         NumberImport.objects.filter(pk=job.pk).delete()
+        if created:
+            city.delete()
 
 
 def test_a_real_worker_loads_the_upload_in_its_carriers_schema(committed_upload, celery_worker_process,

@@ -85,7 +85,7 @@ def test_import_reports_bad_lines_and_is_safe_to_rerun(carrier_a, tmp_path, caps
     assert "added 3" in out and "duplicate in file 1" in out and "invalid 4" in out
     # line 1 is the header
     assert "line 5: “1809999000”不是 11 位手机号" in out and "line 7: 13999990004 不在本运营商的号段内" in out
-    assert "line 8: 城市“Bad City!”不是城市代码" in out
+    assert "line 8: 城市“Bad City!”不是本运营商的城市" in out
     with schema_context("c_alpha"):
         assert MobileNumber.objects.get(number="18099990002").city == "shenzhen"
         assert MobileNumber.objects.get(number="18099991234").tier == "顺子号"
@@ -99,9 +99,10 @@ def test_import_refusals(db, tmp_path):
     with pytest.raises(CommandError, match="No carrier"):
         call_command("import_numbers", "--carrier", "nope", "--city", "x", "--generate", "5", "--segment", "177")
     with pytest.raises(CommandError, match="segment"):
-        call_command("import_numbers", "--carrier", "alpha", "--city", "x", "--generate", "5", "--segment", "12")
+        call_command("import_numbers", "--carrier", "alpha", "--city", "guangzhou", "--generate", "5",
+                     "--segment", "12")
     with pytest.raises(CommandError, match="Cannot read"):
-        call_command("import_numbers", str(tmp_path / "missing.csv"), "--carrier", "alpha", "--city", "x")
+        call_command("import_numbers", str(tmp_path / "missing.csv"), "--carrier", "alpha", "--city", "guangzhou")
 
 
 def _brute(numbers, tail="", contains="", exclude="", birthday="", tier=""):
@@ -347,3 +348,16 @@ def test_staff_see_which_rule_takes_a_sample_number(client_a):
     assert "尾号 AAA" not in page.split('data-testid="tier-trial-result"')[1].split("</p>")[0]
     bad = client_a.get("/admin/catalog/tierrule/", {"sample": "12345"}).content.decode()
     assert "errornote" in bad and "?e=1" not in bad
+
+
+def test_import_refuses_a_city_the_carrier_does_not_have(in_carrier_a, tmp_path):
+    from django.core.management.base import CommandError
+
+    from catalog.inventory.importing import ImportReport, import_rows
+
+    with pytest.raises(CommandError, match="nowhere"):
+        call_command("import_numbers", "--carrier", "alpha", "--city", "nowhere", "--generate", "5",
+                     "--segment", "177", verbosity=0)
+    report = ImportReport()
+    import_rows([(1, "18000000000", "atlantis")], "guangzhou", report)
+    assert report.added == 0 and "atlantis" in report.problems[0][1]

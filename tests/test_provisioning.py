@@ -97,3 +97,22 @@ def test_list_carriers_shows_hosts_and_groups(db, capsys):
     out = capsys.readouterr().out
     assert "alpha" in out and "http://alpha.localhost:8000/" in out and TEST_GROUP in out
     assert "carrier-template" not in out
+
+
+def test_without_a_password_and_no_terminal_the_command_says_so_after_checking_the_rest(db, monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: nobody to ask
+    before = _state()
+    with translation.override("en"), pytest.raises(CommandError) as reserved:
+        call_command("create_carrier", "--slug", "public", "--name", "x")
+    assert "reserved" in str(reserved.value) and "password" not in str(reserved.value).lower()
+    with translation.override("en"), pytest.raises(CommandError) as no_terminal:
+        call_command("create_carrier", "--slug", "omega", "--name", "Omega")
+    assert "--admin-password" in str(no_terminal.value)
+    assert _state() == before
+
+
+def test_sweep_of_an_unknown_carrier_fails_like_the_other_commands(db):
+    with pytest.raises(CommandError, match="nope"):
+        call_command("sweep", "--carrier", "nope")

@@ -92,6 +92,14 @@ class NumberImportForm(forms.ModelForm):
         model = NumberImport
         fields = ["file", "city"]
 
+    def clean_city(self):
+        from .importing import known_cities
+
+        city = self.cleaned_data["city"].strip()
+        if city not in known_cities():
+            raise forms.ValidationError(_("“%(city)s” is not one of this carrier's cities.") % {"city": city})
+        return city
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > 50 * 1024 * 1024:

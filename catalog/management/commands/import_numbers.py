@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 from tqdm import tqdm
 
-from catalog.inventory.importing import ImportReport, generated_rows, import_rows, rows_from_csv
+from catalog.inventory.importing import ImportReport, generated_rows, import_rows, known_cities, rows_from_csv
 from catalog.inventory.models import NumberSegment
 from tenants.models import Carrier
 
@@ -28,6 +28,10 @@ class Command(BaseCommand):
         if bool(opts["file"]) == bool(opts["generate"]):
             raise CommandError("Give a CSV file or --generate N (one of them).")
         with schema_context(carrier.schema_name):
+            cities = known_cities()
+            if opts["city"] not in cities:
+                raise CommandError(f"No city “{opts['city']}” at {carrier.slug}; its cities: "
+                                   f"{', '.join(sorted(cities)) or 'none yet (add them in the staff admin)'}.")
             if opts["generate"]:
                 segment = opts["segment"] or ""
                 if not NumberSegment._meta.get_field("prefix").validators[0].regex.match(segment):

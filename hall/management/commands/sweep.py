@@ -3,7 +3,7 @@ orders and refunds, overdue tickets, buffered analytics)."""
 import datetime as dt
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import tenant_context
 
 from catalog.inventory import holds
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         carriers = shop_carriers().filter(status="active")
         if carrier:
             carriers = carriers.filter(slug=carrier)
+            if not carriers.exists():
+                raise CommandError(f"No active carrier “{carrier}” (see `manage.py list_carriers`).")
         stuck_after = dt.timedelta(seconds=settings.HALL_STUCK_AFTER_SECONDS)
         for each in carriers:
             with tenant_context(each):

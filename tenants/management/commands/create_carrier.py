@@ -1,9 +1,11 @@
 import getpass
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from tenants.models import Carrier
-from tenants.services import CarrierSpec, ProvisioningError, create_carrier, default_domain
+from tenants.services import CarrierSpec, ProvisioningError, create_carrier, validate_spec
 
 
 class Command(BaseCommand):
@@ -22,20 +24,30 @@ class Command(BaseCommand):
                             help="first staff password; asked for when not given")
 
     def handle(self, *args, **opts):
-        password = opts["admin_password"]
-        if password is None:
-            password = getpass.getpass("Password for the first staff account: ")
         spec = CarrierSpec(
             slug=opts["slug"], name=opts["name"], group=opts["group"], region=opts["region"],
             kind=opts["kind"], domain=opts["domain"], admin_username=opts["admin_username"],
-            admin_password=password, admin_email=opts["admin_email"],
+            admin_password=opts["admin_password"] or "", admin_email=opts["admin_email"],
         )
+        if opts["admin_password"] is None:
+            # Everything but the password is checked before anyone is asked for one.
+            password_line = str(_("Staff password: %(reason)s") % {"reason": ""})
+            problems = [m for m in validate_spec(spec) if not m.startswith(password_line)]
+            if problems:
+                raise CommandError(_("Carrier not created:") + "\n  - " + "\n  - ".join(problems))
+            if not sys.stdin.isatty():
+                raise CommandError(_("Give the first staff password with --admin-password "
+                                     "(there is no terminal to ask for it)."))
+            try:
+                spec.admin_password = getpass.getpass(str(_("Password for the first staff account: ")))
+            except (EOFError, KeyboardInterrupt):
+                raise CommandError(_("No password given: carrier not created.")) from None
         try:
             carrier = create_carrier(spec)
         except ProvisioningError as exc:
-            raise CommandError("Carrier not created:\n  - " + "\n  - ".join(exc.messages)) from None
-        domain = spec.domain or default_domain(spec.slug)
+            raise CommandError(_("Carrier not created:") + "\n  - " + "\n  - ".join(exc.messages)) from None
         self.stdout.write(self.style.SUCCESS(
-            f"Created carrier {carrier.slug} ({carrier.name}) in schema {carrier.schema_name}; "
-            f"shop at http://{domain}:8000/ ; staff login {spec.admin_username} at /admin/"
-        ))
+            _("Created carrier %(slug)s (%(name)s) in schema %(schema)s; shop at %(url)s ; "
+              "staff login %(user)s at /admin/") % {
+                "slug": carrier.slug, "name": carrier.name, "schema": carrier.schema_name,
+                "url": carrier.public_url("/"), "user": spec.admin_username}))
