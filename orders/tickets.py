@@ -48,6 +48,21 @@ OFFERED = {
     OS.COMPLETED: [K.REFUND, K.REPLACEMENT, K.COMPLAINT], OS.NEEDS_ATTENTION: [K.REFUND, K.COMPLAINT],
 }
 
+# What fits an order of each kind at all: a renewal, a top-up or an add-on is done at the BSS the
+# moment it is paid (nothing to cancel before shipment, no card to return or replace, not
+# refundable once applied); a deposit-for-credit offer cannot be withdrawn during its campaign
+# (活动期内不可退订). An order that needs attention may always be refunded: it was not delivered.
+FITS = {
+    "new_sim": {K.CANCEL, K.REFUND, K.RETURN, K.REPLACEMENT, K.COMPLAINT},
+    "device": {K.CANCEL, K.REFUND, K.RETURN, K.COMPLAINT},
+    "broadband_install": {K.CANCEL, K.REFUND, K.COMPLAINT, K.FAULT},
+    "broadband_renewal": {K.COMPLAINT, K.FAULT},
+    "deposit_credit": {K.COMPLAINT},
+    "top_up": {K.COMPLAINT},
+    "addon": {K.COMPLAINT},
+}
+NEEDS_DESCRIPTION = {K.COMPLAINT}  # a complaint says what about
+
 
 class TicketError(Exception):
     """The message is for the person asking."""
@@ -60,10 +75,12 @@ class IllegalTicketMove(TicketError):
 def kinds_for(order: Order | None) -> list[str]:
     if order is None:
         return [K.COMPLAINT, K.FAULT]
-    kinds = list(OFFERED.get(order.status, []))
+    fits = FITS.get(order.kind, {K.COMPLAINT})
+    kinds = [k for k in OFFERED.get(order.status, [])
+             if k in fits or (k == K.REFUND and order.status == OS.NEEDS_ATTENTION)]
     if K.RETURN in kinds and not return_allowed(order):
         kinds.remove(K.RETURN)
-    if order.kind == "broadband_install" or order.kind == "broadband_renewal":
+    if K.FAULT in fits and order.status in (OS.COMPLETED, OS.DELIVERED, OS.NEEDS_ATTENTION):
         kinds.append(K.FAULT)
     return kinds
 
@@ -93,6 +110,8 @@ def open_ticket(user, kind: str, *, order: Order | None = None, description: str
         raise TicketError(_("That request is not possible for this order now."))
     if order is not None and order.tickets.filter(kind=kind).exclude(status__in=DONE).exists():
         raise TicketError(_("A request of this kind is already open for this order."))
+    if kind in NEEDS_DESCRIPTION and not (description or "").strip():
+        raise TicketError(_("Tell us what happened, in a few words."))
     if kind == K.FAULT and appointment_at not in fault_slots():
         raise TicketError(_("Choose one of the offered appointment slots."))
     ticket = Ticket.objects.create(user=user, order=order, kind=kind, description=description[:1000].strip(),
