@@ -2,11 +2,12 @@
 from django.urls import include, path
 
 from hall.admin_sites import platform_site
-from hall.views import directory, errors, health
+from hall.views import directory, errors, health, media
 
 urlpatterns = [
     path("", directory.directory, name="directory"),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", media.favicon, name="favicon"),
     path("admin/", platform_site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/", include("hall.urls_api")),
     path("sim/", include("tenants.simulators.urls")),
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", media.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("media/<path:path>", media.tenant_media, name="media"),

@@ -137,3 +137,11 @@ def test_server_errors_get_a_plain_page_without_touching_the_database(rf):
 
     response = server_error(rf.get("/"))
     assert response.status_code == 500 and "系统繁忙" in response.content.decode()
+
+
+def test_favicon_is_served_on_every_host(client_a):
+    for client in (client_a, host_client("localhost")):
+        response = client.get("/favicon.ico")
+        assert response.status_code == 302 and response["Location"].endswith(".svg"), response.status_code
+    assert 'rel="icon"' in client_a.get("/").content.decode()
+    assert 'rel="icon"' in client_a.get("/admin/login/").content.decode()

@@ -16,3 +16,20 @@ def tenant_media(request, path):
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+def favicon(request):
+    """/favicon.ico, which browsers ask for on every page without a <link rel=icon> (the admin,
+    error pages): the carrier's own icon when its theme has one, else Hall's."""
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.shortcuts import redirect
+
+    url = None
+    if connection.schema_name != "public":
+        from hall.decoration import render
+
+        icon = render.live_theme().get("favicon")
+        url = render.asset_urls([icon]).get(icon) if icon else None
+    response = redirect(url or staticfiles_storage.url("hall/favicon.svg"))
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
