@@ -11,10 +11,12 @@ import logging
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
+from catalog.models import Offer
 from hall.analytics import capture as analytics
 from realname import services as verification
 from tenants.gateways import current_carrier, gateway
@@ -62,6 +64,7 @@ def settle_free(order: Order) -> Order:
     with transaction.atomic():
         order = transition(order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"},
                            expect={S.AWAITING_PAYMENT})
+        _count_sales(order)
         _sell_numbers(order)
         verification.start_deadline(order)
         fulfilment.enqueue(order)
@@ -85,12 +88,21 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
             _refund(payment, payment.amount, "payment after the order closed or was paid")
             return True
         order = transition(order, S.PAID, "paid", actor_label="gateway", data=detail)
+        _count_sales(order)
         _sell_numbers(order)
         verification.start_deadline(order)
         fulfilment.enqueue(order)
         transaction.on_commit(lambda: notify.send(order, "paid"), robust=True)
         transaction.on_commit(lambda: analytics.record_for_order(order, "paid"), robust=True)
     return True
+
+
+def _count_sales(order: Order) -> None:
+    """销量 is paid orders: each goods line adds its quantity, in the transaction that makes the
+    order paid (an increment in the UPDATE, so parallel payments all count)."""
+    for offer_id, quantity in order.lines.filter(category="goods", offer__isnull=False).values_list(
+            "offer_id", "quantity"):
+        Offer.objects.filter(pk=offer_id).update(sales_count=F("sales_count") + quantity)
 
 
 def _sell_numbers(order: Order) -> None:

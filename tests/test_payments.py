@@ -327,3 +327,15 @@ def test_an_order_whose_gateway_payment_never_registered_still_closes(in_carrier
     Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
     assert closing.close_overdue() == {"closed": 1}
     assert MobileNumber.objects.get(number=number).hold_owner == ""
+
+
+def test_sales_counts_move_with_paid_orders_only(awaiting):
+    from catalog.models import Offer
+
+    order, _number, payment = awaiting
+    offer_id = order.lines.filter(category="goods").values_list("offer_id", flat=True).first()
+    before = Offer.objects.get(pk=offer_id).sales_count
+    assert _post(signed_notification(payment, "paid")).content == b"success"
+    assert Offer.objects.get(pk=offer_id).sales_count == before + 1
+    _post(signed_notification(payment, "paid"))  # a re-sent notification: counted once
+    assert Offer.objects.get(pk=offer_id).sales_count == before + 1
