@@ -7,12 +7,19 @@ import logging
 from django.utils.translation import gettext as _
 
 from tenants.gateways import current_carrier, gateway
-from tenants.gateways.sms import SmsError
+from tenants.gateways.sms import SmsError, signed
 
 log = logging.getLogger(__name__)
 
+# What "paid" means depends on the order: a parcel to prepare, or something the carrier applies.
+PAID_TEXTS = {
+    "new_sim": lambda: _("Payment for order %(order)s received. We are preparing your card."),
+    "device": lambda: _("Payment for order %(order)s received. We are preparing your parcel."),
+    "broadband_install": lambda: _("Payment for order %(order)s received. We will arrange the installation."),
+}
 TEXTS = {
-    "paid": lambda d: _("Payment for order %(order)s received. We are preparing it."),
+    "paid": lambda d: PAID_TEXTS.get(d.get("kind", ""), lambda: _(
+        "Payment for order %(order)s received. It is being applied to your account."))(),
     "shipped": lambda d: _("Order %(order)s has shipped with %(courier)s, tracking number %(tracking_no)s."),
     "activated": lambda d: _("Your new number for order %(order)s is active. Welcome!"),
     "ticket": lambda d: _("Your request %(ticket)s about order %(order)s: %(status)s."),
@@ -23,7 +30,8 @@ def send(order, event: str, **data) -> None:
     number = order.contact_phone or order.service_number
     if not number:
         return
-    text = f"[{current_carrier().name}] " + TEXTS[event](data) % {"order": order.number, **data}
+    text = signed(TEXTS[event]({"kind": order.kind, **data}) % {"order": order.number, **data},
+                  current_carrier().name)
     key = f"notify:{order.number}:{event}:{data.get('ticket', '')}:{data.get('status', '')}"
     try:
         gateway("sms").send(number=number, text=text, key=key)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.bss import BssError
-from tenants.gateways.sms import SmsError
+from tenants.gateways.sms import SmsError, signed
 
 from .models import NumberAuthCode
 
@@ -63,8 +63,8 @@ def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
         code = f"{secrets.randbelow(10 ** 6):06d}"
         record = NumberAuthCode.objects.create(number=number, purpose=purpose, code_hash=_hash(number, purpose, code),
                                                expires_at=now + CODE_TTL)
-        text = _("[%(shop)s] Your code is %(code)s, valid for 5 minutes. Never tell it to anyone.") % {
-            "shop": current_carrier().name, "code": code}
+        text = signed(_("Your code is %(code)s, valid for 5 minutes. Never tell it to anyone.") % {"code": code},
+                      current_carrier().name)
         try:
             gateway("sms").send(number=number, text=text, key=f"number-auth:{record.pk}")
         except SmsError:

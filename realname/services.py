@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from tenants.gateways import current_carrier, gateway
+from tenants.gateways.sms import signed
 from tenants.services import send_on_commit
 
 from . import crypto
@@ -172,8 +173,8 @@ def remind_and_recycle(now=None) -> dict[str, int]:
 
 def _remind(verification, days_left: int) -> None:
     order = verification.order
-    text = _("[%(shop)s] Please complete real-name verification of order %(order)s within %(days)d days, or the "
-             "card will be recycled.") % {"shop": current_carrier().name, "order": order.number, "days": days_left}
+    text = signed(_("Please complete real-name verification of order %(order)s within %(days)d days, or the "
+                    "card will be recycled.") % {"order": order.number, "days": days_left}, current_carrier().name)
     gateway("sms").send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
     Verification.objects.filter(pk=verification.pk).update(reminders_sent=[*verification.reminders_sent, days_left])
     _record(verification, "verification_reminder", data={"days_left": days_left})

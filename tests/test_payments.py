@@ -339,3 +339,16 @@ def test_sales_counts_move_with_paid_orders_only(awaiting):
     assert Offer.objects.get(pk=offer_id).sales_count == before + 1
     _post(signed_notification(payment, "paid"))  # a re-sent notification: counted once
     assert Offer.objects.get(pk=offer_id).sales_count == before + 1
+
+
+@pytest.mark.parametrize("kind, fits", [("new_sim", "准备号卡"), ("broadband_renewal", "正在为您的账户办理"),
+                                        ("top_up", "正在为您的账户办理")])
+def test_texts_carry_one_signature_form_and_fit_the_order_kind(in_carrier_a, kind, fits):
+    from orders import notify
+    from tenants.simulators.models import SimSms
+
+    order, _number = place_sim_order()
+    order.kind = kind
+    notify.send(order, "paid")
+    text = SimSms.objects.filter(number=order.contact_phone).order_by("-pk").first().text
+    assert text.startswith(f"【{in_carrier_a.name}】") and fits in text and "备货" not in text
