@@ -96,7 +96,7 @@ def cmd_up(args) -> int:
         return code
 
 
-BROWSER_PACKAGES = ("chromium", "fonts-wqy-microhei")  # the browser, and CJK glyphs for screenshots
+BROWSER_PACKAGES = ("chromium", "fonts-wqy-microhei", "gettext")  # the browser, CJK glyphs for screenshots, msgfmt
 
 
 def _installed(package: str) -> bool:
