@@ -116,3 +116,11 @@ def test_without_a_password_and_no_terminal_the_command_says_so_after_checking_t
 def test_sweep_of_an_unknown_carrier_fails_like_the_other_commands(db):
     with pytest.raises(CommandError, match="nope"):
         call_command("sweep", "--carrier", "nope")
+
+
+def test_sweep_prints_counts_not_python_dicts(db):
+    import io
+
+    out = io.StringIO()
+    call_command("sweep", "--carrier", "alpha", stdout=out)
+    assert "alpha:" in out.getvalue() and "{" not in out.getvalue()

@@ -38,4 +38,12 @@ class Command(BaseCommand):
                     "tickets escalated": tickets.escalate_overdue(),
                     "analytics events stored": moved,
                 }
-            self.stdout.write(f"{each.slug}: " + "; ".join(f"{k} {v}" for k, v in report.items()))
+            self.stdout.write(f"{each.slug}: " + "; ".join(f"{k} {_count(v)}" for k, v in report.items()))
+
+
+def _count(value) -> str:
+    """A number as it is; a breakdown such as {"closed": 2, "paid after all": 1} as "closed 2, …"
+    (never a Python dict on an operator's screen); nothing to report as 0."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "0"
+    return str(value)
