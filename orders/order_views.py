@@ -170,8 +170,11 @@ def order_return(request, number):
 @login_required
 @require_POST
 def order_cancel(request, number):
+    order = _mine(request, number)
+    if request.POST.get("confirm") != "yes":  # the order page's button asks first, with or without script
+        return render(request, "orders/cancel_confirm.html", {"order": order, "tab": "me"})
     try:
-        closing.cancel(_mine(request, number), actor=request.user, reason=request.POST.get("reason", "")[:200])
+        closing.cancel(order, actor=request.user, reason=request.POST.get("reason", "")[:200])
         messages.success(request, _("The order is cancelled."))
     except payments.PaymentError as exc:
         messages.error(request, str(exc))

@@ -152,10 +152,15 @@ def test_subscriber_cancels_before_paying(awaiting):
     order, number, _payment = awaiting
     client = host_client("alpha.localhost")
     client.post("/me/login/", {"username": order.user.username, "password": PASSWORD})
-    client.post(f"/orders/{order.number}/cancel/")
+    asked = client.post(f"/orders/{order.number}/cancel/")  # the button first asks
+    assert asked.status_code == 200 and 'data-testid="cancel-confirm"' in asked.content.decode()
+    order.refresh_from_db()
+    assert order.status == "awaiting_payment"
+    client.post(f"/orders/{order.number}/cancel/", {"confirm": "yes"})
     order.refresh_from_db()
     assert order.status == "cancelled" and MobileNumber.objects.get(number=number).hold_owner == ""
-    assert client.post(f"/orders/{order.number}/cancel/", follow=True).status_code == 200  # says why, no 500
+    again = client.post(f"/orders/{order.number}/cancel/", {"confirm": "yes"}, follow=True)
+    assert again.status_code == 200  # says why, no 500
     assert _post(signed_notification(order.payments.get(), "paid")).content == b"success"
     assert order.events.filter(action="late_payment_refunded").exists()
 
