@@ -145,3 +145,11 @@ def test_favicon_is_served_on_every_host(client_a):
         assert response.status_code == 302 and response["Location"].endswith(".svg"), response.status_code
     assert 'rel="icon"' in client_a.get("/").content.decode()
     assert 'rel="icon"' in client_a.get("/admin/login/").content.decode()
+
+
+def test_a_missing_page_in_a_shop_keeps_the_shops_header_and_tabs(client_a):
+    response = client_a.get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404 and 'data-testid="not-found"' in page
+    assert 'class="tab-bar"' in page and CARRIER_A["name"] in page
+    assert host_client("localhost").get("/no-such-page/").status_code == 404  # the public host: plain page

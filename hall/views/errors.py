@@ -1,3 +1,4 @@
+from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
@@ -22,6 +23,8 @@ def _is_api(request) -> bool:
 def not_found(request, exception=None):
     if _is_api(request):  # a path no API view matched: the API's one error shape, not the shop's page
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
+    if connection.schema_name != "public":  # inside a carrier's shop: keep its header and tabs
+        return render(request, "errors/404_shop.html", {"tab": ""}, status=404)
     return render(request, "errors/404.html", status=404)
 
 
