@@ -10,7 +10,7 @@ entry in KINDS.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ class Attribute:
     make_field: callable
     unit: str = ""
     filter: str = ""  # "" (none), "min" (at least), "choice" (one of the values)
+    zero: str = ""  # what 0 means in words ("no contract", "free"), shown instead of "0 months"
 
     def form_field(self, required=None) -> forms.Field:
         f = self.make_field()
@@ -37,7 +38,16 @@ class Attribute:
             return "—"
         if isinstance(value, bool):
             return str(_("Yes")) if value else str(_("No"))
+        if self.zero and _is_zero(value):
+            return str(self.zero)
         return f"{value}{self.unit}"
+
+
+def _is_zero(value) -> bool:
+    try:  # JSON keeps decimals as strings: "0.00" is zero too
+        return Decimal(str(value)) == 0
+    except (InvalidOperation, ValueError):
+        return False
 
 
 def _int(minimum=0, maximum=1_000_000, required=True):
@@ -102,20 +112,20 @@ class OfferKind:
 KINDS: dict[str, OfferKind] = {k.code: k for k in [
     OfferKind("plan", _("Mobile plan"), (
         Attribute("data_gb", _("Data"), _int(0, 10_000), " GB", filter="min"),
-        Attribute("voice_minutes", _("Voice"), _int(0, 100_000), _(" min")),
-        Attribute("sms", _("SMS"), _int(0, 100_000), _(" msgs"), ),
-        Attribute("contract_months", _("Contract"), _int(0, 60), _(" months")),
+        Attribute("voice_minutes", _("Voice"), _int(0, 100_000), _(" min"), zero=_("None included")),
+        Attribute("sms", _("SMS"), _int(0, 100_000), _(" msgs"), zero=_("None included")),
+        Attribute("contract_months", _("Contract"), _int(0, 60), _(" months"), zero=_("No contract")),
         Attribute("is_5g", _("5G"), _bool(), filter="choice"),
     ), price_suffix=_("/month")),
     OfferKind("sim", _("SIM card"), (
         Attribute("plan_name", _("Bundled plan"), _text(60, required=False)),
-        Attribute("prepaid_credit", _("Prepaid credit"), _decimal(), _(" yuan")),
+        Attribute("prepaid_credit", _("Prepaid credit"), _decimal(), _(" yuan"), zero=_("None")),
         Attribute("is_5g", _("5G"), _bool(), filter="choice"),
     ), needs="number"),
     OfferKind("broadband", _("Broadband package"), (
         Attribute("bandwidth_mbps", _("Bandwidth"), _int(1, 10_000), " Mbps", filter="min"),
         Attribute("term_months", _("Term"), _int(1, 60), _(" months")),
-        Attribute("installation_fee", _("Installation fee"), _decimal(), _(" yuan")),
+        Attribute("installation_fee", _("Installation fee"), _decimal(), _(" yuan"), zero=_("Free")),
     ), needs="address"),
     OfferKind("phone", _("Phone"), (
         Attribute("brand", _("Brand"), _text(30), filter="choice"),

@@ -205,3 +205,13 @@ def test_compare_two_to_four_offers_of_one_kind(client_a, carrier_a):
     client_a.post("/compare/remove/", {"offer": ids["plan-2"]})
     assert "畅享 39 元套餐" not in client_a.get("/compare/").content.decode().split("<table")[1]
     assert client_a.post("/compare/add/", {"offer": "nonsense"}, follow=True).status_code == 200
+
+
+def test_zero_in_a_comparison_reads_as_words_not_as_zero_months():
+    from catalog.kinds import KINDS
+
+    plan = {a.name: a for a in KINDS["plan"].attributes}
+    assert plan["contract_months"].display(0) == "无合约" and plan["contract_months"].display(12) == "12 个月"
+    assert plan["voice_minutes"].display(0) == "不含" and plan["data_gb"].display(0) == "0 GB"
+    broadband = {a.name: a for a in KINDS["broadband"].attributes}
+    assert broadband["installation_fee"].display("0.00") == "免费"
