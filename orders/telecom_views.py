@@ -9,46 +9,24 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import DepositOffer
-from hall import ratelimit
 from realname.masking import mask_phone
 
 from . import number_auth, payouts, telecom_checkout
 from .checkout import CheckoutError
+from .code_step import CodeStep
 from .order_views import pay_redirect
 
-CODES_PER_IP_PER_HOUR = 10
-# Different numbers one caller (address, session or account) may have codes texted to per hour:
-# a family's numbers, not a sweep of other people's broadband accounts.
-CODE_RECIPIENTS_PER_CALLER_PER_HOUR = 3
+BROADBAND = CodeStep("broadband", "broadband_lookup")
 
 
-def _send_code(request, number, purpose) -> str:
-    """Send a code (limits per caller here; per number in the service). Returns an error or ""."""
-    if not ratelimit.allow(request, "sms-code", CODES_PER_IP_PER_HOUR, window_seconds=3600):
-        return _("Too many codes requested from here. Please try again later.")
-    if not ratelimit.allow_distinct(request, "sms-code-recipients", number, CODE_RECIPIENTS_PER_CALLER_PER_HOUR):
-        return _("Codes were sent to too many different numbers from here. Please try again in an hour.")
-    try:
-        number_auth.send_code(number, purpose)
-    except number_auth.AuthError as exc:
-        return str(exc)
-    return ""
-
-
-def _verify(request, number, purpose) -> str:
-    try:
-        number_auth.verify_code(number, purpose, request.POST.get("code", ""))
-    except number_auth.AuthError as exc:
-        return str(exc)
-    number_auth.remember(request.session, number, purpose)
-    return ""
+def _deposit_step(offer) -> CodeStep:
+    return CodeStep("deposit", f"deposit_number:{offer.code}")
 
 
 @login_required
 def broadband_start(request):
     """Step 1: account or bound number → code to the bound number → step 2: the code."""
     context = {"tab": "home", "query": request.POST.get("query", "")}
-    pending = request.session.get("broadband_lookup")
     action = request.POST.get("action")
     if action == "lookup":
         try:
@@ -56,28 +34,29 @@ def broadband_start(request):
         except CheckoutError as exc:
             context["error"] = str(exc)
         else:
-            pending = {"account": account.account, "number": account.bound_number}
-            request.session["broadband_lookup"] = pending
             if number_auth.is_verified(request.session, account.bound_number, "broadband"):
+                request.session[BROADBAND.session_key] = {"number": account.bound_number, "sent_at": 0,
+                                                          "account": account.account}
                 return redirect("broadband-account", account.account)
-            context["error"] = _send_code(request, account.bound_number, "broadband")
-            context["code_step"] = True
-    elif action == "verify" and pending:
-        context["error"] = _verify(request, pending["number"], "broadband")
+            context["error"] = BROADBAND.send(request, account.bound_number, account=account.account)
+    elif action == "resend":
+        context["error"] = BROADBAND.resend(request)
+    elif action == "change":
+        BROADBAND.change(request)
+    elif action == "verify":
+        context["error"] = BROADBAND.verify(request, request.POST.get("code", ""))
         if not context["error"]:
-            return redirect("broadband-account", pending["account"])
-        context["code_step"] = True
-    if context.get("code_step"):
-        context["masked"] = mask_phone(pending["number"])
+            return redirect("broadband-account", BROADBAND.pending(request)["account"])
+    if action in ("lookup", "resend", "change") and not context.get("error"):
+        return redirect("broadband-renew")  # post/redirect/get: a reload shows the step, sends nothing
+    context.update(BROADBAND.context(request))
     return render(request, "orders/broadband_start.html", context)
 
 
 @login_required
 def broadband_account(request, account):
     """Step 3: the account as the BSS sees it, with its renewals or why there are none."""
-    pending = request.session.get("broadband_lookup") or {}
-    if pending.get("account") != account or not number_auth.is_verified(request.session, pending["number"],
-                                                                          "broadband"):
+    if BROADBAND.pending(request).get("account") != account or not BROADBAND.verified(request):
         messages.info(request, _("Confirm the code sent to the bound number first."))
         return redirect("broadband-renew")
     error = ""
@@ -105,36 +84,39 @@ def deposit_offers(request):
 @login_required
 def deposit_offer(request, code):
     offer = get_object_or_404(DepositOffer, code=code, is_active=True)
-    session_key = f"deposit_number:{offer.code}"
-    number = request.session.get(session_key, "")
-    context = {"tab": "home", "offer": offer, "number": request.POST.get("number", number),
-               "preview": payouts.plan(_terms(offer), _today())}
+    step = _deposit_step(offer)
+    context = {"tab": "home", "offer": offer, "preview": payouts.plan(_terms(offer), _today())}
     action = request.POST.get("action")
     if action == "send":
         number = request.POST.get("number", "").strip()
+        context["number"] = number
         if not MOBILE_NUMBER.match(number):
             context["error"] = _("Enter an 11-digit mainland mobile number.")
         else:
-            request.session[session_key] = number
-            context["error"] = _send_code(request, number, "deposit")
-            context["code_step"] = True
-    elif action == "verify" and number:
-        context["error"] = _verify(request, number, "deposit")
-        context["code_step"] = bool(context["error"])
-    elif action == "place" and number and number_auth.is_verified(request.session, number, "deposit"):
+            context["error"] = step.send(request, number)
+    elif action == "resend":
+        context["error"] = step.resend(request)
+    elif action == "change":
+        step.change(request)
+    elif action == "verify":
+        context["error"] = step.verify(request, request.POST.get("code", ""))
+    elif action == "place" and step.verified(request):
         try:
-            order = telecom_checkout.place_deposit(request.user, offer, number,
+            order = telecom_checkout.place_deposit(request.user, offer, step.number(request),
                                                    token=request.POST.get("token", "")[:40])
             return pay_redirect(request, order)
         except CheckoutError as exc:
             context["error"] = str(exc)
-    if number and number_auth.is_verified(request.session, number, "deposit"):
+    if action in ("send", "resend", "change", "verify") and not context.get("error"):
+        return redirect(request.path)  # post/redirect/get: a reload shows the step, sends nothing
+    number = step.number(request)
+    if step.verified(request):
         try:
             _subscriber, context["problems"] = telecom_checkout.deposit_problems(offer, number)
         except CheckoutError as exc:
             context["error"] = str(exc)
-        context.update(verified=True, token=uuid.uuid4().hex)
-    context["masked"] = mask_phone(number) if number else ""
+        context.update(verified=True, token=uuid.uuid4().hex, masked=mask_phone(number))
+    context.update(step.context(request))
     return render(request, "orders/deposit_offer.html", context)
 
 

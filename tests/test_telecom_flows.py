@@ -14,7 +14,7 @@ from catalog.models import DepositOffer
 from orders import checkout, fulfilment, payouts, telecom_checkout
 from orders.models import NumberAuthCode, Order, Payout
 from tenants.simulators.demo import seed_bss
-from tenants.simulators.models import SimBroadbandAccount, SimSubscriber
+from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 from tests.conftest import host_client
 from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
 from tests.test_bss import MAIN, sent_code
@@ -169,7 +169,7 @@ def test_broadband_pages_authenticate_the_number_then_order(telecom):
     client = host_client("alpha.localhost")
     client.post("/me/login/", {"username": user.username, "password": PASSWORD})
     assert client.get("/broadband/renew/BB1800001/").status_code == 302  # not authenticated yet
-    page = client.post("/broadband/renew/", {"action": "lookup", "query": "BB1800001"}).content.decode()
+    page = client.post("/broadband/renew/", {"action": "lookup", "query": "BB1800001"}, follow=True).content.decode()
     assert "180****0001" in page and 'data-testid="code-form"' in page
     wrong = client.post("/broadband/renew/", {"action": "verify", "code": "000000"}).content.decode()
     assert 'data-testid="renew-error"' in wrong
@@ -188,16 +188,17 @@ def test_deposit_pages_authenticate_then_check_eligibility(telecom):
     client.post("/me/login/", {"username": user.username, "password": PASSWORD})
     assert client.get("/deposit/").content.decode().count('data-testid="deposit-offer"') == 3
     client.post("/deposit/deposit-100/", {"action": "send", "number": MAIN})
-    page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)}).content.decode()
+    page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)},
+                       follow=True).content.decode()
     assert 'data-testid="deposit-place"' in page
     placed = client.post("/deposit/deposit-100/", {"action": "place", "token": "q1"})
     assert placed.status_code == 302 and placed["Location"].startswith("/sim/pay/")
 
 
 def test_codes_go_only_to_the_carriers_numbers_and_are_limited_per_address(telecom, monkeypatch):
-    from orders import telecom_views
+    from orders import code_step
 
-    monkeypatch.setattr(telecom_views, "CODES_PER_IP_PER_HOUR", 3)
+    monkeypatch.setattr(code_step, "CODES_PER_IP_PER_HOUR", 3)
     user = subscriber()
     client = host_client("alpha.localhost")
     client.post("/me/login/", {"username": user.username, "password": PASSWORD})
@@ -205,8 +206,61 @@ def test_codes_go_only_to_the_carriers_numbers_and_are_limited_per_address(telec
     assert "不是本运营商的号码" in stranger
     numbers = list(SimSubscriber.objects.exclude(number="19999999999").values_list("number", flat=True)[:3])
     for number in numbers[:2]:
-        page = client.post("/deposit/deposit-100/", {"action": "send", "number": number}).content.decode()
+        page = client.post("/deposit/deposit-100/", {"action": "send", "number": number}, follow=True).content.decode()
         assert 'data-testid="code-form"' in page and "频繁" not in page
     refused = client.post("/deposit/deposit-100/", {"action": "send", "number": numbers[2]}).content.decode()
     assert "获取验证码过于频繁" in refused
     assert not NumberAuthCode.objects.filter(number=numbers[2]).exists()
+
+
+
+def _deposit_client():
+    user = subscriber()
+    client = host_client("alpha.localhost")
+    client.post("/me/login/", {"username": user.username, "password": PASSWORD})
+    return client
+
+
+def test_a_refused_send_never_shows_the_code_step(telecom):
+    client = _deposit_client()
+    texts = SimSms.objects.count()
+    page = client.post("/deposit/deposit-100/", {"action": "send", "number": "19999999999"}).content.decode()
+    assert "不是本运营商的号码" in page and 'data-testid="code-form"' not in page and "已发送" not in page
+    assert SimSms.objects.count() == texts
+
+
+def test_the_code_step_survives_a_reload_and_refuses_letters_without_using_a_try(telecom):
+    client = _deposit_client()
+    client.post("/deposit/deposit-100/", {"action": "send", "number": MAIN})
+    reloaded = client.get("/deposit/deposit-100/").content.decode()
+    assert 'data-testid="code-form"' in reloaded and "180****0001" in reloaded
+    assert 'data-testid="resend-code" disabled' in reloaded and "重新发送" in reloaded  # the 60 s wait
+    letters = client.post("/deposit/deposit-100/", {"action": "verify", "code": "12a456"}).content.decode()
+    assert "6 位数字" in letters and 'data-testid="code-form"' in letters
+    assert NumberAuthCode.objects.get(number=MAIN).attempts == 0
+    page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)},
+                       follow=True).content.decode()
+    assert 'data-testid="deposit-place"' in page and 'data-testid="change-number"' in page
+
+
+def test_send_again_after_the_wait_and_change_the_number(telecom):
+    client = _deposit_client()
+    client.post("/deposit/deposit-100/", {"action": "send", "number": MAIN})
+    too_soon = client.post("/deposit/deposit-100/", {"action": "resend"}).content.decode()
+    assert "秒后" in too_soon and NumberAuthCode.objects.filter(number=MAIN).count() == 1
+    NumberAuthCode.objects.filter(number=MAIN).update(created_at=timezone.now() - dt.timedelta(seconds=61))
+    client.post("/deposit/deposit-100/", {"action": "resend"})
+    assert NumberAuthCode.objects.filter(number=MAIN).count() == 2
+    changed = client.post("/deposit/deposit-100/", {"action": "change"}, follow=True).content.decode()
+    assert 'data-testid="code-form"' not in changed and 'data-testid="deposit-number"' in changed
+
+
+def test_broadband_code_step_keeps_its_account_through_a_reload_and_can_start_over(telecom):
+    client = _deposit_client()
+    client.post("/broadband/renew/", {"action": "lookup", "query": "BB1800001"})
+    assert 'data-testid="code-form"' in client.get("/broadband/renew/").content.decode()
+    done = client.post("/broadband/renew/", {"action": "verify", "code": sent_code(MAIN)})
+    assert done.status_code == 302 and done["Location"] == "/broadband/renew/BB1800001/"
+    again = client.post("/broadband/renew/", {"action": "change"}, follow=True).content.decode()
+    assert 'data-testid="renew-query"' in again
+    assert client.get("/broadband/renew/BB1800001/").status_code == 302  # started over: confirm again

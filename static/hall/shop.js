@@ -114,3 +114,19 @@ document.querySelectorAll("[data-click-url]").forEach(function (page) {
     navigator.sendBeacon(page.getAttribute("data-click-url"), data);
   });
 });
+// The code step's "Send again (60 s)": counts down, then enables itself (the server checks too).
+document.querySelectorAll("[data-countdown-enable]").forEach(function (button) {
+  var end = parseFloat(button.getAttribute("data-countdown-enable")) * 1000;
+  var lang = document.documentElement.lang;
+  function tick() {
+    var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    if (!left) {
+      button.disabled = false;
+      button.textContent = lang === "en" ? "Send again" : "重新发送";
+      return;
+    }
+    button.textContent = lang === "en" ? "Send again (" + left + " s)" : "重新发送（" + left + " 秒）";
+    setTimeout(tick, 1000);
+  }
+  tick();
+});
