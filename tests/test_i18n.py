@@ -31,3 +31,19 @@ def test_every_message_has_a_chinese_translation_and_the_catalogue_is_compiled(t
                             capture_output=True, text=True, check=True)
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
     assert (tmp_path / "django.mo").read_bytes() == po.with_suffix(".mo").read_bytes()
+
+
+def test_words_with_two_meanings_have_their_own_translation():
+    """The admin once called orders 顺序, every "Change" 切换 and a running step 导入中."""
+    from django.utils import translation
+    from django.utils.translation import gettext, pgettext
+
+    from catalog.inventory.models import NumberImport, TierRule
+    from orders.models import FulfilmentStep, Order
+
+    with translation.override("zh-hans"):
+        assert str(Order._meta.verbose_name) == "订单"
+        assert str(TierRule._meta.get_field("position").verbose_name) == "顺序"
+        assert str(FulfilmentStep.Status.RUNNING.label) == "进行中"
+        assert str(NumberImport.Status.RUNNING.label) == "导入中"
+        assert gettext("Change") == "修改" and pgettext("switch the city", "Change") == "切换"

@@ -6,6 +6,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .patterns import PATTERN_CHOICES
 
@@ -32,7 +33,7 @@ class TierRule(models.Model):
     """One line of the carrier's ordered tier list: the first rule whose pattern matches a
     number's digits decides its tier, price, minimum monthly spend and contract."""
 
-    position = models.PositiveIntegerField(_("order"), default=0)
+    position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     name = models.CharField(_("name"), max_length=40)
     pattern = models.CharField(_("pattern"), max_length=20, choices=PATTERN_CHOICES)
     argument = models.CharField(_("digits"), max_length=8, blank=True,
@@ -123,7 +124,7 @@ class NumberImport(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
+        RUNNING = "running", pgettext_lazy("a number import", "Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
