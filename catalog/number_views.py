@@ -45,10 +45,14 @@ def numbers(request):
             request.session.get("city")) else "", seed=request.GET.get("batch"))
     query = request.GET.copy()
     query.pop("page", None)
+    shop_cities = cities()
+    names = {c.code: c.name for c in shop_cities}
+    for number in found:  # 归属地: where the number belongs, as subscribers expect on every card
+        number.city_name = names.get(number.city, number.city)
     return render(request, "catalog/numbers.html", {
         "tab": "numbers", "form": form, "numbers": found, "has_next": has_next, "page": page,
         "random_batch": random_batch, "query": query.urlencode(), "offer": request.GET.get("offer", ""),
-        "cities": cities(), "tiers": list(MobileNumber.objects.exclude(tier="").values_list("tier", flat=True)
+        "cities": shop_cities, "tiers": list(MobileNumber.objects.exclude(tier="").values_list("tier", flat=True)
                                           .order_by("tier").distinct()[:20]),
     })
 

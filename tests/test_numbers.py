@@ -1,5 +1,6 @@
 """Number inventory: tiers, import, search against brute force, holds, isolation, pages."""
 import random
+import re
 from datetime import timedelta
 
 import pytest
@@ -361,3 +362,10 @@ def test_import_refuses_a_city_the_carrier_does_not_have(in_carrier_a, tmp_path)
     report = ImportReport()
     import_rows([(1, "18000000000", "atlantis")], "guangzhou", report)
     assert report.added == 0 and "atlantis" in report.problems[0][1]
+
+
+def test_number_cards_show_where_the_number_belongs(client_a):
+    page = client_a.get("/numbers/", {"tail": "8"}).content.decode()
+    cities = re.findall(r'data-testid="number-city">([^<]+)<', page)
+    assert cities and set(cities) <= {"广州", "深圳"}
+    assert client_a.get("/numbers/").content.decode().count('data-testid="number-city"') > 0  # random picks too
