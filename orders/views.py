@@ -25,6 +25,8 @@ def cart_add(request):
         messages.error(request, str(exc))
         return redirect_back(request, "cart")
     analytics.record(request, "add_to_cart", offer_kind=line.offer.kind, page_id=line.offer.slug)
+    if request.POST.get("buy_now"):  # 立即购买: straight on to confirming the order
+        return redirect("checkout")
     messages.success(request, _("Added “%(name)s” to your cart.") % {"name": line.offer.name})
     return redirect("cart")
 

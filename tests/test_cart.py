@@ -150,3 +150,12 @@ def test_sign_in_attempts_are_rate_limited(client_a, monkeypatch):
     codes = [client_a.post("/me/login/", {"username": "13900000000", "password": "guess"}).status_code
              for _ in range(12)]
     assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
+
+
+def test_buy_now_goes_straight_to_the_order_confirmation(client_a, offers):
+    page = client_a.get(f"/offers/{offers['addon-2'].slug}/").content.decode()
+    assert 'data-testid="buy-now"' in page and "立即购买" in page
+    sim = client_a.get("/offers/sim-1/").content.decode()
+    assert 'data-testid="buy-now"' not in sim  # a SIM needs its number chosen first
+    response = client_a.post("/cart/add/", {"offer": offers["addon-2"].pk, "buy_now": "1"})
+    assert response.status_code == 302 and response["Location"] == "/checkout/"
