@@ -74,6 +74,18 @@ class CodeStep:
         number_auth.remember(request.session, pending["number"], self.purpose)
         return ""
 
+    def act(self, request, action: str | None) -> str | None:
+        """The step's own buttons (send again, change the number, confirm the code): the error, or
+        "" when done; None when `action` is not one of them."""
+        if action == "resend":
+            return self.resend(request)
+        if action == "change":
+            self.change(request)
+            return ""
+        if action == "verify":
+            return self.verify(request, request.POST.get("code", ""))
+        return None
+
     def context(self, request) -> dict:
         """What the code-step template needs; `code_step` only while a sent code waits."""
         pending = self.pending(request)

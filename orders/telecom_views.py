@@ -39,13 +39,9 @@ def broadband_start(request):
                                                           "account": account.account}
                 return redirect("broadband-account", account.account)
             context["error"] = BROADBAND.send(request, account.bound_number, account=account.account)
-    elif action == "resend":
-        context["error"] = BROADBAND.resend(request)
-    elif action == "change":
-        BROADBAND.change(request)
-    elif action == "verify":
-        context["error"] = BROADBAND.verify(request, request.POST.get("code", ""))
-        if not context["error"]:
+    elif (error := BROADBAND.act(request, action)) is not None:
+        context["error"] = error
+        if action == "verify" and not error:
             return redirect("broadband-account", BROADBAND.pending(request)["account"])
     if action in ("lookup", "resend", "change") and not context.get("error"):
         return redirect("broadband-renew")  # post/redirect/get: a reload shows the step, sends nothing
@@ -94,12 +90,8 @@ def deposit_offer(request, code):
             context["error"] = _("Enter an 11-digit mainland mobile number.")
         else:
             context["error"] = step.send(request, number)
-    elif action == "resend":
-        context["error"] = step.resend(request)
-    elif action == "change":
-        step.change(request)
-    elif action == "verify":
-        context["error"] = step.verify(request, request.POST.get("code", ""))
+    elif (error := step.act(request, action)) is not None:
+        context["error"] = error
     elif action == "place" and step.verified(request):
         try:
             order = telecom_checkout.place_deposit(request.user, offer, step.number(request),
