@@ -1,10 +1,13 @@
 """Fixed-window rate limits per visitor (IP address and session), counted in the cache, so a
 script cannot sweep the number pool or spam codes."""
+import hashlib
+import hmac
 import ipaddress
 from time import time as now
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 
 def client_ip(request) -> str:
@@ -33,15 +36,18 @@ def allow(request, scope: str, limit: int, window_seconds: int = 60) -> bool:
     for who in (f"ip:{client_ip(request)}", f"session:{session}"):
         if who == "session:-":
             continue
-        key = f"ratelimit:{scope}:{who}:{window}"
-        cache.add(key, 0, window_seconds + 5)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, window_seconds + 5)
-            count = 1
-        allowed = allowed and count <= limit
+        allowed = count(f"ratelimit:{scope}:{who}:{window}", window_seconds + 5) <= limit and allowed
     return allowed
+
+
+def count(key: str, ttl_seconds: int) -> int:
+    """Add one to the counter `key` in the cache (created with `ttl_seconds`); the new value."""
+    cache.add(key, 0, ttl_seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, ttl_seconds)
+        return 1
 
 
 _redis = None
@@ -60,11 +66,6 @@ def allow_distinct(request, scope: str, value: str, limit: int, window_seconds: 
     """Count distinct `value`s (say, the numbers one caller had codes texted to) per client
     address, session and signed-in account; False when `value` would be one too many for any of
     them. Values are kept as keyed hashes (no phone numbers in Redis); one round trip each."""
-    import hashlib
-    import hmac
-
-    from django.db import connection
-
     window = int(now() // window_seconds)
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
     session = request.session.session_key if hasattr(request, "session") else None

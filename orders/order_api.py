@@ -139,12 +139,12 @@ def payment_notify(request, adapter):
     if adapter not in ADAPTERS["payment"]:
         raise Http404
     try:  # only the adapter this carrier may use answers (production refuses simulators)
-        gateway("payment", adapter=adapter)
+        payment_gateway = gateway("payment", adapter=adapter)
     except UnknownAdapter:
         raise Http404 from None
     if not ratelimit.allow(request, "payment-notify", NOTIFICATIONS_PER_MINUTE):  # junk floods
         return HttpResponse("fail: slow down", content_type="text/plain", status=429)
     ok, outcome = payments.handle_notification(adapter, request.POST.dict())
     if ok:
-        return HttpResponse(gateway("payment", adapter=adapter).acknowledgement, content_type="text/plain")
+        return HttpResponse(payment_gateway.acknowledgement, content_type="text/plain")
     return HttpResponse(f"fail: {outcome}", content_type="text/plain", status=400)

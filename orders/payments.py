@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
 from catalog.models import Offer
+from hall import ratelimit
 from hall.analytics import capture as analytics
 from realname import services as verification
 from tenants.gateways import current_carrier, gateway
@@ -158,12 +159,7 @@ def unverified_count(adapter: str) -> int:
 
 def _count_unverified(adapter: str, outcome: str) -> tuple[bool, str]:
     key = unverified_key(adapter)
-    cache.add(key, 0, 2 * 86400)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 2 * 86400)
-        count = 1
+    count = ratelimit.count(key, 2 * 86400)
     if cache.add(f"{key}:logged", 1, UNVERIFIED_LOG_EVERY_SECONDS):  # a flood is one line a minute
         log.warning("payment notification (%s) %s; %d unverified today", adapter, outcome[:80], count)
     return False, outcome

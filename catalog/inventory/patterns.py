@@ -68,11 +68,16 @@ def matched_digits(pattern: str, argument: str, number: str) -> str | None:
     return "" if pattern == "any" else None
 
 
+def excluded(part: str, exclude: str) -> bool:
+    """Whether the digits that made a match include one of the excluded digits."""
+    return any(digit in part for digit in exclude)
+
+
 def matches(pattern: str, argument: str, number: str, exclude: str = "") -> bool:
     """Whether the pattern matches; `exclude` lists digits that must not be among the digits that
     make it match (AAA but not 444: 4 sounds like 死, a carrier will not sell 444 as 金号)."""
     part = matched_digits(pattern, argument, number)
-    return part is not None and not any(digit in part for digit in exclude)
+    return part is not None and not excluded(part, exclude)
 
 
 def predicate(pattern: str, argument: str, exclude: str = ""):

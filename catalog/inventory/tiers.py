@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from .models import MobileNumber, TierRule
-from .patterns import Classifier, classify, is_mobile_number, matched_digits
+from .patterns import Classifier, classify, excluded, is_mobile_number, matched_digits
 
 BATCH = 20_000
 
@@ -72,10 +72,9 @@ def explain(number: str, rules) -> dict:
     steps = []
     for rule in rules:
         part = matched_digits(rule.pattern, rule.argument, number)
-        excluded = part is not None and any(d in part for d in rule.exclude_digits or "")
         if part is None:
             steps.append({"rule": rule, "outcome": _("does not match")})
-        elif excluded:
+        elif excluded(part, rule.exclude_digits):
             steps.append({"rule": rule, "outcome": _("matches %(digits)s, but excludes %(excluded)s") % {
                 "digits": part, "excluded": rule.exclude_digits}})
         else:

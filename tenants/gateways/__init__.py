@@ -85,7 +85,7 @@ def gateway(system: str, carrier=None, adapter: str | None = None):
     one explicitly, e.g. the one a callback URL says it came from."""
     carrier = carrier or current_carrier()
     config = config_for(system, carrier)
-    name = adapter or config.get("adapter") or DEFAULT_ADAPTER
+    name = adapter or adapter_name(system, carrier)
     try:
         path = ADAPTERS[system][name]
     except KeyError:
