@@ -134,25 +134,12 @@ def client_b(db):
     return host_client("beta.localhost")
 
 
-def database_url_for_subprocesses():
-    """The URL of pytest-django's test database, for processes we start (worker, web).
-    Call it after django_db_setup, which has renamed the database to the test one."""
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    name = db["NAME"]
-    assert name.startswith("test_"), name
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgresql://{auth}@{db['HOST']}:{db['PORT']}/{name}"
-
-
-
 def subprocess_env() -> dict:
-    """The environment for processes the tests start: the test database and the same media folder."""
-    from django.conf import settings
+    """The environment for processes the tests start: the test database and the same media folder
+    (one definition, in tests/support/live_server.py)."""
+    from tests.support.live_server import database_env
 
-    return dict(os.environ, DATABASE_URL=database_url_for_subprocesses(), HALL_TESTING="1",
-                HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT), HALL_TRACKING_POLL_SECONDS="1")
+    return database_env()
 
 
 def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
