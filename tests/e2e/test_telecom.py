@@ -64,6 +64,7 @@ def test_deposit_for_credit_journey(phone, web_server, celery_worker_process, ar
     phone.get_by_test_id("deposit-offer").filter(has_text="存 300 送 360").click()
     phone.get_by_test_id("deposit-number").fill(number)
     phone.get_by_test_id("deposit-send").click()
+    phone.get_by_test_id("code-form").wait_for()  # the send (post, then redirect) has finished
     phone.reload()  # the code step survives a reload, with the wait before sending again
     resend = phone.get_by_test_id("resend-code")
     assert resend.is_disabled() and "秒" in resend.inner_text()
