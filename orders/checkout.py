@@ -45,6 +45,12 @@ class PricesChanged(CheckoutError):
     pass
 
 
+class IdentityRejected(CheckoutError):
+    """The provider's two-factor check says the name and ID number do not belong together."""
+
+    field = "holder_name"
+
+
 @dataclass
 class CheckoutPlan:
     """What checking out this cart involves: its kind, what to ask, what terms to accept."""
@@ -177,7 +183,17 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
                                                "contract_months": hold.contract_months})
 
 
-def _register_identity(order: Order) -> None:
+def _check_identity(user, details: CheckoutDetails, key: str) -> str:
+    """二要素 before anything is written (a call to the provider must not hold the cart's lock)."""
+    if not details.holder_id_number or _existing(key) is not None:
+        return ""
+    try:
+        return verification.check_before_order(details.holder_name, details.holder_id_number, who=f"user:{user.pk}")
+    except verification.VerificationError as exc:
+        raise IdentityRejected(str(exc)) from None
+
+
+def _register_identity(order: Order, precheck: str = "") -> None:
     """One ID, five numbers: claim the order's numbers for the holder (counted across the carrier
     group, in the same transaction), and open the real-name verification the card will wait for."""
     carrier = current_carrier()
@@ -186,7 +202,7 @@ def _register_identity(order: Order) -> None:
         registry.reserve(carrier, order.identity.id_hash, numbers, f"{carrier.slug}:{order.number}")
     except registry.LimitReached as exc:
         raise CheckoutError(str(exc)) from None
-    verification.open_for(order, order.identity)
+    verification.open_for(order, order.identity, precheck)
 
 
 def record_placed(order: Order, user, **detail) -> None:
@@ -221,6 +237,7 @@ def _once(key: str, make) -> Order:
 def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, expected_total: Decimal) -> Order:
     """Place the cart as one order, or return the order this token already placed."""
     key = f"{user.pk}:{token}"
+    precheck = _check_identity(user, details, key)
 
     def make():
         try:
@@ -244,7 +261,7 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
                            deposit_total=deposit, discount_total=summary.discount, terms_accepted=plan.terms)
         _freeze_lines(order, summary, cart)
         if order.identity is not None:
-            _register_identity(order)
+            _register_identity(order, precheck)
         cart.lines.all().delete()
         record_placed(order, user)
         return order

@@ -57,6 +57,18 @@ def _text(value: str) -> str:
     return value
 
 
+def clean_holder_id_number(value: str) -> str:
+    """An ID this carrier accepts, of someone old enough to register a number online."""
+    carrier = current_carrier()
+    id_number = clean_id_number(value, accept_legacy=carrier.accepts_legacy_ids)
+    group = carrier.group
+    minimum = group.minimum_age if group else 16
+    if age_on(id_number, timezone.localdate()) < minimum:
+        raise ValidationError(_("A new number can be registered online from the age of %(age)d.")
+                              % {"age": minimum})
+    return id_number
+
+
 class CheckoutForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=40)
     expected_total = forms.DecimalField(widget=forms.HiddenInput, max_digits=12, decimal_places=2)
@@ -92,14 +104,7 @@ class CheckoutForm(forms.Form):
         return clean_name(self.cleaned_data["holder_name"])
 
     def clean_holder_id_number(self):
-        carrier = current_carrier()
-        id_number = clean_id_number(self.cleaned_data["holder_id_number"], accept_legacy=carrier.accepts_legacy_ids)
-        group = carrier.group
-        minimum = group.minimum_age if group else 16
-        if age_on(id_number, timezone.localdate()) < minimum:
-            raise ValidationError(_("A new number can be registered online from the age of %(age)d.")
-                                  % {"age": minimum})
-        return id_number
+        return clean_holder_id_number(self.cleaned_data["holder_id_number"])
 
     def clean_contact_phone(self):
         return _mobile(self.cleaned_data["contact_phone"])
@@ -130,3 +135,17 @@ class CheckoutForm(forms.Form):
     def details(self) -> CheckoutDetails:
         names = set(CheckoutDetails.__dataclass_fields__)
         return CheckoutDetails(**{k: v for k, v in self.cleaned_data.items() if k in names})
+
+
+class IdentityForm(forms.Form):
+    """A corrected name and ID number after the provider found them not to match."""
+
+    holder_name = forms.CharField(label=gettext_lazy("Name on the ID card"), max_length=20)
+    holder_id_number = forms.CharField(label=gettext_lazy("ID card number"), max_length=20,
+                                       widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def clean_holder_name(self):
+        return clean_name(self.cleaned_data["holder_name"])
+
+    def clean_holder_id_number(self):
+        return clean_holder_id_number(self.cleaned_data["holder_id_number"])

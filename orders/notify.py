@@ -22,6 +22,13 @@ TEXTS = {
         "Payment for order %(order)s received. It is being applied to your account."))(),
     "shipped": lambda d: _("Order %(order)s has shipped with %(courier)s, tracking number %(tracking_no)s."),
     "activated": lambda d: _("Your new number for order %(order)s is active. Welcome!"),
+    "verification_retry": lambda d: _("Real-name verification of order %(order)s did not pass: %(reason)s. "
+                                      "Open the order to send a new photo."),
+    "verification_mismatch": lambda d: _("Real-name verification of order %(order)s did not pass: %(reason)s. "
+                                         "Open the order to correct the name and ID number, or cancel it with a "
+                                         "refund."),
+    "verification_failed": lambda d: _("Real-name verification of order %(order)s did not pass: %(reason)s. "
+                                       "Open the order to cancel it with a refund, or call customer service."),
     "ticket": lambda d: _("Your request %(ticket)s about order %(order)s: %(status)s."),
 }
 

@@ -18,9 +18,10 @@ from tenants.gateways import UnknownAdapter, current_carrier, gateway
 
 from . import cart as carts
 from . import checkout, closing, fulfilment, payments, payouts, tickets
-from .checkout_form import CheckoutForm
+from .checkout_form import CheckoutForm, IdentityForm
+from .fulfilment import verification as verifying
 from .models import Order, OrderStatus, Ticket
-from .selectors import address_initial, my_orders, timeline
+from .selectors import address_initial, live_signatures, my_orders, timeline
 from .states import describe
 
 
@@ -64,7 +65,7 @@ def checkout_page(request):
                                                  expected_total=form.cleaned_data["expected_total"])
                 return pay_redirect(request, order)
             except checkout.CheckoutError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(getattr(exc, "field", None), str(exc))
                 plan = checkout.plan_checkout(cart)
                 form.data = form.data.copy()
                 form.data["expected_total"] = str(plan.payable)  # the next submit agrees to the new prices
@@ -103,17 +104,41 @@ def _mine(request, number) -> Order:
     return get_object_or_404(Order.objects.select_related("identity"), number=number, user=request.user)
 
 
-@login_required
-def order_detail(request, number):
-    order = _mine(request, number)
+def _detail(request, order: Order, identity_form: IdentityForm | None = None, status: int = 200):
+    verification = getattr(order, "verification", None)
     return render(request, "orders/order_detail.html", {
         "tab": "me", "order": order, "events": timeline(order), "lines": order.lines.all(),
         "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order),
-        "verification": getattr(order, "verification", None),
+        "verification": verification, "verify": verifying.choices(order), "live": live_signatures(order),
+        "identity_form": identity_form or IdentityForm(),
         "follow": order.status not in {"completed", "cancelled", "closed_unpaid", "refunded"},
         "ticket_kinds": [(k, Ticket.Kind(k).label) for k in tickets.kinds_for(order)],
         "fault_slots": tickets.fault_slots(), "tickets": order.tickets.all(),
-        "verification_reason": realname.reason_text(order.verification) if hasattr(order, "verification") else ""})
+        "verification_reason": realname.reason_text(verification) if verification else ""}, status=status)
+
+
+@login_required
+def order_detail(request, number):
+    return _detail(request, _mine(request, number))
+
+
+@login_required
+@require_POST
+def order_identity(request, number):
+    """A corrected name and ID after a mismatch; errors are shown on the form, kept as typed."""
+    order = _mine(request, number)
+    if getattr(order, "verification", None) is None:
+        raise Http404
+    form = IdentityForm(request.POST)
+    if form.is_valid():
+        try:
+            verifying.correct_identity(order, form.cleaned_data["holder_name"], form.cleaned_data["holder_id_number"],
+                                       user=request.user)
+            messages.success(request, _("Thank you: now verify with a photo of your face."))
+            return redirect("order", order.number)
+        except verifying.IdentityCorrectionError as exc:
+            form.add_error("holder_name", str(exc))
+    return _detail(request, Order.objects.get(pk=order.pk), form, status=400)
 
 
 @login_required
@@ -145,7 +170,8 @@ def order_status(request, number):
                "reason": e.subscriber_reason} for e in timeline(order)]
     verification = getattr(order, "verification", None)
     return JsonResponse({"status": order.status, "status_label": order.get_status_display(), "events": events,
-                         "verification": verification.get_status_display() if verification else ""},
+                         "verification": verification.get_status_display() if verification else "",
+                         "sections": live_signatures(order)},
                         headers={"Cache-Control": "no-store"})
 
 
@@ -171,11 +197,16 @@ def order_return(request, number):
 @require_POST
 def order_cancel(request, number):
     order = _mine(request, number)
+    refund = verifying.choices(order)["cancel"]  # a card that cannot be verified: cancelled with a refund
     if request.POST.get("confirm") != "yes":  # the order page's button asks first, with or without script
-        return render(request, "orders/cancel_confirm.html", {"order": order, "tab": "me"})
+        return render(request, "orders/cancel_confirm.html", {"order": order, "tab": "me", "refund": refund})
     try:
-        closing.cancel(order, actor=request.user, reason=request.POST.get("reason", "")[:200])
-        messages.success(request, _("The order is cancelled."))
-    except payments.PaymentError as exc:
+        if refund:
+            verifying.cancel_unverified(order, user=request.user)
+            messages.success(request, _("The order is cancelled; the payment is being refunded."))
+        else:
+            closing.cancel(order, actor=request.user, reason=request.POST.get("reason", "")[:200])
+            messages.success(request, _("The order is cancelled."))
+    except (payments.PaymentError, verifying.IdentityCorrectionError) as exc:
         messages.error(request, str(exc))
     return redirect("order", number)

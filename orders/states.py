@@ -60,6 +60,8 @@ ACTIONS = {
     "verification_failed": _("Real-name verification did not pass"),
     "verification_reminder": _("Reminder sent: %(days_left)s days left to verify"),
     "recycled": _("Not verified in time: the card was recycled"),
+    "verification_stuck": _("Real-name verification needs your action"),
+    "identity_corrected": _("Name and ID number corrected: please verify again"),
     "activated": _("Activated"),
     "activate": _("Activated"),
     "occupy_number": _("Number reserved at the carrier"),

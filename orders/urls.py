@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/<str:number>/return/", order_views.order_return, name="order-return"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),
     path("orders/<str:number>/verify/", order_views.order_verify, name="order-verify"),
+    path("orders/<str:number>/identity/", order_views.order_identity, name="order-identity"),
     path("orders/<str:number>/status.json", order_views.order_status, name="order-status"),
     path("orders/<str:number>/tickets/", ticket_views.open_ticket, name="order-ticket"),
     path("tickets/", ticket_views.ticket_list, name="tickets"),

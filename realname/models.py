@@ -51,6 +51,8 @@ class Verification(models.Model):
     provider = models.CharField(max_length=20, blank=True)
     provider_ref = models.CharField(max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=20, blank=True)
+    # the two-factor check before the order: passed, skipped (the provider has none), unavailable
+    precheck = models.CharField(_("name and ID check before the order"), max_length=12, blank=True)
     portrait_encrypted = models.TextField(blank=True)
     liveness = models.JSONField(default=dict, blank=True)
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)

@@ -10,15 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
+from hall import ratelimit
 from tenants.gateways import current_carrier, gateway
+from tenants.gateways.realname import ProviderError
 from tenants.gateways.sms import signed
 from tenants.services import send_on_commit
 
@@ -27,6 +31,7 @@ from .models import Verification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+PHOTO_CANNOT_FIX = {"mismatch"}
 MAX_PORTRAIT_BYTES = 5 * 1024 * 1024
 REMIND_DAYS_LEFT = (7, 3, 1)
 
@@ -39,8 +44,64 @@ class NotVerified(Exception):
     pass
 
 
-def open_for(order, identity) -> Verification:
-    return Verification.objects.get_or_create(order=order, defaults={"identity": identity})[0]
+PRECHECK_LIMIT_PER_HOUR = 10  # a real provider charges per check, and IDs must not be probed
+PRECHECK_MEMORY = 24 * 3600  # a pair already found to match is not checked again today
+
+
+def check_before_order(name: str, id_number: str, *, who: str) -> str:
+    """二要素 before the order is accepted, where the carrier's provider offers it. Returns
+    "passed", "skipped" (the provider has no such check) or "unavailable" (it is down: the order
+    goes ahead and the portrait check after shipping decides); raises VerificationError for a
+    mismatch or for too many checks by `who` (the subscriber) in an hour."""
+    provider = gateway("realname")
+    if not provider.supports_identity_check:
+        return "skipped"
+    remembered = f"realname:precheck:{crypto.lookup_hash(f'{name}|{id_number}')}"
+    if cache.get(remembered):
+        return "passed"
+    if ratelimit.count(f"realname:precheck:{connection.schema_name}:{who}:{int(time.time() // 3600)}",
+                       3605) > PRECHECK_LIMIT_PER_HOUR:
+        raise VerificationError(_("Too many identity checks in an hour. Please try again later."))
+    try:
+        decision = provider.check_identity(name=name, id_number=id_number)
+    except ProviderError as exc:
+        log.warning("two-factor identity check unavailable (%s): the order goes ahead", exc)
+        return "unavailable"
+    if decision.status != "passed":
+        raise VerificationError(_("The name and ID number do not match the identity authority's records. "
+                                  "Check both against the ID card and enter them again."))
+    cache.set(remembered, True, PRECHECK_MEMORY)
+    return "passed"
+
+
+def open_for(order, identity, precheck: str = "") -> Verification:
+    return Verification.objects.get_or_create(order=order, defaults={"identity": identity,
+                                                                     "precheck": precheck})[0]
+
+
+def correct_identity(verification: Verification, identity) -> Verification:
+    """The subscriber gave a corrected name and ID after a mismatch: the check starts again for
+    the new identity (a new portrait, fresh attempts). Call inside the caller's transaction."""
+    verification = Verification.objects.select_for_update().get(pk=verification.pk)
+    if not can_correct(verification):
+        raise VerificationError(_("The name and ID number can only be corrected after a mismatch."))
+    verification.identity = identity
+    verification.status, verification.reason, verification.provider_ref = Verification.Status.WAITING, "", ""
+    verification.attempts, verification.portrait_encrypted, verification.decided_at = 0, "", None
+    verification.save(update_fields=["identity", "status", "reason", "provider_ref", "attempts",
+                                     "portrait_encrypted", "decided_at"])
+    return verification
+
+
+def can_correct(verification: Verification) -> bool:
+    """A new portrait cannot fix a wrong name or ID; a corrected identity can."""
+    return verification.status == Verification.Status.FAILED and verification.reason in PHOTO_CANNOT_FIX
+
+
+def can_retry_photo(verification: Verification) -> bool:
+    return (verification.status == Verification.Status.WAITING
+            or (verification.status == Verification.Status.FAILED and verification.reason not in PHOTO_CANNOT_FIX
+                and verification.attempts < MAX_ATTEMPTS))
 
 
 def start_deadline(order) -> None:
@@ -70,6 +131,9 @@ def submit(verification: Verification, portrait: bytes, liveness: dict) -> Verif
         verification = Verification.objects.select_for_update().get(pk=verification.pk)
         if verification.status not in (Verification.Status.WAITING, Verification.Status.FAILED):
             raise VerificationError(_("This verification is not waiting for a photo."))
+        if verification.reason in PHOTO_CANNOT_FIX:
+            raise VerificationError(_("A new photo cannot fix a name that does not match the ID number: "
+                                      "correct the name and ID number instead."))
         if verification.attempts >= MAX_ATTEMPTS:
             raise VerificationError(_("Too many attempts. Please contact customer service."))
         verification.portrait_encrypted = crypto.encrypt_bytes(portrait, "portrait")
@@ -100,7 +164,8 @@ def send_to_provider(verification_id: int) -> str:
     if not verification.provider_ref:
         provider = gateway("realname")
         name, id_number = verification.identity.reveal()
-        ref = provider.submit(reference=f"{connection.schema_name}:{verification.pk}:{verification.attempts}",
+        ref = provider.submit(reference=f"{connection.schema_name}:{verification.pk}:{verification.identity_id}:"
+                                        f"{verification.attempts}",  # a corrected identity is a new check
                               name=name, id_number=id_number,
                               portrait=crypto.decrypt_bytes(verification.portrait_encrypted, "portrait"),
                               liveness=verification.liveness)
@@ -128,10 +193,9 @@ def poll(verification_id: int) -> str:
         verification.save(update_fields=["status", "reason", "portrait_encrypted", "decided_at"])
         _record(verification, "verified" if passed else "verification_failed",
                 data={} if passed else {"reason": verification.reason})
-        if passed:  # a delivered card waiting for this can be activated now
-            from orders.fulfilment import enqueue
+        from orders.fulfilment.verification import verification_decided  # the order's side
 
-            enqueue(verification.order)
+        verification_decided(verification)
     return verification.status
 
 

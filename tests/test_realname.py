@@ -303,3 +303,142 @@ def test_key_rotation_re_encrypts_under_the_new_key(in_carrier_a, settings):
     assert identity.id_number_encrypted.startswith("k2:") and identity.reveal()[1] == "11010519491231002X"
     settings.HALL_REALNAME_KEYS = f"k2:{new}"
     assert Identity.objects.get(pk=identity.pk).reveal()[0] == "张三"
+
+
+# -- 二要素 before the order; what a later failure offers -----------------------------------------
+def _counts():
+    from orders.models import Order
+
+    return Identity.objects.count(), NumberClaim.objects.count(), Order.objects.count()
+
+
+def test_a_name_that_does_not_match_the_id_is_refused_before_the_order(quick_provider):
+    user = subscriber()
+    cart, number = sim_cart(user)
+    before = _counts()
+    with pytest.raises(checkout.IdentityRejected, match="不一致|do not match"):
+        checkout.place_from_cart(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="x",
+                                 expected_total=checkout.plan_checkout(cart).payable)
+    assert _counts() == before  # nothing written: no order, no identity, no claim
+    assert cart.lines.count() == 1 and MobileNumber.objects.get(number=number).status == "held"
+    order = checkout.place_from_cart(user, cart, DETAILS, token="y",
+                                     expected_total=checkout.plan_checkout(cart).payable)
+    assert order.verification.precheck == "passed"
+
+
+def test_the_checkout_page_shows_the_mismatch_on_the_name(quick_provider):
+    from tests.orders_support import PASSWORD
+
+    user = subscriber()
+    sim_cart(user)
+    client = host_client("alpha.localhost")
+    assert client.post("/me/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    page = client.get("/checkout/")
+    form = page.context["form"]
+    data = {"token": form.initial["token"], "expected_total": str(form.initial["expected_total"]),
+            **{k: v for k, v in DETAILS.__dict__.items() if k != "accept_terms"}, "holder_name": "李假",
+            "accept_terms": "on"}
+    answer = client.post("/checkout/", data)
+    connection.set_tenant(quick_provider)
+    assert answer.status_code == 200
+    assert "不一致" in answer.context["form"].errors["holder_name"][0]
+    assert not user.orders.exists()
+
+
+def test_a_provider_down_does_not_stop_the_order_and_one_without_the_check_is_skipped(quick_provider):
+    quick_provider.gateways["realname"] = {**quick_provider.gateways["realname"], "error_rate": 1.0}
+    assert place_sim_order()[0].verification.precheck == "unavailable"
+    quick_provider.gateways["realname"] = {"decision_delay": [0, 0], "latency_ms": [0, 0], "identity_check": False}
+    assert not gateway("realname").supports_identity_check
+    assert place_sim_order()[0].verification.precheck == "skipped"
+
+
+def test_identity_checks_are_limited_per_subscriber(quick_provider):
+    quick_provider.gateways["realname"] = {**quick_provider.gateways["realname"]}
+    for i in range(realname.PRECHECK_LIMIT_PER_HOUR):
+        realname.check_before_order("张三", valid_id(f"110105199001{i:02d}123"), who="user:limit")
+    with pytest.raises(realname.VerificationError, match="过多|Too many"):
+        realname.check_before_order("张三", valid_id("11010519900199123"), who="user:limit")
+
+
+@pytest.fixture
+def no_precheck(quick_provider):
+    from tests.orders_support import quick_gateways
+
+    quick_gateways(quick_provider)
+    quick_provider.gateways["realname"]["identity_check"] = False  # found only after shipping
+    return quick_provider
+
+
+def _shipped_with_wrong_name():
+    from orders.models import Order
+    from orders.states import transition
+    from tests.orders_support import paid
+
+    user = subscriber()
+    cart, number = sim_cart(user)
+    order = checkout.place_from_cart(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="w",
+                                     expected_total=checkout.plan_checkout(cart).payable)
+    order = paid(order)
+    for to in ("in_fulfilment", "shipped"):
+        transition(order, to, to)
+    _verify(Order.objects.get(pk=order.pk))
+    return Order.objects.get(pk=order.pk), number, user
+
+
+def test_a_mismatch_after_shipping_texts_queues_and_offers_a_correction_not_a_photo(no_precheck):
+    from orders.fulfilment import verification as verifying
+
+    order, _number, _user = _shipped_with_wrong_name()
+    assert order.status == "needs_attention"
+    assert order.events.filter(action="verification_stuck", from_status="shipped").exists()
+    text = SimSms.objects.filter(number=order.contact_phone).latest("pk").text
+    assert "实名" in text and "更正" in text and text.startswith("【")
+    assert verifying.choices(order) == {"photo": False, "correct": True, "cancel": True}
+    with pytest.raises(realname.VerificationError, match="拍照|photo"):
+        realname.submit(order.verification, portrait_png(), {"method": "camera"})
+
+
+def test_correcting_the_name_checks_again_and_puts_the_order_back_on_its_way(no_precheck):
+    from orders.fulfilment import verification as verifying
+
+    order, number, user = _shipped_with_wrong_name()
+    no_precheck.gateways["realname"]["identity_check"] = True
+    old_identity = order.identity_id
+    with pytest.raises(verifying.IdentityCorrectionError, match="不一致|do not match"):
+        verifying.correct_identity(order, "王假", DETAILS.holder_id_number, user=user)
+    assert Order_refreshed(order).identity_id == old_identity and Order_refreshed(order).status == "needs_attention"
+    other_id = valid_id("44010619900101123")
+    verifying.correct_identity(order, "王五", other_id, user=user)
+    order = Order_refreshed(order)
+    assert order.status == "shipped" and order.identity_id != old_identity
+    assert order.verification.status == "waiting" and order.verification.attempts == 0
+    assert NumberClaim.objects.get(number=number, status="reserved").id_hash == crypto.lookup_hash(other_id)
+    assert _verify(order) == "passed"
+
+
+def test_an_unverifiable_card_can_be_cancelled_with_a_refund(no_precheck):
+    from orders.fulfilment import verification as verifying
+
+    order, number, user = _shipped_with_wrong_name()
+    verifying.cancel_unverified(order, user=user)
+    order = Order_refreshed(order)
+    assert order.status in ("refunding", "refunded")
+    assert NumberClaim.objects.get(number=number).status == "released"
+    assert MobileNumber.objects.get(number=number).status == "cooling"
+    assert verifying.choices(order)["cancel"] is False
+
+
+def test_the_last_failed_photo_queues_the_order_with_cancel_only(no_precheck):
+    from orders.fulfilment import verification as verifying
+    from orders.states import transition
+    from tests.orders_support import paid
+
+    order = paid(place_sim_order()[0])
+    transition(order, "in_fulfilment", "in_fulfilment")
+    for _attempt in range(realname.MAX_ATTEMPTS):
+        assert _verify(Order_refreshed(order), liveness={"method": "none"}) == "failed"
+    order = Order_refreshed(order)
+    assert order.status == "needs_attention"
+    assert verifying.choices(order) == {"photo": False, "correct": False, "cancel": True}
+    assert SimSms.objects.filter(number=order.contact_phone, text__contains="客服").exists()

@@ -31,13 +31,18 @@ document.querySelectorAll("[data-countdown]").forEach(function (el) {
 // Real-name liveness step: with a camera, take the portrait from a short live capture (the
 // frames and duration go along as liveness evidence); without one, the file input (which opens
 // the front camera on phones) is the fallback.
-document.querySelectorAll("[data-liveness]").forEach(function (form) {
+function liveness(form) {
   var evidence = form.querySelector("input[name=liveness]");
   var input = form.querySelector("input[type=file]");
   var button = form.querySelector("[data-camera]");
   var video = form.querySelector("video");
-  if (!button || !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) || !window.DataTransfer) {
+  var note = form.querySelector("[data-camera-note]");
+  function noCamera() {  // say why, rather than a button that silently does nothing
     if (button) { button.hidden = true; }
+    if (note) { note.hidden = false; }
+  }
+  if (!button || !(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) || !window.DataTransfer) {
+    noCamera();
     return;
   }
   button.addEventListener("click", function () {
@@ -62,11 +67,15 @@ document.querySelectorAll("[data-liveness]").forEach(function (form) {
           evidence.value = JSON.stringify({ method: "camera", frames: frames, duration_ms: Date.now() - started });
         }, "image/jpeg", 0.9);
       }, 2500);
-    }).catch(function () { button.hidden = true; });
+    }).catch(noCamera);
   });
-});
+}
+document.querySelectorAll("[data-liveness]").forEach(liveness);
 // The order page follows its order: every few seconds it asks for the status and timeline and
-// redraws them (text only) until the order reaches an end state.
+// redraws them (text only) until the order reaches an end state. Every other live section
+// (verification, monthly returns, after-sales choices…) carries a fingerprint; when one changes,
+// the page fetches itself and swaps that section in, unless the subscriber is filling in a form
+// there (then it waits for the next round).
 document.querySelectorAll("[data-refresh]").forEach(function (list) {
   var url = list.getAttribute("data-refresh");
   var chip = document.querySelector("[data-testid=order-status]");
@@ -86,12 +95,43 @@ document.querySelectorAll("[data-refresh]").forEach(function (list) {
       list.appendChild(item);
     });
   }
+  var touched = new WeakSet();
+  document.querySelectorAll("[data-live]").forEach(function (section) {
+    section.addEventListener("input", function () { touched.add(section); });
+    section.addEventListener("change", function () { touched.add(section); });
+  });
+  function swapSections(signatures) {
+    var stale = [];
+    document.querySelectorAll("[data-live]").forEach(function (section) {
+      var name = section.getAttribute("data-live");
+      if (signatures[name] !== undefined && signatures[name] !== section.getAttribute("data-live-sig")
+          && !touched.has(section)) { stale.push(section); }
+    });
+    if (!stale.length) { return; }
+    fetch(location.pathname, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        stale.forEach(function (section) {
+          var name = section.getAttribute("data-live");
+          var replacement = fresh.querySelector('[data-live="' + name + '"]');
+          if (!replacement || touched.has(section)) { return; }
+          section.innerHTML = replacement.innerHTML;
+          section.setAttribute("data-live-sig", replacement.getAttribute("data-live-sig"));
+          section.querySelectorAll("[data-liveness]").forEach(liveness);
+        });
+        chip = document.querySelector("[data-testid=order-status]");
+        verification = document.querySelector("[data-testid=verification-status]");
+      });
+  }
   function poll() {
     fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
         if (!data) { return; }
         redraw(data);
+        if (data.sections) { swapSections(data.sections); }
         if (ended.indexOf(data.status) === -1) { setTimeout(poll, 4000); }
       })
       .catch(function () { setTimeout(poll, 10000); });

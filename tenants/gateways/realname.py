@@ -1,5 +1,9 @@
 """The real-name verification provider: submit an ID, name, portrait and liveness evidence; the
-decision comes later (asynchronous), read with `result`."""
+decision comes later (asynchronous), read with `result`.
+
+Providers that offer it also answer a two-factor check (二要素: does this name belong to this ID
+number at the identity authority?) at once, so a wrong name or ID is refused before the order is
+accepted, not found after the card has shipped. `supports_identity_check` says whether one does."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -20,6 +24,7 @@ class Decision:
 
 class RealnameProvider(ABC):
     name: str
+    supports_identity_check: bool = False
 
     def __init__(self, carrier, config: dict):
         self.carrier = carrier
@@ -32,3 +37,8 @@ class RealnameProvider(ABC):
     @abstractmethod
     def result(self, request_id: str) -> Decision:
         """The decision so far."""
+
+    def check_identity(self, *, name: str, id_number: str) -> Decision:
+        """二要素, synchronous: "passed", or "failed" with reason "mismatch". Raises ProviderError
+        (transient when worth retrying later). Only where `supports_identity_check`."""
+        raise NotImplementedError(f"{self.name} has no two-factor identity check")

@@ -1,7 +1,9 @@
 """A protocol adapter for an HTTP JSON real-name provider, as the big ones work: JSON bodies,
 requests signed with HMAC-SHA256 over method, path, timestamp and body (headers X-App-Id,
 X-Timestamp, X-Signature), portrait base64-encoded. Configuration: base_url, app_id, secret,
-timeout. Point it at a provider's endpoint (or a stand-in) by naming it in Carrier.gateways."""
+timeout, and `identity_check: true` where the provider offers the two-factor check
+(POST /v1/identity-checks {name, id_number} → {"match": true|false}). Point it at a provider's
+endpoint (or a stand-in) by naming it in Carrier.gateways."""
 from __future__ import annotations
 
 import base64
@@ -22,6 +24,10 @@ def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) 
 
 class HttpJsonRealnameProvider(RealnameProvider):
     name = "http-json"
+
+    def __init__(self, carrier, config: dict):
+        super().__init__(carrier, config)
+        self.supports_identity_check = bool(config.get("identity_check"))
 
     def _request(self, method: str, path: str, payload: dict | None = None) -> dict:
         body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
@@ -48,3 +54,9 @@ class HttpJsonRealnameProvider(RealnameProvider):
     def result(self, request_id):
         answer = self._request("GET", f"/v1/verifications/{request_id}")
         return Decision(answer.get("status", "pending"), answer.get("reason", ""))
+
+    def check_identity(self, *, name, id_number):
+        answer = self._request("POST", "/v1/identity-checks", {"name": name, "id_number": id_number})
+        if "match" not in answer:
+            raise ProviderError("provider's identity check answered without a result")
+        return Decision("passed") if answer["match"] else Decision("failed", "mismatch")

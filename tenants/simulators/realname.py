@@ -6,7 +6,11 @@ can show each one (documented in the README):
 - a portrait under 1 KB ............................ failed, "poor_image"
 - anything else .................................... passed
 The decision is ready `decision_delay` seconds after submission (config, default [1, 3]), like
-a provider working in the background; latency_ms and error_rate as the other simulators."""
+a provider working in the background; latency_ms and error_rate as the other simulators.
+
+The two-factor check (二要素) answers at once by the same name rule (假 → mismatch). A carrier's
+config `"identity_check": false` turns it off, as for a provider that does not offer it: then a
+mismatch is found only after shipping, when the portrait is checked."""
 from __future__ import annotations
 
 import datetime as dt
@@ -34,6 +38,10 @@ def outcome_for(name: str, id_number: str, portrait: bytes, liveness: dict) -> t
 class SimulatedRealnameProvider(RealnameProvider):
     name = "simulator"
 
+    def __init__(self, carrier, config: dict):
+        super().__init__(carrier, config)
+        self.supports_identity_check = bool(config.get("identity_check", True))
+
     def _call(self):
         simulate_call(self.config, lambda: ProviderError("real-name provider busy (simulated)"))
 
@@ -45,6 +53,10 @@ class SimulatedRealnameProvider(RealnameProvider):
             "request_id": secrets.token_hex(8), "outcome": outcome, "reason": reason,
             "decide_at": timezone.now() + dt.timedelta(seconds=random.uniform(float(low), float(high)))})
         return record.request_id
+
+    def check_identity(self, *, name, id_number):
+        self._call()
+        return Decision("failed", "mismatch") if "假" in name else Decision("passed")
 
     def result(self, request_id):
         self._call()

@@ -15,11 +15,7 @@ from tests.test_realname import portrait_png
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 
-def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts,
-                                                        tmp_path):
-    base = f"http://alpha.localhost:{web_server}"
-    mobile = sign_up(phone, base)
-
+def _to_checkout(phone, base) -> str:
     phone.goto(f"{base}/numbers/?offer=sim-1")
     phone.get_by_test_id("number").first.locator("button").click()
     phone.wait_for_url(re.compile(r"/numbers/held/\d{11}/"))
@@ -28,9 +24,12 @@ def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, cele
     phone.wait_for_url(f"{base}/cart/")
     phone.get_by_test_id("checkout").click()
     phone.wait_for_url(f"{base}/checkout/")
-    assert "实名登记" in phone.locator("main").inner_text()
-    phone.fill("input[name=holder_name]", "张三")
-    phone.fill("input[name=holder_id_number]", "11010519491231002x")
+    return number
+
+
+def _fill_checkout(phone, mobile, name="张三", id_number="11010519491231002x"):
+    phone.fill("input[name=holder_name]", name)
+    phone.fill("input[name=holder_id_number]", id_number)
     phone.fill("input[name=recipient]", "张三")
     phone.fill("input[name=contact_phone]", mobile)
     phone.select_option("select[name=province]", "广东省")
@@ -39,6 +38,87 @@ def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, cele
     phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
     if phone.locator("input[name=accept_terms]").count():
         phone.check("input[name=accept_terms]")
+
+
+def test_a_wrong_name_is_refused_at_checkout_and_after_shipping_offers_a_correction(
+        phone, web_server, celery_worker_process, artifacts, tmp_path):
+    """二要素 before the order; where the provider has none, the mismatch found after shipping
+    texts the subscriber, queues the order for staff, and the page (following the order by
+    itself) offers a correction of the name and ID, never another photo."""
+    from tenants.models import Carrier
+    from tenants.simulators.models import SimSms
+
+    base = f"http://alpha.localhost:{web_server}"
+    mobile = sign_up(phone, base)
+    _to_checkout(phone, base)
+    _fill_checkout(phone, mobile, name="李假")
+    phone.get_by_test_id("place-order").click()
+    error = phone.get_by_test_id("error-holder_name")
+    assert "不一致" in error.inner_text()
+    assert phone.input_value("input[name=holder_id_number]") == "11010519491231002x"  # kept as typed
+    phone.screenshot(path=str(artifacts / "checkout-identity-mismatch.png"), full_page=True)
+
+    saved = dict(Carrier.objects.get(slug="alpha").gateways)
+    _set_gateways({**saved, "realname": {**saved.get("realname", {}), "identity_check": False}})
+    try:
+        phone.get_by_test_id("place-order").click()  # this provider cannot check first: accepted
+        phone.wait_for_url(re.compile(r"/sim/pay/"))
+        phone.get_by_test_id("sim-pay").click()
+        phone.wait_for_url(re.compile(r"/orders/\d+/$"))
+        portrait = tmp_path / "portrait.png"
+        portrait.write_bytes(portrait_png())
+        phone.get_by_test_id("portrait").set_input_files(str(portrait))
+        phone.get_by_test_id("submit-verification").click()
+        phone.wait_for_url(re.compile(r"/orders/\d+/$"))
+        # no reload: the live page swaps the verification section in when the decision arrives
+        phone.get_by_test_id("correct-identity").wait_for(timeout=60_000)
+        assert phone.get_by_test_id("submit-verification").count() == 0
+        assert "不一致" in phone.get_by_test_id("verification-reason").inner_text()
+        assert phone.get_by_test_id("cancel-unverified").count() == 1
+        order_number = phone.get_by_test_id("order-number").inner_text()
+        with schema_context("c_alpha"):
+            assert SimSms.objects.filter(number=mobile, text__contains="更正").exists()
+            assert Order.objects.get(number=order_number).status == "needs_attention"
+        phone.screenshot(path=str(artifacts / "order-identity-correction.png"), full_page=True)
+        _set_gateways(saved)
+        phone.fill("input[name=holder_name]", "李四")
+        phone.fill("input[name=holder_id_number]", "11010519491231002X")
+        with phone.expect_navigation():
+            phone.get_by_test_id("submit-identity").click()
+        phone.get_by_test_id("submit-verification").wait_for()
+        assert phone.get_by_test_id("verification-status").inner_text() == "待上传人像"
+        with schema_context("c_alpha"):
+            assert Order.objects.get(number=order_number).status != "needs_attention"
+    finally:
+        _set_gateways(saved)
+
+
+def _set_gateways(gateways: dict) -> None:
+    """Committed for the server and the worker to see: a thread has its own connection, outside
+    this test's transaction."""
+    import threading
+
+    from django.db import connection
+
+    from tenants.models import Carrier
+
+    def write():
+        Carrier.objects.filter(slug="alpha").update(gateways=gateways)
+        connection.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join()
+
+
+def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts,
+                                                        tmp_path):
+    base = f"http://alpha.localhost:{web_server}"
+    mobile = sign_up(phone, base)
+
+    number = _to_checkout(phone, base)
+    assert "实名登记" in phone.locator("main").inner_text()
+    _fill_checkout(phone, mobile)
     total = phone.get_by_test_id("checkout-total").inner_text()
     phone.screenshot(path=str(artifacts / "checkout.png"), full_page=True)
     phone.get_by_test_id("place-order").click()
