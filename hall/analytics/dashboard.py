@@ -11,6 +11,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from . import sessions as definitions
 from .aggregate import day_bounds
@@ -124,7 +125,7 @@ def charts(data: dict) -> dict:
                      "rates": [None if s["rate"] is None else round(s["rate"] * 100, 1) for s in f["steps"]]}
                     for f in data["funnels"]],
         "words": {
-            "orders": _("Orders"), "revenue": _("Revenue (yuan)"), "views": _("Page views"),
+            "orders": pgettext_lazy("chart axis", "Orders"), "revenue": _("Revenue (yuan)"), "views": _("Page views"),
             "date": _("Date"), "visitors": _("Visitors"),
             "of_before": _("of the step before"),
         },

@@ -76,7 +76,7 @@ PAGE_LABELS = {
     "compare": _("Compare"), "numbers": _("Number search"), "number_held": _("Number held"), "cart": _("Cart"),
     "checkout": _("Checkout"), "landing": _("Landing page"), "broadband": _("Broadband renewal"),
     "broadband_account": _("Broadband account"), "deposit": _("Deposit offers"), "deposit_offer": _("Deposit offer"),
-    "top_up": _("Top-up"), "orders": _("My orders"), "order": _("Order"),
+    "top_up": _("Top-up"), "orders": _("My orders"), "order": _("Order page"),
 }
 # The words the dashboard shows: the same definitions as the module's docstring and the code.
 DEFINITIONS = [

@@ -20,7 +20,8 @@
 
   function shortDay(iso) { return iso.slice(5); }  // 2026-11-20 → 11-20; the tooltip names the whole date
   function yuan(value) { return "¥" + Number(value).toFixed(2); }
-  var few = data.trend.days.length <= 7;  // values on the points when they fit; a month shows them on hover
+  // Values on the points when they fit (a week, on a wide column); otherwise in the tooltip on hover.
+  var few = data.trend.days.length <= 7 && (document.querySelector("[data-chart]") || {}).clientWidth >= 480;
   var tooltip = { trigger: "axis", renderMode: "richText", confine: true };
   var grid = { left: 8, right: 16, top: 64, bottom: 28, containLabel: true };
   var dayAxis = { type: "category", data: data.trend.days, name: words.date, nameLocation: "middle", nameGap: 28,
