@@ -6,6 +6,7 @@ static files, collected in production, never from a CDN. The Dockerfile does the
 build stage."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -23,10 +24,22 @@ def _needs_install(project: Path) -> bool:
         (project / "node_modules" / source).exists() for source, _target in VENDORED)
 
 
+def _apt_install_npm() -> str | None:
+    """On a fresh Debian machine (CI) as root, as the browser tests' chromium is: Debian's nodejs and npm."""
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        return None
+    print("[hall] installing nodejs and npm (Debian) for the browser libraries", flush=True)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "npm"], env=env, check=False,
+                   stdout=subprocess.DEVNULL)
+    return shutil.which("npm")
+
+
 def install(project: Path) -> None:
     """npm ci when needed, then copy the vendored files where the static finders look."""
     if _needs_install(project):
-        npm = shutil.which("npm")
+        npm = shutil.which("npm") or _apt_install_npm()
         if npm is None:
             sys.exit("[hall] the staff dashboard's charts (ECharts) come from npm, which is missing: "
                      "install Node.js 18 or newer with npm (on Debian: apt-get install nodejs npm)")
