@@ -25,14 +25,11 @@ from .selectors import address_initial, live_signatures, my_orders, timeline
 from .states import describe
 
 
-def order_offer_kind(order: Order) -> str:
-    return order.lines.exclude(offer_kind="number").values_list("offer_kind", flat=True).first() or ""
-
-
 def pay_redirect(request, order: Order):
     """Send the subscriber to the gateway's page for this order."""
-    if Order.objects.filter(pk=order.pk, visitor_id="").update(visitor_id=analytics.visitor(request)[:32]):
-        analytics.record(request, "order_placed", offer_kind=order_offer_kind(order))
+    # The visitor who placed it: the dashboard's funnels count the order (placed, paid, done) for them.
+    if analytics.counted(request):
+        Order.objects.filter(pk=order.pk, visitor_id="").update(visitor_id=analytics.visitor(request)[:32])
     if order.payable == 0 and order.status == OrderStatus.AWAITING_PAYMENT:
         payments.settle_free(order)
         return redirect("order", order.number)

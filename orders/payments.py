@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from catalog.inventory import holds
 from catalog.models import Offer
 from hall import ratelimit
-from hall.analytics import capture as analytics
 from realname import services as verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
@@ -94,7 +93,6 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
         verification.start_deadline(order)
         fulfilment.enqueue(order)
         transaction.on_commit(lambda: notify.send(order, "paid"), robust=True)
-        transaction.on_commit(lambda: analytics.record_for_order(order, "paid"), robust=True)
     return True
 
 

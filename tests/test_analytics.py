@@ -1,7 +1,9 @@
-"""Analytics: bounce, exit and funnel on a hand-made log with known answers, idempotent daily
+"""Analytics: bounce, exit and the funnel of every way of buying on a hand-made log with known answers
+(placed, paid and done from real orders), idempotent daily aggregation, top pages current before the
 aggregation, capture through the Redis buffer (honouring Do-Not-Track, skipping staff and bots,
 surviving a Redis outage), and no personal data in the tables."""
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -9,7 +11,7 @@ from django.utils import timezone
 from hall.analytics import capture
 from hall.analytics import sessions as defs
 from hall.analytics.aggregate import aggregate_day
-from hall.models import AnalyticsEvent, FunnelDaily, PageDaily
+from hall.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
 from tests.conftest import host_client
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
@@ -26,10 +28,8 @@ LOG = [
     defs.Event("a", at(0), "view", "home"), defs.Event("a", at(2), "view", "offer", "plan-1", "plan"),
     defs.Event("a", at(3), "add_to_cart", offer_kind="plan"), defs.Event("a", at(4), "view", "cart"),
     defs.Event("a", at(5), "checkout_started", offer_kind="plan"),
-    defs.Event("a", at(6), "order_placed", offer_kind="plan"),
     defs.Event("a", at(50), "view", "home"),
     defs.Event("b", at(1), "view", "offer", "plan-1", "plan"),
-    defs.Event("b", at(2), "paid", offer_kind="plan"),  # paid without the steps before: not counted
     defs.Event("c", at(10), "view", "landing", "spring"), defs.Event("c", at(30), "view", "home"),
 ]
 
@@ -51,13 +51,57 @@ def test_sessions_bounce_and_exit_have_known_answers():
     assert home.bounces / home.entries == 0.5 and round(home.exits / home.views, 3) == 0.667
 
 
+# From the orders (aggregate.order_events): a placed the plan order; b paid one without the steps before.
+ORDERS = [defs.Event("a", at(6), "order_placed", offer_kind="plan", order_kind="addon"),
+          defs.Event("b", at(2), "paid", offer_kind="plan", order_kind="addon")]
+
+
 def test_funnel_counts_steps_in_order_with_conversion():
-    counts = defs.funnel(LOG)
+    counts = defs.funnel(LOG + ORDERS)
     assert counts == {"view_offer": 2, "add_to_cart": 1, "checkout_started": 1, "order_placed": 1, "paid": 0,
-                      "activated": 0}
-    assert defs.funnel(LOG, "phone")["view_offer"] == 0
+                      "done": 0}
+    assert defs.funnel(LOG + ORDERS, "offer", "phone")["view_offer"] == 0
     rows = defs.conversion(counts)
     assert rows[1] == ("add_to_cart", 1, 0.5) and rows[0][2] is None
+
+
+def order(visitor, minutes, name, kind, offer_kind=""):
+    return defs.Event(visitor, at(minutes), name, offer_kind=offer_kind, order_kind=kind)
+
+
+# The ways people buy at a carrier, none of which passes an offer page (walkthrough B20):
+# s1 选号 → hold → SIM in cart → checkout → paid → activated; s2 stops after the hold; s3 searches only.
+# t1 tops up and is credited; t2 opens top-up and leaves. r1 renews broadband; d1 stops before paying a deposit.
+WAYS = [
+    defs.Event("s1", at(0), "view", "numbers"), defs.Event("s1", at(1), "view", "number_held"),
+    defs.Event("s1", at(2), "add_to_cart", offer_kind="sim"),
+    defs.Event("s1", at(3), "checkout_started", offer_kind="sim"),
+    order("s1", 4, "order_placed", "new_sim", "sim"), order("s1", 5, "paid", "new_sim", "sim"),
+    order("s1", 9, "done", "new_sim", "sim"),
+    defs.Event("s2", at(0), "view", "numbers"), defs.Event("s2", at(2), "view", "number_held"),
+    defs.Event("s3", at(0), "view", "numbers"),
+    defs.Event("t1", at(0), "view", "top_up"), order("t1", 1, "order_placed", "top_up"),
+    order("t1", 2, "paid", "top_up"), order("t1", 3, "done", "top_up"),
+    defs.Event("t2", at(0), "view", "top_up"),
+    defs.Event("r1", at(0), "view", "broadband"), defs.Event("r1", at(1), "view", "broadband_account"),
+    order("r1", 2, "order_placed", "broadband_renewal"), order("r1", 3, "paid", "broadband_renewal"),
+    order("r1", 4, "done", "broadband_renewal"),
+    defs.Event("d1", at(0), "view", "deposit"), defs.Event("d1", at(1), "view", "deposit_offer"),
+    order("d1", 2, "order_placed", "deposit_credit"),
+    order("t2", 5, "paid", "new_sim"),  # another way's order never counts in top-up
+]
+
+
+def test_each_way_of_buying_has_its_funnel():
+    assert defs.funnel(WAYS, "number") == {"numbers": 3, "number_held": 2, "add_to_cart": 1, "checkout_started": 1,
+                                           "paid": 1, "done": 1}
+    assert defs.funnel(WAYS, "top_up") == {"top_up_page": 2, "order_placed": 1, "paid": 1, "done": 1}
+    assert defs.funnel(WAYS, "renewal") == {"renew_page": 1, "account": 1, "order_placed": 1, "paid": 1, "done": 1}
+    assert defs.funnel(WAYS, "deposit") == {"deposit_offers": 1, "deposit_offer": 1, "order_placed": 1, "paid": 0,
+                                            "done": 0}
+    assert defs.funnel(WAYS, "offer")["view_offer"] == 0
+    assert [round(r[2], 3) if r[2] else r[2] for r in defs.conversion(defs.funnel(WAYS, "number"), "number")] == [
+        None, 0.667, 0.5, 1.0, 1.0, 1.0]
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +109,7 @@ def _no_committed_analytics(request):
     """Browser tests commit analytics of carrier alpha; these tests count from nothing."""
     if "in_carrier_a" in request.fixturenames or "buffer_clean" in request.fixturenames:
         request.getfixturevalue("in_carrier_a")
-        for model in (AnalyticsEvent, PageDaily, FunnelDaily):
+        for model in (AnalyticsEvent, PageDaily, FunnelDaily, AggregatedThrough):
             model.objects.all().delete()  # (rolled back after the test)
 
 
@@ -85,6 +129,65 @@ def test_daily_aggregation_is_idempotent(in_carrier_a):
         "page_type", "views", "entries", "bounces", "exits")) == rows
     assert sorted(FunnelDaily.objects.filter(day=day, offer_kind="").values_list("step", "visitors")) == funnel
     assert ("home", 3, 2, 1, 2) in rows and dict(funnel)["view_offer"] == 2
+
+
+def _order(user, kind, visitor, **fields):
+    from orders.models import Order
+
+    number = f"T{Order.objects.count() + 1:08d}{kind[:3]}"
+    return Order.objects.create(number=number, user=user, kind=kind, idempotency_key=number, visitor_id=visitor,
+                                payable=Decimal("50.00"), **fields)
+
+
+def test_aggregated_funnels_read_paid_and_done_from_real_orders(in_carrier_a):
+    """The number path and top-up, counted on PostgreSQL: placed, paid and activated/credited are the
+    orders' own times and timeline, not events a worker may have failed to send."""
+    from orders.models import OrderEvent
+    from tests.orders_support import subscriber
+
+    user = subscriber("13900000001")
+    _store([e for e in WAYS if e.name not in defs.ORDER_EVENTS])
+    sim = _order(user, "new_sim", "s1", paid_at=at(5))
+    top_up = _order(user, "top_up", "t1", paid_at=at(2))
+    unpaid = _order(user, "deposit_credit", "d1")
+    _order(user, "top_up", "")  # placed through the API, no visitor: in no funnel
+    from orders.models import Order
+
+    Order.objects.filter(pk=sim.pk).update(created_at=at(4))
+    Order.objects.filter(pk=top_up.pk).update(created_at=at(1))
+    Order.objects.filter(pk=unpaid.pk).update(created_at=at(2))
+    OrderEvent.objects.create(order=sim, action="activate")
+    OrderEvent.objects.create(order=top_up, action="credit_top_up")
+    OrderEvent.objects.filter(order__in=[sim, top_up]).update(at=at(9))
+    day = timezone.localdate(T0)
+    aggregate_day(day)
+
+    def counts(path):
+        return dict(FunnelDaily.objects.filter(day=day, path=path, offer_kind="").values_list("step", "visitors"))
+
+    assert counts("number") == {"numbers": 3, "number_held": 2, "add_to_cart": 1, "checkout_started": 1, "paid": 1,
+                                "done": 1}
+    assert counts("top_up") == {"top_up_page": 2, "order_placed": 1, "paid": 1, "done": 1}
+    assert counts("deposit") == {"deposit_offers": 1, "deposit_offer": 1, "order_placed": 1, "paid": 0, "done": 0}
+    assert counts("renewal")["renew_page"] == 1 and counts("renewal")["order_placed"] == 0
+
+
+def test_top_pages_show_a_view_at_once_without_waiting_for_aggregation(buffer_clean):
+    from tests.conftest import STAFF_PASSWORD, sign_in
+
+    aggregate_day(timezone.localdate())  # the last 15-minute run, before the visit
+    staff = host_client("alpha.localhost")
+    assert sign_in(staff, "admin", STAFF_PASSWORD)
+    before = staff.get("/admin/dashboard/").content.decode()
+    assert 'data-testid="views-offer-plan-1"' not in before
+    visitor = host_client("alpha.localhost")
+    visitor.get("/offers/plan-1/")
+    visitor.get("/offers/plan-1/")
+    page = staff.get("/admin/dashboard/").content.decode()  # no flush by beat, no aggregation in between
+    assert 'data-testid="views-offer-plan-1">2<' in page
+    aggregate_day(timezone.localdate())  # once aggregated, counted once: from PageDaily, none fresh
+    assert 'data-testid="views-offer-plan-1">2<' in staff.get("/admin/dashboard/").content.decode()
+    assert PageDaily.objects.get(day=timezone.localdate(), page_type="offer", page_id="plan-1").views == 2
 
 
 @pytest.fixture
@@ -145,8 +248,9 @@ def test_staff_dashboard_shows_figures_and_exports_csv(in_carrier_a):
     assert sign_in(staff, "admin", STAFF_PASSWORD)
     assert 'data-testid="dashboard-link"' in staff.get("/admin/").content.decode()
     page = staff.get("/admin/dashboard/").content.decode()
-    assert 'data-testid="views-home-"' in page and "<svg" in page
-    assert 'data-testid="funnel-add_to_cart"' in page
+    assert 'data-testid="views-home-"' in page and 'id="dashboard-data"' in page and 'class="bars"' not in page
+    assert 'data-testid="funnel-offer-add_to_cart"' in page and 'data-testid="funnel-number-number_held"' in page
+    assert "vendor/echarts/echarts.min.js" in page and "hall/dashboard.js" in page
     csv_text = staff.get("/admin/dashboard/?days=30&format=csv").content.decode("utf-8-sig")
     assert "home:,3,0.500,0.667" in csv_text
     assert host_client("alpha.localhost").get("/admin/dashboard/").status_code == 302  # staff only
@@ -180,14 +284,14 @@ def test_ops_commands(in_carrier_a, buffer_clean):
     out = StringIO()
     call_command("rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-21", "--carrier", "alpha",
                  stdout=out, verbosity=0)
-    assert "alpha: 3 days rebuilt from 11 events" in out.getvalue()
+    assert "alpha: 3 days rebuilt from 9 events" in out.getvalue()
     again = StringIO()
     call_command("rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-21", "--carrier", "alpha",
                  stdout=again, verbosity=0)
     assert again.getvalue() == out.getvalue() and PageDaily.objects.filter(page_type="home").count() == 1
     report = StringIO()
     call_command("carrier_report", "--carrier", "alpha", "--days", "7", stdout=report)
-    assert "阿尔法通信 (alpha), last 7 days" in report.getvalue() and "funnel: view_offer" in report.getvalue()
+    assert "阿尔法通信 (alpha), last 7 days" in report.getvalue() and "funnel number: numbers" in report.getvalue()
     sweep = StringIO()
     call_command("sweep", "--carrier", "alpha", stdout=sweep)
     assert "alpha: holds released" in sweep.getvalue() and "unpaid orders" in sweep.getvalue()

@@ -22,7 +22,11 @@ VISITOR_COOKIE = "hall_vid"
 PAGE_TYPES = {"home": "home", "catalogue": "catalogue", "category": "category", "offer": "offer",
               "compare": "compare", "numbers": "numbers", "cart": "cart", "checkout": "checkout",
               "landing-page": "landing", "broadband-renew": "broadband", "deposit-offers": "deposit",
-              "top-up": "top_up", "orders": "orders", "order": "order"}
+              "top-up": "top_up", "orders": "orders", "order": "order",
+              # steps of the ways of buying (sessions.PATHS): a hold shown, an account confirmed, an offer opened
+              "number-held": "number_held", "broadband-account": "broadband_account", "deposit-offer": "deposit_offer"}
+# Pages whose address holds something of the visitor's (the held number): counted without it.
+NO_PAGE_ID = {"number_held"}
 BOTS = re.compile(r"bot|spider|crawl|slurp|curl|wget|python-requests|headless(?!chrome)", re.I)
 _client = None
 
@@ -121,15 +125,6 @@ def record(request, name: str, **fields) -> bool:
                  "device": device(request), **fields})
 
 
-def record_for_order(order, name: str) -> bool:
-    """A business event of an order, from a worker (paid, activated): the visitor who placed it."""
-    if not order.visitor_id:
-        return False
-    kinds = order.lines.exclude(offer_kind="number").values_list("offer_kind", flat=True)
-    return push({"at": timezone.now().isoformat(), "visitor": order.visitor_id, "name": name,
-                 "offer_kind": next(iter(kinds), "")}, now=True)
-
-
 class AnalyticsMiddleware:
     """Counts views of the shop's pages (after they are rendered) and keeps the visitor cookie."""
 
@@ -149,6 +144,7 @@ class AnalyticsMiddleware:
                 and response.get("Content-Type", "").startswith("text/html")):
             referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""
             page_id = str(match.kwargs.get("slug") or match.kwargs.get("number") or "")
+            page_id = "" if page_type in NO_PAGE_ID else page_id
             push({"at": timezone.now().isoformat(), "visitor": request.analytics_visitor, "name": "view",
                   "page_type": page_type, "page_id": page_id[:60], "device": device(request),
                   "referrer": "" if referrer == request.get_host().split(":")[0] else referrer[:100],

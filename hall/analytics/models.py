@@ -6,7 +6,7 @@ from django.db import models
 class AnalyticsEvent(models.Model):
     at = models.DateTimeField(db_index=True)
     visitor = models.CharField(max_length=32)
-    name = models.CharField(max_length=20)  # "view" or a business event (see sessions.FUNNEL)
+    name = models.CharField(max_length=20)  # "view" or a business event (see sessions.PATHS)
     page_type = models.CharField(max_length=20, blank=True)
     page_id = models.CharField(max_length=60, blank=True)
     page_version = models.IntegerField(null=True, blank=True)
@@ -42,9 +42,21 @@ class PageDaily(models.Model):
 
 class FunnelDaily(models.Model):
     day = models.DateField()
+    path = models.CharField(max_length=20, default="offer")  # the way of buying (sessions.PATHS)
     offer_kind = models.CharField(max_length=20, blank=True)  # "" = every kind
     step = models.CharField(max_length=20)
     visitors = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "offer_kind", "step"], name="funnel_daily_once")]
+        constraints = [models.UniqueConstraint(fields=["day", "path", "offer_kind", "step"],
+                                               name="funnel_daily_once")]
+
+
+class AggregatedThrough(models.Model):
+    """How far a day's aggregation read: events up to this id are in PageDaily. The dashboard adds
+    the views after it from the raw events, so top pages are current within the flush (seconds),
+    not the 15-minute aggregation."""
+
+    day = models.DateField(unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from . import frontend
 from .postgres import EmbeddedPostgres
 from .redis import EmbeddedRedis, free_port
 from .supervisor import Supervisor
@@ -170,6 +171,8 @@ def main(argv=None) -> int:
         setattr(args, "pytest_args" if argv[0] == "test" else "manage_args", argv[1:])
     else:
         args = parser.parse_args(argv)
+    if args.command in ("up", "test", "bench"):  # the pages' browser libraries (npm), before any server
+        frontend.install(PROJECT)
     try:
         return args.func(args)
     except KeyboardInterrupt:

@@ -155,9 +155,6 @@ def activate(order, key):
             gateway("bss").top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")
         result["first_top_up"] = str(credit)
     notify.send(order, "activated")
-    from hall.analytics.capture import record_for_order
-
-    record_for_order(order, "activated")
     return result
 
 

@@ -33,4 +33,5 @@ class Command(BaseCommand):
             bounce = f"{p['bounce_rate']:.0%}" if p["bounce_rate"] is not None else "—"
             exit_rate = f"{p['exit_rate']:.0%}" if p["exit_rate"] is not None else "—"
             out(f"  {p['page_type']}:{p['page_id']}  {p['views']}  {bounce}  {exit_rate}")
-        out("funnel: " + " → ".join(f"{step} {n}" for step, n, _rate in data["funnel"]))
+        for funnel in data["funnels"]:
+            out(f"funnel {funnel['path']}: " + " → ".join(f"{s['key']} {s['n']}" for s in funnel["steps"]))
