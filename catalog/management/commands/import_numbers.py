@@ -50,7 +50,7 @@ class Command(HallCommand):
                         "file": opts["file"], "reason": exc.strerror}) from None
                 rows, total = rows_from_csv(handle), None
             report = ImportReport()
-            with self.progress(total=total, unit=_("numbers"), verbosity=opts["verbosity"]) as bar:
+            with self.progress(total=total, unit="numbers", verbosity=opts["verbosity"]) as bar:
                 import_rows(rows, opts["city"], report, progress=bar.update)
         if report.problems:
             self.table([_("line"), _("problem")], report.problems[:50])

@@ -32,7 +32,7 @@ class Command(HallCommand):
                 while flush():
                     pass
                 events = 0
-                with self.progress(total=len(days), desc=each.slug, unit=_("day"),
+                with self.progress(total=len(days), desc=each.slug, unit="day",
                                    verbosity=options["verbosity"]) as bar:
                     for day in days:
                         events += aggregate_day(day)["events"]
