@@ -56,7 +56,8 @@ def _children(pid):
 
 def _worker_main(up):
     """The Celery worker's main process: started by `up` itself (its pool processes are its children)."""
-    pids = [pid for pid, info in _children(up.proc.pid).items() if "celery -A hall worker" in info[3]]
+    pids = [pid for pid, info in _children(up.proc.pid).items()
+            if re.search(r"celery -A hall (--quiet )?worker", info[3])]
     assert len(pids) <= 1, pids
     return pids[0] if pids else None
 

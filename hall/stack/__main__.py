@@ -198,7 +198,9 @@ def cmd_bench(args) -> int:
 
 def _reachable(database_url: str) -> bool:
     parts = urlsplit(database_url)
-    return _answers(parts.hostname or "127.0.0.1", parts.port or 5432)
+    if not parts.hostname:  # a unix socket: nothing to probe, PostgreSQL's own error will do
+        return True
+    return _answers(parts.hostname, parts.port or 5432)
 
 
 def cmd_manage(args) -> int:
