@@ -1,9 +1,12 @@
 """The Celery app. It must be tenant-schemas-celery's CeleryApp: a plain Celery() would run
 every task in the public schema."""
+import logging
 import os
 
 from celery import signals
 from tenant_schemas_celery.app import CeleryApp
+
+from hall.clock import ClockFormatter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hall.settings")
 
@@ -26,3 +29,17 @@ def _refuse_simulators_in_production(**_kwargs) -> None:
             refuse_to_start_with_simulators()
         except ImproperlyConfigured as exc:  # Celery logs and ignores a signal handler's exceptions
             raise SystemExit(str(exc)) from None
+
+
+@signals.after_setup_logger.connect
+@signals.after_setup_task_logger.connect
+def _one_clock_and_a_ready_line(logger: logging.Logger, loglevel: int, **_kwargs) -> None:
+    # Celery's own formatters stamp %(asctime)s with the process's clock and no zone; give them
+    # the platform's (hall.clock), keeping their colours.
+    for handler in logger.handlers:
+        if handler.formatter is not None:
+            handler.formatter.formatTime = ClockFormatter.formatTime.__get__(handler.formatter)
+    if loglevel > logging.INFO:
+        # Quiet (`hallctl up` without --verbose): the worker still says "celery@… ready." once,
+        # the line that tells a (re)started worker takes tasks again.
+        logging.getLogger("celery.apps.worker").setLevel(logging.INFO)

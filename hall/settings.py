@@ -12,6 +12,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from hall import clock
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 HALL_ENV = os.environ.get("HALL_ENV", "development")
 PRODUCTION = HALL_ENV == "production"
@@ -218,7 +220,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "Asia/Shanghai"
+TIME_ZONE = clock.TIME_ZONE  # Asia/Shanghai; hall.clock stamps every log line with it
 USE_I18N = True
 USE_TZ = True
 
@@ -316,18 +318,32 @@ CELERY_BEAT_SCHEDULE = {
     "aggregate-analytics": {"task": "hall.tasks.aggregate_analytics", "schedule": 900.0},
 }
 
+# One clock in every log line (hall.clock: the platform's zone, with its offset). Under `hallctl up`
+# the supervisor stamps each line already, so the processes leave their own time out.
+_STAMP = "" if os.environ.get("HALL_SUPERVISED") == "1" else "%(asctime)s "
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
     "formatters": {
         "tenant": {
-            "format": "%(asctime)s %(levelname)s [%(schema_name)s:%(domain_url)s] %(name)s: %(message)s",
+            "()": "hall.clock.ClockFormatter",
+            "format": _STAMP + "%(levelname)s [%(schema_name)s:%(domain_url)s] %(name)s: %(message)s",
         },
+        # runserver's request lines, otherwise "[01/Dec/2026 23:40:01]" in a format of their own
+        "server": {"()": "hall.clock.ClockFormatter", "format": _STAMP + "%(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "tenant"},
+        "server": {"class": "logging.StreamHandler", "formatter": "server"},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("HALL_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
+    },
 }
+# Celery's own handlers (worker and beat) take these formats; hall.celery gives them the clock.
+CELERY_WORKER_LOG_FORMAT = "[" + _STAMP + "%(levelname)s/%(processName)s] %(message)s"
+CELERY_WORKER_TASK_LOG_FORMAT = "[" + _STAMP + "%(levelname)s/%(processName)s] %(task_name)s[%(task_id)s]: %(message)s"

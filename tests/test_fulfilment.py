@@ -209,5 +209,5 @@ def test_reconcile_reports_and_repairs_mismatches(quick):
     from django.core.management import call_command
 
     out = StringIO()
-    call_command("reconcile_orders", "--carrier", "alpha", "--days", "1", stdout=out)
-    assert "alpha: " in out.getvalue() and "mismatches" in out.getvalue()
+    call_command("reconcile_orders", "--carrier", "alpha", "--days", "1", "--lang", "en", stdout=out)
+    assert "mismatches" in out.getvalue() and "\nalpha " in out.getvalue()

@@ -377,5 +377,5 @@ def test_set_gateway_opts_a_simulator_in_and_out_while_production_is_refused(car
     call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--refuse-in-production")
     carrier_b.refresh_from_db()
     assert "allow_in_production" not in carrier_b.gateways["payment"]
-    with pytest.raises(CommandError, match="no payment adapter named 'alipay'"):
-        call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--adapter", "alipay")
+    with pytest.raises(CommandError, match="No payment adapter named “alipay”"):
+        call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--adapter", "alipay", "--lang", "en")

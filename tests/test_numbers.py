@@ -98,12 +98,14 @@ def test_import_refusals(db, tmp_path):
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="No carrier"):
-        call_command("import_numbers", "--carrier", "nope", "--city", "x", "--generate", "5", "--segment", "177")
+        call_command("import_numbers", "--carrier", "nope", "--city", "x", "--generate", "5", "--segment", "177",
+                     "--lang", "en")
     with pytest.raises(CommandError, match="segment"):
         call_command("import_numbers", "--carrier", "alpha", "--city", "guangzhou", "--generate", "5",
-                     "--segment", "12")
+                     "--segment", "12", "--lang", "en")
     with pytest.raises(CommandError, match="Cannot read"):
-        call_command("import_numbers", str(tmp_path / "missing.csv"), "--carrier", "alpha", "--city", "guangzhou")
+        call_command("import_numbers", str(tmp_path / "missing.csv"), "--carrier", "alpha", "--city", "guangzhou",
+                     "--lang", "en")
 
 
 def _brute(numbers, tail="", contains="", exclude="", birthday="", tier=""):

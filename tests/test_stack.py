@@ -1,5 +1,6 @@
 """`hallctl up` on its embedded servers: first run seeds, a second run does not, Ctrl-C stops all;
 a killed Celery worker is restarted while the rest of the stack keeps running."""
+import json
 import os
 import re
 import signal
@@ -14,6 +15,8 @@ import pytest
 
 from hall.stack.redis import free_port
 from tests.conftest import PROJECT
+
+CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # every line: the platform's clock, stated
 
 
 def _get(port, host, path="/"):
@@ -53,7 +56,8 @@ def _children(pid):
 
 def _worker_main(up):
     """The Celery worker's main process: started by `up` itself (its pool processes are its children)."""
-    pids = [pid for pid, info in _children(up.proc.pid).items() if "celery -A hall worker" in info[3]]
+    pids = [pid for pid, info in _children(up.proc.pid).items()
+            if re.search(r"celery -A hall (--quiet )?worker", info[3])]
     assert len(pids) <= 1, pids
     return pids[0] if pids else None
 
@@ -66,14 +70,14 @@ def _wait_healthy(port, timeout):
 
 
 class Up:
-    def __init__(self, data_dir: Path, **extra_env: str):
+    def __init__(self, data_dir: Path, *args: str, **extra_env: str):
         self.ports = {"HALL_PORT": free_port(), "HALL_PG_PORT": free_port(), "HALL_REDIS_PORT": free_port()}
         env = {k: v for k, v in os.environ.items()
                if k not in {"DATABASE_URL", "REDIS_URL", "HALL_MEDIA_ROOT", "HALL_TESTING"}}
         env.update({k: str(v) for k, v in self.ports.items()}, HALL_DATA_DIR=str(data_dir), **extra_env)
         self.log = open(data_dir.parent / f"up-{time.monotonic_ns()}.log", "w+")
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "hall.stack", "up"], cwd=PROJECT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "hall.stack", "up", *args], cwd=PROJECT, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def output(self):
@@ -110,22 +114,31 @@ def test_up_seeds_once_serves_every_carrier_and_stops_cleanly(tmp_path):
         assert status == 200 and f"http://tl-gd.localhost:{port}/" in body
         assert _get(port, f"nobody.localhost:{port}")[0] == 404
         _wait_healthy(port, 60)
+        live = json.loads((data / "stack.json").read_text())  # for `hallctl manage`
+        assert live["pid"] == first.proc.pid and live["web_port"] == port
+        assert live["database_url"].endswith(f":{first.ports['HALL_PG_PORT']}/hall")
     finally:
         first.ctrl_c()
     out = first.output()
-    assert "Demo data ready." in out
+    assert "演示数据已就绪。" in out
+    assert not (data / "stack.json").exists()  # a clean stop removes it
+    # Quiet by default: no Celery banner, no per-task INFO; the worker still says it is ready.
+    assert "-------------- celery@" not in out and "Sending due task" not in out and " ready." in out
+    assert re.search(CLOCK + r" worker \| \[INFO/MainProcess\] celery@\S+ ready\.$", out, re.M), out[-3000:]
     assert not _port_open(first.ports["HALL_PG_PORT"]) and not _port_open(first.ports["HALL_REDIS_PORT"])
     assert not _port_open(first.ports["HALL_PORT"])
 
-    second = Up(data)
+    second = Up(data, "--verbose")
     try:
         second.wait_ready()
         port = second.ports["HALL_PORT"]
         status, body = _get(port, f"qingniao.localhost:{port}")
         assert status == 200 and "青鸟移动" in body
+        _wait_healthy(port, 60)
     finally:
         second.ctrl_c()
-    assert "not seeding again" in second.output() and "Demo data ready." not in second.output()
+    assert "不再重复创建" in second.output() and "演示数据已就绪。" not in second.output()
+    assert "-------------- celery@" in second.output()  # --verbose brings the banners back
     assert second.proc.returncode in (0, 130, -signal.SIGINT)
 
 
@@ -168,7 +181,7 @@ def test_up_restarts_a_killed_worker_and_keeps_the_rest_running(tmp_path):
         assert up.proc.poll() is None
         out = up.output()
         assert "web exited" not in out and "beat exited" not in out
-        assert re.search(r"^\d\d:\d\d:\d\d worker \| ", out, re.M)  # time and name before each line
+        assert re.search("^" + CLOCK + r" worker \| ", out, re.M)  # one clock and the name before each line
         survivors = set(_children(up.proc.pid)) | set(_children(new))
     finally:
         up.ctrl_c()

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from hall.clock import stamp
+
 BACKOFF_FIRST = 1.0  # seconds before the first restart of a process that keeps exiting
 BACKOFF_CAP = 30.0
 HEALTHY_RUN = 60.0  # a process that ran this long exited by accident, not in a crash loop
@@ -79,17 +81,18 @@ class Supervisor:
                 pass
 
     def log(self, message: str) -> None:
-        self._write(f"{self.log_prefix} {message}\n".encode())
+        self._write(f"{stamp()} {self.log_prefix} {message}\n".encode())
 
     def _pump(self, name: str, stream: BinaryIO) -> None:
-        """Copy one child's output line by line, each prefixed with the time and its name."""
+        """Copy one child's output line by line, each prefixed with the time and its name. The time is
+        the platform's clock with its offset (hall.clock), the one clock of every line `up` prints:
+        under the supervisor the processes' own log formats leave their time out (HALL_SUPERVISED)."""
         label = f"{name.ljust(self._width)} | "
         if self._tty:
             label = f"\033[{self._colour[name]}m{label}\033[0m"
         with stream:
             for line in iter(stream.readline, b""):
-                stamp = time.strftime("%H:%M:%S")
-                self._write(f"{stamp} {label}".encode() + line.rstrip(b"\r\n") + b"\n")
+                self._write(f"{stamp()} {label}".encode() + line.rstrip(b"\r\n") + b"\n")
 
     # -- signals --------------------------------------------------------------------------------
 

@@ -1,12 +1,18 @@
 """manage.py carrier_report --carrier S [--days 7]"""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from hall.analytics.dashboard import summary
+from hall.management.base import HallCommand
 from tenants.models import Carrier
 
 
-class Command(BaseCommand):
+def _rate(value: float | None) -> str:
+    return f"{value:.0%}" if value is not None else "—"
+
+
+class Command(HallCommand):
     help = "Print a carrier's figures for the last days: orders, revenue, states, top offers, pages, funnel."
 
     def add_arguments(self, parser):
@@ -16,22 +22,26 @@ class Command(BaseCommand):
     def handle(self, *args, carrier, days, **options):
         found = Carrier.objects.filter(slug=carrier).exclude(status=Carrier.Status.TEMPLATE).first()
         if found is None:
-            raise CommandError(f"no carrier {carrier!r}")
+            raise CommandError(_("No carrier “%(slug)s” (see `manage.py list_carriers`).") % {"slug": carrier})
         with tenant_context(found):
             data = summary(days)
         out = self.stdout.write
-        out(f"{found.name} ({found.slug}), last {days} days")
-        out(f"orders today {data['orders_today']}, revenue today ¥{data['revenue_today']}, "
-            f"needing attention {data['needs_attention']}")
-        out("day         orders  revenue  views")
-        for row in data["trend"]:
-            out(f"{row['day']}  {row['orders']:>6}  {row['revenue']:>7}  {row['views']:>5}")
-        out("orders by state: " + ", ".join(f"{r['status']} {r['n']}" for r in data["by_state"]))
-        out("top offers: " + (", ".join(f"{o['name']} ×{o['n']}" for o in data["top_offers"]) or "—"))
-        out("top pages (views, bounce, exit):")
-        for p in data["top_pages"]:
-            bounce = f"{p['bounce_rate']:.0%}" if p["bounce_rate"] is not None else "—"
-            exit_rate = f"{p['exit_rate']:.0%}" if p["exit_rate"] is not None else "—"
-            out(f"  {p['page_type']}:{p['page_id']}  {p['views']}  {bounce}  {exit_rate}")
-        for funnel in data["funnels"]:
-            out(f"funnel {funnel['path']}: " + " → ".join(f"{s['key']} {s['n']}" for s in funnel["steps"]))
+        out(_("%(name)s (%(slug)s), last %(days)s days") % {"name": found.name, "slug": found.slug, "days": days})
+        out("")
+        self.table([_("orders today"), _("revenue today"), _("needing attention")],
+                   [(data["orders_today"], f"¥{data['revenue_today']}", data["needs_attention"])])
+        out("")
+        self.table([_("day"), _("orders"), _("revenue"), _("views")],
+                   [(str(r["day"]), r["orders"], r["revenue"], r["views"]) for r in data["trend"]])
+        out("")
+        self.table([_("order state"), _("orders")], [(str(r["status"]), r["n"]) for r in data["by_state"]])
+        out("")
+        self.table([_("top offer"), _("sold")], [(o["name"], o["n"]) for o in data["top_offers"]])
+        out("")
+        self.table([_("top page"), _("views"), _("bounce rate"), _("exit rate")],
+                   [(f"{p['page_type']}:{p['page_id']}", p["views"], _rate(p["bounce_rate"]), _rate(p["exit_rate"]))
+                    for p in data["top_pages"]])
+        out("")
+        self.table([_("funnel"), _("funnel step"), _("visitors"), _("of the step before")],
+                   [(str(funnel["label"]), str(step["label"]), step["n"], _rate(step["rate"]))
+                    for funnel in data["funnels"] for step in funnel["steps"]])

@@ -1,16 +1,17 @@
 """manage.py rebuild_analytics --from YYYY-MM-DD --to YYYY-MM-DD [--carrier S]"""
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
-from tqdm import tqdm
 
 from hall.analytics.aggregate import aggregate_day
 from hall.analytics.capture import flush
+from hall.management.base import HallCommand
 from tenants.services import shop_carriers
 
 
-class Command(BaseCommand):
+class Command(HallCommand):
     help = "Flush buffered events and recompute the daily analytics tables for a range of days (idempotent)."
 
     def add_arguments(self, parser):
@@ -20,16 +21,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, start, end, carrier=None, **options):
         if end < start:
-            raise CommandError("--to comes before --from")
+            raise CommandError(_("--to comes before --from."))
         carriers = shop_carriers().filter(slug=carrier) if carrier else shop_carriers()
         if carrier and not carriers.exists():
-            raise CommandError(f"no carrier {carrier!r}")
+            raise CommandError(_("No carrier “%(slug)s” (see `manage.py list_carriers`).") % {"slug": carrier})
         days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
+        rows = []
         for each in carriers:
             with tenant_context(each):
                 while flush():
                     pass
                 events = 0
-                for day in tqdm(days, desc=each.slug, unit="day", disable=options["verbosity"] < 1):
-                    events += aggregate_day(day)["events"]
-            self.stdout.write(f"{each.slug}: {len(days)} days rebuilt from {events} events")
+                with self.progress(total=len(days), desc=each.slug, unit="day",
+                                   verbosity=options["verbosity"]) as bar:
+                    for day in days:
+                        events += aggregate_day(day)["events"]
+                        bar.update()
+            rows.append((each.slug, len(days), events))
+        self.table([_("carrier"), _("days rebuilt"), _("events")], rows)

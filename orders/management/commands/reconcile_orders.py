@@ -1,14 +1,16 @@
 """manage.py reconcile_orders [--carrier S] [--days N] [--fix]"""
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from hall.management.base import HallCommand
 from orders.reconcile import reconcile
 from tenants.services import shop_carriers
 
 
-class Command(BaseCommand):
+class Command(HallCommand):
     help = ("Compare orders with the carrier's systems (payments at the gateway, numbers at the BSS), report "
             "mismatches and, with --fix, repair them through the order services.")
 
@@ -22,14 +24,17 @@ class Command(BaseCommand):
         if carrier:
             carriers = carriers.filter(slug=carrier)
             if not carriers.exists():
-                raise CommandError(f"no active carrier {carrier!r}")
-        total = 0
+                raise CommandError(_("No active carrier “%(slug)s” (see `manage.py list_carriers`).")
+                                   % {"slug": carrier})
+        mismatches, totals = [], []
         for each in carriers:
             with tenant_context(each):
                 found = reconcile(dt.timedelta(days=days), fix=fix)
-            for mismatch in found:
-                self.stdout.write(f"{each.slug} {mismatch}")
-            total += len(found)
-            self.stdout.write(f"{each.slug}: {len(found)} mismatches, {sum(m.fixed for m in found)} fixed")
-        if total and not fix:
-            self.stdout.write("run again with --fix to repair what can be repaired")
+            mismatches += [(each.slug, m.order, m.problem, _("yes") if m.fixed else _("no")) for m in found]
+            totals.append((each.slug, len(found), sum(m.fixed for m in found)))
+        if mismatches:
+            self.table([_("carrier"), _("order"), _("mismatch"), _("fixed")], mismatches)
+            self.stdout.write("")
+        self.table([_("carrier"), _("mismatches"), _("fixed")], totals)
+        if mismatches and not fix:
+            self.stdout.write(_("Run again with --fix to repair what can be repaired."))

@@ -1,14 +1,16 @@
 """manage.py purge_realname --older-than DAYS [--carrier SLUG]"""
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from hall.management.base import HallCommand
 from realname.retention import purge
 from tenants.services import shop_carriers
 
 
-class Command(BaseCommand):
+class Command(HallCommand):
     help = ("Delete identities past retention: those of orders that ended without service (cancelled, closed "
             "unpaid, refunded, recycled) older than the given number of days.")
 
@@ -18,13 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than, carrier=None, **options):
         if older_than < 1:
-            raise CommandError("--older-than must be at least 1 day")
+            raise CommandError(_("--older-than must be at least 1 day."))
         carriers = shop_carriers()
         if carrier:
             carriers = carriers.filter(slug=carrier)
             if not carriers.exists():
-                raise CommandError(f"no carrier {carrier!r}")
+                raise CommandError(_("No carrier “%(slug)s” (see `manage.py list_carriers`).") % {"slug": carrier})
+        rows = []
         for each in carriers:
             with tenant_context(each):
-                deleted = purge(dt.timedelta(days=older_than))
-            self.stdout.write(f"{each.slug}: deleted {deleted} identities")
+                rows.append((each.slug, purge(dt.timedelta(days=older_than))))
+        self.table([_("carrier"), _("identities deleted")], rows)

@@ -1,16 +1,19 @@
 """manage.py rotate_realname_keys: re-encrypt personal data under the first key of
 HALL_REALNAME_KEYS (keep the old keys listed until this has run for every carrier)."""
-from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from hall.management.base import HallCommand
 from realname.retention import rotate
 from tenants.services import shop_carriers
 
 
-class Command(BaseCommand):
+class Command(HallCommand):
     help = "Re-encrypt identities and pending portraits under the current real-name key."
 
     def handle(self, *args, **options):
+        rows = []
         for carrier in shop_carriers():
             with tenant_context(carrier):
-                self.stdout.write(f"{carrier.slug}: re-encrypted {rotate()} values")
+                rows.append((carrier.slug, rotate()))
+        self.table([_("carrier"), _("values re-encrypted")], rows)

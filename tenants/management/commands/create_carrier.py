@@ -1,14 +1,15 @@
 import getpass
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from hall.management.base import HallCommand
 from tenants.models import Carrier
 from tenants.services import CarrierSpec, ProvisioningError, create_carrier, validate_spec
 
 
-class Command(BaseCommand):
+class Command(HallCommand):
     help = "Create a carrier: its schema, host name and first staff account (all or nothing)."
 
     def add_arguments(self, parser):

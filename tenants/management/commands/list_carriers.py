@@ -1,24 +1,36 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.utils.translation import gettext as _
 
+from hall.management.base import HallCommand
 from tenants.models import CarrierGroup
 from tenants.services import shop_carriers
 
 
-class Command(BaseCommand):
+def shop_url(host: str, port: str) -> str:
+    """A carrier host's link on the port the stack serves (HALL_PUBLIC_PORT, set by `hallctl`)."""
+    default = {"http": "80", "https": "443"}.get(settings.HALL_PUBLIC_SCHEME)
+    netloc = host if not port or port == default else f"{host}:{port}"
+    return f"{settings.HALL_PUBLIC_SCHEME}://{netloc}/"
+
+
+class Command(HallCommand):
     help = "List carriers with their host names, groups and status."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=8000, help="port shown in the URLs")
+        parser.add_argument("--port", type=int, default=None,
+                            help="port shown in the URLs (default: the running stack's, HALL_PUBLIC_PORT)")
 
     def handle(self, *args, **opts):
+        port = str(opts["port"] or settings.HALL_PUBLIC_PORT)
         carriers = list(shop_carriers())
         if not carriers:
-            self.stdout.write("No carriers yet. Create one with `manage.py create_carrier` or `seed_demo`.")
-        for carrier in carriers:
-            hosts = ", ".join(f"http://{d.domain}:{opts['port']}/" for d in carrier.domains.all())
-            group = carrier.group.code if carrier.group else "-"
-            self.stdout.write(f"{carrier.slug:<20} {carrier.name:<16} group={group:<14} "
-                              f"{carrier.kind:<8} {carrier.status:<9} {hosts}")
-        groups = CarrierGroup.objects.all()
+            self.stdout.write(_("No carriers yet. Create one with `manage.py create_carrier` or `seed_demo`."))
+            return
+        self.table(
+            [_("slug"), _("name"), _("group"), _("kind"), _("status"), _("shop")],
+            [(c.slug, c.name, c.group.code if c.group else "", c.get_kind_display(), c.get_status_display(),
+              " ".join(shop_url(d.domain, port) for d in c.domains.all())) for c in carriers])
+        groups = list(CarrierGroup.objects.all())
         if groups:
-            self.stdout.write("Carrier groups: " + ", ".join(f"{g.code} ({g.name})" for g in groups))
+            self.stdout.write("")
+            self.table([_("carrier group"), _("name")], [(g.code, g.name) for g in groups])

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from hall.management.base import HallCommand
 from tenants.gateways import ADAPTERS, is_simulated
 from tenants.models import Carrier
 
 
-class Command(BaseCommand):
+class Command(HallCommand):
     help = "Set Carrier.gateways[SYSTEM]: its adapter, options, and allow_in_production for a simulator."
 
     def add_arguments(self, parser) -> None:
@@ -28,12 +30,13 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         system = opts["system"]
         if opts["adapter"] and opts["adapter"] not in ADAPTERS[system]:
-            raise CommandError(f"no {system} adapter named {opts['adapter']!r}; known: {', '.join(ADAPTERS[system])}")
+            raise CommandError(_("No %(system)s adapter named “%(adapter)s”; known: %(known)s.") % {
+                "system": system, "adapter": opts["adapter"], "known": ", ".join(ADAPTERS[system])})
         options = {}
         for item in opts["option"]:
             key, sep, raw = item.partition("=")
             if not sep or not key:
-                raise CommandError(f"--option needs KEY=JSON, not {item!r}")
+                raise CommandError(_("--option needs KEY=JSON, not “%(item)s”.") % {"item": item})
             try:
                 options[key] = json.loads(raw)
             except ValueError:
@@ -41,7 +44,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             carrier = Carrier.objects.select_for_update().filter(slug=opts["carrier"]).first()
             if carrier is None:
-                raise CommandError(f"no carrier {opts['carrier']!r}")
+                raise CommandError(_("No carrier “%(slug)s” (see `manage.py list_carriers`).") % {
+                    "slug": opts["carrier"]})
             config = dict((carrier.gateways or {}).get(system) or {})
             if opts["adapter"]:
                 config["adapter"] = opts["adapter"]
@@ -52,5 +56,6 @@ class Command(BaseCommand):
                 config.pop("allow_in_production", None)
             carrier.gateways = {**(carrier.gateways or {}), system: config}
             carrier.save(update_fields=["gateways"])
-        kind = "a simulator" if is_simulated(system, carrier) else "a real adapter"
-        self.stdout.write(f"{carrier.slug}: {system} → {json.dumps(config, ensure_ascii=False)} ({kind})")
+        self.table([_("carrier"), _("system"), _("settings"), _("adapter")],
+                   [(carrier.slug, system, json.dumps(config, ensure_ascii=False),
+                     _("a simulator") if is_simulated(system, carrier) else _("a real adapter"))])
