@@ -72,6 +72,22 @@ def product_image(text: str, colour: str) -> bytes:
     return out.getvalue()
 
 
+# What each kind's page promises: a SIM or phone is posted and returnable unused; broadband is
+# installed at home; an add-on or plan is applied to a number and cannot be sent back.
+BOILERPLATE = {
+    "sim": ("{name}：线上选号办理，包邮到家；签收后 7 天内未激活可申请退货。",
+            "号卡须本人实名登记，激活后不支持退货；首充话费激活后到账。"),
+    "phone": ("{name}：正品行货，全国联保，包邮到家；签收后 7 天内未拆封可无理由退货。",
+              "价格含税；已拆封或已激活的设备按售后政策处理。"),
+    "broadband": ("{name}：光纤入户，下单后 48 小时内装维人员上门安装，预约时间可改。",
+                  "需安装地址在光纤覆盖范围内；合约期内不可降档，提前解约需按协议支付违约金。"),
+    "plan": ("{name}：办理后次月 1 日生效，当月按原套餐计费。",
+             "合约期内不可降档，提前解约需按协议支付违约金。"),
+    "addon": ("{name}：办理后立即生效，有效期内可用，到期自动失效，不自动续订。",
+              "叠加包一经办理立即生效，不支持退订或退款。"),
+}
+
+
 def _offer(categories, slug, kind, name, price, attributes, tags, image_text, *, discount=Decimal("0"),
            cities=(), subtitle="", weight=0, sales=0):
     price = Decimal(price)
@@ -79,8 +95,7 @@ def _offer(categories, slug, kind, name, price, attributes, tags, image_text, *,
                   list_price=price + discount, sale_price=price, attributes=attributes, tags=tags,
                   available_cities=list(cities), status=Offer.Status.ON_SALE, sort_weight=weight,
                   sales_count=sales,
-                  description=f"<p>{name}：线上办理，顺丰包邮，7 天无理由退换（未激活）。</p>",
-                  terms="价格含税。合约期内不可降档，提前解约需按协议支付违约金。")
+                  description=f"<p>{BOILERPLATE[kind][0].format(name=name)}</p>", terms=BOILERPLATE[kind][1])
     offer.full_clean()
     offer.save()
     image = OfferImage(offer=offer, alt=name, sort_weight=1)

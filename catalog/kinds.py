@@ -25,6 +25,8 @@ class Attribute:
     unit: str = ""
     filter: str = ""  # "" (none), "min" (at least), "choice" (one of the values)
     zero: str = ""  # what 0 means in words ("no contract", "free"), shown instead of "0 months"
+    choices: tuple = ()  # (value, label) pairs: a choice shows as its label, never its code
+    unit_by: tuple = ()  # (other attribute, {its value: unit}): a unit that depends on another value
 
     def form_field(self, required=None) -> forms.Field:
         f = self.make_field()
@@ -33,14 +35,20 @@ class Attribute:
             f.required = required
         return f
 
-    def display(self, value) -> str:
+    def display(self, value, attributes: dict | None = None) -> str:
         if value is None or value == "":
             return "—"
         if isinstance(value, bool):
             return str(_("Yes")) if value else str(_("No"))
+        if self.choices:
+            return str(dict(self.choices).get(value, value))
         if self.zero and _is_zero(value):
             return str(self.zero)
-        return f"{value}{self.unit}"
+        unit = self.unit
+        if self.unit_by:
+            other, units = self.unit_by
+            unit = units.get((attributes or {}).get(other), unit)
+        return f"{value}{unit}"
 
 
 def _is_zero(value) -> bool:
@@ -131,11 +139,12 @@ KINDS: dict[str, OfferKind] = {k.code: k for k in [
         Attribute("brand", _("Brand"), _text(30), filter="choice"),
         Attribute("model", _("Model"), _text(60)),
         Attribute("storage_gb", _("Storage"), _int(1, 4096), " GB"),
-        Attribute("network", _("Network"), _choice(PHONE_NETWORKS)),
+        Attribute("network", _("Network"), _choice(PHONE_NETWORKS), choices=tuple(PHONE_NETWORKS)),
     ), max_quantity=5),
     OfferKind("addon", _("Add-on"), (
-        Attribute("addon_type", _("Type"), _choice(ADDON_TYPES), filter="choice"),
-        Attribute("amount", _("Amount"), _int(1, 100_000)),
+        Attribute("addon_type", _("Type"), _choice(ADDON_TYPES), filter="choice", choices=tuple(ADDON_TYPES)),
+        Attribute("amount", _("Amount"), _int(1, 100_000), unit_by=("addon_type", {"data": " GB",
+                                                                                  "voice": _(" minutes")})),
         Attribute("validity_days", _("Valid for"), _int(1, 3660), _(" days")),
     ), max_quantity=5),
 ]}

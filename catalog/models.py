@@ -162,7 +162,7 @@ class Offer(models.Model):
         return self.list_price - self.sale_price
 
     def attribute_rows(self):
-        return [(a.label, a.display(self.attributes.get(a.name))) for a in self.kind_spec.attributes]
+        return [(a.label, a.display(self.attributes.get(a.name), self.attributes)) for a in self.kind_spec.attributes]
 
 
 class OfferVariant(models.Model):

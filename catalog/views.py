@@ -86,7 +86,7 @@ def compare(request):
     kind = KINDS[offers[0].kind] if offers else None
     rows = []
     if kind:
-        rows = [(a.label, [a.display(o.attributes.get(a.name)) for o in offers]) for a in kind.attributes]
+        rows = [(a.label, [a.display(o.attributes.get(a.name), o.attributes) for o in offers]) for a in kind.attributes]
     return render(request, "catalog/compare.html", {"tab": "catalogue", "offers": offers, "kind": kind,
                                                     "rows": rows})
 

@@ -10,11 +10,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 from PIL import Image, ImageDraw, ImageFont
 
 from catalog.demo import seed_catalogue, seed_deposit_offers
 from catalog.inventory.demo import seed_pool
+from orders.demo import seed_orders
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
 from tenants.simulators.demo import seed_bss
@@ -105,7 +106,8 @@ def _home_document(demo: DemoCarrier, banners) -> dict:
                         "sort": "popular" if kind in ("plan", "sim") else "recommended",
                         "limit": 6 if kind == "phone" else 4, "columns": 3 if kind == "phone" else 2}
         elif block == "notice_bar":
-            settings = {"text": f"{demo.name}：线上办理顺丰包邮，激活后 7 天无理由退换。", "link": "", "tone": "info"}
+            settings = {"text": f"{demo.name}：号卡包邮到家，签收后未激活 7 天内可退；宽带预约上门安装。", "link": "",
+                        "tone": "info"}
         elif block == "rich_text":
             settings = {"html": "<h3>服务承诺</h3><ul><li>实名办理，信息加密保存</li><li>号码所见即所得</li></ul>"}
         elif block == "icon_grid" and demo.kind == Carrier.Kind.BRANCH:
@@ -146,6 +148,8 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
             banners = [_asset(f"banner-{i}", logo_png(text, colour, (750, 300), 64))
                        for i, (text, colour) in enumerate([("5G NEW", demo.theme["primary"]), ("1000M", "#33312E")])]
             decoration.publish_document(Page.Kind.HOME, decoration.HOME_SLUG, "首页", _home_document(demo, banners))
+    with tenant_context(carrier):  # after the catalogue is committed: orders as subscribers place them
+        seed_orders(demo.subscriber, demo.cities[0][2], demo.cities[0][1])
     return carrier, created
 
 

@@ -22,6 +22,10 @@ TEXTS = {
         "Payment for order %(order)s received. It is being applied to your account."))(),
     "shipped": lambda d: _("Order %(order)s has shipped with %(courier)s, tracking number %(tracking_no)s."),
     "activated": lambda d: _("Your new number for order %(order)s is active. Welcome!"),
+    "renewed": lambda d: _("Broadband account %(account)s is renewed until %(expires_on)s (order %(order)s)."),
+    "topped_up": lambda d: _("¥%(amount)s has been credited to %(number)s (order %(order)s). Balance: ¥%(balance)s."),
+    "deposit_joined": lambda d: _("%(number)s has joined “%(offer)s” (order %(order)s): the bonus credit arrives "
+                                  "monthly as the offer describes."),
     "verification_retry": lambda d: _("Real-name verification of order %(order)s did not pass: %(reason)s. "
                                       "Open the order to send a new photo."),
     "verification_mismatch": lambda d: _("Real-name verification of order %(order)s did not pass: %(reason)s. "

@@ -12,6 +12,7 @@ import logging
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,12 +97,13 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
     return True
 
 
-def _count_sales(order: Order) -> None:
-    """销量 is paid orders: each goods line adds its quantity, in the transaction that makes the
-    order paid (an increment in the UPDATE, so parallel payments all count)."""
+def _count_sales(order: Order, sign: int = 1) -> None:
+    """销量 is paid orders that were not refunded: each goods line adds its quantity in the
+    transaction that makes the order paid, and takes it back in the one that makes it refunded
+    (in the UPDATE, so parallel payments and refunds all count; never below zero)."""
     for offer_id, quantity in order.lines.filter(category="goods", offer__isnull=False).values_list(
             "offer_id", "quantity"):
-        Offer.objects.filter(pk=offer_id).update(sales_count=F("sales_count") + quantity)
+        Offer.objects.filter(pk=offer_id).update(sales_count=Greatest(F("sales_count") + sign * quantity, 0))
 
 
 def _sell_numbers(order: Order) -> None:
@@ -281,6 +283,7 @@ def complete_refund(out_refund_no: str) -> bool:
             # Numbers and stock are not given back here: what happened to the card or the goods
             # (not shipped, returned, activated) decides that, in after-sales.
             transition(order, S.REFUNDED, "refunded", actor_label="gateway", data=detail)
+            _count_sales(order, -1)
         else:
             record(order, "refunded", actor_label="gateway", data=detail)
     return True

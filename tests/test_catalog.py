@@ -215,3 +215,15 @@ def test_zero_in_a_comparison_reads_as_words_not_as_zero_months():
     assert plan["voice_minutes"].display(0) == "不含" and plan["data_gb"].display(0) == "0 GB"
     broadband = {a.name: a for a in KINDS["broadband"].attributes}
     assert broadband["installation_fee"].display("0.00") == "免费"
+
+
+def test_demo_offers_promise_what_their_kind_delivers(in_carrier_a):
+    """No 包邮 / 7 天无理由 on broadband or a data pack; an add-on's amount has its unit."""
+    from catalog.models import Offer
+
+    for offer in Offer.objects.filter(kind__in=["broadband", "addon", "plan"]):
+        assert "包邮" not in offer.description and "无理由" not in offer.description, offer.slug
+    assert "上门安装" in Offer.objects.filter(kind="broadband").first().description
+    addon = Offer.objects.filter(kind="addon", attributes__addon_type="data").first()
+    rows = {str(label): value for label, value in addon.attribute_rows()}
+    assert rows["类别"] == "流量包" and rows["额度"].endswith("GB"), rows

@@ -344,6 +344,14 @@ def test_sales_counts_move_with_paid_orders_only(awaiting):
     assert Offer.objects.get(pk=offer_id).sales_count == before + 1
     _post(signed_notification(payment, "paid"))  # a re-sent notification: counted once
     assert Offer.objects.get(pk=offer_id).sales_count == before + 1
+    from orders import payments
+
+    refund = payments.request_refund(Order.objects.get(pk=order.pk), reason="test")
+    payments.complete_refund(refund.out_refund_no)  # a refunded order is no sale
+    assert Order.objects.get(pk=order.pk).status == "refunded"
+    assert Offer.objects.get(pk=offer_id).sales_count == before
+    payments.complete_refund(refund.out_refund_no)  # the gateway's repeat: taken back once
+    assert Offer.objects.get(pk=offer_id).sales_count == before
 
 
 @pytest.mark.parametrize("kind, fits", [("new_sim", "准备号卡"), ("broadband_renewal", "正在为您的账户办理"),

@@ -31,6 +31,31 @@ def test_seed_demo_is_idempotent(db, capsys):
         assert 'class="decorated"' in page and page.count("data-block-id=") == len(spec.home)
     call_command("seed_demo", "--if-empty")
     assert "不再重复创建" in capsys.readouterr().out
+    _demo_orders_are_real()
+
+
+def _demo_orders_are_real():
+    """Each demo carrier has orders in the states staff work with, placed through the services."""
+    from orders.models import Order
+    from realname.models import Verification
+    from tenants.simulators.models import SimBroadbandAccount, SimSms
+
+    for spec in demo.CARRIERS:
+        with schema_context(schema_name := Carrier.objects.get(slug=spec.slug).schema_name):
+            orders = Order.objects.filter(user__username=spec.subscriber)
+            states = set(orders.values_list("status", flat=True))
+            assert {"completed", "delivered", "shipped", "needs_attention", "refunded"} <= states, (schema_name, states)
+            activated = orders.filter(kind="new_sim", status="completed").get()
+            assert activated.steps.filter(step="activate", status="done").exists()
+            assert orders.filter(kind="new_sim", status="delivered", verification__status="waiting").exists()
+            assert Verification.objects.filter(order__status="needs_attention", reason="mismatch").exists()
+            assert orders.filter(kind="top_up", status="completed").exists()
+            assert orders.count() == 6  # and a second run placed no more
+            # honest demo data: a broadband address in the carrier's own city, texts signed 【…】
+            city = spec.cities[0][1]
+            assert all(a.startswith(f"{city}市") for a in SimBroadbandAccount.objects.values_list("address", flat=True))
+            texts = list(SimSms.objects.values_list("text", flat=True))
+            assert texts and all(t.startswith(f"【{spec.name}】") for t in texts)
 
 
 def test_demo_carriers_look_different():

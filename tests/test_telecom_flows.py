@@ -77,6 +77,9 @@ def test_broadband_renewal_from_order_to_new_expiry(telecom):
     assert account.expires_on == option.ends_on
     actions = list(order.events.values_list("action", flat=True))
     assert actions[-3:] == ["fulfilment_started", "renew_broadband", "completed"]
+    texts = list(SimSms.objects.filter(number=MAIN).order_by("pk").values_list("text", flat=True))
+    assert any(f"已续约至 {option.ends_on.isoformat()}" in t for t in texts), texts  # the text fits the kind
+    assert not any("备货" in t for t in texts) and all(t.startswith("【") for t in texts)
 
 
 @pytest.mark.parametrize("account, words", [("BB1800003", "销户|closed"), ("BB1800004", "欠费|owes"),
@@ -141,6 +144,8 @@ def test_top_up_is_credited_after_payment(telecom):
     order = checkout.place_top_up(subscriber(), MAIN, "50", token="t1")
     assert fulfilment.run(_pay(order).pk) == "completed"
     assert SimSubscriber.objects.get(number=MAIN).balance == before + 50
+    text = SimSms.objects.filter(number=MAIN).latest("pk").text
+    assert "¥50 已充值到" in text and f"余额 ¥{before + 50:.2f}".rstrip("0").rstrip(".") in text, text
 
 
 def test_a_permanent_refusal_refunds_when_nothing_was_done(telecom):

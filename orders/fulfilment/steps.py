@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from realname.masking import mask_phone
 from tenants.gateways import current_carrier, gateway
 
 from .. import notify, payouts
@@ -39,11 +40,14 @@ def new_numbers(order: Order) -> list[str]:
 def renew_broadband(order, key):
     terms = _terms(order)
     expires = gateway("bss").renew_broadband(account=terms["account"], option=terms["option"], key=key)
+    notify.send(order, "renewed", account=terms["account"], expires_on=expires.isoformat())
     return {"expires_on": expires.isoformat(), "account": terms["account"]}
 
 
 def join_offer(order, key):
     gateway("bss").join_offer(number=order.service_number, offer=_terms(order)["offer"], key=key)
+    line = order.lines.first()
+    notify.send(order, "deposit_joined", number=mask_phone(order.service_number), offer=line.name if line else "")
     return {}
 
 
@@ -65,7 +69,15 @@ def schedule_payouts(order, key):
 
 def credit_top_up(order, key):
     balance = gateway("bss").top_up(number=order.service_number, amount=order.payable, key=key)
+    notify.send(order, "topped_up", amount=_yuan(order.payable), number=mask_phone(order.service_number),
+                balance=_yuan(balance))
     return {"amount": str(order.payable), "balance": str(balance)}
+
+
+def _yuan(value) -> str:
+    """Money as people write it in a text: 50, 12.50."""
+    value = Decimal(str(value))
+    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
 
 
 def apply_addons(order, key):

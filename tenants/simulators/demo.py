@@ -11,6 +11,14 @@ from django.utils import timezone
 from .models import SimBroadbandAccount, SimSubscriber
 
 PLANS = ("畅享 59 元套餐", "畅享 79 元套餐", "畅享 99 元套餐", "5G 尊享 129 元套餐")
+# Real districts of each demo city, so a demo address reads like one from there.
+DISTRICTS = {
+    "广州": ("天河区", "越秀区", "海珠区", "番禺区"), "深圳": ("南山区", "福田区", "宝安区", "龙岗区"),
+    "佛山": ("禅城区", "南海区", "顺德区"), "东莞": ("南城街道", "东城街道", "松山湖"),
+    "杭州": ("西湖区", "上城区", "拱墅区", "滨江区"), "宁波": ("海曙区", "鄞州区", "江北区"),
+    "温州": ("鹿城区", "瓯海区", "龙湾区"), "北京": ("海淀区", "朝阳区", "东城区", "西城区"),
+    "上海": ("浦东新区", "徐汇区", "静安区"), "成都": ("锦江区", "武侯区", "高新区"),
+}
 
 
 def _number(prefix: str, rng: random.Random) -> str:
@@ -48,7 +56,7 @@ def seed_bss(main_number: str, prefix: str, city_name: str, seed: int = 7) -> No
     for account, bound, mbps, expires_in, opened_ago, promo_days, note in accounts:
         expires = today + dt.timedelta(days=expires_in)
         SimBroadbandAccount.objects.get_or_create(account=account, defaults={
-            "bound_number": bound, "address": f"{city_name}市{rng.choice(['天河区', '越秀区', '西湖区', '海淀区'])}"
+            "bound_number": bound, "address": f"{city_name}市{rng.choice(DISTRICTS.get(city_name, ('城区',)))}"
             f"幸福路 {rng.randrange(1, 300)} 号 {rng.randrange(1, 30)} 栋 {rng.randrange(101, 2999)} 室",
             "bandwidth_mbps": mbps, "starts_on": expires - dt.timedelta(days=364), "expires_on": expires,
             "opened_on": today - dt.timedelta(days=opened_ago),
