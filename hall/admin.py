@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from .admin_sites import StaffAuthenticationForm
 from .models import ShopAsset
 
 admin.site.site_header = _("Shop administration")
 admin.site.site_title = _("Shop administration")
 admin.site.index_template = "admin/shop_index.html"  # adds the decoration editor to the admin home
+admin.site.login_form = StaffAuthenticationForm
 
 
 @admin.register(ShopAsset)

@@ -191,9 +191,9 @@ CACHES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "hall.passwords.MinimumLengthValidator"},  # Django's rules, in our own words (hall/passwords.py)
+    {"NAME": "hall.passwords.CommonPasswordValidator"},
+    {"NAME": "hall.passwords.NumericPasswordValidator"},
 ]
 # Brute force on the staff and platform admin sign-in (django-axes): after this many failures per
 # account or per client address, that account or address is locked for a while.

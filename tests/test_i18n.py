@@ -47,3 +47,79 @@ def test_words_with_two_meanings_have_their_own_translation():
         assert str(FulfilmentStep.Status.RUNNING.label) == "进行中"
         assert str(NumberImport.Status.RUNNING.label) == "导入中"
         assert gettext("Change") == "修改" and pgettext("switch the city", "Change") == "切换"
+
+
+# -- no English in the Chinese shop ----------------------------------------------------------------
+# Words that are the same in a Chinese page: product and brand names, units, codes.
+ALLOWED_WORDS = {"SIM", "GB", "MB", "Mbps", "iPhone", "Mate", "nova", "Redmi", "OPPO", "Find", "vivo", "NEW",
+                 "ICCID", "VIP", "WiFi", "App", "BSS", "ID",
+                 "English"}  # the language switch names each language in itself
+ENGLISH = r"[A-Za-z][A-Za-z'’-]{2,}"
+
+
+def english_words(html: str) -> set[str]:
+    """English-looking words in what a visitor reads: text and the attributes shown to people
+    (placeholders, titles, alt text, labels, button values); scripts and styles are not read."""
+    import re
+    from html.parser import HTMLParser
+
+    found: set[str] = set()
+
+    class Reader(HTMLParser):
+        skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "style"):
+                self.skip += 1
+            for name, value in attrs:
+                if name in ("placeholder", "title", "alt", "aria-label") or (
+                        name == "value" and tag == "input" and ("type", "submit") in attrs):
+                    self.handle_data(value or "")
+
+        def handle_endtag(self, tag):
+            if tag in ("script", "style"):
+                self.skip = max(0, self.skip - 1)
+
+        def handle_data(self, data):
+            if not self.skip:
+                found.update(w for w in re.findall(ENGLISH, data) if w not in ALLOWED_WORDS)
+
+    Reader().feed(html)
+    return found
+
+
+def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, django_db_blocker):
+    """Every page of the main journeys, rendered in zh-hans for a signed-in subscriber with an
+    order of each kind, and the forms' error messages (sign-up, sign-in, number search)."""
+    from catalog.models import Offer
+    from tests.conftest import host_client
+    from tests.orders_support import PASSWORD, paid, place_sim_order, subscriber
+
+    user = subscriber()
+    order, number = place_sim_order(user)
+    order = paid(order)
+    offers = {kind: Offer.objects.filter(kind=kind).first().slug for kind in ("sim", "plan", "phone", "broadband",
+                                                                             "addon")}
+    client = host_client("alpha.localhost")
+    pages = {"/": 200, "/numbers/": 200, "/numbers/?contains=1": 200, "/compare/?offers=" + ",".join(
+        Offer.objects.filter(kind="plan").values_list("slug", flat=True)[:2]): 200, "/me/login/": 200,
+        "/me/signup/": 200, "/nope/": 404, "/cart/": 200}
+    pages |= {f"/offers/{slug}/": 200 for slug in offers.values()}
+    problems = {}
+    for path, status in pages.items():
+        response = client.get(path)
+        assert response.status_code == status, path
+        if words := english_words(response.content.decode()):
+            problems[path] = words
+    for path, data in {"/me/signup/": {"phone": "13800138000", "password1": "123", "password2": "123"},
+                       "/me/login/": {"username": "13800138000", "password": "wrong"}}.items():
+        if words := english_words(client.post(path, data).content.decode()):
+            problems["POST " + path] = words
+    assert client.post("/me/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    for path in ["/me/", "/orders/", f"/orders/{order.number}/", "/topup/", "/broadband/renew/", "/deposit/",
+                 "/tickets/", "/checkout/"]:
+        response = client.get(path, follow=True)
+        assert response.status_code == 200, path
+        if words := english_words(response.content.decode()):
+            problems[path] = words
+    assert not problems, problems

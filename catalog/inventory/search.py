@@ -26,7 +26,9 @@ class NumberSearchForm(forms.Form):
     tail = forms.RegexField(DIGITS, label=_("Ends with"), max_length=8, required=False,
                             error_messages={"invalid": _("Digits only, 1 to 8 of them.")})
     contains = forms.RegexField(DIGITS, label=_("Contains"), min_length=2, max_length=8, required=False,
-                                error_messages={"invalid": _("Digits only, 2 to 8 of them.")})
+                                error_messages={"invalid": _("Digits only, 2 to 8 of them."),
+                                                "min_length": _("Enter at least 2 digits to search inside the "
+                                                                "number (for one digit, use “Ends with”).")})
     exclude = forms.RegexField(DIGITS, label=_("Without the digits"), max_length=10, required=False,
                                error_messages={"invalid": _("Digits only, e.g. 4 or 47.")})
     birthday = forms.RegexField(r"^\d{4}$", label=_("Birthday (MMDD)"), required=False,

@@ -71,6 +71,9 @@ class ShopAuthenticationForm(AuthenticationForm):
     shop's form must not be a side door for guessing their passwords, so it answers as for any
     wrong password."""
 
+    error_messages = {**AuthenticationForm.error_messages,
+                      "invalid_login": _("The mobile number or the password is wrong.")}
+
     def confirm_login_allowed(self, user) -> None:
         if user.is_staff or user.is_superuser:
             raise self.get_invalid_login_error()
