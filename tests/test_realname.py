@@ -413,6 +413,7 @@ def test_correcting_the_name_checks_again_and_puts_the_order_back_on_its_way(no_
     order = Order_refreshed(order)
     assert order.status == "shipped" and order.identity_id != old_identity
     assert order.verification.status == "waiting" and order.verification.attempts == 0
+    assert not Identity.objects.filter(pk=old_identity).exists()  # the wrong details are not kept
     assert NumberClaim.objects.get(number=number, status="reserved").id_hash == crypto.lookup_hash(other_id)
     assert _verify(order) == "passed"
 

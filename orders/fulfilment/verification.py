@@ -86,6 +86,7 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
     carrier = current_carrier()
     ref = f"{carrier.slug}:{order.number}"
     numbers = list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
+    old_identity = order.identity_id
     with transaction.atomic():
         order = lock(order)
         identity = Identity.seal(name, id_number)
@@ -103,6 +104,9 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
             transaction.set_rollback(True)
             raise IdentityCorrectionError(str(exc)) from None
         Verification.objects.filter(pk=verification.pk).update(precheck=precheck)
+        # the wrong name and ID serve nothing now: not kept (personal data is kept only while it serves)
+        Identity.objects.filter(pk=old_identity).exclude(orders__isnull=False).exclude(
+            verifications__isnull=False).delete()
         record(order, "identity_corrected", actor=user, actor_label="subscriber")
         _resume(order, _("the subscriber corrected the name and ID number"), actor=user, actor_label="subscriber")
 
