@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from realname.masking import mask_phone
 
 from .models import FulfilmentStep, Order, OrderEvent, OrderStatus
+from .states import ACTIONS as EVENT_TEXTS
 from .states import describe
 
 STEP_LABELS = {
@@ -134,7 +135,10 @@ def event_views(order: Order) -> list[EventView]:
     for e in order.events.select_related("actor"):
         change = f"{_status_label(e.from_status)} → {_status_label(e.to_status)}" if e.to_status else ""
         where = (e.data or {}).get("where", "") if isinstance(e.data, dict) else ""
-        views.append(EventView(at=e.at, text=describe(e), actor=actor_text(e), reason=e.reason, change=change,
+        # a quiet step's own event (await_delivery …) has no subscriber wording: name the step
+        text = (describe(e) if e.action in EVENT_TEXTS or e.action not in STEP_LABELS
+                else str(pgettext_lazy("fulfilment step", "%(step)s: done") % {"step": STEP_LABELS[e.action]}))
+        views.append(EventView(at=e.at, text=text, actor=actor_text(e), reason=e.reason, change=change,
                                public=e.public, where=str(where)))
     return views
 

@@ -68,6 +68,9 @@ class Verification(models.Model):
         verbose_name_plural = _("real-name verifications")
         indexes = [models.Index(fields=["status", "deadline"])]
 
+    def __str__(self):
+        return str(self.order)  # staff find a verification by its order number
+
 
 class RevealAudit(models.Model):
     """Every time staff saw a full ID number or name."""
