@@ -4,70 +4,62 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import staff, tickets
-from .models import FulfilmentStep, Order, OrderEvent, OrderLine, Payment, Ticket, TicketEvent
-from .states import ACTIONS as EVENT_LABELS
+from . import staff, staff_selectors, tickets
+from .models import Order, Ticket
 from .states import IllegalTransition
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class LineInline(ReadOnlyInline):
-    model = OrderLine
-    fields = ("category", "name", "detail", "number", "unit_price", "unit_list_price", "quantity", "terms")
-
-
-class PaymentInline(ReadOnlyInline):
-    model = Payment
-    fields = ("out_trade_no", "adapter", "amount", "status", "trade_no", "paid_at", "confirmed_by")
-
-
-class StepInline(ReadOnlyInline):
-    model = FulfilmentStep
-    verbose_name_plural = _("fulfilment steps")
-    fields = ("step", "status", "attempts", "duration_ms", "error", "result", "started_at", "finished_at")
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = OrderEvent
-    verbose_name_plural = _("timeline")
-    fields = ("at", "what", "from_status", "to_status", "actor_label", "actor", "reason", "public", "data")
-    readonly_fields = fields
-
-    @admin.display(description=_("event"))
-    def what(self, event):
-        return EVENT_LABELS.get(event.action, event.action)
+def _short(value) -> str:
+    """A list cell's date: "05-12 14:03" (the long form wraps and widens the list past 1280 px)."""
+    return formats.date_format(timezone.localtime(value), "m-d H:i") if value else "—"
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ("number", "kind", "status", "payable", "user", "created_at", "payment_due_at")
+    list_display = ("number", "kind", "status_chip", "payable", "subscriber", "placed", "pay_by")
     list_filter = ("status", "kind", "created_at")
     date_hierarchy = "created_at"
     search_fields = ("number", "service_number", "lines__number", "user__username")
     list_select_related = ("user",)
-    inlines = [LineInline, PaymentInline, StepInline, EventInline]
     change_form_template = "admin/orders/order/change_form.html"
     actions = ["retry_selected"]
+    # The header card, items, steps and timeline are the template's (orders.staff_selectors.work_order);
+    # these are the plain facts under them.
     fieldsets = (
-        (None, {"fields": ("number", "kind", "status", "user", "created_at", "status_changed_at",
-                           "payment_due_at", "paid_at")}),
+        (_("Dates"), {"fields": ("created_at", "paid_at", "payment_due_at", "status_changed_at")}),
         (_("Money"), {"fields": ("goods_total", "deposit_total", "discount_total", "payable")}),
-        (_("Subscriber"), {"fields": ("identity", "service_number", "recipient", "contact_phone", "province",
-                                      "city", "district", "address_detail", "terms_accepted")}),
+        (_("Subscriber"), {"fields": ("subscriber", "identity", "service_number", "recipient", "contact_phone",
+                                      "address_line", "terms")}),
     )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_chip(self, order):
+        return format_html('<span class="hall-chip hall-status-{}">{}</span>', order.status,
+                           order.get_status_display())
+
+    @admin.display(description=_("subscriber"), ordering="user__username")
+    def subscriber(self, order):
+        return staff_selectors.subscriber_masked(order)
+
+    @admin.display(description=_("placed at"), ordering="created_at")
+    def placed(self, order):
+        return _short(order.created_at)
+
+    @admin.display(description=_("pay by"), ordering="payment_due_at")
+    def pay_by(self, order):
+        return _short(order.payment_due_at)
+
+    @admin.display(description=_("address"))
+    def address_line(self, order):
+        return order.address_line or "—"
+
+    @admin.display(description=_("terms accepted"))
+    def terms(self, order):
+        return "、".join(str(t) for t in order.terms_accepted or []) or "—"
 
     @admin.action(description=_("Retry the failed step of the selected orders that need attention"),
                   permissions=["act"])
@@ -101,6 +93,7 @@ class OrderAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         extra = {"staff_actions": staff.available(order) if order else [],
+                 "work_order": staff_selectors.work_order(order) if order else None,
                  "can_act": request.user.has_perm("orders.act_on_order")}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
@@ -118,28 +111,31 @@ class OrderAdmin(admin.ModelAdmin):
         return redirect("admin:orders_order_change", order_id)
 
 
-class TicketEventInline(ReadOnlyInline):
-    model = TicketEvent
-    verbose_name_plural = _("history")
-    fields = ("at", "action", "from_status", "to_status", "actor_label", "actor", "note", "internal")
-    readonly_fields = fields
-
-
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     """Staff assign tickets (the one editable field) and move them through their kind's states,
     with a note to the subscriber or an internal one."""
 
-    list_display = ("code", "kind", "status", "user", "order", "assigned_to", "sla_due_at", "escalated_at")
+    list_display = ("ticket_code", "kind", "status", "subscriber", "order", "assigned_to", "sla_due_at",
+                    "escalated_at")
     list_filter = ("status", "kind", ("escalated_at", admin.EmptyFieldListFilter), "assigned_to")
     search_fields = ("order__number", "user__username")
     list_select_related = ("user", "order", "assigned_to")
-    fields = ("kind", "status", "user", "order", "description", "broadband_account", "appointment_at",
+    fields = ("ticket_code", "kind", "status", "subscriber", "order", "description", "broadband_account",
+              "appointment_at",
               "assigned_to", "sla_due_at", "escalated_at", "created_at")
-    readonly_fields = ("kind", "status", "user", "order", "description", "broadband_account", "appointment_at",
+    readonly_fields = ("ticket_code", "kind", "status", "subscriber", "order", "description", "broadband_account",
+                       "appointment_at",
                        "sla_due_at", "escalated_at", "created_at")
-    inlines = [TicketEventInline]
     change_form_template = "admin/orders/ticket/change_form.html"
+
+    @admin.display(description=_("ticket number"), ordering="pk")
+    def ticket_code(self, ticket):
+        return ticket.code
+
+    @admin.display(description=_("subscriber"), ordering="user__username")
+    def subscriber(self, ticket):
+        return staff_selectors.mask_phone(ticket.user.username)
 
     def has_add_permission(self, request):
         return False
@@ -155,6 +151,7 @@ class TicketAdmin(admin.ModelAdmin):
         ticket = self.get_object(request, object_id)
         moves = sorted(tickets.MACHINES[ticket.kind].get(ticket.status, set())) if ticket else []
         extra = {"moves": [(m, Ticket.Status(m).label) for m in moves],
+                 "history": staff_selectors.ticket_history(ticket) if ticket else [],
                  "can_act": request.user.has_perm("orders.change_ticket")}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 

@@ -11,6 +11,13 @@ from hall.admin_readonly import ReadOnlyAdmin
 
 from .models import Identity, RevealAudit, Verification
 from .reveal import reveal
+from .services import reason_text
+
+PRECHECK = {  # how the name + ID check before the order went (realname.services.check_identity)
+    "passed": _("passed before the order"),
+    "skipped": _("not offered by the provider"),
+    "unavailable": _("provider unavailable: checked later"),
+}
 
 
 class RevealForm(forms.Form):
@@ -47,10 +54,24 @@ class IdentityAdmin(ReadOnlyAdmin):
 
 @admin.register(Verification)
 class VerificationAdmin(ReadOnlyAdmin):
-    list_display = ("order", "status", "reason", "attempts", "deadline", "decided_at")
+    list_display = ("order", "status", "why", "name_id_check", "attempts", "deadline", "decided_at")
     list_filter = ("status",)
-    fields = ("order", "identity", "status", "reason", "attempts", "provider", "provider_ref", "deadline",
-              "reminders_sent", "submitted_at", "decided_at")
+    fields = ("order", "identity", "status", "why", "name_id_check", "attempts", "provider", "provider_ref",
+              "deadline", "reminders", "submitted_at", "decided_at")
+    readonly_fields = ("why", "name_id_check", "reminders")
+    list_select_related = ("order",)
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def why(self, verification):
+        return reason_text(verification) if verification.reason else "—"
+
+    @admin.display(description=_("name and ID check before the order"), ordering="precheck")
+    def name_id_check(self, verification):
+        return PRECHECK.get(verification.precheck, verification.precheck or "—")
+
+    @admin.display(description=_("reminders sent (days left)"))
+    def reminders(self, verification):
+        return "、".join(str(d) for d in verification.reminders_sent or []) or "—"
 
 
 @admin.register(RevealAudit)

@@ -11,6 +11,24 @@ from . import holds, tiers
 from .models import MobileNumber, NumberImport, NumberSegment, TierRule
 
 
+def city_names() -> dict[str, str]:
+    """City codes (the pool's) to the names staff read, from the catalogue's cities."""
+    from catalog.models import City
+
+    return dict(City.objects.values_list("code", "name"))
+
+
+class CityFilter(admin.SimpleListFilter):
+    title = _("city")
+    parameter_name = "city"
+
+    def lookups(self, request, model_admin):
+        return sorted(city_names().items(), key=lambda item: item[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(city=self.value()) if self.value() else queryset
+
+
 @admin.register(NumberSegment)
 class NumberSegmentAdmin(admin.ModelAdmin):
     list_display = ("prefix", "note")
@@ -53,12 +71,19 @@ class TierRuleAdmin(admin.ModelAdmin):
 
 @admin.register(MobileNumber)
 class MobileNumberAdmin(admin.ModelAdmin):
-    list_display = ("number", "city", "status", "tier", "price", "minimum_spend", "contract_months", "held_until")
-    list_filter = ("status", "tier", "city")
+    list_display = ("number", "city_name", "status", "tier", "price", "minimum_spend", "contract_months",
+                    "held_until")
+    list_filter = ("status", "tier", CityFilter)
     search_fields = ("number",)
     readonly_fields = ("number", "status", "tier", "price", "minimum_spend", "contract_months", "held_until",
                        "sold_at", "hold_owner")
     fields = readonly_fields + ("city",)
+
+    @admin.display(description=_("city"), ordering="city")
+    def city_name(self, number):
+        if not hasattr(self, "_cities"):
+            self._cities = city_names()
+        return self._cities.get(number.city, number.city)
     actions = ["withdraw", "restore"]
     show_full_result_count = False  # a million numbers: no COUNT(*) on every page
     change_list_template = "admin/catalog/mobilenumber/change_list.html"
@@ -72,7 +97,12 @@ class MobileNumberAdmin(admin.ModelAdmin):
                    .annotate(n=Count("pk")).order_by("-n")[:12])
         by_city = (MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE).values("city")
                    .annotate(n=Count("pk")).order_by("-n")[:12])
-        extra_context = {**(extra_context or {}), "by_status": counts, "by_tier": by_tier, "by_city": by_city}
+        self._cities = city_names()  # one look-up per list page
+        labels = dict(MobileNumber.Status.choices)
+        extra_context = {**(extra_context or {}),
+                         "by_status": [{"label": labels.get(r["status"], r["status"]), "n": r["n"]} for r in counts],
+                         "by_tier": by_tier,
+                         "by_city": [{"name": self._cities.get(r["city"], r["city"]), "n": r["n"]} for r in by_city]}
         return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Withdraw the selected numbers from sale"), permissions=["change"])
@@ -112,10 +142,14 @@ class NumberImportForm(forms.ModelForm):
 @admin.register(NumberImport)
 class NumberImportAdmin(admin.ModelAdmin):
     form = NumberImportForm
-    list_display = ("file", "city", "status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid",
+    list_display = ("file", "city_name", "status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid",
                     "created_at", "finished_at")
     readonly_fields = ("status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid", "problems",
                        "error", "created_by", "created_at", "finished_at")
+
+    @admin.display(description=_("city for lines without one"), ordering="city")
+    def city_name(self, upload):
+        return city_names().get(upload.city, upload.city)
 
     def get_fields(self, request, obj=None):
         return ["file", "city"] if obj is None else ["file", "city", *self.readonly_fields]

@@ -82,9 +82,9 @@ class MobileNumber(models.Model):
     minimum_spend = models.DecimalField(_("minimum monthly spend (yuan)"), **money, default=Decimal("0"))
     contract_months = models.PositiveSmallIntegerField(_("contract months"), default=0)
     random_key = models.IntegerField(editable=False, default=0)  # for a cheap random sample
-    hold_owner = models.CharField(max_length=64, blank=True, editable=False)
-    held_until = models.DateTimeField(null=True, blank=True)
-    sold_at = models.DateTimeField(null=True, blank=True)
+    hold_owner = models.CharField(_("held by"), max_length=64, blank=True, editable=False)
+    held_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    sold_at = models.DateTimeField(_("sold at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -138,7 +138,8 @@ class NumberImport(models.Model):
     invalid = models.PositiveIntegerField(_("invalid"), default=0)
     problems = models.JSONField(_("bad lines"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey("auth.User", verbose_name=_("uploaded by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

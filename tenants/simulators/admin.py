@@ -12,6 +12,7 @@ class SimSubscriberAdmin(ReadOnlyAdmin):
     list_display = ("number", "status", "plan", "balance", "arrears", "offers", "note")
     search_fields = ("number",)
     list_filter = ("status",)
+    exclude = ("account_id",)  # the BSS's internal id: nothing to try it with
 
 
 class SimBroadbandAccountAdmin(ReadOnlyAdmin):
@@ -21,6 +22,7 @@ class SimBroadbandAccountAdmin(ReadOnlyAdmin):
 
 class SimSmsAdmin(ReadOnlyAdmin):
     list_display = ("sent_at", "number", "text")
+    fields = ("sent_at", "number", "text")  # the idempotency key is plumbing
     search_fields = ("number",)
 
 

@@ -123,6 +123,9 @@ class SimSms(models.Model):
         verbose_name_plural = _("simulated text messages")
         ordering = ["-sent_at", "-pk"]
 
+    def __str__(self):
+        return f"{self.number} {self.sent_at:%m-%d %H:%M}"
+
 
 class SimVerification(models.Model):
     """A check at the simulated real-name provider. Keeps only the outcome, never the identity."""
