@@ -14,6 +14,7 @@ urlpatterns = [
     path("numbers/hold/", number_views.hold_number, name="number-hold"),
     path("numbers/held/<str:number>/", number_views.held, name="number-held"),
     path("p/<slug:slug>/", storefront.landing_page, name="landing-page"),
+    path("agreements/<slug:kind>/", storefront.agreement, name="agreement"),
     path("preview/<slug:slug>/<int:version_id>/", preview.preview, name="decoration-preview"),
     path("admin/decoration/", include("hall.decoration.editor_urls")),
     path("admin/dashboard/", dashboard.dashboard, name="staff-dashboard"),

@@ -60,6 +60,8 @@ class CheckoutPlan:
     needs: set[str]
     terms: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # every SIM in the cart as (number, "180 3704 6966"): each needs its own tick of the agreements
+    sims: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def payable(self) -> Decimal:
@@ -106,11 +108,27 @@ def terms_for(summary: carts.CartSummary) -> list[str]:
     return terms
 
 
+def spaced(number: str) -> str:
+    """A mobile number as people read it: 180 3704 6966."""
+    return f"{number[:3]} {number[3:7]} {number[7:]}" if len(number) == 11 and number.isdigit() else number
+
+
+def sims_of(summary: carts.CartSummary) -> list[tuple[str, str]]:
+    numbers = (p.line.details.get("number", "") for p in summary.lines if p.line.offer.kind == "sim")
+    return [(n, spaced(n)) for n in numbers if n]
+
+
+def agreements_accepted(plan: CheckoutPlan, details: CheckoutDetails) -> list[str]:
+    """What goes on the order for each SIM whose agreements were ticked (the order keeps the words)."""
+    return [_("Accepted the network access service agreement and the privacy policy for number %(number)s.")
+            % {"number": display} for number, display in plan.sims if number in details.agreements]
+
+
 def plan_checkout(cart: Cart | None) -> CheckoutPlan:
     summary = carts.summarise(cart)
     kinds = {p.line.offer.kind for p in summary.lines}
     kind = order_kind(kinds)
-    plan = CheckoutPlan(summary, kind, needs_for(kind, kinds), terms_for(summary))
+    plan = CheckoutPlan(summary, kind, needs_for(kind, kinds), terms_for(summary), sims=sims_of(summary))
     if not summary.lines:
         plan.problems.append(_("Your cart is empty."))
     for priced in summary.lines:
@@ -258,7 +276,8 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
         deposit = sum((p.number_hold.price * p.line.quantity for p in summary.lines if p.number_hold), Decimal("0"))
         # goods at list price; payable = goods − discount + number fees and deposits
         order = _new_order(user, plan.kind, key, details, plan.payable, goods_total=summary.list_total - deposit,
-                           deposit_total=deposit, discount_total=summary.discount, terms_accepted=plan.terms)
+                           deposit_total=deposit, discount_total=summary.discount,
+                           terms_accepted=plan.terms + agreements_accepted(plan, details))
         _freeze_lines(order, summary, cart)
         if order.identity is not None:
             _register_identity(order, precheck)

@@ -14,10 +14,8 @@ from catalog.inventory.patterns import MOBILE_NUMBER
 from realname.idcard import age_on, clean_id_number, clean_name
 from tenants.gateways import current_carrier
 
-PROVINCES = ["北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市", "江苏省",
-             "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省", "广西壮族自治区",
-             "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省", "青海省",
-             "宁夏回族自治区", "新疆维吾尔自治区", "香港特别行政区", "澳门特别行政区", "台湾省"]
+from . import divisions
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # What each need asks for.
@@ -41,6 +39,8 @@ class CheckoutDetails:
     holder_id_number: str = ""
     service_number: str = ""
     accept_terms: bool = False
+    # the SIM numbers whose 入网服务协议 and 个人信息保护政策 the subscriber accepted (one tick per SIM)
+    agreements: tuple[str, ...] = ()
 
 
 def _mobile(value: str) -> str:
@@ -55,6 +55,14 @@ def _text(value: str) -> str:
     if CONTROL.search(value):
         raise ValidationError(_("Remove the control characters."))
     return value
+
+
+def _division(value: str, names: list[str]) -> str | None:
+    """`value` as one of `names`: exact, or the one name it begins (typed "广州" for 广州市)."""
+    if value in names:
+        return value
+    found = [n for n in names if len(value) >= 2 and n.startswith(value)]
+    return found[0] if len(found) == 1 else None
 
 
 def clean_holder_id_number(value: str) -> str:
@@ -78,8 +86,10 @@ class CheckoutForm(forms.Form):
     recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=30, required=False)
     contact_phone = forms.CharField(label=gettext_lazy("Recipient's phone"), max_length=13, required=False,
                                     widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    # Province a list; city and district free text that shop.js turns into lists from the same
+    # data (static/hall/divisions.json), checked against it here either way.
     province = forms.ChoiceField(label=gettext_lazy("Province"), required=False,
-                                 choices=[("", "—")] + [(p, p) for p in PROVINCES])
+                                 choices=lambda: [("", "—")] + [(p, p) for p in divisions.provinces()])
     city = forms.CharField(label=gettext_lazy("City"), max_length=30, required=False)
     district = forms.CharField(label=gettext_lazy("District / county"), max_length=30, required=False)
     address_detail = forms.CharField(label=gettext_lazy("Street and house number"), max_length=120, required=False)
@@ -87,10 +97,11 @@ class CheckoutForm(forms.Form):
                                      widget=forms.TextInput(attrs={"inputmode": "tel"}),
                                      help_text=gettext_lazy("The number the add-on or plan is for."))
     accept_terms = forms.BooleanField(required=False)
+    agreements = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, needs: set[str], terms: list[str], **kwargs):
+    def __init__(self, *args, needs: set[str], terms: list[str], sims: list[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.needs, self.terms = needs, terms
+        self.needs, self.terms, self.sims = needs, terms, list(sims)
         for need, names in FIELDS.items():
             for name in names:
                 if need in needs:
@@ -99,6 +110,10 @@ class CheckoutForm(forms.Form):
                     del self.fields[name]
         if not terms:
             del self.fields["accept_terms"]
+        if self.sims:
+            self.fields["agreements"].choices = self.sims
+        else:
+            del self.fields["agreements"]
 
     def clean_holder_name(self):
         return clean_name(self.cleaned_data["holder_name"])
@@ -131,6 +146,32 @@ class CheckoutForm(forms.Form):
         if not self.cleaned_data["accept_terms"]:
             raise ValidationError(_("Please read and accept the terms above."))
         return True
+
+    def clean_agreements(self):
+        accepted = set(self.cleaned_data["agreements"])
+        if any(number not in accepted for number, _display in self.sims):
+            raise ValidationError(_("Please read and accept the network access service agreement and the privacy "
+                                    "policy for every SIM card."), code="agreements")
+        return tuple(number for number, _display in self.sims)
+
+    def clean(self):
+        data = super().clean()
+        # The picker's lists are a convenience; the address is checked here whatever was posted.
+        province, city, district = data.get("province"), data.get("city"), data.get("district")
+        if province and city:
+            known_city = _division(city, divisions.cities(province))
+            if known_city is None:
+                self.add_error("city", _("%(city)s is not a city of %(province)s.")
+                               % {"city": city, "province": province})
+            else:
+                data["city"] = known_city
+                known_district = _division(district, divisions.districts(province, known_city)) if district else ""
+                if known_district is None:
+                    self.add_error("district", _("%(district)s is not a district of %(city)s.")
+                                   % {"district": district, "city": known_city})
+                elif known_district:
+                    data["district"] = known_district
+        return data
 
     def details(self) -> CheckoutDetails:
         names = set(CheckoutDetails.__dataclass_fields__)

@@ -82,6 +82,10 @@ class PlaceOrderSerializer(serializers.Serializer):
     address_detail = serializers.CharField(required=False)
     service_number = serializers.CharField(required=False)
     accept_terms = serializers.BooleanField(required=False)
+    agreements = serializers.ListField(
+        child=serializers.CharField(), required=False,
+        help_text="Every SIM number in the cart, for each of which the subscriber accepted the network access "
+                  "service agreement and the privacy policy (required for every SIM).")
 
 
 class OrdersView(generics.ListAPIView):
@@ -109,7 +113,7 @@ class OrdersView(generics.ListAPIView):
         if plan.problems:
             return Response(error_body("checkout_refused", " ".join(plan.problems)), status=status.HTTP_409_CONFLICT)
         data = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
-        form = CheckoutForm({**data, "token": key}, needs=plan.needs, terms=plan.terms)
+        form = CheckoutForm({**data, "token": key}, needs=plan.needs, terms=plan.terms, sims=plan.sims)
         if not form.is_valid():
             return Response(error_body("invalid", str(next(iter(form.errors.values()))[0]), form.errors),
                             status=status.HTTP_400_BAD_REQUEST)

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from hall import ratelimit
 from hall.analytics import capture as analytics
 from hall.http import loads_safely
+from hall.templatetags.shop import yuan
 from realname import services as realname
 from tenants.gateways import UnknownAdapter, current_carrier, gateway
 
@@ -21,7 +22,7 @@ from . import checkout, closing, fulfilment, payments, payouts, tickets
 from .checkout_form import CheckoutForm, IdentityForm
 from .fulfilment import verification as verifying
 from .models import Order, OrderStatus, Ticket
-from .selectors import address_initial, live_signatures, my_orders, timeline
+from .selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
 from .states import describe
 
 
@@ -55,7 +56,7 @@ def checkout_page(request):
     plan = checkout.plan_checkout(cart)
     form = None
     if request.method == "POST" and not plan.problems:
-        form = CheckoutForm(request.POST, needs=plan.needs, terms=plan.terms)
+        form = CheckoutForm(request.POST, needs=plan.needs, terms=plan.terms, sims=plan.sims)
         if form.is_valid():
             try:
                 order = checkout.place_from_cart(request.user, cart, form.details(), token=form.cleaned_data["token"],
@@ -70,8 +71,17 @@ def checkout_page(request):
         if plan.summary.lines:
             analytics.record(request, "checkout_started", offer_kind=plan.summary.lines[0].line.offer.kind)
         form = CheckoutForm(initial={"token": uuid.uuid4().hex, "expected_total": plan.payable,
-                                     **address_initial(request.user)}, needs=plan.needs, terms=plan.terms)
+                                     **address_initial(request.user)}, needs=plan.needs, terms=plan.terms,
+                            sims=plan.sims)
     return render(request, "orders/checkout.html", {"tab": "cart", "plan": plan, "form": form})
+
+
+def _top_up_amount(post) -> str:
+    """A typed amount wins over the tiles (typing is the explicit act; without script the
+    "other amount" tile cannot tick itself), else the chosen tile."""
+    custom = post.get("custom", "").strip()
+    chosen = post.get("amount", "")
+    return custom if custom or chosen == "other" else chosen
 
 
 @login_required
@@ -82,14 +92,29 @@ def top_up(request):
             return render(request, "hall/slow_down.html", {"tab": "home"}, status=429)
         try:
             order = checkout.place_top_up(request.user, request.POST.get("number", "").strip(),
-                                          request.POST.get("custom") or request.POST.get("amount", ""),
+                                          _top_up_amount(request.POST),
                                           token=request.POST.get("token", "")[:40] or uuid.uuid4().hex)
             return pay_redirect(request, order)
         except checkout.CheckoutError as exc:
             error = str(exc)
+    # The number: as posted, as asked for (?number=, e.g. from "我的"), else the subscriber's own.
+    number = (request.POST.get("number") or request.GET.get("number") or own_number(request.user)).strip()[:11]
+    chosen = request.POST.get("amount") or str(checkout.TOP_UP_PRESETS[0])
     return render(request, "orders/top_up.html", {
-        "tab": "home", "presets": checkout.TOP_UP_PRESETS, "token": uuid.uuid4().hex, "error": error,
-        "low": checkout.TOP_UP_MIN, "high": checkout.TOP_UP_MAX, "posted": request.POST})
+        "tab": "home", "presets": [str(p) for p in checkout.TOP_UP_PRESETS], "token": uuid.uuid4().hex,
+        "error": error, "low": checkout.TOP_UP_MIN, "high": checkout.TOP_UP_MAX, "posted": request.POST,
+        "number": number, "chosen": chosen, "balance": current_balance(number)})
+
+
+@login_required
+def top_up_balance(request):
+    """The balance of the number being typed on the top-up page (shop.js asks once 11 digits are
+    in); rate-limited like the top-up itself so it cannot sweep the carrier's subscribers."""
+    if not ratelimit.allow(request, "top-up-balance", 20):
+        return JsonResponse({"balance": None}, status=429)
+    balance = current_balance(request.GET.get("number", "").strip())
+    return JsonResponse({"balance": None if balance is None else yuan(balance)},
+                        headers={"Cache-Control": "no-store"})
 
 
 @login_required

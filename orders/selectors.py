@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from .models import Order, OrderEvent
 
@@ -40,3 +41,26 @@ def live_signatures(order: Order) -> dict[str, str]:
         "renewed": str(fulfilment.new_expiry(order) or ""),
     }
     return {name: hashlib.blake2s(value.encode(), digest_size=6).hexdigest() for name, value in parts.items()}
+
+
+def own_number(user) -> str:
+    """The signed-in subscriber's own mobile number (accounts are named by it), or ""."""
+    from catalog.inventory.patterns import MOBILE_NUMBER
+
+    username = getattr(user, "username", "") or ""
+    return username if MOBILE_NUMBER.match(username) else ""
+
+
+def current_balance(number: str) -> Decimal | None:
+    """The number's balance at the carrier's BSS; None when it is not the carrier's or the BSS
+    does not answer (the page then simply shows no balance)."""
+    from catalog.inventory.patterns import MOBILE_NUMBER
+    from tenants.gateways import UnknownAdapter, gateway
+    from tenants.gateways.bss import BssError
+
+    if not MOBILE_NUMBER.match(number or ""):
+        return None
+    try:
+        return gateway("bss").balance(number)
+    except (BssError, UnknownAdapter):
+        return None

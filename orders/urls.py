@@ -9,6 +9,7 @@ urlpatterns = [
     path("cart/lines/<int:line_id>/remove/", views.cart_remove, name="cart-remove"),
     path("checkout/", order_views.checkout_page, name="checkout"),
     path("topup/", order_views.top_up, name="top-up"),
+    path("topup/balance/", order_views.top_up_balance, name="top-up-balance"),
     path("broadband/renew/", telecom_views.broadband_start, name="broadband-renew"),
     path("broadband/renew/<str:account>/", telecom_views.broadband_account, name="broadband-account"),
     path("deposit/", telecom_views.deposit_offers, name="deposit-offers"),

@@ -171,7 +171,8 @@ def test_checkout_page_asks_per_kind_and_places_then_goes_to_the_gateway(in_carr
     for name in ("holder_name", "holder_id_number", "recipient", "address_detail"):
         assert f'name="{name}"' in page
     assert 'name="service_number"' not in page and "实名登记" in page
-    form = {k: v for k, v in DETAILS.__dict__.items() if k != "accept_terms"}
+    form = {k: v for k, v in DETAILS.__dict__.items() if k not in ("accept_terms", "agreements")}
+    form["agreements"] = [number for number, _display in checkout.plan_checkout(Cart.objects.get(user=user)).sims]
     total = checkout.plan_checkout(Cart.objects.get(user=user)).payable
     bad = client.post("/checkout/", {**form, "holder_id_number": "110105194912310021", "token": "x",
                                      "expected_total": total, "accept_terms": "on"})
@@ -186,7 +187,8 @@ def test_tampered_total_in_the_form_shows_the_new_total(in_carrier_a):
     user = subscriber()
     sim_cart(user)
     client = _shop_client(user)
-    form = {k: v for k, v in DETAILS.__dict__.items() if k != "accept_terms"}
+    form = {k: v for k, v in DETAILS.__dict__.items() if k not in ("accept_terms", "agreements")}
+    form["agreements"] = [number for number, _display in checkout.plan_checkout(Cart.objects.get(user=user)).sims]
     body = client.post("/checkout/", {**form, "token": "z", "expected_total": "0.01", "accept_terms": "on"})
     assert "价格已变化" in body.content.decode() and not Order.objects.filter(user=user).exists()
 
@@ -224,8 +226,10 @@ def test_api_places_with_an_idempotency_key_and_lists_only_mine(in_carrier_a):
     user = subscriber()
     sim_cart(user)
     client = _shop_client(user)
-    total = checkout.plan_checkout(Cart.objects.get(user=user)).payable
-    body = {**{k: v for k, v in DETAILS.__dict__.items()}, "expected_total": str(total)}
+    plan = checkout.plan_checkout(Cart.objects.get(user=user))
+    total = plan.payable
+    body = {**{k: v for k, v in DETAILS.__dict__.items()}, "expected_total": str(total),
+            "agreements": [number for number, _display in plan.sims]}
     refused = client.post("/api/v1/orders/", body, content_type="application/json")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "idempotency_key_required"
     made = client.post("/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")

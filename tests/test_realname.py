@@ -337,7 +337,7 @@ def test_the_checkout_page_shows_the_mismatch_on_the_name(quick_provider):
     form = page.context["form"]
     data = {"token": form.initial["token"], "expected_total": str(form.initial["expected_total"]),
             **{k: v for k, v in DETAILS.__dict__.items() if k != "accept_terms"}, "holder_name": "李假",
-            "accept_terms": "on"}
+            "accept_terms": "on", "agreements": [number for number, _display in form.sims]}
     answer = client.post("/checkout/", data)
     connection.set_tenant(quick_provider)
     assert answer.status_code == 200

@@ -28,6 +28,19 @@ def landing_page(request, slug):
     return _decorated(request, slug)
 
 
+# The SIM agreements checkout links to: the carrier's own text where its staff published a page
+# with this slug (decoration, like any landing page), else the shop's default.
+AGREEMENTS = {"service": ("service-agreement", "hall/agreement_service.html"),
+              "privacy": ("privacy-policy", "hall/agreement_privacy.html")}
+
+
+def agreement(request, kind):
+    if kind not in AGREEMENTS:
+        raise Http404
+    slug, fallback = AGREEMENTS[kind]
+    return _decorated(request, slug, fallback=fallback)
+
+
 def _decorated(request, slug, fallback=None):
     published = render_blocks.live(slug)
     if published is None or "sections" not in published["document"]:

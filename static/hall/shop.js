@@ -170,3 +170,120 @@ document.querySelectorAll("[data-countdown-enable]").forEach(function (button) {
   }
   tick();
 });
+// Flash messages as toasts: the server renders them in the page; here they float under the
+// header, and all but errors (role=alert, which stay until closed) go away after a few seconds.
+document.querySelectorAll("[data-toasts]").forEach(function (stack) {
+  stack.classList.add("floating");
+  stack.querySelectorAll(".toast").forEach(function (toast) {
+    var close = toast.querySelector("[data-toast-close]");
+    var timer = null;
+    function dismiss() {
+      toast.classList.add("leaving");
+      setTimeout(function () {
+        toast.remove();
+        if (!stack.querySelector(".toast")) { stack.remove(); }
+      }, 300);
+    }
+    if (close) { close.hidden = false; close.addEventListener("click", dismiss); }
+    if (toast.getAttribute("role") === "alert") { return; }
+    function later() { timer = setTimeout(dismiss, 4000); }
+    // Reading (hover or focus) holds the toast; leaving starts the count again.
+    toast.addEventListener("pointerenter", function () { clearTimeout(timer); });
+    toast.addEventListener("pointerleave", later);
+    later();
+  });
+});
+// Top-up: typing an amount picks "other amount", picking a tile clears the typed amount, and the
+// number's balance shows once 11 digits are in (the server renders it for a pre-filled number).
+document.querySelectorAll("[data-top-up]").forEach(function (form) {
+  var custom = form.querySelector("input[name=custom]");
+  var other = form.querySelector("input[name=amount][value=other]");
+  var number = form.querySelector("input[name=number]");
+  var balance = form.querySelector("[data-testid=balance]");
+  var amount = balance && balance.querySelector("[data-balance-amount]");
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "amount" && event.target.value !== "other" && custom) { custom.value = ""; }
+  });
+  if (custom && other) {
+    custom.addEventListener("input", function () { if (custom.value) { other.checked = true; } });
+    other.addEventListener("change", function () { custom.focus(); });
+  }
+  if (!number || !balance || !window.fetch) { return; }
+  var asked = number.value;
+  number.addEventListener("input", function () {
+    var value = number.value.replace(/\s/g, "");
+    if (!/^1\d{10}$/.test(value)) { balance.hidden = true; asked = ""; return; }
+    if (value === asked) { return; }
+    asked = value;
+    fetch(form.getAttribute("data-balance-url") + "?number=" + encodeURIComponent(value),
+          { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { balance: null }; })
+      .then(function (data) {
+        if (asked !== value) { return; }
+        balance.hidden = !data.balance;
+        amount.textContent = data.balance || "";
+      })
+      .catch(function () { balance.hidden = true; });
+  });
+});
+// Checkout's address: the free-text city and district become lists that follow the province
+// (from the same divisions file the server checks against); without script they stay text.
+document.querySelectorAll("[data-divisions]").forEach(function (section) {
+  var province = section.querySelector("select[name=province]");
+  var cityInput = section.querySelector("input[name=city]");
+  var districtInput = section.querySelector("input[name=district]");
+  if (!province || !cityInput || !districtInput || !window.fetch) { return; }
+  var lang = document.documentElement.lang;
+  fetch(section.getAttribute("data-divisions"), { credentials: "same-origin" })
+    .then(function (response) { return response.ok ? response.json() : null; })
+    .then(function (data) {
+      if (!data) { return; }
+      function swap(input) {
+        var select = document.createElement("select");
+        select.name = input.name;
+        select.required = input.required;
+        select.setAttribute("data-testid", "picker-" + input.name);
+        input.parentNode.insertBefore(select, input);
+        input.disabled = true;  // not posted; the list's choice is
+        input.hidden = true;
+        return select;
+      }
+      var city = swap(cityInput), district = swap(districtInput);
+      function fill(select, names, keep) {
+        select.textContent = "";
+        var blank = document.createElement("option");
+        blank.value = "";
+        blank.textContent = lang === "en" ? "Choose" : "请选择";
+        select.appendChild(blank);
+        names.forEach(function (name) {
+          var option = document.createElement("option");
+          option.value = option.textContent = name;
+          select.appendChild(option);
+        });
+        select.value = names.indexOf(keep) >= 0 ? keep : "";
+        select.disabled = !names.length;
+      }
+      function districts(keep) { fill(district, (data[province.value] || {})[city.value] || [], keep); }
+      function cities(keepCity, keepDistrict) {
+        fill(city, Object.keys(data[province.value] || {}), keepCity);
+        districts(keepDistrict);
+      }
+      province.addEventListener("change", function () { cities("", ""); });
+      city.addEventListener("change", function () { districts(""); });
+      cities(cityInput.value, districtInput.value);  // what the server had (a last address, a refused post)
+    });
+});
+// Required ticks (the SIM agreements) are checked before sending, though the form leaves other
+// checks to the server (novalidate): the browser says which box is missing.
+document.querySelectorAll("form[novalidate]").forEach(function (form) {
+  form.addEventListener("submit", function (event) {
+    var missing = form.querySelector("input[type=checkbox][required]:not(:checked)");
+    if (missing) {
+      event.preventDefault();
+      missing.setCustomValidity(document.documentElement.lang === "en"
+        ? "Tick this box to continue." : "请勾选同意后再提交。");
+      missing.reportValidity();
+      missing.addEventListener("change", function () { missing.setCustomValidity(""); }, { once: true });
+    }
+  });
+});

@@ -71,6 +71,13 @@ class BssGateway(ABC):
     def subscriber(self, number: str) -> Subscriber | None:
         """The number's subscription at this carrier, or None if the carrier does not serve it."""
 
+    def balance(self, number: str) -> Decimal | None:
+        """The number's current balance in yuan (negative in arrears), or None if the carrier does
+        not serve it. Adapters with a cheaper balance query override this; by default it is the
+        subscriber lookup's balance."""
+        served = self.subscriber(number)
+        return None if served is None else served.balance - served.arrears
+
     @abstractmethod
     def broadband_account(self, *, account: str = "", number: str = "") -> BroadbandAccount | None:
         """A broadband account by its account code or its bound mobile number, with the renewals

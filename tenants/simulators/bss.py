@@ -97,6 +97,13 @@ class SimulatedBss(BssGateway):
         return Subscriber(record.number, record.status, record.plan, record.balance, record.arrears,
                           tuple(record.offers), record.since)
 
+    def balance(self, number):
+        self._call()
+        row = SimSubscriber.objects.filter(number=number).exclude(
+            status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.CLOSED]).values_list(
+            "balance", "arrears").first()
+        return None if row is None else row[0] - row[1]
+
     def number_status(self, number):
         self._call()
         record = SimSubscriber.objects.filter(number=number).first()

@@ -33,11 +33,15 @@ def _fill_checkout(phone, mobile, name="张三", id_number="11010519491231002x")
     phone.fill("input[name=recipient]", "张三")
     phone.fill("input[name=contact_phone]", mobile)
     phone.select_option("select[name=province]", "广东省")
-    phone.fill("input[name=city]", "广州市")
-    phone.fill("input[name=district]", "天河区")
+    # the cascading picker: city then district fill from the province (shop.js, divisions.json)
+    phone.locator("select[name=city] option[value=广州市]").wait_for(state="attached")
+    phone.select_option("select[name=city]", "广州市")
+    phone.select_option("select[name=district]", "天河区")
     phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
     if phone.locator("input[name=accept_terms]").count():
         phone.check("input[name=accept_terms]")
+    for box in phone.locator("input[name=agreements]").all():  # one per SIM
+        box.check()
 
 
 def test_a_wrong_name_is_refused_at_checkout_and_after_shipping_offers_a_correction(

@@ -49,6 +49,10 @@ def test_broadband_renewal_journey(phone, web_server, celery_worker_process, art
     assert options.count() == 2
     new_end = re.findall(r"\d{4}-\d{2}-\d{2}", options.first.inner_text())[-1]
     phone.screenshot(path=str(artifacts / "broadband-renewal.png"), full_page=True)
+    # the renewal cards' dates stay whole at 390 px ("2026-12-" / "13" was the walkthrough's finding)
+    assert phone.locator("time").count() >= 3
+    assert phone.evaluate("[...document.querySelectorAll('time')].filter(t => t.getClientRects().length > 1)"
+                          ".length") == 0
     options.first.get_by_test_id("choose-renewal").click()
     _pay_and_wait_for(phone, ["已收到付款", f"宽带已续约至 {new_end}"])
     assert new_end in phone.get_by_test_id("renewed-until").inner_text()
