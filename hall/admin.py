@@ -17,6 +17,27 @@ admin.site.login_form = StaffAuthenticationForm
 # django-axes ships no Chinese: its app is named here, and the words it shows staff are in our
 # catalogue (same msgids, so its own gettext calls find them).
 apps.get_app_config("axes").verbose_name = _("Sign-in attempts and lockouts")
+
+
+def _axes_titles() -> None:
+    """axes names its rows in English ("Access Log for admin @ …"), and a row's name is its admin
+    page's title: the same facts in the staff member's language."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.utils.formats import date_format
+    from django.utils.timezone import localtime
+
+    def when(row) -> str:
+        return date_format(localtime(row.attempt_time), "Y-m-d H:i:s")
+
+    AccessLog.__str__ = lambda row: gettext("Sign-in by %(user)s at %(when)s") % {"user": row.username,
+                                                                                 "when": when(row)}
+    AccessAttempt.__str__ = lambda row: gettext("Failed sign-ins by %(user)s since %(when)s") % {
+        "user": row.username, "when": when(row)}
+    AccessFailureLog.__str__ = lambda row: gettext("Failed sign-in by %(user)s at %(when)s") % {
+        "user": row.username, "when": when(row)}
+
+
+_axes_titles()
 AXES_WORDS = (gettext_noop("access attempt"), gettext_noop("access attempts"), gettext_noop("access failure"),
               gettext_noop("access failures"), gettext_noop("access log"), gettext_noop("access logs"),
               gettext_noop("User Agent"), gettext_noop("IP Address"), gettext_noop("Username"),

@@ -50,42 +50,10 @@ def test_words_with_two_meanings_have_their_own_translation():
 
 
 # -- no English in the Chinese shop ----------------------------------------------------------------
-# Words that are the same in a Chinese page: product and brand names, units, codes.
-ALLOWED_WORDS = {"SIM", "GB", "MB", "Mbps", "iPhone", "Mate", "nova", "Redmi", "OPPO", "Find", "vivo", "NEW",
-                 "ICCID", "VIP", "WiFi", "App", "BSS", "ID",
-                 "English"}  # the language switch names each language in itself
-ENGLISH = r"[A-Za-z][A-Za-z'’-]{2,}"
+def english_in(html: str) -> list[str]:
+    from tests.support.language import data_words, english_words, visible_text
 
-
-def english_words(html: str) -> set[str]:
-    """English-looking words in what a visitor reads: text and the attributes shown to people
-    (placeholders, titles, alt text, labels, button values); scripts and styles are not read."""
-    import re
-    from html.parser import HTMLParser
-
-    found: set[str] = set()
-
-    class Reader(HTMLParser):
-        skip = 0
-
-        def handle_starttag(self, tag, attrs):
-            if tag in ("script", "style"):
-                self.skip += 1
-            for name, value in attrs:
-                if name in ("placeholder", "title", "alt", "aria-label") or (
-                        name == "value" and tag == "input" and ("type", "submit") in attrs):
-                    self.handle_data(value or "")
-
-        def handle_endtag(self, tag):
-            if tag in ("script", "style"):
-                self.skip = max(0, self.skip - 1)
-
-        def handle_data(self, data):
-            if not self.skip:
-                found.update(w for w in re.findall(ENGLISH, data) if w not in ALLOWED_WORDS)
-
-    Reader().feed(html)
-    return found
+    return english_words(visible_text(html), data_words())
 
 
 def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, django_db_blocker):
@@ -109,17 +77,17 @@ def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, djang
     for path, status in pages.items():
         response = client.get(path)
         assert response.status_code == status, path
-        if words := english_words(response.content.decode()):
+        if words := english_in(response.content.decode()):
             problems[path] = words
     for path, data in {"/me/signup/": {"phone": "13800138000", "password1": "123", "password2": "123"},
                        "/me/login/": {"username": "13800138000", "password": "wrong"}}.items():
-        if words := english_words(client.post(path, data).content.decode()):
+        if words := english_in(client.post(path, data).content.decode()):
             problems["POST " + path] = words
     assert client.post("/me/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
     for path in ["/me/", "/orders/", f"/orders/{order.number}/", "/topup/", "/broadband/renew/", "/deposit/",
                  "/tickets/", "/checkout/"]:
         response = client.get(path, follow=True)
         assert response.status_code == 200, path
-        if words := english_words(response.content.decode()):
+        if words := english_in(response.content.decode()):
             problems[path] = words
     assert not problems, problems

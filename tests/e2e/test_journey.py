@@ -12,7 +12,7 @@ from tests.conftest import STAFF_PASSWORD
 from tests.e2e.conftest import sign_up
 from tests.e2e.test_analytics import WATCH_CSP
 from tests.e2e.test_checkout import _fill_checkout, _to_checkout
-from tests.test_i18n import english_words
+from tests.support.language import data_words, english_words, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -29,6 +29,8 @@ class Watch:
         self.page.on("console", lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None)
         self.page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
 
+    data: set[str] = set()
+
     def check(self, name: str, folder, problems: dict) -> None:
         page = self.page
         page.wait_for_load_state("networkidle")
@@ -36,7 +38,7 @@ class Watch:
         found = []
         if (overflow := page.evaluate(OVERFLOW)) > 0:
             found.append(f"scrolls sideways by {overflow}px")
-        if words := english_words(page.content()):
+        if words := english_words(visible_text(page.content()), self.data):
             found.append(f"English: {sorted(words)}")
         if violations := page.evaluate("() => window.__csp || []"):
             found.append(f"CSP: {violations}")
@@ -54,6 +56,7 @@ def test_every_page_of_the_walkthrough_is_clean(browser, web_server, celery_work
     problems: dict[str, list[str]] = {}
     phone_context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
                                         is_mobile=True, has_touch=True, locale="zh-CN")
+    Watch.data = data_words()
     phone = Watch(phone_context)
     page = phone.page
     for name, path in [("01-home", "/"), ("02-numbers", "/numbers/"), ("03-plans", "/catalogue/plans/"),

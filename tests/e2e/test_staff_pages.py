@@ -4,11 +4,10 @@ pages come from the admin site's registry (changelist, add, one change page per 
 plus the workspace's own pages; the order page and the orders list are screenshotted."""
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.conftest import STAFF_PASSWORD
+from tests.support.language import data_words, english_words
 from tests.support.staff_orders import committed_delivered_sim_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -20,53 +19,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
 });
 """
-# Proper tokens that are English-looking by nature, not untranslated text.
-# (compared case-insensitively: admin headers are upper-cased by CSS, and innerText follows it)
-ALLOWED = {w.lower() for w in (
-    "ICCID", "SIM", "API", "CSV", "URL", "BSS", "SMS", "HTTP", "HTML", "JSON", "PDF", "IP", "GET", "POST", "LDAP",
-    "http", "https", "localhost", "Mbps", "txt", "png", "jpeg", "webp", "svg", "WCAG", "sha256",
-    # Django's Chinese names the keys as they are printed on them
-    "Control", "Command", "Mac")}
-# whole words only: letters inside codes (u8b3ebe23a2, T3fa…) are not words
-WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{3,}(?![A-Za-z0-9])")
-TIER_PATTERN = re.compile(r"^[A-D]{3,}$")  # the tier rules' notation: AAA, ABAB, AABBCC …
-# emails, URLs, file names, paths, a browser's user agent and masked secrets carry their own letters
-NOT_PROSE = re.compile(r"\S+@\S+|https?://\S+|\b[\w.-]+\.(?:csv|txt|png|jpe?g|webp|svg)\b|Mozilla/5\.0.*|[\w.-]*/[\w./-]+|\S+\*{3,}")
-
-
-def english_words(text: str, data: set[str]) -> list[str]:
-    """English-looking words of a page, less proper tokens and what staff or demo data typed
-    (offer and brand names, slugs, city codes, usernames: data, not interface text)."""
-    text = NOT_PROSE.sub(" ", text)
-    return sorted({w for w in WORD.findall(text)
-                   if w.lower() not in ALLOWED and w.lower() not in data and not TIER_PATTERN.match(w)})
-
-
-def data_words() -> set[str]:
-    """The words of alpha's own data (its catalogue, cities, accounts) that pages show as they are."""
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from catalog.deposit_offers import DepositOffer
-    from catalog.models import Category, City, Offer
-    from tenants.models import Carrier
-    from tenants.simulators.models import SimSubscriber
-    from tests.conftest import in_own_connection
-
-    def collect():
-        connection.set_tenant(Carrier.objects.get(slug="alpha"))
-        texts = [*Offer.objects.values_list("name", flat=True), *Offer.objects.values_list("slug", flat=True),
-                 *Offer.objects.values_list("description", flat=True), *Offer.objects.values_list("terms", flat=True),
-                 *Category.objects.values_list("slug", flat=True), *City.objects.values_list("code", flat=True),
-                 *DepositOffer.objects.values_list("code", flat=True),
-                 *get_user_model().objects.values_list("username", flat=True),
-                 *(" ".join(o) for o in SimSubscriber.objects.values_list("offers", flat=True)),
-                 "alpha"]
-        return {w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t)}
-
-    return in_own_connection(collect)
-
-
 def staff_urls(order_pk: int) -> list[str]:
     """Changelist, add and one change page of every model the carrier's admin registers, and the
     workspace's own pages (from the running code, so a new model is walked without editing this)."""
