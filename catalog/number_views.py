@@ -51,7 +51,8 @@ def numbers(request):
         number.city_name = names.get(number.city, number.city)
     return render(request, "catalog/numbers.html", {
         "tab": "numbers", "form": form, "numbers": found, "has_next": has_next, "page": page,
-        "random_batch": random_batch, "query": query.urlencode(), "offer": request.GET.get("offer", ""),
+        "random_batch": random_batch, "city_chosen": city_named(request.session.get("city")),
+        "query": query.urlencode(), "offer": request.GET.get("offer", ""),
         "cities": shop_cities, "tiers": list(MobileNumber.objects.exclude(tier="").values_list("tier", flat=True)
                                           .order_by("tier").distinct()[:20]),
     })

@@ -373,3 +373,16 @@ def test_number_cards_show_where_the_number_belongs(client_a):
     cities = re.findall(r'data-testid="number-city">([^<]+)<', page)
     assert cities and set(cities) <= {"广州", "深圳"}
     assert client_a.get("/numbers/").content.decode().count('data-testid="number-city"') > 0  # random picks too
+
+
+def test_an_empty_pool_says_so_rather_than_no_match(in_carrier_a, client_a):
+    """A new carrier with no numbers yet: not "no number matches, try fewer digits" for a search
+    nobody made, and no "show others"."""
+    MobileNumber.objects.update(status="sold")
+    connection_tenant = in_carrier_a
+    body = client_a.get("/numbers/").content.decode()
+    assert 'data-testid="no-numbers-yet"' in body and "暂时还没有可选号码" in body and "正在上架" in body
+    assert "换一批" not in body and "试试少输" not in body
+    from django.db import connection
+
+    connection.set_tenant(connection_tenant)
