@@ -127,7 +127,11 @@ def _status_label(value: str) -> str:
 
 def actor_text(event: OrderEvent) -> str:
     who = str(ACTORS.get(event.actor_label, event.actor_label))
-    return f"{who} {event.actor.username}" if event.actor_id and event.actor else who
+    if not (event.actor_id and event.actor):
+        return who
+    # staff are named (who did what matters); a subscriber's username is their phone number: masked
+    name = event.actor.username if event.actor_label == "staff" else mask_phone(event.actor.username)
+    return f"{who} {name}"
 
 
 def event_views(order: Order) -> list[EventView]:

@@ -33,6 +33,8 @@ def test_the_order_page_reads_like_a_work_order(staff_a, order):
         assert raw not in page, raw
     assert "已电话联系用户，提醒上传照片" in page  # the staff note, with who wrote it
     assert "员工 admin" in page
+    subscriber = order.user.username  # placed by the subscriber: named, but masked like the header
+    assert f"{subscriber[:3]}****{subscriber[7:]}" in page and subscriber not in page
     assert "已签收" in page and "新号入网" in page
     assert page.count('data-testid="order-actions"') == 1  # the staff actions remain
 
