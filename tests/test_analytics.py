@@ -186,6 +186,9 @@ def test_top_pages_show_a_view_at_once_without_waiting_for_aggregation(buffer_cl
     visitor.get("/offers/plan-1/")
     page = staff.get("/admin/dashboard/").content.decode()  # no flush by beat, no aggregation in between
     assert 'data-testid="views-offer-plan-1">2<' in page
+    from catalog.models import Offer
+
+    assert f"商品: {Offer.objects.get(slug='plan-1').name}</td>" in page  # the offer's name, not its slug
     aggregate_day(timezone.localdate())  # once aggregated, counted once: from PageDaily, none fresh
     assert 'data-testid="views-offer-plan-1">2<' in staff.get("/admin/dashboard/").content.decode()
     assert PageDaily.objects.get(day=timezone.localdate(), page_type="offer", page_id="plan-1").views == 2

@@ -25,8 +25,9 @@ PAGE_TYPES = {"home": "home", "catalogue": "catalogue", "category": "category", 
               "top-up": "top_up", "orders": "orders", "order": "order",
               # steps of the ways of buying (sessions.PATHS): a hold shown, an account confirmed, an offer opened
               "number-held": "number_held", "broadband-account": "broadband_account", "deposit-offer": "deposit_offer"}
-# Pages whose address holds something of the visitor's (the held number): counted without it.
-NO_PAGE_ID = {"number_held"}
+# Pages whose address holds something of the visitor's (the held number, a broadband account, an
+# order number): counted without it.
+NO_PAGE_ID = {"number_held", "broadband_account", "order"}
 BOTS = re.compile(r"bot|spider|crawl|slurp|curl|wget|python-requests|headless(?!chrome)", re.I)
 _client = None
 

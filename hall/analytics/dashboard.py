@@ -45,11 +45,30 @@ def top_pages(days: list[dt.date], fresh: list[dict], limit: int = 10) -> list[d
         page = pages[(row["page_type"], row["page_id"])]
         page.update(page_type=row["page_type"], page_id=row["page_id"], views=page["views"] + row["n"])
     found = sorted(pages.values(), key=lambda r: (-r["views"], r["page_type"], r["page_id"]))[:limit]
+    names = page_names(found)
     for row in found:
         row["label"] = definitions.PAGE_LABELS.get(row["page_type"], row["page_type"])
+        row["name"] = names.get((row["page_type"], row["page_id"]), row["page_id"])
         row["bounce_rate"] = row["bounces"] / row["entries"] if row["entries"] else None
         row["exit_rate"] = row["exits"] / row["views"] if row["views"] else None
     return found
+
+
+def page_names(rows: list[dict]) -> dict[tuple[str, str], str]:
+    """What staff call the pages a slug stands for: the offer's, category's or landing page's name."""
+    from catalog.models import Category, Offer
+    from hall.models import Page
+
+    slugs: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        slugs[row["page_type"]].add(row["page_id"])
+    names = {("offer", slug): name for slug, name in Offer.objects.filter(
+        slug__in=slugs["offer"]).values_list("slug", "name")}
+    names |= {("category", slug): name for slug, name in Category.objects.filter(
+        slug__in=slugs["category"]).values_list("slug", "name")}
+    names |= {("landing", slug): title for slug, title in Page.objects.filter(
+        slug__in=slugs["landing"]).values_list("slug", "title")}
+    return names
 
 
 def funnels(start: dt.date, offer_kind: str = "") -> list[dict]:
