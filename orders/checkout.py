@@ -272,6 +272,9 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
                                 % {"total": plan.payable})
         if plan.terms and not details.accept_terms:
             raise CheckoutError(_("Please read and accept the terms above."))
+        if {number for number, _shown in plan.sims} - set(details.agreements):  # every way in, not only the form
+            raise CheckoutError(_("Please read and accept the network access service agreement and the privacy "
+                                  "policy for every SIM card."))
         summary = plan.summary
         deposit = sum((p.number_hold.price * p.line.quantity for p in summary.lines if p.number_hold), Decimal("0"))
         # goods at list price; payable = goods − discount + number fees and deposits

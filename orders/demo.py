@@ -19,15 +19,17 @@ from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
 from realname import services as realname
 from tenants.gateways import current_carrier
+from tenants.simulators.demo import DISTRICTS
 from tenants.simulators.models import SimPayment
 
 from . import cart as carts
 from . import checkout, fulfilment, payments
+from .cancellation import cancel_paid
 from .checkout_form import CheckoutDetails
 from .models import Cart, Order
 
 QUICK = {"latency_ms": [0, 0], "error_rate": 0}
-ADDRESS = {"recipient": "陈明", "district": "天河区", "address_detail": "天河路 385 号 1203 室"}
+ADDRESS = {"recipient": "陈明", "address_detail": "人民路 385 号 1203 室"}
 # (name, ID): valid IDs; 假 in a name is the simulated provider's "does not match the ID" case
 PEOPLE = [("陈明", "11010519491231002X"), ("林晓", "440106199001011235"), ("黄假", "110105198001011238")]
 
@@ -73,7 +75,8 @@ def _sim_order(user, name: str, id_number: str, details: dict) -> Order:
     carts.add_to_cart(cart, Offer.objects.filter(kind="sim").order_by("-sort_weight").first().pk, number=number)
     plan = checkout.plan_checkout(cart)
     return checkout.place_from_cart(user, cart, CheckoutDetails(
-        holder_name=name, holder_id_number=id_number, accept_terms=True, **details),
+        holder_name=name, holder_id_number=id_number, accept_terms=True,
+        agreements=tuple(n for n, _shown in plan.sims), **details),  # ticked, as on the page
         token=uuid.uuid4().hex, expected_total=plan.payable)
 
 
@@ -88,8 +91,9 @@ def seed_orders(subscriber_number: str, province: str, city: str) -> int:
     user = get_user_model().objects.get(username=subscriber_number)
     if Order.objects.filter(user=user).exists():
         return 0
-    details = {**ADDRESS, "contact_phone": subscriber_number, "province": f"{province}省" if province not in (
-        "北京", "上海") else f"{province}市", "city": f"{city}市"}
+    municipality = province in ("北京", "上海", "天津", "重庆")
+    details = {**ADDRESS, "contact_phone": subscriber_number, "province": f"{province}{'市' if municipality else '省'}",
+               "city": f"{city}市", "district": DISTRICTS.get(city, ("市辖区",))[0]}  # a district of that city
     saved = dict(current_carrier().gateways)
     try:
         _quick()
@@ -100,9 +104,10 @@ def seed_orders(subscriber_number: str, province: str, city: str) -> int:
         mismatch = _carry_on(_pay(_sim_order(user, *PEOPLE[2], details)))  # the name does not match the ID
         _verify(mismatch)
         _carry_on(_pay(checkout.place_top_up(user, subscriber_number, Decimal("50"), token="demo-top-up")))
-        refunded = _carry_on(_pay(checkout.place_top_up(user, subscriber_number, Decimal("100"),
-                                                        token="demo-refund")))
-        refund = payments.request_refund(refunded, actor_label="staff", reason="演示：用户申请退款")
+        # paid, then cancelled before it shipped: the money goes back, the number returns to the pool
+        refunded = cancel_paid(_pay(_sim_order(user, *PEOPLE[1], details)), actor_label="subscriber",
+                               reason="演示：用户发货前取消")
+        refund = refunded.payments.get().refunds.get()
         payments.submit_refund(refund.pk)
         payments.complete_refund(refund.out_refund_no)
         _quick(slow_parcels=True)

@@ -107,3 +107,9 @@ def remember(session, number: str, purpose: str) -> None:
 
 def is_verified(session, number: str, purpose: str) -> bool:
     return session.get(SESSION_KEY, {}).get(f"{purpose}:{number}", 0) > time.time()
+
+
+def proved(session, number: str) -> bool:
+    """This visitor proved they hold `number` by a code, for any purpose, within the last 15 minutes."""
+    now = time.time()
+    return any(key.endswith(f":{number}") and until > now for key, until in session.get(SESSION_KEY, {}).items())

@@ -18,7 +18,7 @@ from realname import services as realname
 from tenants.gateways import UnknownAdapter, current_carrier, gateway
 
 from . import cart as carts
-from . import checkout, closing, fulfilment, payments, payouts, tickets
+from . import checkout, closing, fulfilment, number_auth, payments, payouts, tickets
 from .checkout_form import CheckoutForm, IdentityForm
 from .fulfilment import verification as verifying
 from .models import Order, OrderStatus, Ticket
@@ -103,16 +103,23 @@ def top_up(request):
     return render(request, "orders/top_up.html", {
         "tab": "home", "presets": [str(p) for p in checkout.TOP_UP_PRESETS], "token": uuid.uuid4().hex,
         "error": error, "low": checkout.TOP_UP_MIN, "high": checkout.TOP_UP_MAX, "posted": request.POST,
-        "number": number, "chosen": chosen, "balance": current_balance(number)})
+        "number": number, "chosen": chosen, "balance": _balance_for(request, number)})
+
+
+def _balance_for(request, number: str):
+    """A balance is the holder's business: shown only for a number this visitor proved by an SMS
+    code (renewal, deposit) in the last 15 minutes, never for any number typed in (an account's
+    name is not yet proof of its number)."""
+    return current_balance(number) if number and number_auth.proved(request.session, number) else None
 
 
 @login_required
 def top_up_balance(request):
     """The balance of the number being typed on the top-up page (shop.js asks once 11 digits are
-    in); rate-limited like the top-up itself so it cannot sweep the carrier's subscribers."""
+    in), for a number this visitor proved; rate-limited like the top-up itself."""
     if not ratelimit.allow(request, "top-up-balance", 20):
         return JsonResponse({"balance": None}, status=429)
-    balance = current_balance(request.GET.get("number", "").strip())
+    balance = _balance_for(request, request.GET.get("number", "").strip()[:11])
     return JsonResponse({"balance": None if balance is None else yuan(balance)},
                         headers={"Cache-Control": "no-store"})
 
@@ -224,7 +231,7 @@ def order_cancel(request, number):
         return render(request, "orders/cancel_confirm.html", {"order": order, "tab": "me", "refund": refund})
     try:
         if refund:
-            verifying.cancel_unverified(order, user=request.user)
+            verifying.cancel_unverified(order, user=request.user, reason=request.POST.get("reason", "")[:200])
             messages.success(request, _("The order is cancelled; the payment is being refunded."))
         else:
             closing.cancel(order, actor=request.user, reason=request.POST.get("reason", "")[:200])

@@ -13,7 +13,7 @@ from .models import Identity, RevealAudit, Verification
 from .reveal import reveal
 from .services import reason_text
 
-PRECHECK = {  # how the name + ID check before the order went (realname.services.check_identity)
+PRECHECK = {  # how the name + ID check before the order went (realname.services.check_before_order)
     "passed": _("passed before the order"),
     "skipped": _("not offered by the provider"),
     "unavailable": _("provider unavailable: checked later"),

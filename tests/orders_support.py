@@ -40,11 +40,23 @@ def sim_cart(user, number=None, offer_slug="sim-1"):
     return cart, number
 
 
+def agreed(details: CheckoutDetails, cart) -> CheckoutDetails:
+    """The details with the SIM agreements ticked for every SIM in the cart, as the page asks."""
+    import dataclasses
+
+    return dataclasses.replace(details, agreements=tuple(n for n, _shown in checkout.plan_checkout(cart).sims))
+
+
+def place_agreed(user, cart, details: CheckoutDetails, **kwargs):
+    """checkout.place_from_cart by a subscriber who ticked the agreements."""
+    return checkout.place_from_cart(user, cart, agreed(details, cart), **kwargs)
+
+
 def place_sim_order(user=None, **kwargs):
     user = user or subscriber()
     cart, number = sim_cart(user, **kwargs)
     plan = checkout.plan_checkout(cart)
-    order = checkout.place_from_cart(user, cart, DETAILS, token=uuid.uuid4().hex, expected_total=plan.payable)
+    order = place_agreed(user, cart, DETAILS, token=uuid.uuid4().hex, expected_total=plan.payable)
     return order, number
 
 

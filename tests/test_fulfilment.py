@@ -18,7 +18,7 @@ from orders.fulfilment import steps
 from orders.models import Cart, FulfilmentStep, Order
 from realname.registry.models import NumberClaim
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
-from tests.orders_support import DETAILS, QUICK, paid, place_sim_order, subscriber, verify
+from tests.orders_support import DETAILS, QUICK, paid, place_agreed, place_sim_order, subscriber, verify
 from tests.test_bss import MAIN
 
 
@@ -73,7 +73,7 @@ def test_device_and_add_on_orders(quick):
     variant = OfferVariant.objects.filter(stock__gt=0).select_related("offer").first()
     cart = Cart.objects.create(user=user)
     carts.add_to_cart(cart, variant.offer_id, variant_id=variant.pk)
-    device = paid(checkout.place_from_cart(user, cart, DETAILS, token="d", expected_total=checkout.plan_checkout(
+    device = paid(place_agreed(user, cart, DETAILS, token="d", expected_total=checkout.plan_checkout(
         cart).payable))
     assert fulfilment.run(device.pk) == "completed"
     assert {"ship", "delivered", "completed"} <= set(actions(device))
@@ -84,7 +84,7 @@ def test_device_and_add_on_orders(quick):
     cart = Cart.objects.create(user=subscriber())
     carts.add_to_cart(cart, addon.pk, quantity=2)
     details = DETAILS.__class__(**{**DETAILS.__dict__, "service_number": MAIN})
-    order = paid(checkout.place_from_cart(cart.user, cart, details, token="a",
+    order = paid(place_agreed(cart.user, cart, details, token="a",
                                          expected_total=checkout.plan_checkout(cart).payable))
     assert order.kind == "addon" and fulfilment.run(order.pk) == "completed"
     assert SimSubscriber.objects.get(number=MAIN).offers.count(addon.slug) == 2

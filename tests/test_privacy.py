@@ -12,7 +12,7 @@ from django_tenants.utils import tenant_context
 from hall.stack.postgres import _pgserver_dir
 from tenants.models import Carrier
 from tests.conftest import in_own_connection
-from tests.orders_support import DETAILS, sim_cart, subscriber
+from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
 from tests.test_realname import portrait_png, valid_id
 
 pytestmark = pytest.mark.django_db  # (the database is set up; the order itself is made and committed in a thread)
@@ -47,7 +47,7 @@ def committed_verified_order(django_db_blocker, caplog):
         with tenant_context(carrier):
             user = subscriber()
             cart, _number = sim_cart(user)
-            order = checkout.place_from_cart(user, cart, details, token=uuid.uuid4().hex,
+            order = place_agreed(user, cart, details, token=uuid.uuid4().hex,
                                              expected_total=checkout.plan_checkout(cart).payable)
             start_payment(order, notify_url="http://alpha.localhost/n/", return_url="http://alpha.localhost/r/")
             confirm_paid(order.payments.get().pk, "T1", "query")

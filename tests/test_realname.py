@@ -26,7 +26,7 @@ from tenants.models import Carrier
 from tenants.simulators.models import SimSms, SimSubscriber
 from tenants.simulators.realname import outcome_for
 from tests.conftest import STAFF_PASSWORD, host_client, sign_in
-from tests.orders_support import DETAILS, place_sim_order, sim_cart, subscriber
+from tests.orders_support import DETAILS, place_agreed, place_sim_order, sim_cart, subscriber
 
 
 def valid_id(first17: str) -> str:
@@ -91,7 +91,7 @@ def _details(id_number, name="欧阳明月"):
 def _place(details):
     user = subscriber()
     cart, _number = sim_cart(user)
-    return checkout.place_from_cart(user, cart, details, token="t", expected_total=checkout.plan_checkout(cart).payable)
+    return place_agreed(user, cart, details, token="t", expected_total=checkout.plan_checkout(cart).payable)
 
 
 def test_five_numbers_per_id_across_the_carrier_group(in_carrier_a, carrier_b):
@@ -248,6 +248,9 @@ def test_reminders_then_recycling_after_the_deadline(quick_provider, settings):
     assert order.status == "needs_attention" and order.verification.status == "expired"
     recycled = MobileNumber.objects.get(number=number)
     assert recycled.status == "cooling" and recycled.held_until > timezone.now() + timedelta(days=29)
+    from orders.fulfilment import verification as verifying
+
+    assert verifying.choices(order)["cancel"]  # the subscriber can still get the money back
     assert NumberClaim.objects.get(number=number, carrier="alpha").status == "released"
 
 
@@ -317,11 +320,11 @@ def test_a_name_that_does_not_match_the_id_is_refused_before_the_order(quick_pro
     cart, number = sim_cart(user)
     before = _counts()
     with pytest.raises(checkout.IdentityRejected, match="不一致|do not match"):
-        checkout.place_from_cart(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="x",
+        place_agreed(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="x",
                                  expected_total=checkout.plan_checkout(cart).payable)
     assert _counts() == before  # nothing written: no order, no identity, no claim
     assert cart.lines.count() == 1 and MobileNumber.objects.get(number=number).status == "held"
-    order = checkout.place_from_cart(user, cart, DETAILS, token="y",
+    order = place_agreed(user, cart, DETAILS, token="y",
                                      expected_total=checkout.plan_checkout(cart).payable)
     assert order.verification.precheck == "passed"
 
@@ -377,7 +380,7 @@ def _shipped_with_wrong_name():
 
     user = subscriber()
     cart, number = sim_cart(user)
-    order = checkout.place_from_cart(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="w",
+    order = place_agreed(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="w",
                                      expected_total=checkout.plan_checkout(cart).payable)
     order = paid(order)
     for to in ("in_fulfilment", "shipped"):

@@ -54,7 +54,7 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
     from orders.models import Order
     from orders.payments import confirm_paid, start_payment
     from realname import services as realname
-    from tests.orders_support import DETAILS, sim_cart, subscriber
+    from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
     from tests.test_realname import portrait_png, valid_id
 
     def make():
@@ -65,7 +65,7 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
                 cart, _number = sim_cart(user)
                 person = valid_id(f"440106199001{uuid.uuid4().int % 10**5:05d}")
                 details = CheckoutDetails(**{**DETAILS.__dict__, "holder_id_number": person})
-                order = checkout.place_from_cart(user, cart, details, token=uuid.uuid4().hex,
+                order = place_agreed(user, cart, details, token=uuid.uuid4().hex,
                                                  expected_total=checkout.plan_checkout(cart).payable)
                 verification = realname.submit(order.verification, portrait_png(), {"method": "camera"})
                 realname.send_to_provider(verification.pk)

@@ -50,6 +50,11 @@ def _demo_orders_are_real():
             assert orders.filter(kind="new_sim", status="delivered", verification__status="waiting").exists()
             assert Verification.objects.filter(order__status="needs_attention", reason="mismatch").exists()
             assert orders.filter(kind="top_up", status="completed").exists()
+            assert orders.filter(kind="new_sim", status="refunded").exists()  # cancelled before shipping
+            from orders import divisions
+
+            for order in orders.exclude(district=""):  # addresses of the carrier's own city
+                assert order.district in divisions.districts(order.province, order.city), (order.city, order.district)
             assert orders.count() == 6  # and a second run placed no more
             # honest demo data: a broadband address in the carrier's own city, texts signed 【…】
             city = spec.cities[0][1]

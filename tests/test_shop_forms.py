@@ -44,6 +44,16 @@ def test_every_sim_needs_its_agreements_ticked_and_the_order_records_them(in_car
     assert any(spaced in t and "入网服务协议" in t for t in order.terms_accepted)
 
 
+def test_the_order_service_itself_refuses_a_sim_without_its_agreements(in_carrier_a):
+    """Not only the page and the API: no way in places a SIM order without the subscriber's consent."""
+    user = subscriber()
+    cart, _number = sim_cart(user)
+    with pytest.raises(checkout.CheckoutError, match="入网服务协议|network access"):
+        checkout.place_from_cart(user, cart, DETAILS, token="no-consent",
+                                 expected_total=checkout.plan_checkout(cart).payable)
+    assert not Order.objects.filter(user=user).exists()
+
+
 def test_the_api_also_needs_the_agreements(in_carrier_a):
     user = subscriber()
     sim_cart(user)
@@ -84,21 +94,31 @@ def test_divisions_data_covers_the_mainland():
     assert divisions.cities("北京市") == ["北京市"] and "海淀区" in divisions.districts("北京市", "北京市")
 
 
-def test_top_up_prefills_my_number_and_shows_its_balance(in_carrier_a):
+def test_top_up_prefills_my_number_and_shows_its_balance_once_proved(in_carrier_a):
     from django.contrib.auth import get_user_model
 
+    from orders import number_auth
     from tenants.simulators.models import SimSubscriber
 
     SimSubscriber.objects.create(number="13800138000", plan="畅享 59", balance=Decimal("42.50"))
+    SimSubscriber.objects.create(number="13900139000", plan="畅享 59", balance=Decimal("9.00"))
     user = get_user_model().objects.create_user("13800138000", password=PASSWORD)
     client = _shop_client(user)
     page = client.get("/topup/").content.decode()
-    assert 'value="13800138000"' in page and "当前余额 <strong data-balance-amount>¥42.50</strong>" in page
+    # an account named by a number is not proof of it (sign-up sends no code yet): no balance
+    assert 'value="13800138000"' in page and "¥42.50" not in page
+    assert client.get("/topup/balance/", {"number": "13800138000"}).json() == {"balance": None}
+    session = client.session
+    number_auth.remember(session, "13800138000", "deposit")  # proved by an SMS code, as on /deposit/
+    session.save()
+    page = client.get("/topup/").content.decode()
+    assert "当前余额 <strong data-balance-amount>¥42.50</strong>" in page
     for amount in checkout.TOP_UP_PRESETS:
         assert f'name="amount" value="{amount}"' in page
     assert 'name="amount" value="other"' in page
     assert client.get("/topup/balance/", {"number": "13800138000"}).json() == {"balance": "¥42.50"}
-    assert client.get("/topup/balance/", {"number": "13900139000"}).json() == {"balance": None}
+    assert client.get("/topup/balance/", {"number": "13900139000"}).json() == {"balance": None}  # not theirs
+    assert "¥9.00" not in client.get("/topup/", {"number": "13900139000"}).content.decode()
     # a typed amount wins over a tile; "other" with nothing typed is refused
     typed = client.post("/topup/", {"number": "13800138000", "amount": "30", "custom": "88", "token": "c1"})
     assert typed.status_code == 302 and Order.objects.get(user=user).payable == Decimal("88.00")
@@ -116,6 +136,11 @@ def test_a_failing_bss_only_hides_the_balance(in_carrier_a):
     Carrier.objects.filter(pk=in_carrier_a.pk).update(
         gateways={**in_carrier_a.gateways, "bss": {"error_rate": 1.0, "latency_ms": [0, 0]}})
     client = _shop_client(get_user_model().objects.create_user("13800138000", password=PASSWORD))
+    from orders import number_auth
+
+    session = client.session
+    number_auth.remember(session, "13800138000", "deposit")
+    session.save()
     page = client.get("/topup/")
     assert page.status_code == 200 and 'data-testid="balance" aria-live="polite" hidden' in page.content.decode()
     assert client.get("/topup/balance/", {"number": "13800138000"}).json() == {"balance": None}

@@ -96,7 +96,14 @@ def test_deposit_for_credit_credits_the_deposit_and_pays_out_month_by_month(tele
     before = SimSubscriber.objects.get(number=MAIN).balance
     order = telecom_checkout.place_deposit(subscriber(), offer, MAIN, token="d1")
     assert (order.kind, order.payable, order.deposit_total) == ("deposit_credit", Decimal("100.00"), Decimal("100.00"))
+    from orders.selectors import live_signatures
+
+    shown = live_signatures(order)  # what the open order page shows before the worker carries it on
     assert fulfilment.run(_pay(order).pk) == "completed"
+    now = live_signatures(order)  # the page swaps in every section whose fingerprint moved
+    assert now["head"] != shown["head"] and now["payouts"] != shown["payouts"]
+    assert now["aftersales"] != shown["aftersales"] and now["verification"] == shown["verification"] == \
+        live_signatures(order)["verification"]
     rows = list(order.payouts.order_by("month"))
     assert len(rows) == 12 and sum(p.amount for p in rows) == offer.bonus
     assert [p.status for p in rows] == ["credited"] + ["pending"] * 11  # month 1 is due at once

@@ -70,7 +70,9 @@ def choices(order: Order) -> dict[str, bool]:
         return {"photo": False, "correct": False, "cancel": False}
     return {"photo": realname.can_retry_photo(verification),
             "correct": realname.can_correct(verification),
-            "cancel": verification.status == Verification.Status.FAILED and order.status == S.NEEDS_ATTENTION}
+            # a card that cannot be activated (failed, or recycled after its deadline) and is with staff
+            "cancel": verification.status in (Verification.Status.FAILED, Verification.Status.EXPIRED)
+            and order.status == S.NEEDS_ATTENTION}
 
 
 def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
@@ -111,7 +113,7 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
         _resume(order, _("the subscriber corrected the name and ID number"), actor=user, actor_label="subscriber")
 
 
-def cancel_unverified(order: Order, *, user) -> None:
+def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
     """The card cannot be activated for this subscriber: refund it; the numbers go back."""
     from ..cancellation import release_after_refund
     from ..payments import PaymentError, request_refund
@@ -121,7 +123,7 @@ def cancel_unverified(order: Order, *, user) -> None:
         raise IdentityCorrectionError(_("This order cannot be cancelled here."))
     try:
         request_refund(order, actor=user, actor_label="subscriber",
-                       reason=_("real-name verification did not pass: cancelled by the subscriber"))
+                       reason=reason or _("real-name verification did not pass: cancelled by the subscriber"))
     except PaymentError as exc:
         raise IdentityCorrectionError(str(exc)) from None
     compensate(order)

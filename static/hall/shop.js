@@ -108,7 +108,8 @@ document.querySelectorAll("[data-refresh]").forEach(function (list) {
           && !touched.has(section)) { stale.push(section); }
     });
     if (!stale.length) { return; }
-    fetch(location.pathname, { credentials: "same-origin" })
+    // the order page's own address: this page may be the answer to a form posted elsewhere
+    fetch(list.getAttribute("data-page") || location.pathname, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) { return; }
