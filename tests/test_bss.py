@@ -38,7 +38,7 @@ def test_lookups(bss):
     by_account = bss.broadband_account(account="bb1800001")  # case does not matter
     by_number = bss.broadband_account(number=MAIN)
     assert by_account.account == "BB1800001" and by_number.bound_number == MAIN
-    assert "*" in by_account.address_masked and by_account.renewals
+    assert by_account.address_masked.count("*") == 4 and by_account.renewals  # its length tells nothing
     assert bss.broadband_account(account="NOPE") is None
 
 

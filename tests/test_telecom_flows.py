@@ -198,7 +198,11 @@ def test_deposit_pages_authenticate_then_check_eligibility(telecom):
     user = subscriber()
     client = host_client("alpha.localhost")
     client.post("/me/login/", {"username": user.username, "password": PASSWORD})
-    assert client.get("/deposit/").content.decode().count('data-testid="deposit-offer"') == 3
+    listing = client.get("/deposit/").content.decode()
+    assert listing.count('data-testid="deposit-offer"') == 3
+    # the list says what the offer's page and its schedule say: 存 100 送 120 credits ¥100 at once
+    assert "存 100 送 120（12 个月）</p>" in listing and "存款立即到账，另 12 个月共返 ¥120" in listing
+    assert "共返 ¥220" not in listing
     client.post("/deposit/deposit-100/", {"action": "send", "number": MAIN})
     page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)},
                        follow=True).content.decode()
