@@ -14,11 +14,11 @@ class ShopAsset(models.Model):
 
     image = models.ImageField(_("image"), upload_to="assets/")
     title = models.CharField(_("title"), max_length=60)
-    width = models.PositiveIntegerField(default=0, editable=False)
-    height = models.PositiveIntegerField(default=0, editable=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    width = models.PositiveIntegerField(_("width (px)"), default=0, editable=False)
+    height = models.PositiveIntegerField(_("height (px)"), default=0, editable=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("image asset")

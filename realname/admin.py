@@ -13,6 +13,7 @@ from .models import Identity, RevealAudit, Verification
 from .reveal import reveal
 from .services import reason_text
 
+PROVIDERS = {"simulator": _("the built-in simulated provider"), "http-json": _("HTTP JSON provider")}
 PRECHECK = {  # how the name + ID check before the order went (realname.services.check_before_order)
     "passed": _("passed before the order"),
     "skipped": _("not offered by the provider"),
@@ -56,9 +57,9 @@ class IdentityAdmin(ReadOnlyAdmin):
 class VerificationAdmin(ReadOnlyAdmin):
     list_display = ("order", "status", "why", "name_id_check", "attempts", "deadline", "decided_at")
     list_filter = ("status",)
-    fields = ("order", "identity", "status", "why", "name_id_check", "attempts", "provider", "provider_ref",
+    fields = ("order", "identity", "status", "why", "name_id_check", "attempts", "provider_shown", "provider_ref",
               "deadline", "reminders", "submitted_at", "decided_at")
-    readonly_fields = ("why", "name_id_check", "reminders")
+    readonly_fields = ("why", "name_id_check", "provider_shown", "reminders")
     list_select_related = ("order",)
 
     @admin.display(description=_("reason"), ordering="reason")
@@ -68,6 +69,10 @@ class VerificationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("name and ID check before the order"), ordering="precheck")
     def name_id_check(self, verification):
         return PRECHECK.get(verification.precheck, verification.precheck or "—")
+
+    @admin.display(description=_("provider"), ordering="provider")
+    def provider_shown(self, verification):
+        return PROVIDERS.get(verification.provider, verification.provider or "—")
 
     @admin.display(description=_("reminders sent (days left)"))
     def reminders(self, verification):

@@ -103,7 +103,7 @@ def test_staff_and_platform_admin_show_a_red_simulated_badge(client_a, carrier_a
     assert "hall-badge-simulated" not in client_a.get("/admin/login/").content.decode()  # not to strangers
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
     page = client_a.get("/admin/").content.decode()
-    assert 'class="hall-badge-simulated"' in page and "payment" in page
+    assert 'class="hall-badge-simulated"' in page and "支付" in page  # the systems by their names
     platform = host_client("localhost")
     assert sign_in(platform, "ops-badge", "Ops-pass-2026-x")
     listing = platform.get("/admin/tenants/carrier/").content.decode()

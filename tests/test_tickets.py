@@ -98,6 +98,7 @@ def test_fault_needs_an_offered_slot_and_overdue_tickets_escalate_once(quick):
     from tests.orders_support import subscriber
 
     user = subscriber()
+    tickets.escalate_overdue(now=timezone.now() + timedelta(days=30))  # settle tickets browser tests committed
     with pytest.raises(tickets.TicketError):
         tickets.open_ticket(user, K.FAULT, account="BB1800001", appointment_at=timezone.now())
     slot = tickets.fault_slots()[0]

@@ -9,14 +9,16 @@ from django.db import connection
 def delivered_sim_order(carrier) -> object:
     """In the current transaction and tenant: place, pay and fulfil a new SIM order until it waits
     for the holder's portrait; open a complaint on it. Returns the order."""
+    import dataclasses
+
     from orders import fulfilment, staff, tickets
     from orders.fulfilment import steps
     from orders.models import Order
-    from tests.orders_support import paid, place_sim_order, quick_gateways
+    from tests.orders_support import DETAILS, fresh_id, paid, place_sim_order, quick_gateways
 
     quick_gateways(carrier)
     connection.set_tenant(carrier)
-    order, _number = place_sim_order()
+    order, _number = place_sim_order(details=dataclasses.replace(DETAILS, holder_id_number=fresh_id()))
     order = paid(order)
     try:
         fulfilment.run(order.pk)
