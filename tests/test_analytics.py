@@ -313,3 +313,25 @@ def test_block_clicks_and_page_versions_are_recorded(buffer_clean):
     view = AnalyticsEvent.objects.get(name="view", page_type="home")
     click = AnalyticsEvent.objects.get(name="click")
     assert view.page_version is not None and (click.block_id, click.page_version) == ("welcome", 7)
+
+
+def test_clicked_blocks_are_named_on_the_dashboard(buffer_clean):
+    """"区块点击" names the page and the block's kind (and title), not ids."""
+    from django.utils import translation
+
+    from hall.decoration import services as decoration
+    from hall.decoration.blocks import REGISTRY
+    from tests.conftest import STAFF_PASSWORD, sign_in
+
+    section = decoration.page(decoration.HOME_SLUG).live_version.document["sections"][0]
+    visitor = host_client("alpha.localhost")
+    visitor.get("/")
+    assert visitor.post("/analytics/click/", {"block": section["id"], "page_type": "home", "page_id": "",
+                                              "version": "1"}).status_code == 204
+    capture.flush()
+    staff = host_client("alpha.localhost")
+    assert sign_in(staff, "admin", STAFF_PASSWORD)
+    page = staff.get("/admin/dashboard/").content.decode()
+    with translation.override("zh-hans"):
+        kind = str(REGISTRY[section["type"]].label)
+    assert f'data-testid="block-name">{kind}' in page and section["id"] not in page

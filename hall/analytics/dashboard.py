@@ -71,6 +71,28 @@ def page_names(rows: list[dict]) -> dict[tuple[str, str], str]:
     return names
 
 
+def block_names(rows: list[dict]) -> list[dict]:
+    """A clicked block as staff know it: the page's name and the block's kind and title, found in
+    the page's versions (a block keeps its id from version to version)."""
+    from hall.decoration.blocks import REGISTRY
+    from hall.models import PageVersion
+
+    wanted = {row["block_id"] for row in rows}
+    found: dict[str, str] = {}
+    for document in PageVersion.objects.filter(page__slug__in={r["page_id"] or "home" for r in rows}).order_by(
+            "-number").values_list("document", flat=True):
+        for section in (document or {}).get("sections", []):
+            block_id = section.get("id")
+            if block_id in wanted and block_id not in found:
+                kind = REGISTRY.get(section.get("type"))
+                title = (section.get("settings") or {}).get("title") or ""
+                found[block_id] = " · ".join(str(p) for p in (kind.label if kind else section.get("type"), title) if p)
+    for row in rows:
+        row["page_label"] = definitions.PAGE_LABELS.get(row["page_type"], row["page_type"])
+        row["block_name"] = found.get(row["block_id"], row["block_id"][:8])
+    return rows
+
+
 def funnels(start: dt.date, offer_kind: str = "") -> list[dict]:
     """Each way of buying with its steps: label, visitors, share of the step before."""
     totals = defaultdict(int)
@@ -124,8 +146,8 @@ def summary(days: int = 7, offer_kind: str = "") -> dict:
         "pool": [{"status": MobileNumber.Status(row["status"]).label, "n": row["n"]}
                  for row in MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")],
         "trend": trend, "definitions": definitions.DEFINITIONS,
-        "top_blocks": list(AnalyticsEvent.objects.filter(name="click", at__date__gte=start).values(
-            "page_type", "page_id", "block_id").annotate(n=Count("pk")).order_by("-n")[:10]),
+        "top_blocks": block_names(list(AnalyticsEvent.objects.filter(name="click", at__date__gte=start).values(
+            "page_type", "page_id", "block_id").annotate(n=Count("pk")).order_by("-n")[:10])),
     }
 
 
