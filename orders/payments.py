@@ -27,7 +27,7 @@ from tenants.services import send_on_commit
 from . import fulfilment, notify, payouts
 from .models import Order, Payment, PaymentNotification, Refund
 from .models import OrderStatus as S
-from .states import lock, record, transition
+from .states import allowed, lock, record, transition
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,19 @@ def close_payments(order: Order) -> bool:
                 return False
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(status=Payment.Status.CLOSED)
     return True
+
+
+def refund_problem(order: Order) -> str:
+    """Why a full refund of this order cannot be made now, or "" (asked before a step that cannot
+    be taken back, such as releasing a number at the carrier)."""
+    payment = order.payments.filter(status=Payment.Status.PAID).order_by("paid_at").first()
+    if payment is None:
+        return _("This order has no payment to refund.")
+    if payment.refunds.exclude(status=Refund.Status.FAILED).exists():
+        return _("A refund of this order is already under way or done.")
+    if not allowed(Order.objects.get(pk=order.pk).status, S.REFUNDING):
+        return _("This order cannot be refunded in its current state.")
+    return ""
 
 
 def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") -> Refund:

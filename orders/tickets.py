@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -142,24 +143,66 @@ def _event(ticket, action, *, actor=None, actor_label="system", from_status="", 
                                       note=str(note)[:1000], internal=internal)
 
 
+@contextmanager
+def _one_at_a_time(ticket_pk: int):
+    """Moves of one ticket wait for each other, without a transaction held open: the carrier's
+    systems are called between the check and the write, never while a row is locked."""
+    key = f"ticket:{connection.schema_name}:{ticket_pk}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
+
 def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str = "") -> Ticket:
-    """The one way a ticket changes state (then the side effect its kind has for that state)."""
-    with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    """The one way a ticket changes state (then the side effect its kind has for that state).
+    Check, then the carrier's systems (keyed, so a repeat is harmless), then one short transaction
+    that writes the state and what the move does in our own tables."""
+    with _one_at_a_time(ticket.pk):
+        ticket = Ticket.objects.select_related("order").get(pk=ticket.pk)
         if to not in MACHINES[ticket.kind].get(ticket.status, set()):
             raise IllegalTicketMove(_("A “%(kind)s” request cannot go from “%(from)s” to “%(to)s”.") % {
                 "kind": ticket.get_kind_display(), "from": ticket.get_status_display(), "to": T(to).label})
-        before = ticket.status
-        ticket.status = to
-        ticket.save(update_fields=["status", "updated_at"])
-        _event(ticket, "moved", actor=actor, actor_label=actor_label, from_status=before, to_status=to, note=note)
-        _side_effect(ticket, to)
+        done_outside = _at_the_carrier(ticket, to)
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
+            before = ticket.status
+            ticket.status = to
+            ticket.save(update_fields=["status", "updated_at"])
+            _event(ticket, "moved", actor=actor, actor_label=actor_label, from_status=before, to_status=to,
+                   note=note)
+            _in_our_tables(ticket, to, done_outside)
     if ticket.order_id:
         notify.send(ticket.order, "ticket", ticket=ticket.code, status=T(to).label)
     return ticket
 
 
-def _side_effect(ticket: Ticket, to: str) -> None:
+def _at_the_carrier(ticket: Ticket, to: str) -> dict:
+    """What the move asks of the carrier's systems, before anything is written here; a refusal
+    changes nothing (a refund that could not be made is found first)."""
+    from .payments import refund_problem
+
+    order = ticket.order
+    try:
+        if ticket.kind in (K.REFUND, K.RETURN) and to == T.RESOLVED and (problem := refund_problem(order)):
+            raise TicketError(problem)
+        if ticket.kind == K.RETURN and to == T.RESOLVED:
+            for number in order.lines.filter(category="number_fee").values_list("number", flat=True):
+                gateway("bss").release_number(number=number, key=f"{order.number}:return:{number}")
+        elif ticket.kind == K.REPLACEMENT and to == T.IN_PROGRESS:
+            shipment = gateway("logistics").create_shipment(
+                reference=ticket.code, recipient=order.recipient, phone=order.contact_phone,
+                address=order.address_line, items=[_("replacement SIM card")], key=f"ticket:{ticket.pk}:ship")
+            return {"shipment": f"{shipment.courier} {shipment.tracking_no}"}
+    except (BssError, LogisticsError) as exc:
+        raise TicketError(str(exc)) from exc
+    return {}
+
+
+def _in_our_tables(ticket: Ticket, to: str, done_outside: dict) -> None:
     from .cancellation import release_after_refund
     from .payments import PaymentError, request_refund
 
@@ -169,15 +212,10 @@ def _side_effect(ticket: Ticket, to: str) -> None:
             request_refund(order, actor_label="staff", reason=_("after-sales refund %(code)s") % {"code": ticket.code})
         elif ticket.kind == K.RETURN and to == T.RESOLVED:
             request_refund(order, actor_label="staff", reason=_("card returned (%(code)s)") % {"code": ticket.code})
-            for number in order.lines.filter(category="number_fee").values_list("number", flat=True):
-                gateway("bss").release_number(number=number, key=f"{order.number}:return:{number}")
             release_after_refund(order)
-        elif ticket.kind == K.REPLACEMENT and to == T.IN_PROGRESS:
-            shipment = gateway("logistics").create_shipment(
-                reference=ticket.code, recipient=order.recipient, phone=order.contact_phone,
-                address=order.address_line, items=[_("replacement SIM card")], key=f"ticket:{ticket.pk}:ship")
-            _event(ticket, "shipped", note=f"{shipment.courier} {shipment.tracking_no}")
-    except (PaymentError, BssError, LogisticsError) as exc:
+        elif "shipment" in done_outside:
+            _event(ticket, "shipped", note=done_outside["shipment"])
+    except PaymentError as exc:
         raise TicketError(str(exc)) from exc
 
 

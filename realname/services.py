@@ -23,7 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from hall import ratelimit
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.realname import ProviderError
-from tenants.gateways.sms import signed
+from tenants.gateways.sms import SmsError, signed
 from tenants.services import send_on_commit
 
 from . import crypto
@@ -230,18 +230,22 @@ def remind_and_recycle(now=None) -> dict[str, int]:
         if verification.deadline <= now:
             done["recycled"] += recycle(verification)
         elif days_left + 1 in REMIND_DAYS_LEFT and days_left + 1 not in verification.reminders_sent:
-            _remind(verification, days_left + 1)
-            done["reminded"] += 1
+            done["reminded"] += _remind(verification, days_left + 1)
     return done
 
 
-def _remind(verification, days_left: int) -> None:
+def _remind(verification, days_left: int) -> bool:
     order = verification.order
     text = signed(_("Please complete real-name verification of order %(order)s within %(days)d days, or the "
                     "card will be recycled.") % {"order": order.number, "days": days_left}, current_carrier().name)
-    gateway("sms").send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
+    try:
+        gateway("sms").send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
+    except SmsError as exc:  # one text that did not go must not stop the reminders of everyone after it
+        log.warning("verification reminder for order %s not sent (tried again next run): %s", order.number, exc)
+        return False
     Verification.objects.filter(pk=verification.pk).update(reminders_sent=[*verification.reminders_sent, days_left])
     _record(verification, "verification_reminder", data={"days_left": days_left})
+    return True
 
 
 def recycle(verification) -> int:

@@ -448,3 +448,26 @@ def test_the_last_failed_photo_queues_the_order_with_cancel_only(no_precheck):
     assert order.status == "needs_attention"
     assert verifying.choices(order) == {"photo": False, "correct": False, "cancel": True}
     assert SimSms.objects.filter(number=order.contact_phone, text__contains="客服").exists()
+
+
+def test_one_reminder_that_cannot_be_sent_does_not_stop_the_others(quick_provider, monkeypatch):
+    from orders.states import transition
+    from tenants.gateways.sms import SmsError
+
+    orders = [place_sim_order()[0] for _ in range(2)]
+    for order in orders:
+        transition(order, "paid", "paid")
+    Verification.objects.filter(order__in=orders).update(deadline=timezone.now() + timedelta(days=2, hours=12))
+    broken = f"verify-reminder:{orders[0].number}:3"  # this one text cannot go out
+    sms_class = type(gateway("sms"))
+    real_send = sms_class.send
+
+    def flaky(self, *, number, text, key):
+        if key == broken:
+            raise SmsError("gateway down")
+        return real_send(self, number=number, text=text, key=key)
+
+    monkeypatch.setattr(sms_class, "send", flaky)
+    assert realname.remind_and_recycle() == {"reminded": 1, "recycled": 0}  # the other one still went
+    monkeypatch.setattr(sms_class, "send", real_send)
+    assert realname.remind_and_recycle() == {"reminded": 1, "recycled": 0}  # the first, on the next run

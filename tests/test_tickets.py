@@ -162,3 +162,46 @@ def test_an_empty_complaint_is_refused(quick):
     with pytest.raises(tickets.TicketError, match="几句话|what happened"):
         tickets.open_ticket(order.user, K.COMPLAINT, order=order, description="   ")
     assert not order.tickets.exists()
+
+
+def test_the_carriers_systems_are_never_called_while_the_ticket_row_is_locked(quick, monkeypatch):
+    """Releasing the number and posting a replacement happen between the check and the write, in
+    no transaction of the move's own; a refund that cannot be made is found before either."""
+    from django.db import connection
+
+    from tenants.gateways import gateway
+
+    depth = len(connection.savepoint_ids)  # the test's own transaction
+    calls = []
+    for system, method in (("bss", "release_number"), ("logistics", "create_shipment")):
+        cls = type(gateway(system))
+        real = getattr(cls, method)
+
+        def watched(self, *args, _real=real, _name=method, **kwargs):
+            calls.append((_name, len(connection.savepoint_ids) - depth))
+            return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, method, watched)
+    order, _number = shipped_order()
+    replacement = tickets.open_ticket(order.user, K.REPLACEMENT, order=order, description="卡坏了")
+    tickets.move(replacement, T.IN_PROGRESS, actor_label="staff")
+    assert replacement.events.filter(action="shipped").exists()
+    returned, _n = shipped_order()
+    ticket = tickets.open_ticket(returned.user, K.RETURN, order=returned, description="不要了")
+    for step in (T.APPROVED, T.RECEIVED, T.RESOLVED):
+        tickets.move(ticket, step, actor_label="staff")
+    assert Order.objects.get(pk=returned.pk).status == "refunding"
+    assert {name for name, _nested in calls} == {"create_shipment", "release_number"}
+    assert all(nested == 0 for _name, nested in calls), calls
+    # a refund that cannot be made (one is under way already) is found before the number is released
+    from orders import payments
+
+    other, _m = shipped_order()
+    late = tickets.open_ticket(other.user, K.RETURN, order=other, description="不要了")
+    for step in (T.APPROVED, T.RECEIVED):
+        tickets.move(late, step, actor_label="staff")
+    payments.request_refund(Order.objects.get(pk=other.pk), reason="staff refunded by hand")
+    calls.clear()
+    with pytest.raises(tickets.TicketError):
+        tickets.move(late, T.RESOLVED, actor_label="staff")
+    assert calls == [] and Ticket.objects.get(pk=late.pk).status == T.RECEIVED
