@@ -218,3 +218,16 @@ def test_django_and_celery_log_formats_use_the_one_clock():
         assert settings.LOGGING["formatters"][name]["()"] == "hall.clock.ClockFormatter"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert json.dumps(settings.LOGGING)  # plain data, as dictConfig wants it
+
+
+def test_the_whole_suite_starts_with_the_projects_habits(monkeypatch, capsys):
+    """`./hallctl test` runs ruff (and whatever HABITS lists) first; one failing stops the run."""
+    import argparse
+
+    from hall.stack import __main__ as stack
+
+    assert ["ruff", "check", "."] in stack.HABITS
+    monkeypatch.setattr(stack, "HABITS", [["python", "-c", "raise SystemExit(1)"]])
+    monkeypatch.setattr(stack, "ensure_browser", lambda: (_ for _ in ()).throw(AssertionError("tests ran")))
+    assert stack.cmd_test(argparse.Namespace(pytest_args=[])) == 1
+    assert "failed" in capsys.readouterr().err

@@ -175,7 +175,23 @@ def ensure_browser() -> None:
                    stdout=subprocess.DEVNULL)
 
 
+HABITS = [["ruff", "check", "."]]  # run before the whole suite; any failure fails the run
+
+
+def check_habits() -> int:
+    """The project's habits, before the tests (the whole suite only: a run of chosen tests skips them)."""
+    for command in HABITS:
+        print(f"[hall] {' '.join(command)}", flush=True)
+        tool = Path(PYTHON).with_name(command[0])
+        if subprocess.run([str(tool), *command[1:]], cwd=PROJECT).returncode:
+            print(f"[hall] `{' '.join(command)}` failed: fix it before the tests run", file=sys.stderr, flush=True)
+            return 1
+    return 0
+
+
 def cmd_test(args) -> int:
+    if not args.pytest_args and check_habits():
+        return 1
     ensure_browser()
     with servers(persistent=False) as env:
         env["HALL_TESTING"] = "1"
