@@ -21,8 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.gateways import gateway
-from tenants.gateways.bss import BssError
-from tenants.gateways.logistics import LogisticsError
+from tenants.gateways.errors import GatewayError
 
 from . import notify
 from .models import Order, Ticket, TicketEvent
@@ -197,7 +196,7 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
                 reference=ticket.code, recipient=order.recipient, phone=order.contact_phone,
                 address=order.address_line, items=[_("replacement SIM card")], key=f"ticket:{ticket.pk}:ship")
             return {"shipment": f"{shipment.courier} {shipment.tracking_no}"}
-    except (BssError, LogisticsError) as exc:
+    except GatewayError as exc:
         raise TicketError(str(exc)) from exc
     return {}
 

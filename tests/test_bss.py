@@ -167,3 +167,19 @@ def test_resend_cooldown_and_hourly_limit(bss_state):
     with pytest.raises(number_auth.AuthError):
         number_auth.send_code(MAIN, "deposit")
     assert SimSms.objects.filter(number=MAIN).count() - sent_before == number_auth.CODES_PER_HOUR
+
+
+def test_every_port_has_one_error_with_one_default():
+    """One GatewayError(message, code, transient=False) for every carrier system: a refusal is not
+    retried unless the port says the same call may succeed later."""
+    from tenants.gateways.bss import BssError
+    from tenants.gateways.errors import GatewayError
+    from tenants.gateways.logistics import LogisticsError
+    from tenants.gateways.payment import PaymentGatewayError
+    from tenants.gateways.realname import ProviderError
+    from tenants.gateways.sms import SmsError
+
+    for error in (BssError, LogisticsError, PaymentGatewayError, ProviderError, SmsError):
+        refused = error("refused", "refused")
+        assert isinstance(refused, GatewayError) and refused.transient is False and refused.code == "refused"
+        assert error("busy", transient=True).transient is True

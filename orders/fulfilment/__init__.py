@@ -15,10 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.gateways import gateway
-from tenants.gateways.bss import BssError
-from tenants.gateways.logistics import LogisticsError
-from tenants.gateways.realname import ProviderError
-from tenants.gateways.sms import SmsError
+from tenants.gateways.errors import GatewayError
 from tenants.services import send_on_commit
 
 from ..models import FulfilmentStep, Order
@@ -28,7 +25,7 @@ from .pipelines import PIPELINES
 from .steps import Wait, new_numbers
 
 log = logging.getLogger(__name__)
-GATEWAY_ERRORS = (BssError, LogisticsError, ProviderError, SmsError)
+GATEWAY_ERRORS = GatewayError  # every port's one error: `transient` decides retry or staff
 RUNNING = {S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}
 __all__ = ["PIPELINES", "RUNNING", "RetryLater", "Wait", "activate_sim", "compensate", "enqueue", "give_up",
            "new_expiry", "run"]

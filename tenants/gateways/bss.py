@@ -8,13 +8,11 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from .errors import GatewayError
 
-class BssError(Exception):
-    """A refusal or failure. `transient` errors may succeed when retried; `code` says which."""
 
-    def __init__(self, message: str, code: str = "error", transient: bool = False):
-        self.code, self.transient = code, transient
-        super().__init__(message)
+class BssError(GatewayError):
+    """The BSS refused or failed (`code` says which)."""
 
 
 @dataclass(frozen=True)

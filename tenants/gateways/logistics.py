@@ -5,11 +5,11 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from .errors import GatewayError
 
-class LogisticsError(Exception):
-    def __init__(self, message: str, transient: bool = True):
-        self.transient = transient
-        super().__init__(message)
+
+class LogisticsError(GatewayError):
+    """The logistics partner refused or failed."""
 
 
 @dataclass(frozen=True)

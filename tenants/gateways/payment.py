@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from .errors import GatewayError
 
-class PaymentGatewayError(Exception):
-    """The gateway refused or failed. `transient` errors may succeed when retried."""
 
-    def __init__(self, message: str, transient: bool = False):
-        self.transient = transient
-        super().__init__(message)
+class PaymentGatewayError(GatewayError):
+    """The payment gateway refused or failed."""
 
 
 class BadNotification(Exception):

@@ -9,11 +9,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
+from .errors import GatewayError
 
-class ProviderError(Exception):
-    def __init__(self, message: str, transient: bool = True):
-        self.transient = transient
-        super().__init__(message)
+
+class ProviderError(GatewayError):
+    """The real-name provider refused or failed."""
 
 
 @dataclass(frozen=True)

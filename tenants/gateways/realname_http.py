@@ -41,9 +41,10 @@ class HttpJsonRealnameProvider(RealnameProvider):
             with urllib.request.urlopen(request, timeout=float(self.config.get("timeout", 10))) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            raise ProviderError(f"provider answered {exc.code}", transient=exc.code >= 500) from None
+            raise ProviderError(f"provider answered {exc.code}", f"http_{exc.code}",
+                                transient=exc.code >= 500) from None
         except (urllib.error.URLError, TimeoutError, ValueError) as exc:
-            raise ProviderError(f"provider unreachable: {type(exc).__name__}") from None
+            raise ProviderError(f"provider unreachable: {type(exc).__name__}", "unreachable", transient=True) from None
 
     def submit(self, *, reference, name, id_number, portrait, liveness):
         answer = self._request("POST", "/v1/verifications", {
@@ -58,5 +59,5 @@ class HttpJsonRealnameProvider(RealnameProvider):
     def check_identity(self, *, name, id_number):
         answer = self._request("POST", "/v1/identity-checks", {"name": name, "id_number": id_number})
         if "match" not in answer:
-            raise ProviderError("provider's identity check answered without a result")
+            raise ProviderError("provider's identity check answered without a result", "bad_answer", transient=True)
         return Decision("passed") if answer["match"] else Decision("failed", "mismatch")

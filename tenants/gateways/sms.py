@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from .errors import GatewayError
 
-class SmsError(Exception):
-    def __init__(self, message: str, transient: bool = True):
-        self.transient = transient
-        super().__init__(message)
+
+class SmsError(GatewayError):
+    """The SMS gateway refused or failed."""
 
 
 class SmsGateway(ABC):

@@ -22,7 +22,8 @@ class SimulatedLogistics(LogisticsGateway):
     name = "simulator"
 
     def _call(self):
-        simulate_call(self.config, lambda: LogisticsError("courier system busy (simulated)"), default_latency=(10, 80))
+        simulate_call(self.config, lambda: LogisticsError("courier system busy (simulated)", "busy", transient=True),
+                      default_latency=(10, 80))
 
     def create_shipment(self, *, reference, recipient, phone, address, items, key):
         self._call()

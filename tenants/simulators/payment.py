@@ -71,7 +71,8 @@ class SimulatedPaymentGateway(PaymentGateway):
 
     # -- the merchant API -------------------------------------------------------------------
     def _call(self):
-        simulate_call(self.config, lambda: PaymentGatewayError("payment gateway busy (simulated)", transient=True))
+        simulate_call(self.config,
+                      lambda: PaymentGatewayError("payment gateway busy (simulated)", "busy", transient=True))
 
     def create_payment(self, *, out_trade_no, amount, subject, notify_url, return_url, expires_at):
         self._call()

@@ -43,7 +43,7 @@ class SimulatedRealnameProvider(RealnameProvider):
         self.supports_identity_check = bool(config.get("identity_check", True))
 
     def _call(self):
-        simulate_call(self.config, lambda: ProviderError("real-name provider busy (simulated)"))
+        simulate_call(self.config, lambda: ProviderError("real-name provider busy (simulated)", "busy", transient=True))
 
     def submit(self, *, reference, name, id_number, portrait, liveness):
         self._call()

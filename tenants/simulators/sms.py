@@ -10,6 +10,7 @@ class SimulatedSms(SmsGateway):
     name = "simulator"
 
     def send(self, *, number, text, key):
-        simulate_call(self.config, lambda: SmsError("SMS gateway busy (simulated)"), default_latency=(10, 80))
+        simulate_call(self.config, lambda: SmsError("SMS gateway busy (simulated)", "busy", transient=True),
+                      default_latency=(10, 80))
         message, _created = SimSms.objects.get_or_create(key=key, defaults={"number": number, "text": text[:300]})
         return str(message.pk)
