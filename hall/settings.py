@@ -13,6 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from hall import clock
+from hall import jobs as _jobs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HALL_ENV = os.environ.get("HALL_ENV", "development")
@@ -305,18 +306,7 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # The result backend (Redis too) would otherwise retry 20 times, a second apart, per task sent.
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
-CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "hall.tasks.beat_heartbeat", "schedule": 30.0},
-    "sweep-number-holds": {"task": "catalog.tasks.sweep_number_holds", "schedule": 60.0},
-    "close-unpaid-orders": {"task": "orders.tasks.close_unpaid_orders", "schedule": 60.0},
-    # Payouts fall due by the day; running often makes a missed run cost minutes, not a month.
-    "credit-due-payouts": {"task": "orders.tasks.credit_due_payouts", "schedule": 600.0},
-    "realname-remind-and-recycle": {"task": "realname.tasks.remind_and_recycle", "schedule": 3600.0},
-    "sweep-stuck-orders": {"task": "orders.tasks.sweep_stuck_orders", "schedule": 120.0},
-    "escalate-overdue-tickets": {"task": "orders.tasks.escalate_overdue_tickets", "schedule": 600.0},
-    "flush-analytics": {"task": "hall.tasks.flush_analytics", "schedule": 30.0},
-    "aggregate-analytics": {"task": "hall.tasks.aggregate_analytics", "schedule": 900.0},
-}
+CELERY_BEAT_SCHEDULE = _jobs.beat_schedule()  # every periodic job, declared once in hall/jobs.py
 
 # One clock in every log line (hall.clock: the platform's zone, with its offset). Under `hallctl up`
 # the supervisor stamps each line already, so the processes leave their own time out.

@@ -300,7 +300,7 @@ def test_ops_commands(in_carrier_a, buffer_clean):
     sweep = StringIO()
     call_command("sweep", "--carrier", "alpha", "--lang", "en", stdout=sweep)
     assert "holds released" in sweep.getvalue() and "unpaid orders" in sweep.getvalue()
-    assert re.search(r"^alpha +\d+", sweep.getvalue(), re.M)
+    assert re.search(r"^alpha +holds released +\d+$", sweep.getvalue(), re.M), sweep.getvalue()
 
 
 def test_block_clicks_and_page_versions_are_recorded(buffer_clean):

@@ -231,3 +231,26 @@ def test_the_whole_suite_starts_with_the_projects_habits(monkeypatch, capsys):
     monkeypatch.setattr(stack, "ensure_browser", lambda: (_ for _ in ()).throw(AssertionError("tests ran")))
     assert stack.cmd_test(argparse.Namespace(pytest_args=[])) == 1
     assert "failed" in capsys.readouterr().err
+
+
+def test_beat_and_sweep_run_the_same_jobs_declared_once(db):
+    """hall.jobs is the one list: beat's schedule is made from it and `sweep` runs each job's
+    per-carrier work; every dotted path resolves to a task or function."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from hall.jobs import JOBS, sweeps
+
+    assert settings.CELERY_BEAT_SCHEDULE == {j.name: {"task": j.task, "schedule": float(j.every)} for j in JOBS}
+    for job in JOBS:
+        assert callable(import_string(job.task)) and (not job.in_carrier or callable(import_string(job.in_carrier)))
+    out = io.StringIO()
+    call_command("sweep", "--carrier", "alpha", "--lang", "en", stdout=out)
+    from django.utils import translation
+
+    with translation.override("en"):
+        for job in sweeps():
+            assert str(job.label) in out.getvalue(), job.name
+    zh = io.StringIO()
+    call_command("sweep", "--carrier", "alpha", stdout=zh)
+    assert not re.search(r"[a-z]{4,}", zh.getvalue().replace("alpha", "")), zh.getvalue()  # all in Chinese

@@ -1,25 +1,27 @@
-"""manage.py sweep [--carrier S]: what beat does, at once (expired holds, unpaid orders, stuck
-orders and refunds, overdue tickets, buffered analytics)."""
-import datetime as dt
-
-from django.conf import settings
+"""manage.py sweep [--carrier S]: what beat does, at once: every periodic job of `hall.jobs` that
+works in a carrier's schema (expired holds, unpaid orders, monthly returns, real-name reminders,
+stuck orders and refunds, overdue tickets, buffered and aggregated analytics)."""
 from django.core.management.base import CommandError
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import tenant_context
 
-from catalog.inventory import holds
-from hall.analytics.capture import flush
+from hall.jobs import sweeps
 from hall.management.base import HallCommand
-from orders import closing, fulfilment, payments, tickets
 from tenants.services import shop_carriers
 
-# closing.close_overdue()'s outcomes, as an operator reads them
-OUTCOMES = {"closed": gettext_lazy("closed"), "kept": gettext_lazy("kept"), "not due": gettext_lazy("not due")}
+# the breakdowns the jobs return (e.g. {"closed": 2, "kept": 1}), as an operator reads them
+OUTCOMES = {"closed": gettext_lazy("closed"), "kept": gettext_lazy("kept"), "not due": gettext_lazy("not due"),
+            "orders": gettext_lazy("orders"), "refunds": gettext_lazy("refunds"),
+            "reminded": gettext_lazy("reminded"), "recycled": gettext_lazy("recycled"),
+            "credited": gettext_lazy("credited"), "failed": gettext_lazy("failed"),
+            "stopped": gettext_lazy("stopped"), "days": gettext_lazy("days"), "events": gettext_lazy("events"),
+            "sessions": gettext_lazy("sessions"), "pages": gettext_lazy("pages")}
 
 
 class Command(HallCommand):
-    help = "Run the periodic sweeps now: number holds, unpaid orders, stuck orders and refunds, tickets, analytics."
+    help = "Run every periodic job now, in each carrier (or one): what beat would do next."
 
     def add_arguments(self, parser):
         parser.add_argument("--carrier", help="one carrier's slug (default: every active carrier)")
@@ -31,23 +33,19 @@ class Command(HallCommand):
             if not carriers.exists():
                 raise CommandError(_("No active carrier “%(slug)s” (see `manage.py list_carriers`).")
                                    % {"slug": carrier})
-        stuck_after = dt.timedelta(seconds=settings.HALL_STUCK_AFTER_SECONDS)
         rows = []
         for each in carriers:
             with tenant_context(each):
-                moved = 0
-                while batch := flush():
-                    moved += batch
-                rows.append((each.slug, holds.sweep_expired(), _count(closing.close_overdue()),
-                             fulfilment.sweep_stuck(stuck_after), payments.resubmit_stuck_refunds(stuck_after),
-                             tickets.escalate_overdue(), moved))
-        self.table([_("carrier"), _("holds released"), _("unpaid orders"), _("stuck orders re-sent"),
-                    _("refunds re-sent"), _("tickets escalated"), _("analytics events stored")], rows)
+                for job in sweeps():
+                    rows.append((each.slug, str(job.label), _count(import_string(job.in_carrier)())))
+        self.table([_("carrier"), _("job"), _("result")], rows)
 
 
-def _count(value: dict[str, int] | int) -> str | int:
+def _count(value) -> str | int:
     """A number as it is; a breakdown such as {"closed": 2, "kept": 1} as "closed 2, kept 1" (never a
     Python dict on an operator's screen); nothing to report as 0."""
     if isinstance(value, dict):
-        return ", ".join(f"{OUTCOMES.get(k, k)} {v}" for k, v in value.items()) or 0
+        return ", ".join(f"{OUTCOMES.get(k, k)} {_count(v)}" for k, v in value.items()) or 0
+    if isinstance(value, (list, tuple)):
+        return len(value)
     return value
