@@ -6,6 +6,7 @@ Run in the carrier's tenant context. The simulators answer at once while seeding
 saved configuration is not changed); one parcel is sent slowly, so one order is still on its way."""
 from __future__ import annotations
 
+import contextlib
 import io
 import uuid
 from decimal import Decimal
@@ -60,10 +61,8 @@ def _pay(order: Order) -> Order:
 
 
 def _carry_on(order: Order) -> Order:
-    try:
+    with contextlib.suppress(fulfilment.Wait):  # a parcel on its way, or a card waiting for its portrait
         fulfilment.run(order.pk)
-    except fulfilment.Wait:
-        pass  # a parcel on its way, or a card waiting for its holder's portrait
     return Order.objects.get(pk=order.pk)
 
 

@@ -71,7 +71,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         CarrierGroup.objects.create(code=TEST_GROUP, name="测试集团")
         for spec in (CARRIER_A, CARRIER_B):
             _make_test_carrier(spec)
-    yield
+    return
 
 
 @pytest.fixture(autouse=True)
@@ -155,7 +155,7 @@ def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
 def celery_worker_process(django_db_setup):
     """A real Celery worker process (prefork, 2 children) on the test database and Redis."""
     env = subprocess_env()
-    log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")
+    log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")  # noqa: SIM115 — the worker's, for its lifetime
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "info", "-c", "2",
          "-n", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],

@@ -97,7 +97,7 @@ def test_transient_and_permanent_errors_are_configurable(bss_state):
     assert gateway("bss", bss_state).subscriber(MAIN) is not None  # lookups are not refused
 
 
-@pytest.mark.parametrize("account, refusal, codes", [
+@pytest.mark.parametrize(("account", "refusal", "codes"), [
     ("BB1800001", "", ["same-12", "same-24", "up-500-12"]),      # expiring this month
     ("BB1800002", "", ["same-12", "same-24", "up-1000-12"]),     # expired 10 days ago: from today
     ("BB1800003", "closed", []),

@@ -41,7 +41,7 @@ def test_bigger_version_costs_its_difference(cart, offers):
     assert carts.summarise(cart).total == phone.sale_price + Decimal("500")
 
 
-@pytest.mark.parametrize("quantity, message", [
+@pytest.mark.parametrize(("quantity", "message"), [
     (0, "至少为 1"), (-3, "至少为 1"), (99999, "最多"), ("abc", "整数"), (None, "整数"),
 ])
 def test_bad_quantities_are_refused(cart, offers, quantity, message):

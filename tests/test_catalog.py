@@ -62,7 +62,7 @@ def test_database_refuses_negative_prices_even_without_validation(in_carrier_a):
         _plan(list_price=Decimal("-1"), sale_price=Decimal("-2")).save()
 
 
-@pytest.mark.parametrize("html, kept, gone", [
+@pytest.mark.parametrize(("html", "kept", "gone"), [
     ("<p>好<script>alert(1)</script></p>", "<p>好", "script"),
     ('<a href="javascript:alert(1)">x</a>', "<a", "javascript"),
     ('<p onclick="steal()">x</p>', "<p>x</p>", "onclick"),

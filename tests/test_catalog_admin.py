@@ -50,7 +50,7 @@ def test_staff_create_an_offer_with_its_attributes(staff_a, carrier_a):
     assert "员工新建套餐" in staff_a.get("/offers/staff-plan/").content.decode()
 
 
-@pytest.mark.parametrize("overrides, field, message", [
+@pytest.mark.parametrize(("overrides", "field", "message"), [
     ({"sale_price": "-1"}, "sale_price", "确保该值大于或等于0"),
     ({"sale_price": "99"}, "sale_price", "售价不能高于原价"),
     ({"attr_data_gb": "-5"}, "attr_data_gb", "确保该值大于或等于0"),

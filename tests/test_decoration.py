@@ -41,7 +41,7 @@ def test_theme_form_names_the_failing_pair_and_the_shortfall():
     assert "低于 WCAG AA 对文字要求的 4.5:1（差 " in message  # and by how much it falls short
 
 
-@pytest.mark.parametrize("field, value", [("primary", "red"), ("primary", "#12345"), ("text", "#GGGGGG"),
+@pytest.mark.parametrize(("field", "value"), [("primary", "red"), ("primary", "#12345"), ("text", "#GGGGGG"),
                                           ("radius", "99"), ("font_scale", "3"), ("header_style", "neon")])
 def test_theme_form_refuses_bad_tokens(field, value):
     assert field in ThemeForm(_theme_data(**{field: value})).errors
@@ -66,7 +66,7 @@ def test_every_block_type_has_a_template_and_valid_defaults_or_asks_for_input(in
         assert valid == (code not in needs_input), code
 
 
-@pytest.mark.parametrize("link, ok", [
+@pytest.mark.parametrize(("link", "ok"), [
     ("route:numbers", True), ("product:plan-1", True), ("category:plans", True), ("https://example.com/x", True),
     ("javascript:alert(1)", False), ("http://example.com", False), ("product:nope", False), ("route:evil", False),
     ("category:../../x", False), ("data:text/html,<script>", False), (" https://a b", False),

@@ -197,7 +197,7 @@ def shopper(in_carrier_a):
     return user, client
 
 
-@pytest.mark.parametrize("method, path, data", [
+@pytest.mark.parametrize(("method", "path", "data"), [
     ("get", "/orders/%00/", None),
     ("get", "/api/v1/orders/%00/", None),
     ("get", "/catalogue/?q=a%00b", None),
@@ -261,7 +261,7 @@ def test_other_charsets_cannot_smuggle_nul_or_depth_and_escapes_cost_nothing(in_
 
 
 # -- 8. client address behind trusted proxies -----------------------------------------------------
-@pytest.mark.parametrize("hops, forwarded, expected", [
+@pytest.mark.parametrize(("hops", "forwarded", "expected"), [
     (0, "1.1.1.1", "10.0.0.1"),                      # no proxy configured: the header is not believed
     (1, "6.6.6.6, 2.2.2.2", "2.2.2.2"),              # a spoofed entry left of what our proxy saw
     (1, "", "10.0.0.1"),                             # reached us without passing the proxy

@@ -15,7 +15,7 @@ from catalog.inventory.tiers import reclassify
 from tests.conftest import POOL_PER_CITY, host_client
 
 
-@pytest.mark.parametrize("pattern, argument, yes, no", [
+@pytest.mark.parametrize(("pattern", "argument", "yes", "no"), [
     ("aaaaa", "", ["18012388888", "18000000000"], ["18012348888", "18088888881"]),
     ("aaaa", "", ["18012347777", "18011111111"], ["18012345777", "18077771234"]),
     ("aaa", "", ["18012345666"], ["18012345667", "18066612345"]),
@@ -335,7 +335,7 @@ def test_an_exclusion_keeps_the_excluded_digits_out_of_a_rule():
         assert fast(number) is classify(number, rules)
 
 
-@pytest.mark.parametrize("number, tier", [
+@pytest.mark.parametrize(("number", "tier"), [
     ("18012345444", "普通号"), ("18012344444", "普通号"), ("18012354444", "普通号"), ("18012341414", "普通号"),
     ("18012348888", "钻石靓号"), ("18012345888", "金号"), ("18012341314", "爱情号"), ("18099991234", "顺子号"),
     ("18012355666", "金号"), ("18012567788", "对子号"),

@@ -241,7 +241,7 @@ def test_beat_and_sweep_run_the_same_jobs_declared_once(db):
 
     from hall.jobs import JOBS, sweeps
 
-    assert settings.CELERY_BEAT_SCHEDULE == {j.name: {"task": j.task, "schedule": float(j.every)} for j in JOBS}
+    assert {j.name: {"task": j.task, "schedule": float(j.every)} for j in JOBS} == settings.CELERY_BEAT_SCHEDULE
     for job in JOBS:
         assert callable(import_string(job.task)) and (not job.in_carrier or callable(import_string(job.in_carrier)))
     out = io.StringIO()

@@ -354,7 +354,7 @@ def test_sales_counts_move_with_paid_orders_only(awaiting):
     assert Offer.objects.get(pk=offer_id).sales_count == before
 
 
-@pytest.mark.parametrize("kind, fits", [("new_sim", "准备号卡"), ("broadband_renewal", "正在为您的账户办理"),
+@pytest.mark.parametrize(("kind", "fits"), [("new_sim", "准备号卡"), ("broadband_renewal", "正在为您的账户办理"),
                                         ("top_up", "正在为您的账户办理")])
 def test_texts_carry_one_signature_form_and_fit_the_order_kind(in_carrier_a, kind, fits):
     from orders import notify

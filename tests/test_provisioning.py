@@ -43,7 +43,7 @@ def _state():
     return Carrier.objects.count(), Domain.objects.count(), schemas
 
 
-@pytest.mark.parametrize("overrides, message", [
+@pytest.mark.parametrize(("overrides", "message"), [
     ({"slug": "alpha"}, "already exists"),
     ({"slug": "Bad Slug!"}, "is not valid"),
     ({"slug": "x"}, "is not valid"),

@@ -36,7 +36,7 @@ def valid_id(first17: str) -> str:
 TODAY = dt.date(2026, 11, 27)
 
 
-@pytest.mark.parametrize("value, expected", [
+@pytest.mark.parametrize(("value", "expected"), [
     ("11010519491231002X", "11010519491231002X"),
     ("11010519491231002x", "11010519491231002X"),          # lower-case x is X
     (" 110105 19491231 002X ", "11010519491231002X"),       # spaces typed in
@@ -48,7 +48,7 @@ def test_valid_ids(value, expected):
     assert clean_id_number(value, today=TODAY) == expected
 
 
-@pytest.mark.parametrize("value, words", [
+@pytest.mark.parametrize(("value", "words"), [
     ("110105194912310021", "校验码|last character"),       # wrong check character
     (valid_id("11010519990229123"), "不是有效日期|not a real date"),   # 1999 was no leap year
     (valid_id("11010520261231123"), "不可能|impossible"),   # born after today
@@ -72,7 +72,7 @@ def test_the_legacy_15_digit_form_only_when_enabled():
         clean_id_number("11010549123100X", today=TODAY, accept_legacy=True)
 
 
-@pytest.mark.parametrize("value, ok", [("张三", True), ("欧阳明月", True), ("阿依古丽·买买提", True),
+@pytest.mark.parametrize(("value", "ok"), [("张三", True), ("欧阳明月", True), ("阿依古丽·买买提", True),
                                        ("阿依古丽•买买提", True), ("张", False), ("John Smith", False),
                                        ("张三1", False), ("·张三", False), ("张" * 21, False)])
 def test_names(value, ok):
@@ -161,7 +161,7 @@ def test_parallel_orders_at_four_of_five_let_exactly_one_through(four_claims, dj
 
 
 # -- verification -----------------------------------------------------------------------------
-@pytest.mark.parametrize("name, id_number, size, liveness, outcome", [
+@pytest.mark.parametrize(("name", "id_number", "size", "liveness", "outcome"), [
     ("张三", "11010519491231002X", 5000, {"method": "camera"}, ("passed", "")),
     ("张假", "11010519491231002X", 5000, {"method": "camera"}, ("failed", "mismatch")),
     ("张三", valid_id("11010519491231999"), 5000, {"method": "camera"}, ("failed", "liveness")),

@@ -75,7 +75,7 @@ class Up:
         env = {k: v for k, v in os.environ.items()
                if k not in {"DATABASE_URL", "REDIS_URL", "HALL_MEDIA_ROOT", "HALL_TESTING"}}
         env.update({k: str(v) for k, v in self.ports.items()}, HALL_DATA_DIR=str(data_dir), **extra_env)
-        self.log = open(data_dir.parent / f"up-{time.monotonic_ns()}.log", "w+")
+        self.log = open(data_dir.parent / f"up-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115 — up's lifetime
         self.started = time.monotonic()
         self.proc = subprocess.Popen([sys.executable, "-m", "hall.stack", "up", *args], cwd=PROJECT, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)

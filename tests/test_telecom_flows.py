@@ -22,7 +22,7 @@ from tests.test_bss import MAIN, sent_code
 NOTIFY = "/api/payments/notify/simulator/"
 
 
-@pytest.mark.parametrize("total, parts", [("100", 12), ("0.01", 12), ("1000000", 7), ("120", 11), ("5.50", 12),
+@pytest.mark.parametrize(("total", "parts"), [("100", 12), ("0.01", 12), ("1000000", 7), ("120", 11), ("5.50", 12),
                                           ("240", 12), ("99999.99", 24)])
 def test_split_sums_exactly_and_the_last_month_takes_the_remainder(total, parts):
     amounts = payouts.split(Decimal(total), parts)
@@ -82,7 +82,7 @@ def test_broadband_renewal_from_order_to_new_expiry(telecom):
     assert not any("备货" in t for t in texts) and all(t.startswith("【") for t in texts)
 
 
-@pytest.mark.parametrize("account, words", [("BB1800003", "销户|closed"), ("BB1800004", "欠费|owes"),
+@pytest.mark.parametrize(("account", "words"), [("BB1800003", "销户|closed"), ("BB1800004", "欠费|owes"),
                                             ("BB1800005", "合约|promotion"), ("BB1800006", "首月|first month")])
 def test_renewal_refusals_explain_themselves(telecom, account, words):
     with pytest.raises(checkout.CheckoutError, match=words):
@@ -135,7 +135,7 @@ def test_refunding_a_deposit_order_stops_future_payouts(telecom):
     assert payouts.credit_due(today=later, order=order)["credited"] == 0
 
 
-@pytest.mark.parametrize("number_state, words", [
+@pytest.mark.parametrize(("number_state", "words"), [
     ({"arrears": Decimal("5")}, "欠|owes"), ({"status": "suspended"}, "停机|suspended"),
     ({"offers": ["deposit-2025"]}, "不能同时|cannot be combined"), ({"offers": ["deposit-100"]}, "已参加|already")])
 def test_deposit_eligibility(telecom, number_state, words):

@@ -141,7 +141,7 @@ def test_subscriber_opens_a_request_from_the_order_page(quick):
     assert other.get(f"/tickets/{ticket.pk}/").status_code == 302  # not signed in
 
 
-@pytest.mark.parametrize("kind, status, offered", [
+@pytest.mark.parametrize(("kind", "status", "offered"), [
     ("broadband_renewal", "completed", {K.COMPLAINT, K.FAULT}),
     ("broadband_renewal", "paid", {K.COMPLAINT}),  # renewed at the BSS at once: nothing to cancel
     ("deposit_credit", "completed", {K.COMPLAINT}),  # 活动期内不可退订, and no card to replace

@@ -9,6 +9,7 @@ cleaned up as one group.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -121,10 +122,8 @@ class Supervisor:
 
     @staticmethod
     def _signal_group(pgid: int, signum: int) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(pgid, signum)
-        except (ProcessLookupError, PermissionError):
-            pass
 
     def _reap(self, child: _Child, block: bool = False) -> int | None:
         """The child's exit code if it has exited (then forgotten), else None."""

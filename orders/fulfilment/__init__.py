@@ -6,6 +6,7 @@ between the call and the record has no second effect. Tasks are sent on commit; 
 re-sends orders that sat too long (a lost message, a dead worker)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -97,10 +98,8 @@ def run(order_id: int) -> str:
         if cancelled:  # cancelled while this step ran: undo what it just did
             compensate(order)
             return Order.objects.get(pk=order.pk).status
-    try:
+    with contextlib.suppress(IllegalTransition):
         transition(order, S.COMPLETED, "completed", expect=RUNNING)
-    except IllegalTransition:
-        pass
     return Order.objects.get(pk=order.pk).status
 
 
@@ -147,11 +146,9 @@ def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> st
 def give_up(order_id: int, error: str) -> str:
     """Retries ran out on a transient failure: staff take over."""
     order = Order.objects.get(pk=order_id)
-    try:
+    with contextlib.suppress(IllegalTransition):
         transition(order, S.NEEDS_ATTENTION, "step_failed", reason=_("the carrier's system kept failing"),
                    data={"error": error[:200]}, expect=RUNNING)
-    except IllegalTransition:
-        pass
     return Order.objects.get(pk=order_id).status
 
 

@@ -7,6 +7,8 @@ attempt puts the order in staff's needs-attention queue, and the order page offe
 it: correcting the name and ID (checked again with the provider), or cancelling with a refund."""
 from __future__ import annotations
 
+import contextlib
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -42,11 +44,10 @@ def verification_decided(verification: Verification) -> None:
         return
     notify.send(order, "verification_mismatch" if realname.can_correct(verification) else "verification_failed",
                 reason=realname.reason_text(verification), status=f"{verification.identity_id}:{verification.attempts}")
-    try:
+    # not paid yet, or already with staff: then the page still shows the choices
+    with contextlib.suppress(IllegalTransition):
         transition(order, S.NEEDS_ATTENTION, STUCK, reason=realname.reason_text(verification),
                    data={"reason": verification.reason}, expect={S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED})
-    except IllegalTransition:  # not paid yet, or already with staff: the page still shows the choices
-        pass
 
 
 def _resume(order: Order, why: str, **who) -> None:

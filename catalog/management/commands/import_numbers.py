@@ -44,7 +44,7 @@ class Command(HallCommand):
                 rows, total = generated_rows(opts["generate"], segment, opts["seed"]), opts["generate"]
             else:
                 try:
-                    handle = sys.stdin if opts["file"] == "-" else open(opts["file"], newline="", encoding="utf-8")
+                    handle = sys.stdin if opts["file"] == "-" else open(opts["file"], newline="", encoding="utf-8")  # noqa: SIM115 — closed below, stdin is not
                 except OSError as exc:
                     raise CommandError(_("Cannot read %(file)s: %(reason)s") % {
                         "file": opts["file"], "reason": exc.strerror}) from None
