@@ -113,7 +113,7 @@ def paid(order):
 def verify(order):
     from orders.models import Order
     from realname import services as realname
-    from tests.test_realname import portrait_png
+    from tests.support.identities import portrait_png
 
     verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})
     realname.send_to_provider(verification.pk)

@@ -1,7 +1,6 @@
 """The BSS gateway contract, run against every adapter (today the simulator), its idempotency,
 renewal eligibility rules, and number authentication by SMS code."""
 import datetime as dt
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -14,8 +13,7 @@ from tenants.gateways import ADAPTERS, gateway
 from tenants.gateways.bss import BssError
 from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
-
-MAIN = "18000000001"
+from tests.support.telecom import MAIN, sent_code
 
 
 @pytest.fixture
@@ -123,11 +121,6 @@ def test_two_year_renewal_is_cheaper_per_month(bss):
 
 
 # -- number authentication -----------------------------------------------------------------
-def sent_code(number):
-    """The code in the last text the SMS simulator sent to `number` (the subscriber's phone)."""
-    return re.search(r"\d{6}", SimSms.objects.filter(number=number).order_by("-pk").first().text).group()
-
-
 def test_code_is_stored_hashed_and_verifies_once(bss_state):
     number_auth.send_code(MAIN, "deposit")
     record = NumberAuthCode.objects.get(number=MAIN)

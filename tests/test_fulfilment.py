@@ -19,7 +19,7 @@ from orders.models import Cart, FulfilmentStep, Order
 from realname.registry.models import NumberClaim
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
 from tests.orders_support import DETAILS, QUICK, paid, place_agreed, place_sim_order, subscriber, verify
-from tests.test_bss import MAIN
+from tests.support.telecom import MAIN
 
 
 @contextlib.contextmanager

@@ -2,7 +2,6 @@
 parallel orders), provider outcomes, activation waiting for verification, reminders and
 recycling, reveals with permission and audit, retention and key rotation."""
 import datetime as dt
-import io
 import threading
 from datetime import timedelta
 
@@ -10,14 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
-from PIL import Image
 
 from catalog.inventory.models import MobileNumber
 from orders import checkout, closing, fulfilment
 from orders.checkout_form import CheckoutDetails
 from realname import crypto, retention
 from realname import services as realname
-from realname.idcard import check_character, clean_id_number, clean_name
+from realname.idcard import clean_id_number, clean_name
 from realname.models import Identity, RevealAudit, Verification
 from realname.registry import services as registry
 from realname.registry.models import NumberClaim
@@ -27,11 +25,7 @@ from tenants.simulators.models import SimSms, SimSubscriber
 from tenants.simulators.realname import outcome_for
 from tests.conftest import STAFF_PASSWORD, host_client, sign_in
 from tests.orders_support import DETAILS, place_agreed, place_sim_order, sim_cart, subscriber
-
-
-def valid_id(first17: str) -> str:
-    return first17 + check_character(first17)
-
+from tests.support.identities import portrait_png, valid_id
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -170,13 +164,6 @@ def test_parallel_orders_at_four_of_five_let_exactly_one_through(four_claims, dj
 ])
 def test_simulated_provider_outcomes(name, id_number, size, liveness, outcome):
     assert outcome_for(name, id_number, b"x" * size, liveness) == outcome
-
-
-def portrait_png(size=(320, 400)) -> bytes:
-    image = Image.effect_noise(size, 64).convert("RGB")
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture

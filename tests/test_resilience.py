@@ -55,7 +55,7 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
     from orders.payments import confirm_paid, start_payment
     from realname import services as realname
     from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
-    from tests.test_realname import portrait_png, valid_id
+    from tests.support.identities import portrait_png, valid_id
 
     def make():
         ids = []

@@ -17,7 +17,7 @@ from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 from tests.conftest import host_client
 from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
-from tests.test_bss import MAIN, sent_code
+from tests.support.telecom import MAIN, sent_code
 
 NOTIFY = "/api/payments/notify/simulator/"
 

@@ -4,16 +4,10 @@ at 390 px, with no console error, no CSP violation and no horizontal overflow.""
 import pytest
 
 from tests.conftest import STAFF_PASSWORD, in_own_connection, wait_until
+from tests.support.browser import WATCH_CSP
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
-# Collected before any page script runs (Playwright's init scripts are not subject to the page's CSP).
-WATCH_CSP = """
-window.__csp = [];
-document.addEventListener("securitypolicyviolation",
-  (e) => window.__csp.push([e.violatedDirective, e.blockedURI || "inline", e.sourceFile, e.lineNumber,
-                            e.sample].join(" ")));
-"""
 CHARTS = """() => [...document.querySelectorAll("[data-chart]")].map((el) => {
   const chart = echarts.getInstanceByDom(el), option = chart.getOption(), canvas = el.querySelector("canvas");
   const box = canvas ? canvas.getBoundingClientRect() : {width: 0, height: 0};

@@ -10,44 +10,10 @@ from orders.models import Order, PaymentNotification
 from tenants.simulators.models import SimNotification
 from tests.conftest import wait_until
 from tests.e2e.conftest import sign_up
-from tests.test_realname import portrait_png
+from tests.support.browser import fill_checkout, to_checkout
+from tests.support.identities import portrait_png
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-
-def _to_checkout(phone, base) -> str:
-    phone.goto(f"{base}/numbers/?offer=sim-1")
-    phone.get_by_test_id("number").first.locator("button").click()
-    phone.wait_for_url(re.compile(r"/numbers/held/\d{11}/"))
-    number = re.search(r"/numbers/held/(\d{11})/", phone.url).group(1)
-    phone.get_by_test_id("add-sim-to-cart").click()
-    phone.wait_for_url(f"{base}/cart/")
-    phone.get_by_test_id("checkout").click()
-    phone.wait_for_url(f"{base}/checkout/")
-    return number
-
-
-def _fill_checkout(phone, mobile, name="张三", id_number=None) -> str:
-    """Returns the ID number typed: one of its own unless given (a browser's orders are committed,
-    and the registry's five numbers per ID count across tests)."""
-    from tests.orders_support import fresh_id
-
-    id_number = id_number or fresh_id().lower()  # a lower-case x is accepted too
-    phone.fill("input[name=holder_name]", name)
-    phone.fill("input[name=holder_id_number]", id_number)
-    phone.fill("input[name=recipient]", "张三")
-    phone.fill("input[name=contact_phone]", mobile)
-    phone.select_option("select[name=province]", "广东省")
-    # the cascading picker: city then district fill from the province (shop.js, divisions.json)
-    phone.locator("select[name=city] option[value=广州市]").wait_for(state="attached")
-    phone.select_option("select[name=city]", "广州市")
-    phone.select_option("select[name=district]", "天河区")
-    phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
-    if phone.locator("input[name=accept_terms]").count():
-        phone.check("input[name=accept_terms]")
-    for box in phone.locator("input[name=agreements]").all():  # one per SIM
-        box.check()
-    return id_number
 
 
 def test_a_wrong_name_is_refused_at_checkout_and_after_shipping_offers_a_correction(
@@ -60,8 +26,8 @@ def test_a_wrong_name_is_refused_at_checkout_and_after_shipping_offers_a_correct
 
     base = f"http://alpha.localhost:{web_server}"
     mobile = sign_up(phone, base)
-    _to_checkout(phone, base)
-    typed_id = _fill_checkout(phone, mobile, name="李假")
+    to_checkout(phone, base)
+    typed_id = fill_checkout(phone, mobile, name="李假")
     phone.get_by_test_id("place-order").click()
     error = phone.get_by_test_id("error-holder_name")
     assert "不一致" in error.inner_text()
@@ -126,9 +92,9 @@ def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, cele
     base = f"http://alpha.localhost:{web_server}"
     mobile = sign_up(phone, base)
 
-    number = _to_checkout(phone, base)
+    number = to_checkout(phone, base)
     assert "实名登记" in phone.locator("main").inner_text()
-    _fill_checkout(phone, mobile)
+    fill_checkout(phone, mobile)
     total = phone.get_by_test_id("checkout-total").inner_text()
     phone.screenshot(path=str(artifacts / "checkout.png"), full_page=True)
     phone.get_by_test_id("place-order").click()

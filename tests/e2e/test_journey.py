@@ -10,8 +10,7 @@ from django_tenants.utils import schema_context
 from orders.models import Order
 from tests.conftest import STAFF_PASSWORD
 from tests.e2e.conftest import sign_up
-from tests.e2e.test_analytics import WATCH_CSP
-from tests.e2e.test_checkout import _fill_checkout, _to_checkout
+from tests.support.browser import WATCH_CSP, fill_checkout, to_checkout
 from tests.support.language import data_words, english_words, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -73,9 +72,9 @@ def test_every_page_of_the_walkthrough_is_clean(browser, web_server, celery_work
     for name, path in [("11-top-up", "/topup/"), ("12-renew", "/broadband/renew/"), ("13-deposit", "/deposit/")]:
         page.goto(base + path)
         phone.check(name, folder, problems)
-    _to_checkout(page, base)
+    to_checkout(page, base)
     phone.check("14-checkout", folder, problems)
-    _fill_checkout(page, mobile)
+    fill_checkout(page, mobile)
     page.get_by_test_id("place-order").click()
     page.wait_for_url(re.compile(r"/sim/pay/"))
     page.get_by_test_id("sim-pay").click()

@@ -9,7 +9,7 @@ from django_tenants.utils import schema_context
 from orders.models import Order
 from tenants.simulators.models import SimSubscriber
 from tests.e2e.conftest import sign_up
-from tests.e2e.test_checkout import _fill_checkout, _to_checkout
+from tests.support.browser import fill_checkout, to_checkout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -98,7 +98,7 @@ def test_top_up_tiles_pick_an_amount_and_keep_other_balances_private(phone, web_
 def test_checkout_agreements_picker_sticky_bar_and_dates(phone, web_server, artifacts):
     base = f"http://alpha.localhost:{web_server}"
     mobile = sign_up(phone, base)
-    number = _to_checkout(phone, base)
+    number = to_checkout(phone, base)
     assert phone.locator(".tab-bar").is_hidden()  # the order bar takes its place
 
     # the picker: cities of the province, then districts of the city
@@ -113,7 +113,7 @@ def test_checkout_agreements_picker_sticky_bar_and_dates(phone, web_server, arti
     assert phone.input_value("select[name=city]") == "" and "杭州市" in city.inner_text()
     assert phone.input_value("select[name=district]") == ""
 
-    _fill_checkout(phone, mobile)
+    fill_checkout(phone, mobile)
     agree = phone.get_by_test_id(f"agree-{number}")
     agree.uncheck()
     phone.get_by_test_id("place-order").click()  # refused in the browser: the box is required

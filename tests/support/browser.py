@@ -1,0 +1,48 @@
+"""Steps and watchers the browser tests share: from a number to the checkout page, filling the
+checkout form, and the CSP-violation recorder."""
+from __future__ import annotations
+
+import re
+
+# Collected before any page script runs (Playwright's init scripts are not subject to the page's CSP).
+WATCH_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+  (e) => window.__csp.push([e.violatedDirective, e.blockedURI || "inline", e.sourceFile, e.lineNumber,
+                            e.sample].join(" ")));
+"""
+
+
+def to_checkout(phone, base) -> str:
+    phone.goto(f"{base}/numbers/?offer=sim-1")
+    phone.get_by_test_id("number").first.locator("button").click()
+    phone.wait_for_url(re.compile(r"/numbers/held/\d{11}/"))
+    number = re.search(r"/numbers/held/(\d{11})/", phone.url).group(1)
+    phone.get_by_test_id("add-sim-to-cart").click()
+    phone.wait_for_url(f"{base}/cart/")
+    phone.get_by_test_id("checkout").click()
+    phone.wait_for_url(f"{base}/checkout/")
+    return number
+
+
+def fill_checkout(phone, mobile, name="张三", id_number=None) -> str:
+    """Returns the ID number typed: one of its own unless given (a browser's orders are committed,
+    and the registry's five numbers per ID count across tests)."""
+    from tests.orders_support import fresh_id
+
+    id_number = id_number or fresh_id().lower()  # a lower-case x is accepted too
+    phone.fill("input[name=holder_name]", name)
+    phone.fill("input[name=holder_id_number]", id_number)
+    phone.fill("input[name=recipient]", "张三")
+    phone.fill("input[name=contact_phone]", mobile)
+    phone.select_option("select[name=province]", "广东省")
+    # the cascading picker: city then district fill from the province (shop.js, divisions.json)
+    phone.locator("select[name=city] option[value=广州市]").wait_for(state="attached")
+    phone.select_option("select[name=city]", "广州市")
+    phone.select_option("select[name=district]", "天河区")
+    phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
+    if phone.locator("input[name=accept_terms]").count():
+        phone.check("input[name=accept_terms]")
+    for box in phone.locator("input[name=agreements]").all():  # one per SIM
+        box.check()
+    return id_number
