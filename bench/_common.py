@@ -1,4 +1,5 @@
 """Shared helpers for the benchmarks: Django set-up and a requests/s measurement."""
+
 import os
 import sys
 import time
@@ -47,7 +48,8 @@ def bare_list(request):
     from catalog.models import Offer
 
     template = engines["django"].from_string(
-        "<ul>{% for o in offers %}<li>{{ o.name }} {{ o.sale_price }}</li>{% endfor %}</ul>")
+        "<ul>{% for o in offers %}<li>{{ o.name }} {{ o.sale_price }}</li>{% endfor %}</ul>"
+    )
     return HttpResponse(template.render({"offers": Offer.objects.all()[:20]}))
 
 

@@ -2,6 +2,7 @@
 target is ≤ 5 %), and the daily aggregation of 1,000,000 events (BENCH_EVENTS) in seconds.
 
 Run with `./hallctl bench bench/analytics.py`."""
+
 import datetime as dt
 import io
 import os
@@ -19,8 +20,17 @@ from django.utils import timezone  # noqa: E402
 from django_tenants.utils import tenant_context  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "1000000"))
-PAGES = [("home", ""), ("catalogue", ""), ("category", "plans"), ("offer", "plan-1"), ("offer", "sim-1"),
-         ("numbers", ""), ("cart", ""), ("checkout", ""), ("landing", "spring")]
+PAGES = [
+    ("home", ""),
+    ("catalogue", ""),
+    ("category", "plans"),
+    ("offer", "plan-1"),
+    ("offer", "sim-1"),
+    ("numbers", ""),
+    ("cart", ""),
+    ("checkout", ""),
+    ("landing", "spring"),
+]
 
 
 def capture_overhead(host: str) -> None:
@@ -53,9 +63,22 @@ def synthetic_day(day: dt.date, count: int) -> None:
             written += 1
     buffer.seek(0)
     with connection.cursor() as cursor:
-        cursor.copy_from(buffer, "hall_analyticsevent", columns=(
-            "at", "visitor", "name", "page_type", "page_id", "page_version", "block_id", "offer_kind", "device",
-            "referrer"))
+        cursor.copy_from(
+            buffer,
+            "hall_analyticsevent",
+            columns=(
+                "at",
+                "visitor",
+                "name",
+                "page_type",
+                "page_id",
+                "page_version",
+                "block_id",
+                "offer_kind",
+                "device",
+                "referrer",
+            ),
+        )
 
 
 def main():
@@ -77,8 +100,10 @@ def main():
         started = time.perf_counter()
         aggregate_day(day)
         again = time.perf_counter() - started
-    print(f"aggregate {result['events']:,} events ({result['sessions']:,} sessions, {result['pages']} pages) "
-          f"of one day: {first:.1f} s; again (idempotent rerun) {again:.1f} s; loading them took {loaded:.1f} s")
+    print(
+        f"aggregate {result['events']:,} events ({result['sessions']:,} sessions, {result['pages']} pages) "
+        f"of one day: {first:.1f} s; again (idempotent rerun) {again:.1f} s; loading them took {loaded:.1f} s"
+    )
 
 
 if __name__ == "__main__":

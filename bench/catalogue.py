@@ -3,6 +3,7 @@ Django view that renders a 20-row ORM list, measured in the same run on the same
 and SQL queries per page for listings of different sizes (must not grow with the offers shown).
 
 Run with `./hallctl bench bench/catalogue.py` (throwaway PostgreSQL and Redis)."""
+
 from _common import fresh_carrier, query_count, requests_per_second, setup_django, urls_with_baseline
 
 setup_django()

@@ -3,6 +3,7 @@ grids) against a bare Django view rendering a 20-row ORM list, in the same run; 
 per render with the page structure cached.
 
 Run with `./hallctl bench bench/decoration.py` (throwaway PostgreSQL and Redis)."""
+
 from _common import fresh_carrier, query_count, requests_per_second, setup_django, urls_with_baseline
 
 setup_django()
@@ -23,21 +24,41 @@ urlpatterns = urls_with_baseline()
 
 
 def ten_blocks(banner_id):
-    return {"schema_version": 1, "sections": [
-        new_section("notice_bar", {"text": "线上办理顺丰包邮", "link": "", "tone": "info"}),
-        new_section("banner", {"autoplay": True, "interval": 4, "items": [
-            {"image": banner_id, "alt": "横幅", "link": "category:phones"}]}),
-        new_section("icon_grid"),
-        new_section("product_grid", {"title": "热门套餐", "source": "kind", "value": "plan", "sort": "popular",
-                                     "limit": 6, "columns": 2}),
-        new_section("coupon", {"title": "立减", "amount": "20", "condition": "", "link": "category:sim-cards"}),
-        new_section("number_search"),
-        new_section("product_grid", {"title": "5G 手机", "source": "category", "value": "phones",
-                                     "sort": "recommended", "limit": 6, "columns": 3}),
-        new_section("spacer", {"height": 16, "divider": True}),
-        new_section("rich_text", {"html": "<h3>服务承诺</h3><ul><li>实名办理</li></ul>"}),
-        new_section("notice_bar", {"text": "客服热线 10000", "link": "", "tone": "info"}),
-    ]}
+    return {
+        "schema_version": 1,
+        "sections": [
+            new_section("notice_bar", {"text": "线上办理顺丰包邮", "link": "", "tone": "info"}),
+            new_section(
+                "banner",
+                {
+                    "autoplay": True,
+                    "interval": 4,
+                    "items": [{"image": banner_id, "alt": "横幅", "link": "category:phones"}],
+                },
+            ),
+            new_section("icon_grid"),
+            new_section(
+                "product_grid",
+                {"title": "热门套餐", "source": "kind", "value": "plan", "sort": "popular", "limit": 6, "columns": 2},
+            ),
+            new_section("coupon", {"title": "立减", "amount": "20", "condition": "", "link": "category:sim-cards"}),
+            new_section("number_search"),
+            new_section(
+                "product_grid",
+                {
+                    "title": "5G 手机",
+                    "source": "category",
+                    "value": "phones",
+                    "sort": "recommended",
+                    "limit": 6,
+                    "columns": 3,
+                },
+            ),
+            new_section("spacer", {"height": 16, "divider": True}),
+            new_section("rich_text", {"html": "<h3>服务承诺</h3><ul><li>实名办理</li></ul>"}),
+            new_section("notice_bar", {"text": "客服热线 10000", "link": "", "tone": "info"}),
+        ],
+    }
 
 
 def main():
@@ -45,8 +66,9 @@ def main():
     with schema_context(carrier.schema_name):
         seed_catalogue([("guangzhou", "广州", "广东")])
         services.publish_theme({"primary": "#0B57A4"})
-        banner = services.upload_asset(SimpleUploadedFile("b.png", logo_png("BANNER", "#0B57A4", (750, 300), 64),
-                                                          "image/png"), "banner")
+        banner = services.upload_asset(
+            SimpleUploadedFile("b.png", logo_png("BANNER", "#0B57A4", (750, 300), 64), "image/png"), "banner"
+        )
         services.publish_document(Page.Kind.HOME, "home", "首页", ten_blocks(banner.pk))
     connection.set_schema_to_public()
     cache.clear()

@@ -6,6 +6,7 @@ duplicate effects at the carrier's systems (must be 0).
 
 Run with `./hallctl bench bench/fulfilment.py`. BENCH_ORDERS sets N, BENCH_CONCURRENCY the
 worker's processes (default 2, the machine's cores)."""
+
 import os
 import statistics
 import subprocess
@@ -47,20 +48,57 @@ def paid_orders(count: int) -> list[int]:
     identity.save()
     numbers = list(MobileNumber.objects.filter(status="available").values_list("number", flat=True)[:count])
     now = timezone.now()
-    orders = Order.objects.bulk_create([Order(
-        number=f"B{i:09d}", user=user, kind="new_sim", status="paid", idempotency_key=f"bench:{i}",
-        payable=sim.sale_price, goods_total=sim.sale_price, paid_at=now, identity=identity, recipient="张三",
-        contact_phone="13800138000", province="广东省", city="广州市", district="天河区", address_detail="天河路 1 号")
-        for i in range(count)], batch_size=2000)
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                number=f"B{i:09d}",
+                user=user,
+                kind="new_sim",
+                status="paid",
+                idempotency_key=f"bench:{i}",
+                payable=sim.sale_price,
+                goods_total=sim.sale_price,
+                paid_at=now,
+                identity=identity,
+                recipient="张三",
+                contact_phone="13800138000",
+                province="广东省",
+                city="广州市",
+                district="天河区",
+                address_detail="天河路 1 号",
+            )
+            for i in range(count)
+        ],
+        batch_size=2000,
+    )
     lines = []
     for order, number in zip(orders, numbers, strict=True):
-        lines.append(OrderLine(order=order, offer=sim, offer_kind="sim", name=sim.name, number=number,
-                               unit_price=sim.sale_price, unit_list_price=sim.list_price))
-        lines.append(OrderLine(order=order, category="number_fee", offer_kind="number", name=number, number=number,
-                               unit_price=Decimal("0"), unit_list_price=Decimal("0")))
+        lines.append(
+            OrderLine(
+                order=order,
+                offer=sim,
+                offer_kind="sim",
+                name=sim.name,
+                number=number,
+                unit_price=sim.sale_price,
+                unit_list_price=sim.list_price,
+            )
+        )
+        lines.append(
+            OrderLine(
+                order=order,
+                category="number_fee",
+                offer_kind="number",
+                name=number,
+                number=number,
+                unit_price=Decimal("0"),
+                unit_list_price=Decimal("0"),
+            )
+        )
     OrderLine.objects.bulk_create(lines, batch_size=4000)
-    Verification.objects.bulk_create([Verification(order=o, identity=identity, status="passed") for o in orders],
-                                     batch_size=4000)
+    Verification.objects.bulk_create(
+        [Verification(order=o, identity=identity, status="passed") for o in orders], batch_size=4000
+    )
     for order, number in zip(orders, numbers, strict=True):
         MobileNumber.objects.filter(number=number).update(status="sold", hold_owner=f"order:{order.pk}")
     return [o.pk for o in orders]
@@ -69,9 +107,27 @@ def paid_orders(count: int) -> list[int]:
 def start_worker() -> subprocess.Popen:
     env = dict(os.environ, HALL_TRACKING_POLL_SECONDS="0")
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "error", "-c", CONCURRENCY,
-         "-n", f"bench-{uuid.uuid4().hex[:6]}@%h", "--without-mingle", "--without-gossip"],
-        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hall",
+            "worker",
+            "-l",
+            "error",
+            "-c",
+            CONCURRENCY,
+            "-n",
+            f"bench-{uuid.uuid4().hex[:6]}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def noop_throughput(schema: str) -> float:
@@ -95,8 +151,13 @@ def main():
     from tenants.simulators.models import SimShipment, SimSubscriber
 
     carrier = fresh_carrier("benchful")
-    carrier.gateways = {"bss": ZERO, "sms": ZERO, "payment": ZERO, "logistics": {**ZERO, "step_seconds": [0, 0]},
-                        "realname": {**ZERO, "decision_delay": [0, 0]}}
+    carrier.gateways = {
+        "bss": ZERO,
+        "sms": ZERO,
+        "payment": ZERO,
+        "logistics": {**ZERO, "step_seconds": [0, 0]},
+        "realname": {**ZERO, "decision_delay": [0, 0]},
+    }
     carrier.save(update_fields=["gateways"])
     with tenant_context(carrier):
         seed_catalogue([("guangzhou", "广州", "广东")])
@@ -117,30 +178,38 @@ def main():
                 time.sleep(1)
             elapsed = time.perf_counter() - started
             orders = {o.pk: o for o in Order.objects.filter(pk__in=ids)}
-            activated = dict(OrderEvent.objects.filter(order_id__in=ids, action="activate")
-                             .values_list("order_id", "at"))
+            activated = dict(
+                OrderEvent.objects.filter(order_id__in=ids, action="activate").values_list("order_id", "at")
+            )
             latencies = sorted((activated[pk] - queued_at).total_seconds() for pk in activated)
-            numbers = {o.pk: o.lines.filter(category="number_fee").values_list("number", flat=True)[0]
-                       for o in orders.values()}
-            subscribers = dict(SimSubscriber.objects.filter(number__in=numbers.values())
-                               .values_list("number", "balance"))
-            credit = Decimal(str(orders[ids[0]].lines.get(offer_kind="sim").offer.attributes.get("prepaid_credit")
-                                 or 0))
+            numbers = {
+                o.pk: o.lines.filter(category="number_fee").values_list("number", flat=True)[0] for o in orders.values()
+            }
+            subscribers = dict(
+                SimSubscriber.objects.filter(number__in=numbers.values()).values_list("number", "balance")
+            )
+            credit = Decimal(
+                str(orders[ids[0]].lines.get(offer_kind="sim").offer.attributes.get("prepaid_credit") or 0)
+            )
             shipments = SimShipment.objects.filter(key__startswith="B").count()
-            duplicates = (sum(1 for n in numbers.values() if subscribers.get(n) not in (credit,))
-                          + max(0, shipments - len(ids)))
+            duplicates = sum(1 for n in numbers.values() if subscribers.get(n) not in (credit,)) + max(
+                0, shipments - len(ids)
+            )
     finally:
         worker.terminate()
         worker.wait(timeout=30)
         connection.close()
     rate = done / elapsed
     print(f"{done} of {ORDERS} SIM orders paid → activated in {elapsed:.1f} s by one worker ({CONCURRENCY} processes)")
-    print(f"  end to end: {rate:.1f} orders/s; no-op task baseline {baseline:.0f} tasks/s "
-          f"(ratio {rate / baseline:.3f})")
+    print(
+        f"  end to end: {rate:.1f} orders/s; no-op task baseline {baseline:.0f} tasks/s (ratio {rate / baseline:.3f})"
+    )
     if latencies:
         p99 = latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))]
-        print(f"  queued → activated: p50 {statistics.median(latencies):.1f} s, p99 {p99:.1f} s "
-              "(all N queued at once, so this is mostly the backlog)")
+        print(
+            f"  queued → activated: p50 {statistics.median(latencies):.1f} s, p99 {p99:.1f} s "
+            "(all N queued at once, so this is mostly the backlog)"
+        )
     print(f"  duplicate effects at the carrier's systems: {duplicates} (shipments {shipments} for {len(ids)} orders)")
 
 

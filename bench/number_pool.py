@@ -4,6 +4,7 @@ lucky numbers — against a raw `UPDATE … RETURNING` baseline in the same run,
 
 Run with `./hallctl bench bench/number_pool.py` (throwaway PostgreSQL and Redis). BENCH_NUMBERS and
 BENCH_HOLDERS change the pool size and the number of concurrent holders."""
+
 import os
 import statistics
 import threading
@@ -49,15 +50,17 @@ def flash_sale(numbers, racers, raw):
 
     def racer(k):
         connections["default"].set_schema("c_benchnum")
-        mine = numbers[k % len(numbers):] + numbers[:k % len(numbers)]
+        mine = numbers[k % len(numbers) :] + numbers[: k % len(numbers)]
         barrier.wait()
         for number in mine[:10]:
             if raw:
                 with connection.cursor() as cursor:
-                    cursor.execute("UPDATE catalog_mobilenumber SET status='held', hold_owner=%s, "
-                                   "held_until=now() + interval '15 minutes' WHERE number=%s AND "
-                                   "(status='available' OR (status='held' AND held_until < now())) RETURNING id",
-                                   [f"raw{k}", number])
+                    cursor.execute(
+                        "UPDATE catalog_mobilenumber SET status='held', hold_owner=%s, "
+                        "held_until=now() + interval '15 minutes' WHERE number=%s AND "
+                        "(status='available' OR (status='held' AND held_until < now())) RETURNING id",
+                        [f"raw{k}", number],
+                    )
                     won = cursor.fetchone() is not None
             else:
                 try:
@@ -101,8 +104,9 @@ def main():
                 query(i)
                 times.append((time.perf_counter() - t) * 1000)
             print(f"  {label:<22} p50 {statistics.median(times):6.2f} ms   p99 {percentile(times, 99):6.2f} ms")
-        lucky = list(MobileNumber.objects.filter(tier__in=["钻石靓号", "顺子号", "金号"])
-                     .values_list("number", flat=True)[:100])
+        lucky = list(
+            MobileNumber.objects.filter(tier__in=["钻石靓号", "顺子号", "金号"]).values_list("number", flat=True)[:100]
+        )
         MobileNumber.objects.filter(number__in=lucky).update(status="available", hold_owner="", held_until=None)
     connection.set_schema_to_public()
     raw_rate, raw_wins = flash_sale(lucky, HOLDERS, raw=True)
@@ -112,10 +116,14 @@ def main():
     rate, wins = flash_sale(lucky, HOLDERS, raw=False)
     doubles = len(wins) - len(set(wins))
     print(f"flash sale, {HOLDERS} concurrent holders on {len(lucky)} lucky numbers (10 attempts each):")
-    print(f"  raw UPDATE … RETURNING baseline: {raw_rate:8.0f} attempts/s, {len(raw_wins)} holds, "
-          f"{len(raw_wins) - len(set(raw_wins))} double")
-    print(f"  hold service:                    {rate:8.0f} attempts/s, {len(wins)} holds, {doubles} double "
-          f"(ratio {rate / raw_rate:.2f})")
+    print(
+        f"  raw UPDATE … RETURNING baseline: {raw_rate:8.0f} attempts/s, {len(raw_wins)} holds, "
+        f"{len(raw_wins) - len(set(raw_wins))} double"
+    )
+    print(
+        f"  hold service:                    {rate:8.0f} attempts/s, {len(wins)} holds, {doubles} double "
+        f"(ratio {rate / raw_rate:.2f})"
+    )
     with schema_context(carrier.schema_name):
         assert len(set(wins)) == len(wins) <= len(lucky)
     carrier.delete(force_drop=True)

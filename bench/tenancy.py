@@ -2,6 +2,7 @@
 requests/s of a carrier's home page vs. a bare Django view through the same stack.
 
 Run with `./hallctl bench bench/tenancy.py` (throwaway PostgreSQL and Redis)."""
+
 import statistics
 import time
 

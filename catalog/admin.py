@@ -1,4 +1,5 @@
 """Staff catalogue management in the carrier's own admin (its schema only)."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -75,8 +76,17 @@ class OfferVariantInline(admin.TabularInline):
 @admin.register(Offer)
 class OfferAdmin(admin.ModelAdmin):
     form = OfferAdminForm
-    list_display = ("name", "kind", "category", "sale_price", "list_price", "status", "sort_weight",
-                    "sales_count", "storefront_link")
+    list_display = (
+        "name",
+        "kind",
+        "category",
+        "sale_price",
+        "list_price",
+        "status",
+        "sort_weight",
+        "sales_count",
+        "storefront_link",
+    )
     list_filter = ("status", "kind", "category")
     search_fields = ("name", "slug", "subtitle")
     list_editable = ("sort_weight",)
@@ -106,9 +116,16 @@ class OfferAdmin(admin.ModelAdmin):
         if request.method == "GET" and request.GET.get("kind") not in KINDS:
             from django.template.response import TemplateResponse
 
-            return TemplateResponse(request, "admin/catalog/offer/choose_kind.html", {
-                **self.admin_site.each_context(request), "kinds": KINDS.values(), "opts": self.model._meta,
-                "title": _("Which kind of offer?")})
+            return TemplateResponse(
+                request,
+                "admin/catalog/offer/choose_kind.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "kinds": KINDS.values(),
+                    "opts": self.model._meta,
+                    "title": _("Which kind of offer?"),
+                },
+            )
         return super().add_view(request, form_url, extra_context)
 
     @admin.display(description=_("Storefront"))
@@ -122,14 +139,18 @@ class OfferAdmin(admin.ModelAdmin):
     @admin.action(description=_("Put the selected offers on sale"), permissions=["change"])
     def put_on_sale(self, request, queryset):
         count = queryset.update(status=Offer.Status.ON_SALE)
-        self.message_user(request, ngettext("%d offer is now on sale.", "%d offers are now on sale.", count)
-                          % count, messages.SUCCESS)
+        self.message_user(
+            request, ngettext("%d offer is now on sale.", "%d offers are now on sale.", count) % count, messages.SUCCESS
+        )
 
     @admin.action(description=_("Take the selected offers off sale"), permissions=["change"])
     def take_off_sale(self, request, queryset):
         count = queryset.update(status=Offer.Status.OFF_SALE)
-        self.message_user(request, ngettext("%d offer is now off sale.", "%d offers are now off sale.", count)
-                          % count, messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%d offer is now off sale.", "%d offers are now off sale.", count) % count,
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Category)
@@ -145,5 +166,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class CityAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "province", "sort_weight")
     search_fields = ("name", "code")
+
+
 from . import deposit_admin  # noqa: E402,F401
 from .inventory import admin as _inventory_admin  # noqa: E402,F401  (registers the number pool admin)

@@ -1,4 +1,5 @@
 """Catalogue API (public, read-only): categories and offers on sale, with the shop's filters."""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -37,9 +38,24 @@ class OfferSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Offer
-        fields = ["id", "slug", "kind", "kind_label", "name", "subtitle", "category", "list_price",
-                  "sale_price", "price_suffix", "attributes", "available_cities", "tags", "needs",
-                  "max_quantity", "images"]
+        fields = [
+            "id",
+            "slug",
+            "kind",
+            "kind_label",
+            "name",
+            "subtitle",
+            "category",
+            "list_price",
+            "sale_price",
+            "price_suffix",
+            "attributes",
+            "available_cities",
+            "tags",
+            "needs",
+            "max_quantity",
+            "images",
+        ]
 
     def get_kind_label(self, offer) -> str:
         return str(offer.kind_spec.label)
@@ -75,8 +91,9 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 OFFER_PARAMETERS = [
     OpenApiParameter("kind", OpenApiTypes.STR, enum=list(KINDS)),
     OpenApiParameter("category", OpenApiTypes.STR, description="category slug (includes subcategories)"),
-    OpenApiParameter("city", {"type": "string", "pattern": selectors.SLUG.pattern},
-                     description="city code: only offers sold there"),
+    OpenApiParameter(
+        "city", {"type": "string", "pattern": selectors.SLUG.pattern}, description="city code: only offers sold there"
+    ),
     OpenApiParameter("q", OpenApiTypes.STR, description="substring of name, subtitle or tags"),
     OpenApiParameter("min_price", OpenApiTypes.DECIMAL),
     OpenApiParameter("max_price", OpenApiTypes.DECIMAL),
@@ -84,10 +101,16 @@ OFFER_PARAMETERS = [
 ]
 
 
-@extend_schema_view(list=extend_schema(parameters=OFFER_PARAMETERS, responses={
-    200: OfferSerializer(many=True),
-    400: OpenApiResponse(description="A filter value is not valid (see error.fields)."),
-    404: OpenApiResponse(description="No such category.")}))
+@extend_schema_view(
+    list=extend_schema(
+        parameters=OFFER_PARAMETERS,
+        responses={
+            200: OfferSerializer(many=True),
+            400: OpenApiResponse(description="A filter value is not valid (see error.fields)."),
+            404: OpenApiResponse(description="No such category."),
+        },
+    )
+)
 class OfferViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
     lookup_field = "slug"

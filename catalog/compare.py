@@ -1,4 +1,5 @@
 """The visitor's compare list: 2–4 offers of one kind, kept in the session."""
+
 from django.utils.translation import gettext as _
 
 from .models import Offer

@@ -1,4 +1,5 @@
 """Staff configure deposit-for-credit offers in their admin."""
+
 from django.contrib import admin
 
 from .deposit_offers import DepositOffer

@@ -1,6 +1,7 @@
 """Deposit-for-credit offers (存费送费) configured by staff: prepay an amount, get it and a bonus
 back month by month. Kept apart from `Offer`: they are bought for an existing number through
 number authentication, not put in a cart."""
+
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
@@ -13,21 +14,40 @@ positive_money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValue
 
 
 class DepositOffer(models.Model):
-    code = models.SlugField(_("code"), max_length=30, unique=True,
-                            help_text=_("Recorded on the subscriber at the carrier: one take-up per number."))
+    code = models.SlugField(
+        _("code"),
+        max_length=30,
+        unique=True,
+        help_text=_("Recorded on the subscriber at the carrier: one take-up per number."),
+    )
     name = models.CharField(_("name"), max_length=60)
     deposit = models.DecimalField(_("deposit (yuan)"), **positive_money)
-    bonus = models.DecimalField(_("bonus (yuan)"), max_digits=10, decimal_places=2, default=Decimal("0"),
-                                validators=[MinValueValidator(Decimal("0"))])
+    bonus = models.DecimalField(
+        _("bonus (yuan)"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
     months = models.PositiveSmallIntegerField(_("months"), validators=[MinValueValidator(1), MaxValueValidator(60)])
     return_deposit_monthly = models.BooleanField(
-        _("return the deposit monthly too"), default=False,
-        help_text=_("Off: the deposit is credited at once and only the bonus comes monthly."))
+        _("return the deposit monthly too"),
+        default=False,
+        help_text=_("Off: the deposit is credited at once and only the bonus comes monthly."),
+    )
     deposit_from_month = models.PositiveSmallIntegerField(
-        _("deposit returned from month"), default=1, validators=[MinValueValidator(1)],
-        help_text=_("E.g. 2: nothing of the deposit comes back in the first month."))
-    conflicts_with = ArrayField(models.SlugField(max_length=30), verbose_name=_("not with offers"), default=list,
-                                blank=True, help_text=_("Codes of offers a number must not be in to take this one."))
+        _("deposit returned from month"),
+        default=1,
+        validators=[MinValueValidator(1)],
+        help_text=_("E.g. 2: nothing of the deposit comes back in the first month."),
+    )
+    conflicts_with = ArrayField(
+        models.SlugField(max_length=30),
+        verbose_name=_("not with offers"),
+        default=list,
+        blank=True,
+        help_text=_("Codes of offers a number must not be in to take this one."),
+    )
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("on sale"), default=True)
     sort_weight = models.IntegerField(_("sort weight"), default=0)

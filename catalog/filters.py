@@ -1,5 +1,6 @@
 """Listing filters and sorting, parsed from the query string. Bad values never raise: the form
 reports them and the listing shows without that filter."""
+
 from decimal import Decimal
 
 from django import forms
@@ -15,19 +16,27 @@ SORTS = {
     "popular": ("-sales_count", "-pk"),
     "newest": ("-created_at", "-pk"),
 }
-SORT_CHOICES = [("recommended", _("Recommended")), ("price", _("Price: low to high")),
-                ("-price", _("Price: high to low")), ("popular", _("Most popular")), ("newest", _("Newest"))]
+SORT_CHOICES = [
+    ("recommended", _("Recommended")),
+    ("price", _("Price: low to high")),
+    ("-price", _("Price: high to low")),
+    ("popular", _("Most popular")),
+    ("newest", _("Newest")),
+]
 MAX_PRICE = Decimal("1000000")
 
 
 class OfferFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=40, required=False)
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All kinds"))] + [(k, v.label) for k, v in KINDS.items()])
-    min_price = forms.DecimalField(label=_("Lowest price"), min_value=0, max_value=MAX_PRICE,
-                                   decimal_places=2, required=False)
-    max_price = forms.DecimalField(label=_("Highest price"), min_value=0, max_value=MAX_PRICE,
-                                   decimal_places=2, required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds"))] + [(k, v.label) for k, v in KINDS.items()]
+    )
+    min_price = forms.DecimalField(
+        label=_("Lowest price"), min_value=0, max_value=MAX_PRICE, decimal_places=2, required=False
+    )
+    max_price = forms.DecimalField(
+        label=_("Highest price"), min_value=0, max_value=MAX_PRICE, decimal_places=2, required=False
+    )
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
 
     def __init__(self, data=None, kind=None, brand_choices=()):
@@ -39,8 +48,11 @@ class OfferFilterForm(forms.Form):
         for attribute in spec.attributes if spec else ():
             if attribute.filter == "min":
                 self.fields[attribute.name] = forms.IntegerField(
-                    label=_("At least (%(label)s)") % {"label": attribute.label}, min_value=0,
-                    max_value=1_000_000, required=False)
+                    label=_("At least (%(label)s)") % {"label": attribute.label},
+                    min_value=0,
+                    max_value=1_000_000,
+                    required=False,
+                )
             elif attribute.filter == "choice":
                 if attribute.name == "brand":
                     choices = [("", _("All brands"))] + [(b, b) for b in brand_choices]
@@ -48,8 +60,7 @@ class OfferFilterForm(forms.Form):
                     choices = [("", _("Any")), ("1", _("5G only"))]
                 else:
                     choices = [("", _("Any"))] + list(attribute.make_field().choices)
-                self.fields[attribute.name] = forms.ChoiceField(label=attribute.label, choices=choices,
-                                                                required=False)
+                self.fields[attribute.name] = forms.ChoiceField(label=attribute.label, choices=choices, required=False)
         self.attribute_filters = [f for f in self.fields if spec and f in {a.name for a in spec.attributes}]
 
     def clean(self):
@@ -62,8 +73,9 @@ class OfferFilterForm(forms.Form):
     def valid_values(self) -> dict:
         """The filter values that passed validation (invalid ones are dropped, not fatal)."""
         self.is_valid()
-        return {k: v for k, v in getattr(self, "cleaned_data", {}).items()
-                if k not in self.errors and v not in (None, "")}
+        return {
+            k: v for k, v in getattr(self, "cleaned_data", {}).items() if k not in self.errors and v not in (None, "")
+        }
 
     def apply(self, offers):
         values = self.valid_values()

@@ -7,6 +7,7 @@ each kind's own attributes are few and flat. Declaring them here gives validatio
 fields), admin forms, filters, compare rows and API output from one place, and a new kind is one
 entry in KINDS.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -63,8 +64,9 @@ def _int(minimum=0, maximum=1_000_000, required=True):
 
 
 def _decimal(maximum=Decimal("99999"), required=True):
-    return lambda: forms.DecimalField(min_value=Decimal("0"), max_value=maximum, max_digits=8,
-                                      decimal_places=2, required=required)
+    return lambda: forms.DecimalField(
+        min_value=Decimal("0"), max_value=maximum, max_digits=8, decimal_places=2, required=required
+    )
 
 
 def _text(max_length=40, required=True):
@@ -103,7 +105,9 @@ class OfferKind:
         errors = {}
         if unknown:
             errors["attributes"] = _("Unknown attributes for %(kind)s: %(names)s") % {
-                "kind": self.label, "names": ", ".join(sorted(unknown))}
+                "kind": self.label,
+                "names": ", ".join(sorted(unknown)),
+            }
         cleaned = {}
         for attribute in self.attributes:
             try:
@@ -117,35 +121,67 @@ class OfferKind:
         return cleaned
 
 
-KINDS: dict[str, OfferKind] = {k.code: k for k in [
-    OfferKind("plan", _("Mobile plan"), (
-        Attribute("data_gb", _("Data"), _int(0, 10_000), " GB", filter="min"),
-        Attribute("voice_minutes", _("Voice"), _int(0, 100_000), _(" min"), zero=_("None included")),
-        Attribute("sms", _("SMS"), _int(0, 100_000), _(" msgs"), zero=_("None included")),
-        Attribute("contract_months", _("Contract"), _int(0, 60), _(" months"), zero=_("No contract")),
-        Attribute("is_5g", _("5G"), _bool(), filter="choice"),
-    ), price_suffix=_("/month")),
-    OfferKind("sim", _("SIM card"), (
-        Attribute("plan_name", _("Bundled plan"), _text(60, required=False)),
-        Attribute("prepaid_credit", _("Prepaid credit"), _decimal(), _(" yuan"), zero=_("None")),
-        Attribute("is_5g", _("5G"), _bool(), filter="choice"),
-    ), needs="number"),
-    OfferKind("broadband", _("Broadband package"), (
-        Attribute("bandwidth_mbps", _("Bandwidth"), _int(1, 10_000), " Mbps", filter="min"),
-        Attribute("term_months", _("Term"), _int(1, 60), _(" months")),
-        Attribute("installation_fee", _("Installation fee"), _decimal(), _(" yuan"), zero=_("Free")),
-    ), needs="address"),
-    OfferKind("phone", _("Phone"), (
-        Attribute("brand", _("Brand"), _text(30), filter="choice"),
-        Attribute("model", _("Model"), _text(60)),
-        Attribute("storage_gb", _("Storage"), _int(1, 4096), " GB"),
-        Attribute("network", _("Network"), _choice(PHONE_NETWORKS), choices=tuple(PHONE_NETWORKS)),
-    ), max_quantity=5),
-    OfferKind("addon", _("Add-on"), (
-        Attribute("addon_type", _("Type"), _choice(ADDON_TYPES), filter="choice", choices=tuple(ADDON_TYPES)),
-        Attribute("amount", _("Amount"), _int(1, 100_000), unit_by=("addon_type", {"data": " GB",
-                                                                                  "voice": _(" minutes")})),
-        Attribute("validity_days", _("Valid for"), _int(1, 3660), _(" days")),
-    ), max_quantity=5),
-]}
+KINDS: dict[str, OfferKind] = {
+    k.code: k
+    for k in [
+        OfferKind(
+            "plan",
+            _("Mobile plan"),
+            (
+                Attribute("data_gb", _("Data"), _int(0, 10_000), " GB", filter="min"),
+                Attribute("voice_minutes", _("Voice"), _int(0, 100_000), _(" min"), zero=_("None included")),
+                Attribute("sms", _("SMS"), _int(0, 100_000), _(" msgs"), zero=_("None included")),
+                Attribute("contract_months", _("Contract"), _int(0, 60), _(" months"), zero=_("No contract")),
+                Attribute("is_5g", _("5G"), _bool(), filter="choice"),
+            ),
+            price_suffix=_("/month"),
+        ),
+        OfferKind(
+            "sim",
+            _("SIM card"),
+            (
+                Attribute("plan_name", _("Bundled plan"), _text(60, required=False)),
+                Attribute("prepaid_credit", _("Prepaid credit"), _decimal(), _(" yuan"), zero=_("None")),
+                Attribute("is_5g", _("5G"), _bool(), filter="choice"),
+            ),
+            needs="number",
+        ),
+        OfferKind(
+            "broadband",
+            _("Broadband package"),
+            (
+                Attribute("bandwidth_mbps", _("Bandwidth"), _int(1, 10_000), " Mbps", filter="min"),
+                Attribute("term_months", _("Term"), _int(1, 60), _(" months")),
+                Attribute("installation_fee", _("Installation fee"), _decimal(), _(" yuan"), zero=_("Free")),
+            ),
+            needs="address",
+        ),
+        OfferKind(
+            "phone",
+            _("Phone"),
+            (
+                Attribute("brand", _("Brand"), _text(30), filter="choice"),
+                Attribute("model", _("Model"), _text(60)),
+                Attribute("storage_gb", _("Storage"), _int(1, 4096), " GB"),
+                Attribute("network", _("Network"), _choice(PHONE_NETWORKS), choices=tuple(PHONE_NETWORKS)),
+            ),
+            max_quantity=5,
+        ),
+        OfferKind(
+            "addon",
+            _("Add-on"),
+            (
+                Attribute("addon_type", _("Type"), _choice(ADDON_TYPES), filter="choice", choices=tuple(ADDON_TYPES)),
+                Attribute(
+                    "amount",
+                    _("Amount"),
+                    _int(1, 100_000),
+                    unit_by=("addon_type", {"data": " GB", "voice": _(" minutes")}),
+                ),
+                Attribute("validity_days", _("Valid for"), _int(1, 3660), _(" days")),
+            ),
+            max_quantity=5,
+        ),
+    ]
+}
 KIND_CHOICES = [(k.code, k.label) for k in KINDS.values()]

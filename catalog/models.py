@@ -1,4 +1,5 @@
 """The catalogue of one carrier (tenant schema): categories, offers, variants, images, cities."""
+
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
@@ -32,12 +33,18 @@ class City(models.Model):
 
 
 class Category(models.Model):
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     name = models.CharField(_("name"), max_length=40)
     slug = models.SlugField(_("slug"), max_length=40, unique=True)
-    kind = models.CharField(_("offer kind"), max_length=12, choices=KIND_CHOICES, blank=True,
-                            help_text=_("When set, the category page offers this kind's filters."))
+    kind = models.CharField(
+        _("offer kind"),
+        max_length=12,
+        choices=KIND_CHOICES,
+        blank=True,
+        help_text=_("When set, the category page offers this kind's filters."),
+    )
     sort_weight = models.IntegerField(_("sort weight"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -82,22 +89,26 @@ class Offer(models.Model):
         OFF_SALE = "off_sale", _("Off sale")
 
     kind = models.CharField(_("kind"), max_length=12, choices=KIND_CHOICES)
-    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT,
-                                 related_name="offers")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="offers")
     name = models.CharField(_("name"), max_length=60)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     subtitle = models.CharField(_("subtitle"), max_length=120, blank=True)
     list_price = models.DecimalField(_("list price (yuan)"), **money)
     sale_price = models.DecimalField(_("sale price (yuan)"), **money)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
-    available_cities = ArrayField(models.SlugField(max_length=20), verbose_name=_("available in cities"),
-                                  default=list, blank=True,
-                                  help_text=_("City codes; leave empty for everywhere."))
+    available_cities = ArrayField(
+        models.SlugField(max_length=20),
+        verbose_name=_("available in cities"),
+        default=list,
+        blank=True,
+        help_text=_("City codes; leave empty for everywhere."),
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     publish_start = models.DateTimeField(_("on sale from"), null=True, blank=True)
     publish_end = models.DateTimeField(_("on sale until"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True,
-                                   help_text=_("Basic HTML; scripts, styles and event handlers are removed."))
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Basic HTML; scripts, styles and event handlers are removed.")
+    )
     terms = models.TextField(_("terms"), blank=True)
     tags = ArrayField(models.CharField(max_length=20), verbose_name=_("tags"), default=list, blank=True)
     sort_weight = models.IntegerField(_("sort weight"), default=0)
@@ -118,10 +129,12 @@ class Offer(models.Model):
             GinIndex(fields=["available_cities"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(list_price__gte=0) & Q(sale_price__gte=0),
-                                   name="offer_prices_not_negative"),
-            models.CheckConstraint(condition=Q(sale_price__lte=models.F("list_price")),
-                                   name="offer_sale_price_at_most_list_price"),
+            models.CheckConstraint(
+                condition=Q(list_price__gte=0) & Q(sale_price__gte=0), name="offer_prices_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(sale_price__lte=models.F("list_price")), name="offer_sale_price_at_most_list_price"
+            ),
         ]
 
     def __str__(self):
@@ -145,8 +158,7 @@ class Offer(models.Model):
         if self.publish_start and self.publish_end and self.publish_end <= self.publish_start:
             errors["publish_end"] = _("The end of the sale must come after its start.")
         if self.category_id and self.category.kind and self.category.kind != self.kind:
-            errors["category"] = _("This category holds %(kind)s offers.") % {
-                "kind": KINDS[self.category.kind].label}
+            errors["category"] = _("This category holds %(kind)s offers.") % {"kind": KINDS[self.category.kind].label}
         if errors:
             raise ValidationError(errors)
 
@@ -171,8 +183,9 @@ class OfferVariant(models.Model):
     offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="variants")
     colour = models.CharField(_("colour"), max_length=20)
     storage_gb = models.PositiveIntegerField(_("storage (GB)"), null=True, blank=True)
-    price_delta = models.DecimalField(_("price difference (yuan)"), max_digits=10, decimal_places=2,
-                                      default=Decimal("0"))
+    price_delta = models.DecimalField(
+        _("price difference (yuan)"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
     stock = models.PositiveIntegerField(_("stock"), default=0)
     sort_weight = models.IntegerField(_("sort weight"), default=0)
 
@@ -180,8 +193,9 @@ class OfferVariant(models.Model):
         verbose_name = _("variant")
         verbose_name_plural = _("variants")
         ordering = ["-sort_weight", "pk"]
-        constraints = [models.UniqueConstraint(fields=["offer", "colour", "storage_gb"],
-                                               name="variant_unique_per_offer")]
+        constraints = [
+            models.UniqueConstraint(fields=["offer", "colour", "storage_gb"], name="variant_unique_per_offer")
+        ]
 
     def __str__(self):
         storage = f" {self.storage_gb}GB" if self.storage_gb else ""
@@ -209,5 +223,7 @@ class OfferImage(models.Model):
 
     def __str__(self):
         return self.alt or self.image.name
+
+
 from .deposit_offers import DepositOffer  # noqa: E402,F401
 from .inventory.models import MobileNumber, NumberSegment, TierRule  # noqa: E402,F401  (models of this app)

@@ -1,4 +1,5 @@
 """Number selection API: search the pool, hold a number for this session's cart."""
+
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -49,10 +50,15 @@ class NumberTakenSerializer(serializers.Serializer):
 class NumberSearchView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(operation_id="v1_numbers_list", parameters=form_parameters(search.NumberSearchForm), responses={
-        200: NumberPageSerializer,
-        400: OpenApiResponse(description="A search value is not valid (see error.fields)."),
-        429: OpenApiResponse(description="Too many searches from this visitor in a minute.")})
+    @extend_schema(
+        operation_id="v1_numbers_list",
+        parameters=form_parameters(search.NumberSearchForm),
+        responses={
+            200: NumberPageSerializer,
+            400: OpenApiResponse(description="A search value is not valid (see error.fields)."),
+            429: OpenApiResponse(description="Too many searches from this visitor in a minute."),
+        },
+    )
     def get(self, request):
         if not allow(request._request, "number-search", settings.HALL_NUMBER_SEARCHES_PER_MINUTE):
             raise Throttled(wait=60)
@@ -63,19 +69,30 @@ class NumberSearchView(APIView):
         if form.is_empty():
             found, more = search.random_pick(city=data["city"]), False
         else:
-            found, more = search.search(tail=data["tail"], contains=data["contains"], exclude=data["exclude"],
-                                        birthday=data["birthday"], tier=data["tier"], city=data["city"],
-                                        max_price=data["max_price"], page=data.get("page") or 1)
+            found, more = search.search(
+                tail=data["tail"],
+                contains=data["contains"],
+                exclude=data["exclude"],
+                birthday=data["birthday"],
+                tier=data["tier"],
+                city=data["city"],
+                max_price=data["max_price"],
+                page=data.get("page") or 1,
+            )
         return Response({"results": NumberSerializer(found, many=True).data, "has_next": more})
 
 
 class NumberHoldView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(request=HoldRequestSerializer, responses={
-        201: HeldNumberSerializer,
-        409: OpenApiResponse(NumberTakenSerializer, description="Someone else holds or bought the number."),
-        429: OpenApiResponse(description="Too many holds from this visitor in a minute.")})
+    @extend_schema(
+        request=HoldRequestSerializer,
+        responses={
+            201: HeldNumberSerializer,
+            409: OpenApiResponse(NumberTakenSerializer, description="Someone else holds or bought the number."),
+            429: OpenApiResponse(description="Too many holds from this visitor in a minute."),
+        },
+    )
     def post(self, request):
         if not allow(request._request, "number-hold", settings.HALL_NUMBER_HOLDS_PER_MINUTE):
             raise Throttled(wait=60)
@@ -83,9 +100,13 @@ class NumberHoldView(APIView):
         data.is_valid(raise_exception=True)
         cart = carts.cart_for(request, create=True)
         try:
-            held = holds.hold(data.validated_data["number"], carts.hold_owner(cart),
-                              settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS,
-                              protected=carts.chosen_numbers(cart))
+            held = holds.hold(
+                data.validated_data["number"],
+                carts.hold_owner(cart),
+                settings.HALL_NUMBER_HOLD_MINUTES,
+                settings.HALL_NUMBER_MAX_HOLDS,
+                protected=carts.chosen_numbers(cart),
+            )
         except holds.NumberTaken as exc:
             body = error_body("number_taken", str(exc))
             body["error"]["similar"] = NumberSerializer(search.similar(exc.number), many=True).data

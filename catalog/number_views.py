@@ -1,4 +1,5 @@
 """Number selection pages: search the pool, hold a number, put the SIM with it in the cart."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
@@ -36,26 +37,46 @@ def numbers(request):
         data = form.cleaned_data
         page = data.get("page") or 1
         found, has_next = search.search(
-            tail=data["tail"], contains=data["contains"], exclude=data["exclude"], birthday=data["birthday"],
-            tier=data["tier"], city=data["city"] or request.session.get("city", ""), max_price=data["max_price"],
-            page=page)
+            tail=data["tail"],
+            contains=data["contains"],
+            exclude=data["exclude"],
+            birthday=data["birthday"],
+            tier=data["tier"],
+            city=data["city"] or request.session.get("city", ""),
+            max_price=data["max_price"],
+            page=page,
+        )
     else:
         random_batch = True
-        found = search.random_pick(city=request.session.get("city", "") if city_named(
-            request.session.get("city")) else "", seed=request.GET.get("batch"))
+        found = search.random_pick(
+            city=request.session.get("city", "") if city_named(request.session.get("city")) else "",
+            seed=request.GET.get("batch"),
+        )
     query = request.GET.copy()
     query.pop("page", None)
     shop_cities = cities()
     names = {c.code: c.name for c in shop_cities}
     for number in found:  # 归属地: where the number belongs, as subscribers expect on every card
         number.city_name = names.get(number.city, number.city)
-    return render(request, "catalog/numbers.html", {
-        "tab": "numbers", "form": form, "numbers": found, "has_next": has_next, "page": page,
-        "random_batch": random_batch, "city_chosen": city_named(request.session.get("city")),
-        "query": query.urlencode(), "offer": request.GET.get("offer", ""),
-        "cities": shop_cities, "tiers": list(MobileNumber.objects.exclude(tier="").values_list("tier", flat=True)
-                                          .order_by("tier").distinct()[:20]),
-    })
+    return render(
+        request,
+        "catalog/numbers.html",
+        {
+            "tab": "numbers",
+            "form": form,
+            "numbers": found,
+            "has_next": has_next,
+            "page": page,
+            "random_batch": random_batch,
+            "city_chosen": city_named(request.session.get("city")),
+            "query": query.urlencode(),
+            "offer": request.GET.get("offer", ""),
+            "cities": shop_cities,
+            "tiers": list(
+                MobileNumber.objects.exclude(tier="").values_list("tier", flat=True).order_by("tier").distinct()[:20]
+            ),
+        },
+    )
 
 
 @require_POST
@@ -69,12 +90,28 @@ def hold_number(request):
         return redirect("numbers")
     cart = carts.cart_for(request, create=True)
     try:
-        holds.hold(number, carts.hold_owner(cart), settings.HALL_NUMBER_HOLD_MINUTES, settings.HALL_NUMBER_MAX_HOLDS,
-                   protected=carts.chosen_numbers(cart))
+        holds.hold(
+            number,
+            carts.hold_owner(cart),
+            settings.HALL_NUMBER_HOLD_MINUTES,
+            settings.HALL_NUMBER_MAX_HOLDS,
+            protected=carts.chosen_numbers(cart),
+        )
     except holds.NumberTaken as exc:
-        return render(request, "catalog/numbers.html", {
-            "tab": "numbers", "form": search.NumberSearchForm(), "numbers": search.similar(number),
-            "taken": str(exc), "offer": offer, "cities": cities(), "tiers": []}, status=409)
+        return render(
+            request,
+            "catalog/numbers.html",
+            {
+                "tab": "numbers",
+                "form": search.NumberSearchForm(),
+                "numbers": search.similar(number),
+                "taken": str(exc),
+                "offer": offer,
+                "cities": cities(),
+                "tiers": [],
+            },
+            status=409,
+        )
     return redirect(f"/numbers/held/{number}/?offer={offer}" if offer else f"/numbers/held/{number}/")
 
 
@@ -88,5 +125,6 @@ def held(request, number):
     chosen = request.GET.get("offer") or (offers[0].slug if offers else "")
     if not offers:
         raise Http404(_("No SIM card is on sale right now."))
-    return render(request, "catalog/number_held.html", {"tab": "numbers", "hold": hold, "offers": offers,
-                                                        "chosen": chosen})
+    return render(
+        request, "catalog/number_held.html", {"tab": "numbers", "hold": hold, "offers": offers, "chosen": chosen}
+    )

@@ -1,5 +1,6 @@
 """Read queries of the catalogue. Every listing costs a fixed number of queries, however many
 offers it shows (images are prefetched, categories joined)."""
+
 import re
 
 from django.db.models import Prefetch
@@ -52,8 +53,7 @@ def shop_offers(city_code=None):
     if city_code and not SLUG.match(str(city_code)):
         city_code = "-"  # matches no city: only nationwide offers
     first_image = Prefetch("images", queryset=OfferImage.objects.order_by("-sort_weight", "pk"))
-    return (Offer.objects.on_sale().available_in(city_code)
-            .select_related("category").prefetch_related(first_image))
+    return Offer.objects.on_sale().available_in(city_code).select_related("category").prefetch_related(first_image)
 
 
 def brands(offers, kind):
@@ -65,8 +65,13 @@ def brands(offers, kind):
 
 def offer_for_detail(slug):
     """An on-sale offer with its images and variants, or None (off sale, draft, unknown)."""
-    return (Offer.objects.on_sale().filter(slug=slug).select_related("category")
-            .prefetch_related("images", "variants").first())
+    return (
+        Offer.objects.on_sale()
+        .filter(slug=slug)
+        .select_related("category")
+        .prefetch_related("images", "variants")
+        .first()
+    )
 
 
 def offers_to_compare(ids):

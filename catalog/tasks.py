@@ -1,4 +1,5 @@
 """Thin Celery wrappers around the number inventory services."""
+
 from celery import shared_task
 from django_tenants.utils import schema_context
 

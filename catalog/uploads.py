@@ -1,4 +1,5 @@
 """Staff image uploads: only real images, size-capped, re-encoded so nothing but pixels survives."""
+
 import io
 
 from django.core.exceptions import ValidationError
@@ -33,5 +34,6 @@ def validate_image_upload(upload):
     image.save(out, format="PNG" if image.mode == "RGBA" else "JPEG", quality=88, optimize=True)
     extension = "png" if image.mode == "RGBA" else "jpg"
     name = f"{upload.name.rsplit('.', 1)[0][:60]}.{extension}"
-    return InMemoryUploadedFile(out, "image", name, f"image/{'png' if extension == 'png' else 'jpeg'}",
-                                out.tell(), None)
+    return InMemoryUploadedFile(
+        out, "image", name, f"image/{'png' if extension == 'png' else 'jpeg'}", out.tell(), None
+    )

@@ -1,4 +1,5 @@
 """Storefront catalogue pages: thin — parse, call selectors/services, render."""
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -27,17 +28,29 @@ def _listing(request, offers, kind, template, extra):
     page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"tab": "catalogue", "form": form, "page": page, "query": query.urlencode(),
-               "city": current_city(request), "cities": selectors.cities(),
-               "compare_ids": compare_list.ids(request), **extra}
+    context = {
+        "tab": "catalogue",
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "city": current_city(request),
+        "cities": selectors.cities(),
+        "compare_ids": compare_list.ids(request),
+        **extra,
+    }
     return render(request, template, context)
 
 
 def catalogue(request):
     city = request.session.get(CITY_SESSION_KEY)
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
-    return _listing(request, selectors.shop_offers(city), kind, "catalog/catalogue.html",
-                    {"categories": selectors.CategoryTree().top, "kind": kind})
+    return _listing(
+        request,
+        selectors.shop_offers(city),
+        kind,
+        "catalog/catalogue.html",
+        {"categories": selectors.CategoryTree().top, "kind": kind},
+    )
 
 
 def category(request, slug):
@@ -49,9 +62,13 @@ def category(request, slug):
     kind = found.kind or None
     offers = selectors.shop_offers(city).filter(category_id__in=tree.below(found))
     parent = tree.by_pk.get(found.parent_id)
-    return _listing(request, offers, kind, "catalog/category.html",
-                    {"category": found, "parent": parent, "kind": kind,
-                     "subcategories": tree.children.get(found.pk, [])})
+    return _listing(
+        request,
+        offers,
+        kind,
+        "catalog/category.html",
+        {"category": found, "parent": parent, "kind": kind, "subcategories": tree.children.get(found.pk, [])},
+    )
 
 
 def offer_detail(request, slug):
@@ -61,12 +78,21 @@ def offer_detail(request, slug):
     request.analytics_offer_kind = offer.kind  # the funnel is per offer kind
     city = current_city(request)
     available = not offer.available_cities or (city is not None and city.code in offer.available_cities)
-    return render(request, "catalog/offer_detail.html", {
-        "tab": "catalogue", "offer": offer, "city": city, "cities": selectors.cities(),
-        "available_here": available, "city_unknown": city is None and bool(offer.available_cities),
-        "variants": list(offer.variants.all()), "images": list(offer.images.all()),
-        "compare_ids": compare_list.ids(request),
-    })
+    return render(
+        request,
+        "catalog/offer_detail.html",
+        {
+            "tab": "catalogue",
+            "offer": offer,
+            "city": city,
+            "cities": selectors.cities(),
+            "available_here": available,
+            "city_unknown": city is None and bool(offer.available_cities),
+            "variants": list(offer.variants.all()),
+            "images": list(offer.images.all()),
+            "compare_ids": compare_list.ids(request),
+        },
+    )
 
 
 @require_POST
@@ -87,8 +113,7 @@ def compare(request):
     rows = []
     if kind:
         rows = [(a.label, [a.display(o.attributes.get(a.name), o.attributes) for o in offers]) for a in kind.attributes]
-    return render(request, "catalog/compare.html", {"tab": "catalogue", "offers": offers, "kind": kind,
-                                                    "rows": rows})
+    return render(request, "catalog/compare.html", {"tab": "catalogue", "offers": offers, "kind": kind, "rows": rows})
 
 
 @require_POST

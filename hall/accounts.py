@@ -1,4 +1,5 @@
 """Subscriber accounts of one carrier: sign-up with a mobile number and a password."""
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _

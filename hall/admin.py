@@ -29,26 +29,49 @@ def _axes_titles() -> None:
     def when(row) -> str:
         return date_format(localtime(row.attempt_time), "Y-m-d H:i:s")
 
-    AccessLog.__str__ = lambda row: gettext("Sign-in by %(user)s at %(when)s") % {"user": row.username,
-                                                                                 "when": when(row)}
-    AccessAttempt.__str__ = lambda row: gettext("Failed sign-ins by %(user)s since %(when)s") % {
-        "user": row.username, "when": when(row)}
-    AccessFailureLog.__str__ = lambda row: gettext("Failed sign-in by %(user)s at %(when)s") % {
-        "user": row.username, "when": when(row)}
+    AccessLog.__str__ = lambda row: (
+        gettext("Sign-in by %(user)s at %(when)s") % {"user": row.username, "when": when(row)}
+    )
+    AccessAttempt.__str__ = lambda row: (
+        gettext("Failed sign-ins by %(user)s since %(when)s") % {"user": row.username, "when": when(row)}
+    )
+    AccessFailureLog.__str__ = lambda row: (
+        gettext("Failed sign-in by %(user)s at %(when)s") % {"user": row.username, "when": when(row)}
+    )
 
 
 _axes_titles()
-AXES_WORDS = (gettext_noop("access attempt"), gettext_noop("access attempts"), gettext_noop("access failure"),
-              gettext_noop("access failures"), gettext_noop("access log"), gettext_noop("access logs"),
-              gettext_noop("User Agent"), gettext_noop("IP Address"), gettext_noop("Username"),
-              gettext_noop("HTTP Accept"), gettext_noop("Path"), gettext_noop("Attempt Time"),
-              gettext_noop("Access lock out"), gettext_noop("GET Data"), gettext_noop("POST Data"),
-              gettext_noop("Failed Logins"), gettext_noop("Logout Time"), gettext_noop("Session key hash (sha256)"),
-              gettext_noop("Expires At"), gettext_noop("Locked Out"), gettext_noop("Form Data"),
-              gettext_noop("Meta Data"), gettext_noop("Clean up expired attempts"), gettext_noop("Not set"),
-              gettext_noop("Attempt Remaining"), gettext_noop("Access Attempt"),
-              gettext_noop("access attempt expiration"), gettext_noop("access attempt expirations"),
-              gettext_noop("The time when access attempt expires and is no longer valid."))
+AXES_WORDS = (
+    gettext_noop("access attempt"),
+    gettext_noop("access attempts"),
+    gettext_noop("access failure"),
+    gettext_noop("access failures"),
+    gettext_noop("access log"),
+    gettext_noop("access logs"),
+    gettext_noop("User Agent"),
+    gettext_noop("IP Address"),
+    gettext_noop("Username"),
+    gettext_noop("HTTP Accept"),
+    gettext_noop("Path"),
+    gettext_noop("Attempt Time"),
+    gettext_noop("Access lock out"),
+    gettext_noop("GET Data"),
+    gettext_noop("POST Data"),
+    gettext_noop("Failed Logins"),
+    gettext_noop("Logout Time"),
+    gettext_noop("Session key hash (sha256)"),
+    gettext_noop("Expires At"),
+    gettext_noop("Locked Out"),
+    gettext_noop("Form Data"),
+    gettext_noop("Meta Data"),
+    gettext_noop("Clean up expired attempts"),
+    gettext_noop("Not set"),
+    gettext_noop("Attempt Remaining"),
+    gettext_noop("Access Attempt"),
+    gettext_noop("access attempt expiration"),
+    gettext_noop("access attempt expirations"),
+    gettext_noop("The time when access attempt expires and is no longer valid."),
+)
 
 
 @admin.register(ShopAsset)
@@ -68,12 +91,18 @@ class ShopAssetAdmin(admin.ModelAdmin):
 # Django's own words that its Chinese catalogue lacks (5.2's new user-add texts).
 DJANGO_WORDS = (
     gettext_noop("After you’ve created a user, you’ll be able to edit more user options."),
-    gettext_noop("Whether the user will be able to authenticate using a password or not. If disabled, they may "
-                 "still be able to authenticate using other backends, such as Single Sign-On or LDAP."),
+    gettext_noop(
+        "Whether the user will be able to authenticate using a password or not. If disabled, they may "
+        "still be able to authenticate using other backends, such as Single Sign-On or LDAP."
+    ),
 )
 
-PERMISSION_VERBS = {"add": pgettext_lazy("permission", "add"), "change": pgettext_lazy("permission", "change"),
-                    "delete": pgettext_lazy("permission", "delete"), "view": pgettext_lazy("permission", "view")}
+PERMISSION_VERBS = {
+    "add": pgettext_lazy("permission", "add"),
+    "change": pgettext_lazy("permission", "change"),
+    "delete": pgettext_lazy("permission", "delete"),
+    "view": pgettext_lazy("permission", "view"),
+}
 
 
 def permission_label(permission: Permission) -> str:

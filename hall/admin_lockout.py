@@ -2,6 +2,7 @@
 through django-axes: failures count per account and per client address in the schema of the
 host, so one carrier's lockouts never touch another's; a lock lifts after
 HALL_ADMIN_LOCKOUT_MINUTES. The shop's own sign-in keeps its rate limit (hall.ratelimit)."""
+
 from __future__ import annotations
 
 from axes.handlers.database import AxesDatabaseHandler
@@ -33,6 +34,13 @@ class AdminSignInHandler(AxesDatabaseHandler):
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    return render(request, "admin/locked_out.html", {
-        "minutes": settings.HALL_ADMIN_LOCKOUT_MINUTES, "failures": settings.HALL_ADMIN_SIGN_IN_FAILURES,
-        "site_header": "Hall"}, status=429)
+    return render(
+        request,
+        "admin/locked_out.html",
+        {
+            "minutes": settings.HALL_ADMIN_LOCKOUT_MINUTES,
+            "failures": settings.HALL_ADMIN_SIGN_IN_FAILURES,
+            "site_header": "Hall",
+        },
+        status=429,
+    )

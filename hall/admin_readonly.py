@@ -1,4 +1,5 @@
 """An admin that shows records and never changes them (records written only by services)."""
+
 from django.contrib import admin
 
 

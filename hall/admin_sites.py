@@ -6,9 +6,10 @@ from django.utils.translation import gettext_lazy as _
 class StaffAuthenticationForm(AdminAuthenticationForm):
     """Django's stock wording ("注意，两者都区分大小写") in our own, for staff and operators."""
 
-    error_messages = {**AdminAuthenticationForm.error_messages,
-                      "invalid_login": _("The username or the password is wrong, or the account is not a staff "
-                                         "account.")}
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _("The username or the password is wrong, or the account is not a staff account."),
+    }
 
 
 class PlatformAdminSite(AdminSite):

@@ -1,4 +1,5 @@
 """REST API plumbing shared by every app: one error body shape, pagination, docs."""
+
 import logging
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
@@ -24,8 +25,9 @@ def api_exception_handler(exc, context):
     if isinstance(exc, (SuspiciousOperation, BadRequest)):  # Django would answer with its HTML 400 page
         logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
         if isinstance(exc, RequestDataTooBig):
-            return Response(error_body("too_large", _("The request is too large.")),
-                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+            return Response(
+                error_body("too_large", _("The request is too large.")), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            )
         return Response(error_body("bad_request", _("The request failed.")), status=status.HTTP_400_BAD_REQUEST)
     response = exception_handler(exc, context)
     if response is None:
@@ -36,7 +38,8 @@ def api_exception_handler(exc, context):
     else:
         # Django's Http404/PermissionDenied reach here unconverted: they carry no DRF code.
         code = getattr(exc, "default_code", None) or {404: "not_found", 403: "permission_denied"}.get(
-            response.status_code, "error")
+            response.status_code, "error"
+        )
         message = str(response.data.get("detail", "")) if isinstance(response.data, dict) else ""
         message = message or _("The request failed.")
         response.data = error_body(code, message)
@@ -51,8 +54,10 @@ class Pages(PageNumberPagination):
 
 # --- OpenAPI (drf-spectacular) ---------------------------------------------------------------
 
+
 class CsrfSessionScheme(SessionScheme):
     """The shop's session cookie (hall.api_auth), documented like DRF's own session auth."""
+
     target_class = "hall.api_auth.CsrfSessionAuthentication"
 
 
@@ -66,18 +71,25 @@ def form_parameters(form_class) -> list[OpenApiParameter]:
             schema = {"type": "string", "enum": [str(value) for value, _label in field.choices if value != ""]}
         elif isinstance(field, forms.IntegerField):  # DecimalField and FloatField are IntegerFields too
             schema = {"type": "number" if isinstance(field, forms.DecimalField | forms.FloatField) else "integer"}
-            schema |= {k: int(v) if v == int(v) else float(v)
-                       for k, v in (("minimum", field.min_value), ("maximum", field.max_value)) if v is not None}
+            schema |= {
+                k: int(v) if v == int(v) else float(v)
+                for k, v in (("minimum", field.min_value), ("maximum", field.max_value))
+                if v is not None
+            }
         else:
             schema = {"type": "string"}
             if isinstance(field, forms.RegexField):
                 schema["pattern"] = field.regex.pattern
             elif isinstance(field, forms.SlugField):
                 schema["pattern"] = r"^[-a-zA-Z0-9_]+$"
-            schema |= {k: v for k, v in (("minLength", field.min_length), ("maxLength", field.max_length))
-                       if v is not None}
-        parameters.append(OpenApiParameter(name, schema, OpenApiParameter.QUERY, required=field.required,
-                                           description=str(field.label or "")))
+            schema |= {
+                k: v for k, v in (("minLength", field.min_length), ("maxLength", field.max_length)) if v is not None
+            }
+        parameters.append(
+            OpenApiParameter(
+                name, schema, OpenApiParameter.QUERY, required=field.required, description=str(field.label or "")
+            )
+        )
     return parameters
 
 
@@ -89,16 +101,18 @@ def api_endpoints_only(endpoints, **kwargs):
 ERROR_SCHEMA = {
     "type": "object",
     "description": "Every error: a stable code, a message in the request's language and, for invalid input, "
-                   "the messages per field.",
-    "properties": {"error": {
-        "type": "object",
-        "properties": {
-            "code": {"type": "string"},
-            "message": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": True},
-        },
-        "required": ["code", "message"],
-    }},
+    "the messages per field.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": True},
+            },
+            "required": ["code", "message"],
+        }
+    },
     "required": ["error"],
 }
 # Answers any operation may give, whatever the view: bad input (serializers, and the NUL/deep-JSON

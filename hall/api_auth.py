@@ -1,4 +1,5 @@
 """API authentication (its own module: DRF imports it while rest_framework.views is loading)."""
+
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -10,8 +11,11 @@ class CsrfSessionAuthentication(SessionAuthentication):
 
     def authenticate(self, request):
         result = super().authenticate(request)
-        if result is None and request._request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") \
-                and not _valid_credential(request):
+        if (
+            result is None
+            and request._request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
+            and not _valid_credential(request)
+        ):
             self.enforce_csrf(request)
         return result
 

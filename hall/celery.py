@@ -1,5 +1,6 @@
 """The Celery app. It must be tenant-schemas-celery's CeleryApp: a plain Celery() would run
 every task in the public schema."""
+
 import logging
 import os
 

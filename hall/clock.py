@@ -4,6 +4,7 @@ Settings (TIME_ZONE, the log formats), the Celery app and the `hallctl up` super
 from here, so web, worker, beat and the stack never print two clocks side by side. No Django
 imports: the supervisor runs without settings.
 """
+
 from __future__ import annotations
 
 import datetime as dt

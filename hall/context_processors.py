@@ -12,5 +12,10 @@ def shop(request):
     tokens = getattr(request, "preview_theme", None) or render.live_theme()
     logo_id, favicon_id = tokens.get("logo"), tokens.get("favicon")
     urls = render.asset_urls([logo_id, favicon_id]) if (logo_id or favicon_id) else {}
-    return {"carrier": carrier, "theme": tokens, "theme_css": css_variables(tokens),
-            "logo_url": urls.get(logo_id), "favicon_url": urls.get(favicon_id)}
+    return {
+        "carrier": carrier,
+        "theme": tokens,
+        "theme_css": css_variables(tokens),
+        "logo_url": urls.get(logo_id),
+        "favicon_url": urls.get(favicon_id),
+    }

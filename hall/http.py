@@ -1,4 +1,5 @@
 """Small HTTP helpers shared by views."""
+
 import json
 import re
 from collections.abc import Callable
@@ -18,6 +19,7 @@ def redirect_back(request, fallback):
 
 def max_body(limit: int) -> Callable:
     """Refuse bodies over `limit` bytes with 413 (hall.middleware.BadInputMiddleware reads it)."""
+
     def decorate(view: Callable) -> Callable:
         view.max_body_bytes = limit
         return view

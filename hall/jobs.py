@@ -4,6 +4,7 @@ apps are loaded.
 
 A job's `task` runs in beat's public schema and fans out to the carriers (or does the work for
 all of them); `in_carrier` is the work in one carrier's schema, the function the fan-out calls."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,23 +23,63 @@ class Job:
 
 JOBS: tuple[Job, ...] = (
     Job("heartbeat", 30, "hall.tasks.beat_heartbeat"),
-    Job("sweep-number-holds", 60, "catalog.tasks.sweep_number_holds", "catalog.inventory.holds.sweep_expired",
-        _("holds released")),
-    Job("close-unpaid-orders", 60, "orders.tasks.close_unpaid_orders", "orders.tasks.close_unpaid_in_carrier",
-        _("unpaid orders")),
+    Job(
+        "sweep-number-holds",
+        60,
+        "catalog.tasks.sweep_number_holds",
+        "catalog.inventory.holds.sweep_expired",
+        _("holds released"),
+    ),
+    Job(
+        "close-unpaid-orders",
+        60,
+        "orders.tasks.close_unpaid_orders",
+        "orders.tasks.close_unpaid_in_carrier",
+        _("unpaid orders"),
+    ),
     # Payouts fall due by the day; running often makes a missed run cost minutes, not a month.
-    Job("credit-due-payouts", 600, "orders.tasks.credit_due_payouts", "orders.tasks.credit_due_payouts_in_carrier",
-        _("monthly returns")),
-    Job("realname-remind-and-recycle", 3600, "realname.tasks.remind_and_recycle",
-        "realname.tasks.remind_and_recycle_in_carrier", _("real-name reminders and recycling")),
-    Job("sweep-stuck-orders", 120, "orders.tasks.sweep_stuck_orders", "orders.tasks.sweep_stuck_in_carrier",
-        _("stuck orders and refunds re-sent")),
-    Job("escalate-overdue-tickets", 600, "orders.tasks.escalate_overdue_tickets",
-        "orders.tasks.escalate_overdue_tickets_in_carrier", _("tickets escalated")),
-    Job("flush-analytics", 30, "hall.tasks.flush_analytics", "hall.tasks.flush_analytics_in_carrier",
-        _("analytics events stored")),
-    Job("aggregate-analytics", 900, "hall.tasks.aggregate_analytics", "hall.tasks.aggregate_analytics_in_carrier",
-        _("analytics days aggregated")),
+    Job(
+        "credit-due-payouts",
+        600,
+        "orders.tasks.credit_due_payouts",
+        "orders.tasks.credit_due_payouts_in_carrier",
+        _("monthly returns"),
+    ),
+    Job(
+        "realname-remind-and-recycle",
+        3600,
+        "realname.tasks.remind_and_recycle",
+        "realname.tasks.remind_and_recycle_in_carrier",
+        _("real-name reminders and recycling"),
+    ),
+    Job(
+        "sweep-stuck-orders",
+        120,
+        "orders.tasks.sweep_stuck_orders",
+        "orders.tasks.sweep_stuck_in_carrier",
+        _("stuck orders and refunds re-sent"),
+    ),
+    Job(
+        "escalate-overdue-tickets",
+        600,
+        "orders.tasks.escalate_overdue_tickets",
+        "orders.tasks.escalate_overdue_tickets_in_carrier",
+        _("tickets escalated"),
+    ),
+    Job(
+        "flush-analytics",
+        30,
+        "hall.tasks.flush_analytics",
+        "hall.tasks.flush_analytics_in_carrier",
+        _("analytics events stored"),
+    ),
+    Job(
+        "aggregate-analytics",
+        900,
+        "hall.tasks.aggregate_analytics",
+        "hall.tasks.aggregate_analytics_in_carrier",
+        _("analytics days aggregated"),
+    ),
 )
 
 

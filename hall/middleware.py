@@ -44,9 +44,12 @@ def _bad_input(request) -> str | None:
     charset = (request.content_params or {}).get("charset", "utf-8").strip().lower()
     if charset not in UTF8:  # Django and DRF would decode query and body with it (utf-7 hides NUL)
         return _("Send the request in UTF-8.")
-    if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", "") \
-            or any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values) \
-            or any("\x00" in value for value in request.COOKIES.values()):
+    if (
+        "\x00" in request.path_info
+        or "%00" in request.META.get("QUERY_STRING", "")
+        or any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values)
+        or any("\x00" in value for value in request.COOKIES.values())
+    ):
         return nul
     if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
         return None
@@ -61,8 +64,7 @@ def _bad_input(request) -> str | None:
             raise RequestDataTooBig
         text = body.decode("utf-8", errors="replace")
         if json_too_deep(text):
-            return _("The request's JSON is nested too deeply (at most %(depth)d levels).") % {
-                "depth": MAX_JSON_DEPTH}
+            return _("The request's JSON is nested too deeply (at most %(depth)d levels).") % {"depth": MAX_JSON_DEPTH}
         if "\x00" in text:
             return nul
         if "\\u0000" in text.lower():

@@ -1,5 +1,6 @@
 """Fixed-window rate limits per visitor (IP address and session), counted in the cache, so a
 script cannot sweep the number pool or spam codes."""
+
 import hashlib
 import hmac
 import ipaddress
@@ -70,8 +71,11 @@ def allow_distinct(request, scope: str, value: str, limit: int, window_seconds: 
     digest = hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{value}".encode(), hashlib.sha256).hexdigest()[:24]
     session = request.session.session_key if hasattr(request, "session") else None
     user = getattr(request, "user", None)
-    callers = [f"ip:{client_ip(request)}"] + ([f"session:{session}"] if session else []) + (
-        [f"user:{user.pk}"] if user is not None and user.is_authenticated else [])
+    callers = (
+        [f"ip:{client_ip(request)}"]
+        + ([f"session:{session}"] if session else [])
+        + ([f"user:{user.pk}"] if user is not None and user.is_authenticated else [])
+    )
     client = _client()
     added_to = []
     allowed = True

@@ -1,18 +1,40 @@
 """Staff roles of a carrier, as Django groups with model permissions: catalogue managers run
 the catalogue, order handlers the carts and orders. Kept current after every migration."""
+
 from django.utils.translation import gettext_lazy as _
 
 ROLES = {
-    "catalogue_manager": (_("Catalogue managers"), {"catalog": ["category", "offer", "offervariant",
-                                                                 "offerimage", "city", "depositoffer"]}),
-    "order_handler": (_("Order handlers"), {"orders": ["cart", "cartline", "order", "orderline", "orderevent",
-                                                       "payment", "refund", "act_on_order", "ticket",
-                                                       "ticketevent"], "catalog": []}),
+    "catalogue_manager": (
+        _("Catalogue managers"),
+        {"catalog": ["category", "offer", "offervariant", "offerimage", "city", "depositoffer"]},
+    ),
+    "order_handler": (
+        _("Order handlers"),
+        {
+            "orders": [
+                "cart",
+                "cartline",
+                "order",
+                "orderline",
+                "orderevent",
+                "payment",
+                "refund",
+                "act_on_order",
+                "ticket",
+                "ticketevent",
+            ],
+            "catalog": [],
+        },
+    ),
     "shop_designer": (_("Shop designers"), {"hall": ["decorate_page", "shopasset"]}),
     "shop_publisher": (_("Shop publishers"), {"hall": ["decorate_page", "publish_page", "shopasset"]}),
 }
-ROLE_GROUP_NAMES = {"catalogue_manager": "商品管理员", "order_handler": "订单处理员",
-                    "shop_designer": "店铺装修员", "shop_publisher": "店铺发布员"}
+ROLE_GROUP_NAMES = {
+    "catalogue_manager": "商品管理员",
+    "order_handler": "订单处理员",
+    "shop_designer": "店铺装修员",
+    "shop_publisher": "店铺发布员",
+}
 
 
 def ensure_staff_roles():
@@ -25,7 +47,8 @@ def ensure_staff_roles():
         for app_label, names in models.items():
             # a name is a model (all its permissions) or a single permission codename
             wanted = wanted | Permission.objects.filter(
-                Q(content_type__model__in=names) | Q(codename__in=names), content_type__app_label=app_label)
+                Q(content_type__model__in=names) | Q(codename__in=names), content_type__app_label=app_label
+            )
         group.permissions.set(wanted)
 
 

@@ -4,6 +4,7 @@ Development (the default) runs on the embedded servers that `./hallctl` starts a
 DATABASE_URL / REDIS_URL. Production sets HALL_ENV=production, HALL_SECRET_KEY, HALL_ALLOWED_HOSTS
 and its own DATABASE_URL / REDIS_URL (see docker-compose.yml).
 """
+
 import os
 from pathlib import Path
 
@@ -43,8 +44,7 @@ if PRODUCTION:
         SECURE_HSTS_SECONDS = int(os.environ.get("HALL_HSTS_SECONDS", "31536000"))
         SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("HALL_HSTS_INCLUDE_SUBDOMAINS", True)
         SECURE_HSTS_PRELOAD = _flag("HALL_HSTS_PRELOAD", False)
-    CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("HALL_CSRF_TRUSTED_ORIGINS", "").split(",")
-                            if o.strip()]
+    CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("HALL_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 else:
     SECRET_KEY = os.environ.get("HALL_SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production")
     ALLOWED_HOSTS = ["localhost", ".localhost", "127.0.0.1", "testserver"]
@@ -265,8 +265,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "hall.api.Pages",
     "EXCEPTION_HANDLER": "hall.api.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
-                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "300/min"},
     # DRF's default (None) would believe a client's own X-Forwarded-For: count as hall.ratelimit does.
     "NUM_PROXIES": HALL_TRUSTED_PROXIES,

@@ -1,4 +1,5 @@
 """Platform-level tasks: liveness and diagnostics. Order pipelines live in orders/tasks.py."""
+
 import time
 
 import redis

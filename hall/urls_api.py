@@ -1,4 +1,5 @@
 """/api/ on a carrier host: v1 endpoints, the OpenAPI schema and its docs page."""
+
 from csp.decorators import csp_exempt
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

@@ -1,4 +1,5 @@
 """URLs of the public host (bare localhost): the directory of carriers and the platform admin."""
+
 from django.urls import include, path
 
 from hall.admin_sites import platform_site

@@ -1,4 +1,5 @@
 """URLs of a carrier's host (<slug>.localhost): the shop, its staff admin and its API."""
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path

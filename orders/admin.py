@@ -1,5 +1,6 @@
 """Orders in the carrier's staff admin: filter and read everything; change state only through
 orders.staff (the status field is never editable here)."""
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
@@ -32,14 +33,25 @@ class OrderAdmin(admin.ModelAdmin):
     fieldsets = (
         (_("Dates"), {"fields": ("created_at", "paid_at", "payment_due_at", "status_changed_at")}),
         (_("Money"), {"fields": ("goods_total", "deposit_total", "discount_total", "payable")}),
-        (_("Subscriber"), {"fields": ("subscriber", "identity", "service_number", "recipient", "contact_phone",
-                                      "address_line", "terms")}),
+        (
+            _("Subscriber"),
+            {
+                "fields": (
+                    "subscriber",
+                    "identity",
+                    "service_number",
+                    "recipient",
+                    "contact_phone",
+                    "address_line",
+                    "terms",
+                )
+            },
+        ),
     )
 
     @admin.display(description=_("status"), ordering="status")
     def status_chip(self, order):
-        return format_html('<span class="hall-chip hall-status-{}">{}</span>', order.status,
-                           order.get_status_display())
+        return format_html('<span class="hall-chip hall-status-{}">{}</span>', order.status, order.get_status_display())
 
     @admin.display(description=_("subscriber"), ordering="user__username")
     def subscriber(self, order):
@@ -61,8 +73,9 @@ class OrderAdmin(admin.ModelAdmin):
     def terms(self, order):
         return "、".join(str(t) for t in order.terms_accepted or []) or "—"
 
-    @admin.action(description=_("Retry the failed step of the selected orders that need attention"),
-                  permissions=["act"])
+    @admin.action(
+        description=_("Retry the failed step of the selected orders that need attention"), permissions=["act"]
+    )
     def retry_selected(self, request, queryset):
         done, refused = 0, 0
         for order in queryset.filter(status="needs_attention"):
@@ -71,8 +84,9 @@ class OrderAdmin(admin.ModelAdmin):
                 done += 1
             except (staff.StaffActionError, IllegalTransition):
                 refused += 1
-        self.message_user(request, _("%(done)d orders sent again; %(refused)d refused.") % {"done": done,
-                                                                                            "refused": refused})
+        self.message_user(
+            request, _("%(done)d orders sent again; %(refused)d refused.") % {"done": done, "refused": refused}
+        )
 
     def has_act_permission(self, request):
         return request.user.has_perm("orders.act_on_order")
@@ -92,9 +106,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
-        extra = {"staff_actions": staff.available(order) if order else [],
-                 "work_order": staff_selectors.work_order(order) if order else None,
-                 "can_act": request.user.has_perm("orders.act_on_order")}
+        extra = {
+            "staff_actions": staff.available(order) if order else [],
+            "work_order": staff_selectors.work_order(order) if order else None,
+            "can_act": request.user.has_perm("orders.act_on_order"),
+        }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def act_view(self, request, order_id):
@@ -116,17 +132,37 @@ class TicketAdmin(admin.ModelAdmin):
     """Staff assign tickets (the one editable field) and move them through their kind's states,
     with a note to the subscriber or an internal one."""
 
-    list_display = ("ticket_code", "kind", "status", "subscriber", "order", "assigned_to", "sla_due_at",
-                    "escalated_at")
+    list_display = ("ticket_code", "kind", "status", "subscriber", "order", "assigned_to", "sla_due_at", "escalated_at")
     list_filter = ("status", "kind", ("escalated_at", admin.EmptyFieldListFilter), "assigned_to")
     search_fields = ("order__number", "user__username")
     list_select_related = ("user", "order", "assigned_to")
-    fields = ("ticket_code", "kind", "status", "subscriber", "order", "description", "broadband_account",
-              "appointment_at",
-              "assigned_to", "sla_due_at", "escalated_at", "created_at")
-    readonly_fields = ("ticket_code", "kind", "status", "subscriber", "order", "description", "broadband_account",
-                       "appointment_at",
-                       "sla_due_at", "escalated_at", "created_at")
+    fields = (
+        "ticket_code",
+        "kind",
+        "status",
+        "subscriber",
+        "order",
+        "description",
+        "broadband_account",
+        "appointment_at",
+        "assigned_to",
+        "sla_due_at",
+        "escalated_at",
+        "created_at",
+    )
+    readonly_fields = (
+        "ticket_code",
+        "kind",
+        "status",
+        "subscriber",
+        "order",
+        "description",
+        "broadband_account",
+        "appointment_at",
+        "sla_due_at",
+        "escalated_at",
+        "created_at",
+    )
     change_form_template = "admin/orders/ticket/change_form.html"
 
     @admin.display(description=_("ticket number"), ordering="pk")
@@ -150,9 +186,11 @@ class TicketAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ticket = self.get_object(request, object_id)
         moves = sorted(tickets.MACHINES[ticket.kind].get(ticket.status, set())) if ticket else []
-        extra = {"moves": [(m, Ticket.Status(m).label) for m in moves],
-                 "history": staff_selectors.ticket_history(ticket) if ticket else [],
-                 "can_act": request.user.has_perm("orders.change_ticket")}
+        extra = {
+            "moves": [(m, Ticket.Status(m).label) for m in moves],
+            "history": staff_selectors.ticket_history(ticket) if ticket else [],
+            "can_act": request.user.has_perm("orders.change_ticket"),
+        }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
     def act_view(self, request, ticket_id):
@@ -166,8 +204,7 @@ class TicketAdmin(admin.ModelAdmin):
             if request.POST.get("action") == "note":
                 tickets.add_note(ticket, request.user, note, internal=True)
             else:
-                tickets.move(ticket, request.POST.get("action", ""), actor=request.user, actor_label="staff",
-                             note=note)
+                tickets.move(ticket, request.POST.get("action", ""), actor=request.user, actor_label="staff", note=note)
             messages.success(request, _("Done."))
         except (tickets.TicketError, ValueError) as exc:
             messages.error(request, str(exc))

@@ -1,4 +1,5 @@
 """Cart API: the same services as the cart pages, for the session's or the token user's cart."""
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -71,10 +72,13 @@ class CartLinesView(APIView):
         data = AddLineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            carts.add_to_cart(carts.cart_for(request, create=True), data.validated_data["offer"],
-                              quantity=data.validated_data["quantity"],
-                              variant_id=data.validated_data.get("variant"),
-                              city_code=request.session.get("city"))
+            carts.add_to_cart(
+                carts.cart_for(request, create=True),
+                data.validated_data["offer"],
+                quantity=data.validated_data["quantity"],
+                variant_id=data.validated_data.get("variant"),
+                city_code=request.session.get("city"),
+            )
         except carts.CartError as exc:
             return _refused(exc)
         return _cart_response(request, status.HTTP_201_CREATED)

@@ -1,5 +1,6 @@
 """Cancelling a paid order before it ships: the money goes back, what was done at the carrier is
 undone, the numbers rest and return, the stock comes back. Once shipped, it is a return."""
+
 from __future__ import annotations
 
 from django.db import transaction

@@ -1,5 +1,6 @@
 """Cart services: the only code that changes carts. Prices are read live from the catalogue;
 checkout takes the snapshot."""
+
 from __future__ import annotations
 
 import secrets
@@ -143,17 +144,23 @@ def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=Non
         else:
             new_quantity = _check_quantity(offer, line.quantity + quantity)
         if variant is not None and variant.stock < new_quantity:
-            raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
-                            % {"stock": variant.stock, "name": offer.name, "variant": variant})
+            raise CartError(
+                _("Only %(stock)d left of “%(name)s” (%(variant)s).")
+                % {"stock": variant.stock, "name": offer.name, "variant": variant}
+            )
         if line is None:
-            line = CartLine.objects.create(cart=cart, offer=offer, variant=variant, quantity=new_quantity,
-                                           details=details)
+            line = CartLine.objects.create(
+                cart=cart, offer=offer, variant=variant, quantity=new_quantity, details=details
+            )
         elif details:
             old_number = line.details.get("number")
             line.details = {**line.details, **details}
             line.save(update_fields=["details"])
-            if old_number and old_number != details["number"] and not cart.lines.filter(
-                    details__number=old_number).exists():  # in the same transaction as the swap
+            if (
+                old_number
+                and old_number != details["number"]
+                and not cart.lines.filter(details__number=old_number).exists()
+            ):  # in the same transaction as the swap
                 holds.release_one(old_number, hold_owner(cart))
         else:
             line.quantity = new_quantity
@@ -174,8 +181,10 @@ def set_quantity(cart: Cart, line_id, quantity) -> CartLine:
         line = _line(cart, line_id)
         quantity = _check_quantity(line.offer, quantity)
         if line.variant is not None and line.variant.stock < quantity:
-            raise CartError(_("Only %(stock)d left of “%(name)s” (%(variant)s).")
-                            % {"stock": line.variant.stock, "name": line.offer.name, "variant": line.variant})
+            raise CartError(
+                _("Only %(stock)d left of “%(name)s” (%(variant)s).")
+                % {"stock": line.variant.stock, "name": line.offer.name, "variant": line.variant}
+            )
         line.quantity = quantity
         line.save(update_fields=["quantity"])
     return line
@@ -239,8 +248,9 @@ def summarise(cart: Cart | None) -> CartSummary:
                 problem, needs = _("The hold on this number has ended: choose a number again"), "number"
             elif number_hold is not None:  # a lucky number's one-off fee is part of the line
                 unit, unit_list = unit + number_hold.price, unit_list + number_hold.price
-        priced = PricedLine(line, unit, unit_list, unit * line.quantity, (unit_list - unit) * line.quantity,
-                            needs, problem, number_hold)
+        priced = PricedLine(
+            line, unit, unit_list, unit * line.quantity, (unit_list - unit) * line.quantity, needs, problem, number_hold
+        )
         summary.lines.append(priced)
         if not problem:
             summary.list_total += unit_list * line.quantity

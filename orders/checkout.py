@@ -5,6 +5,7 @@ order), re-checks prices, stock and number holds under the cart's lock, freezes 
 into the order's lines, and passes each number's hold from the cart to the order until the
 payment window ends.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -98,13 +99,20 @@ def terms_for(summary: carts.CartSummary) -> list[str]:
     for priced in summary.lines:
         hold = priced.number_hold
         if hold is not None and (hold.minimum_spend or hold.contract_months):
-            terms.append(_("Number %(number)s (%(tier)s): minimum monthly spend ¥%(spend)s for %(months)d months.")
-                         % {"number": hold.display, "tier": hold.tier or "—", "spend": hold.minimum_spend,
-                            "months": hold.contract_months})
+            terms.append(
+                _("Number %(number)s (%(tier)s): minimum monthly spend ¥%(spend)s for %(months)d months.")
+                % {
+                    "number": hold.display,
+                    "tier": hold.tier or "—",
+                    "spend": hold.minimum_spend,
+                    "months": hold.contract_months,
+                }
+            )
         months = priced.line.offer.attributes.get("contract_months") if priced.line.offer.kind == "plan" else 0
         if months:
-            terms.append(_("%(plan)s: a contract of %(months)d months.") % {"plan": priced.line.offer.name,
-                                                                          "months": months})
+            terms.append(
+                _("%(plan)s: a contract of %(months)d months.") % {"plan": priced.line.offer.name, "months": months}
+            )
     return terms
 
 
@@ -120,8 +128,12 @@ def sims_of(summary: carts.CartSummary) -> list[tuple[str, str]]:
 
 def agreements_accepted(plan: CheckoutPlan, details: CheckoutDetails) -> list[str]:
     """What goes on the order for each SIM whose agreements were ticked (the order keeps the words)."""
-    return [_("Accepted the network access service agreement and the privacy policy for number %(number)s.")
-            % {"number": display} for number, display in plan.sims if number in details.agreements]
+    return [
+        _("Accepted the network access service agreement and the privacy policy for number %(number)s.")
+        % {"number": display}
+        for number, display in plan.sims
+        if number in details.agreements
+    ]
 
 
 def plan_checkout(cart: Cart | None) -> CheckoutPlan:
@@ -160,11 +172,21 @@ def _identity(details: CheckoutDetails) -> Identity | None:
 
 
 def _new_order(user, kind, key, details: CheckoutDetails, payable: Decimal, **totals) -> Order:
-    address = {k: getattr(details, k) for k in ("recipient", "contact_phone", "province", "city", "district",
-                                                "address_detail", "service_number")}
-    return Order.objects.create(number=next_order_number(), user=user, kind=kind, idempotency_key=key,
-                                payable=payable, payment_due_at=timezone.now() + _payment_window(),
-                                identity=_identity(details), **address, **totals)
+    address = {
+        k: getattr(details, k)
+        for k in ("recipient", "contact_phone", "province", "city", "district", "address_detail", "service_number")
+    }
+    return Order.objects.create(
+        number=next_order_number(),
+        user=user,
+        kind=kind,
+        idempotency_key=key,
+        payable=payable,
+        payment_due_at=timezone.now() + _payment_window(),
+        identity=_identity(details),
+        **address,
+        **totals,
+    )
 
 
 def _reserve_stock(priced) -> None:
@@ -172,9 +194,11 @@ def _reserve_stock(priced) -> None:
     if variant is None:
         return
     if not OfferVariant.objects.filter(pk=variant.pk, stock__gte=priced.line.quantity).update(
-            stock=F("stock") - priced.line.quantity):
-        raise CheckoutError(_("“%(name)s” (%(variant)s) has just sold out.")
-                            % {"name": priced.line.offer.name, "variant": variant})
+        stock=F("stock") - priced.line.quantity
+    ):
+        raise CheckoutError(
+            _("“%(name)s” (%(variant)s) has just sold out.") % {"name": priced.line.offer.name, "variant": variant}
+        )
 
 
 def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
@@ -186,19 +210,38 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
         line, offer, hold = priced.line, priced.line.offer, priced.number_hold
         fee = hold.price if hold is not None else Decimal("0")
         OrderLine.objects.create(
-            order=order, offer=offer, variant=line.variant, offer_kind=offer.kind, name=offer.name,
-            detail=str(line.variant or ""), number=line.details.get("number", ""), quantity=line.quantity,
-            unit_price=priced.unit_price - fee, unit_list_price=priced.unit_list_price - fee)
+            order=order,
+            offer=offer,
+            variant=line.variant,
+            offer_kind=offer.kind,
+            name=offer.name,
+            detail=str(line.variant or ""),
+            number=line.details.get("number", ""),
+            quantity=line.quantity,
+            unit_price=priced.unit_price - fee,
+            unit_list_price=priced.unit_list_price - fee,
+        )
         if hold is None:
             continue
         if not holds.claim_for_order(hold.number, carts.hold_owner(cart), order.hold_owner, until):
-            raise CheckoutError(_("Your hold on %(number)s has ended. Choose a number again.")
-                                % {"number": hold.display})
+            raise CheckoutError(
+                _("Your hold on %(number)s has ended. Choose a number again.") % {"number": hold.display}
+            )
         OrderLine.objects.create(
-            order=order, category=OrderLine.Category.NUMBER_FEE, offer_kind="number", number=hold.number,
-            name=_("Number %(number)s") % {"number": hold.display}, detail=hold.tier, unit_price=hold.price,
-            unit_list_price=hold.price, terms={"tier": hold.tier, "minimum_spend": str(hold.minimum_spend),
-                                               "contract_months": hold.contract_months})
+            order=order,
+            category=OrderLine.Category.NUMBER_FEE,
+            offer_kind="number",
+            number=hold.number,
+            name=_("Number %(number)s") % {"number": hold.display},
+            detail=hold.tier,
+            unit_price=hold.price,
+            unit_list_price=hold.price,
+            terms={
+                "tier": hold.tier,
+                "minimum_spend": str(hold.minimum_spend),
+                "contract_months": hold.contract_months,
+            },
+        )
 
 
 def _check_identity(user, details: CheckoutDetails, key: str) -> str:
@@ -225,8 +268,14 @@ def _register_identity(order: Order, precheck: str = "") -> None:
 
 def record_placed(order: Order, user, **detail) -> None:
     """The first event of every order's timeline."""
-    record(order, "placed", actor=user, actor_label="subscriber", to_status=order.status,
-           data={"payable": str(order.payable), "kind": order.kind, **detail})
+    record(
+        order,
+        "placed",
+        actor=user,
+        actor_label="subscriber",
+        to_status=order.status,
+        data={"payable": str(order.payable), "kind": order.kind, **detail},
+    )
 
 
 def _existing(key: str) -> Order | None:
@@ -268,19 +317,33 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
         if plan.problems:
             raise CheckoutError(" ".join(plan.problems))
         if plan.payable != Decimal(expected_total):
-            raise PricesChanged(_("Prices in your cart have changed (now ¥%(total)s). Please check them again.")
-                                % {"total": plan.payable})
+            raise PricesChanged(
+                _("Prices in your cart have changed (now ¥%(total)s). Please check them again.")
+                % {"total": plan.payable}
+            )
         if plan.terms and not details.accept_terms:
             raise CheckoutError(_("Please read and accept the terms above."))
         if {number for number, _shown in plan.sims} - set(details.agreements):  # every way in, not only the form
-            raise CheckoutError(_("Please read and accept the network access service agreement and the privacy "
-                                  "policy for every SIM card."))
+            raise CheckoutError(
+                _(
+                    "Please read and accept the network access service agreement and the privacy "
+                    "policy for every SIM card."
+                )
+            )
         summary = plan.summary
         deposit = sum((p.number_hold.price * p.line.quantity for p in summary.lines if p.number_hold), Decimal("0"))
         # goods at list price; payable = goods − discount + number fees and deposits
-        order = _new_order(user, plan.kind, key, details, plan.payable, goods_total=summary.list_total - deposit,
-                           deposit_total=deposit, discount_total=summary.discount,
-                           terms_accepted=plan.terms + agreements_accepted(plan, details))
+        order = _new_order(
+            user,
+            plan.kind,
+            key,
+            details,
+            plan.payable,
+            goods_total=summary.list_total - deposit,
+            deposit_total=deposit,
+            discount_total=summary.discount,
+            terms_accepted=plan.terms + agreements_accepted(plan, details),
+        )
         _freeze_lines(order, summary, cart)
         if order.identity is not None:
             _register_identity(order, precheck)
@@ -317,10 +380,18 @@ def place_top_up(user, number: str, amount, *, token: str) -> Order:
     key = f"{user.pk}:{token}"
 
     def make():
-        order = _new_order(user, OrderKind.TOP_UP, key, CheckoutDetails(service_number=number), amount,
-                           goods_total=amount)
-        OrderLine.objects.create(order=order, offer_kind="top_up", name=_("Top-up"), number=number,
-                                 detail=number, unit_price=amount, unit_list_price=amount)
+        order = _new_order(
+            user, OrderKind.TOP_UP, key, CheckoutDetails(service_number=number), amount, goods_total=amount
+        )
+        OrderLine.objects.create(
+            order=order,
+            offer_kind="top_up",
+            name=_("Top-up"),
+            number=number,
+            detail=number,
+            unit_price=amount,
+            unit_list_price=amount,
+        )
         record_placed(order, user)
         return order
 

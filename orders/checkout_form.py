@@ -1,4 +1,5 @@
 """What checkout asks for, per order kind: the form and the cleaned details it yields."""
+
 from __future__ import annotations
 
 import re
@@ -72,8 +73,7 @@ def clean_holder_id_number(value: str) -> str:
     group = carrier.group
     minimum = group.minimum_age if group else 16
     if age_on(id_number, timezone.localdate()) < minimum:
-        raise ValidationError(_("A new number can be registered online from the age of %(age)d.")
-                              % {"age": minimum})
+        raise ValidationError(_("A new number can be registered online from the age of %(age)d.") % {"age": minimum})
     return id_number
 
 
@@ -81,21 +81,36 @@ class CheckoutForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=40)
     expected_total = forms.DecimalField(widget=forms.HiddenInput, max_digits=12, decimal_places=2)
     holder_name = forms.CharField(label=gettext_lazy("Name on the ID card"), max_length=20, required=False)
-    holder_id_number = forms.CharField(label=gettext_lazy("ID card number"), max_length=20, required=False,
-                                       widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    holder_id_number = forms.CharField(
+        label=gettext_lazy("ID card number"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
     recipient = forms.CharField(label=gettext_lazy("Recipient"), max_length=30, required=False)
-    contact_phone = forms.CharField(label=gettext_lazy("Recipient's phone"), max_length=13, required=False,
-                                    widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    contact_phone = forms.CharField(
+        label=gettext_lazy("Recipient's phone"),
+        max_length=13,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
     # Province a list; city and district free text that shop.js turns into lists from the same
     # data (static/hall/divisions.json), checked against it here either way.
-    province = forms.ChoiceField(label=gettext_lazy("Province"), required=False,
-                                 choices=lambda: [("", "—")] + [(p, p) for p in divisions.provinces()])
+    province = forms.ChoiceField(
+        label=gettext_lazy("Province"),
+        required=False,
+        choices=lambda: [("", "—")] + [(p, p) for p in divisions.provinces()],
+    )
     city = forms.CharField(label=gettext_lazy("City"), max_length=30, required=False)
     district = forms.CharField(label=gettext_lazy("District / county"), max_length=30, required=False)
     address_detail = forms.CharField(label=gettext_lazy("Street and house number"), max_length=120, required=False)
-    service_number = forms.CharField(label=gettext_lazy("Your mobile number"), max_length=13, required=False,
-                                     widget=forms.TextInput(attrs={"inputmode": "tel"}),
-                                     help_text=gettext_lazy("The number the add-on or plan is for."))
+    service_number = forms.CharField(
+        label=gettext_lazy("Your mobile number"),
+        max_length=13,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        help_text=gettext_lazy("The number the add-on or plan is for."),
+    )
     accept_terms = forms.BooleanField(required=False)
     agreements = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
@@ -150,8 +165,13 @@ class CheckoutForm(forms.Form):
     def clean_agreements(self):
         accepted = set(self.cleaned_data["agreements"])
         if any(number not in accepted for number, _display in self.sims):
-            raise ValidationError(_("Please read and accept the network access service agreement and the privacy "
-                                    "policy for every SIM card."), code="agreements")
+            raise ValidationError(
+                _(
+                    "Please read and accept the network access service agreement and the privacy "
+                    "policy for every SIM card."
+                ),
+                code="agreements",
+            )
         return tuple(number for number, _display in self.sims)
 
     def clean(self):
@@ -161,14 +181,17 @@ class CheckoutForm(forms.Form):
         if province and city:
             known_city = _division(city, divisions.cities(province))
             if known_city is None:
-                self.add_error("city", _("%(city)s is not a city of %(province)s.")
-                               % {"city": city, "province": province})
+                self.add_error(
+                    "city", _("%(city)s is not a city of %(province)s.") % {"city": city, "province": province}
+                )
             else:
                 data["city"] = known_city
                 known_district = _division(district, divisions.districts(province, known_city)) if district else ""
                 if known_district is None:
-                    self.add_error("district", _("%(district)s is not a district of %(city)s.")
-                                   % {"district": district, "city": known_city})
+                    self.add_error(
+                        "district",
+                        _("%(district)s is not a district of %(city)s.") % {"district": district, "city": known_city},
+                    )
                 elif known_district:
                     data["district"] = known_district
         return data
@@ -182,8 +205,9 @@ class IdentityForm(forms.Form):
     """A corrected name and ID number after the provider found them not to match."""
 
     holder_name = forms.CharField(label=gettext_lazy("Name on the ID card"), max_length=20)
-    holder_id_number = forms.CharField(label=gettext_lazy("ID card number"), max_length=20,
-                                       widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    holder_id_number = forms.CharField(
+        label=gettext_lazy("ID card number"), max_length=20, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
 
     def clean_holder_name(self):
         return clean_name(self.cleaned_data["holder_name"])

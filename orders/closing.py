@@ -1,6 +1,7 @@
 """Ending orders that will not be paid: the subscriber cancels, or the payment window runs out.
 Either way the gateway's payments are closed first (a payer who paid at the last second wins),
 then the order's numbers and stock go back."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -26,8 +27,11 @@ def give_back(order: Order) -> None:
     carrier = current_carrier()
     registry.release(carrier.slug, f"{carrier.slug}:{order.number}")  # the ID's claims on them too
     if released:
-        record(order, "number_released", data={"numbers": released,
-                                               "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES})
+        record(
+            order,
+            "number_released",
+            data={"numbers": released, "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES},
+        )
     restore_stock(order)
 
 
@@ -72,8 +76,11 @@ def close_unpaid(order_id: int) -> str:
 
 def close_overdue(limit: int = 500) -> dict[str, int]:
     """Beat: close every order whose payment window has ended."""
-    due = Order.objects.filter(status=S.AWAITING_PAYMENT, payment_due_at__lt=timezone.now()).order_by(
-        "payment_due_at").values_list("pk", flat=True)[:limit]
+    due = (
+        Order.objects.filter(status=S.AWAITING_PAYMENT, payment_due_at__lt=timezone.now())
+        .order_by("payment_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     outcomes: dict[str, int] = {}
     for pk in due:
         outcome = close_unpaid(pk).split(":")[0]

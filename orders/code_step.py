@@ -3,6 +3,7 @@ renewal, later sign-in): what is pending lives in the session, so a reload keeps
 shows only after a code was really sent (an error and "code sent" never appear together); the
 subscriber can ask again after the wait or change the number; a code that is not six digits is
 refused without using one of the five tries."""
+
 from __future__ import annotations
 
 import re
@@ -92,9 +93,12 @@ class CodeStep:
         if not pending or self.verified(request):
             return {"code_step": False}
         resend_at = pending.get("sent_at", 0) + number_auth.RESEND_AFTER.total_seconds()
-        return {"code_step": True, "masked": mask_phone(pending["number"]),
-                "resend_in": max(0, int(resend_at - time.time()) + 1) if resend_at > time.time() else 0,
-                "resend_at": resend_at}
+        return {
+            "code_step": True,
+            "masked": mask_phone(pending["number"]),
+            "resend_in": max(0, int(resend_at - time.time()) + 1) if resend_at > time.time() else 0,
+            "resend_at": resend_at,
+        }
 
 
 def _send(request, number: str, purpose: str) -> str:

@@ -4,6 +4,7 @@ staff workspace and the dashboard are not empty on the first run.
 
 Run in the carrier's tenant context. The simulators answer at once while seeding (the carrier's
 saved configuration is not changed); one parcel is sent slowly, so one order is still on its way."""
+
 from __future__ import annotations
 
 import contextlib
@@ -43,19 +44,27 @@ def _portrait() -> bytes:
 
 def _quick(slow_parcels: bool = False) -> None:
     carrier = current_carrier()
-    carrier.gateways = {"bss": QUICK, "sms": QUICK, "payment": QUICK,
-                        "logistics": {**QUICK, "step_seconds": [1800, 5400] if slow_parcels else [0, 0]},
-                        "realname": {**QUICK, "decision_delay": [0, 0], "identity_check": False}}
+    carrier.gateways = {
+        "bss": QUICK,
+        "sms": QUICK,
+        "payment": QUICK,
+        "logistics": {**QUICK, "step_seconds": [1800, 5400] if slow_parcels else [0, 0]},
+        "realname": {**QUICK, "decision_delay": [0, 0], "identity_check": False},
+    }
 
 
 def _pay(order: Order) -> Order:
     """As if the payer paid on the simulated cashier page and came back: the shop asks the gateway."""
     carrier = current_carrier()
-    payments.start_payment(order, notify_url=carrier.public_url("/api/payments/notify/simulator/"),
-                           return_url=carrier.public_url(f"/orders/{order.number}/return/"))
+    payments.start_payment(
+        order,
+        notify_url=carrier.public_url("/api/payments/notify/simulator/"),
+        return_url=carrier.public_url(f"/orders/{order.number}/return/"),
+    )
     pending = order.payments.get(status="pending")
     SimPayment.objects.filter(out_trade_no=pending.out_trade_no).update(
-        trade_no="T" + uuid.uuid4().hex[:16], status="paid", paid_at=timezone.now())
+        trade_no="T" + uuid.uuid4().hex[:16], status="paid", paid_at=timezone.now()
+    )
     payments.sync_with_gateway(order)
     return Order.objects.get(pk=order.pk)
 
@@ -68,15 +77,28 @@ def _carry_on(order: Order) -> Order:
 
 def _sim_order(user, name: str, id_number: str, details: dict) -> Order:
     cart, _created = Cart.objects.get_or_create(user=user)
-    number = MobileNumber.objects.filter(status="available", price=0).order_by("number").values_list(
-        "number", flat=True).first()
+    number = (
+        MobileNumber.objects.filter(status="available", price=0)
+        .order_by("number")
+        .values_list("number", flat=True)
+        .first()
+    )
     holds.hold(number, carts.hold_owner(cart))
     carts.add_to_cart(cart, Offer.objects.filter(kind="sim").order_by("-sort_weight").first().pk, number=number)
     plan = checkout.plan_checkout(cart)
-    return checkout.place_from_cart(user, cart, CheckoutDetails(
-        holder_name=name, holder_id_number=id_number, accept_terms=True,
-        agreements=tuple(n for n, _shown in plan.sims), **details),  # ticked, as on the page
-        token=uuid.uuid4().hex, expected_total=plan.payable)
+    return checkout.place_from_cart(
+        user,
+        cart,
+        CheckoutDetails(
+            holder_name=name,
+            holder_id_number=id_number,
+            accept_terms=True,
+            agreements=tuple(n for n, _shown in plan.sims),
+            **details,
+        ),  # ticked, as on the page
+        token=uuid.uuid4().hex,
+        expected_total=plan.payable,
+    )
 
 
 def _verify(order: Order) -> None:
@@ -91,8 +113,13 @@ def seed_orders(subscriber_number: str, province: str, city: str) -> int:
     if Order.objects.filter(user=user).exists():
         return 0
     municipality = province in ("北京", "上海", "天津", "重庆")
-    details = {**ADDRESS, "contact_phone": subscriber_number, "province": f"{province}{'市' if municipality else '省'}",
-               "city": f"{city}市", "district": DISTRICTS.get(city, ("市辖区",))[0]}  # a district of that city
+    details = {
+        **ADDRESS,
+        "contact_phone": subscriber_number,
+        "province": f"{province}{'市' if municipality else '省'}",
+        "city": f"{city}市",
+        "district": DISTRICTS.get(city, ("市辖区",))[0],
+    }  # a district of that city
     saved = dict(current_carrier().gateways)
     try:
         _quick()
@@ -104,8 +131,9 @@ def seed_orders(subscriber_number: str, province: str, city: str) -> int:
         _verify(mismatch)
         _carry_on(_pay(checkout.place_top_up(user, subscriber_number, Decimal("50"), token="demo-top-up")))
         # paid, then cancelled before it shipped: the money goes back, the number returns to the pool
-        refunded = cancel_paid(_pay(_sim_order(user, *PEOPLE[1], details)), actor_label="subscriber",
-                               reason="演示：用户发货前取消")
+        refunded = cancel_paid(
+            _pay(_sim_order(user, *PEOPLE[1], details)), actor_label="subscriber", reason="演示：用户发货前取消"
+        )
         refund = refunded.payments.get().refunds.get()
         payments.submit_refund(refund.pk)
         payments.complete_refund(refund.out_refund_no)

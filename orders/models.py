@@ -1,4 +1,5 @@
 """Carts (and, with checkout, orders) of one carrier's subscribers (tenant schema)."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,8 +15,9 @@ class Cart(models.Model):
     key itself changes at sign-in); a signed-in subscriber's by the user. Signing in merges the
     first into the second."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="cart")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
     token = models.CharField(max_length=32, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -24,8 +26,9 @@ class Cart(models.Model):
         verbose_name = _("cart")
         verbose_name_plural = _("carts")
         constraints = [
-            models.CheckConstraint(condition=models.Q(user__isnull=False) | models.Q(token__isnull=False),
-                                   name="cart_has_an_owner"),
+            models.CheckConstraint(
+                condition=models.Q(user__isnull=False) | models.Q(token__isnull=False), name="cart_has_an_owner"
+            ),
         ]
 
     def __str__(self):
@@ -44,8 +47,7 @@ class CartLine(models.Model):
     class Meta:
         ordering = ["added_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "offer", "variant"], name="cart_line_unique",
-                                    nulls_distinct=False),
+            models.UniqueConstraint(fields=["cart", "offer", "variant"], name="cart_line_unique", nulls_distinct=False),
             models.CheckConstraint(condition=models.Q(quantity__gte=1), name="cart_line_quantity_positive"),
         ]
 
@@ -84,11 +86,13 @@ class Order(models.Model):
     """One subscriber order of any kind. `status` changes only through orders.states.transition."""
 
     number = models.CharField(_("order number"), max_length=20, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subscriber"), on_delete=models.PROTECT,
-                             related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subscriber"), on_delete=models.PROTECT, related_name="orders"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=OrderKind.choices)
-    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices,
-                              default=OrderStatus.AWAITING_PAYMENT, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.AWAITING_PAYMENT, editable=False
+    )
     # A double click or a retried request carries the same key: one order.
     idempotency_key = models.CharField(max_length=80, unique=True, editable=False)
     goods_total = models.DecimalField(_("goods"), **money, default=Decimal("0"))
@@ -97,8 +101,14 @@ class Order(models.Model):
     payable = models.DecimalField(_("to pay"), **money, default=Decimal("0"))
     # The subscriber's existing number an add-on, top-up or renewal is for.
     service_number = models.CharField(_("service number"), max_length=11, blank=True)
-    identity = models.ForeignKey("realname.Identity", verbose_name=_("registered to"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="orders")
+    identity = models.ForeignKey(
+        "realname.Identity",
+        verbose_name=_("registered to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
     contact_phone = models.CharField(_("contact phone"), max_length=11, blank=True)
     recipient = models.CharField(_("recipient"), max_length=30, blank=True)
     province = models.CharField(_("province"), max_length=20, blank=True)
@@ -178,8 +188,9 @@ class OrderEvent(models.Model):
     action = models.CharField(max_length=40)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=40, default="system")  # "subscriber", "staff", "gateway", "system"
     reason = models.CharField(max_length=300, blank=True)
     public = models.BooleanField(default=True)  # shown to the subscriber
@@ -249,9 +260,11 @@ class PaymentNotification(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["adapter", "notify_id"], condition=~models.Q(notify_id=""),
-                                               name="payment_notification_once")]
-
+        constraints = [
+            models.UniqueConstraint(
+                fields=["adapter", "notify_id"], condition=~models.Q(notify_id=""), name="payment_notification_once"
+            )
+        ]
 
 
 class NumberAuthCode(models.Model):
@@ -341,19 +354,26 @@ class Ticket(models.Model):
         REJECTED = "rejected", _("Declined")
         CLOSED = "closed", _("Closed")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("subscriber"), on_delete=models.PROTECT,
-                             related_name="tickets")
-    order = models.ForeignKey(Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="tickets")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("subscriber"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN,
-                              editable=False)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN, editable=False)
     description = models.TextField(_("description"), max_length=1000, blank=True)
     broadband_account = models.CharField(_("broadband account"), max_length=20, blank=True)
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="assigned_tickets",
-                                    limit_choices_to={"is_staff": True})
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+        limit_choices_to={"is_staff": True},
+    )
     sla_due_at = models.DateTimeField(_("answer due by"))
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
@@ -379,8 +399,9 @@ class TicketEvent(models.Model):
     action = models.CharField(max_length=30)
     from_status = models.CharField(max_length=12, blank=True, choices=Ticket.Status.choices)
     to_status = models.CharField(max_length=12, blank=True, choices=Ticket.Status.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=20, default="system")
     note = models.CharField(max_length=1000, blank=True)
     internal = models.BooleanField(default=False)  # staff notes: never shown to the subscriber

@@ -5,6 +5,7 @@ Rules: a code lives 5 minutes and allows 5 tries; a new code needs a 60-second w
 gets at most 5 codes an hour (the views also limit codes per IP); codes are stored as keyed
 hashes only; a passed check is remembered in the session for 15 minutes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,11 +61,14 @@ def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
             raise AuthError(_("A code was just sent. You can ask for another in %(s)d seconds.") % {"s": wait})
         if recent.count() >= CODES_PER_HOUR:
             raise AuthError(_("Too many codes for this number. Please try again in an hour."))
-        code = f"{secrets.randbelow(10 ** 6):06d}"
-        record = NumberAuthCode.objects.create(number=number, purpose=purpose, code_hash=_hash(number, purpose, code),
-                                               expires_at=now + CODE_TTL)
-        text = signed(_("Your code is %(code)s, valid for 5 minutes. Never tell it to anyone.") % {"code": code},
-                      current_carrier().name)
+        code = f"{secrets.randbelow(10**6):06d}"
+        record = NumberAuthCode.objects.create(
+            number=number, purpose=purpose, code_hash=_hash(number, purpose, code), expires_at=now + CODE_TTL
+        )
+        text = signed(
+            _("Your code is %(code)s, valid for 5 minutes. Never tell it to anyone.") % {"code": code},
+            current_carrier().name,
+        )
         try:
             gateway("sms").send(number=number, text=text, key=f"number-auth:{record.pk}")
         except SmsError:
@@ -77,8 +81,12 @@ def verify_code(number: str, purpose: str, code: str, now=None) -> None:
     now = now or timezone.now()
     code = (code or "").strip()
     with transaction.atomic():
-        record = (NumberAuthCode.objects.select_for_update()
-                  .filter(number=number, purpose=purpose, used_at__isnull=True).order_by("-created_at").first())
+        record = (
+            NumberAuthCode.objects.select_for_update()
+            .filter(number=number, purpose=purpose, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
         if record is None:
             problem = _("Ask for a code first.")
         elif record.expires_at < now:
@@ -92,8 +100,11 @@ def verify_code(number: str, purpose: str, code: str, now=None) -> None:
                 problem = ""
             else:
                 left = MAX_ATTEMPTS - record.attempts
-                problem = (_("Wrong code. %(n)d tries left.") % {"n": left} if left
-                           else _("Too many wrong codes. Ask for a new one."))
+                problem = (
+                    _("Wrong code. %(n)d tries left.") % {"n": left}
+                    if left
+                    else _("Too many wrong codes. Ask for a new one.")
+                )
             record.save(update_fields=["attempts", "used_at"])
     if problem:  # raised after the commit: the counted attempt stays counted
         raise AuthError(problem)

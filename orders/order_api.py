@@ -1,5 +1,6 @@
 """Order API: place an order from the cart, read my orders, and the payment gateways'
 notification endpoint. The same services as the pages."""
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
@@ -27,8 +28,18 @@ NOTIFICATIONS_PER_MINUTE = 600  # per sending address; a gateway sends far fewer
 class OrderLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrderLine
-        fields = ["category", "offer", "offer_kind", "name", "detail", "number", "unit_price", "unit_list_price",
-                  "quantity", "terms"]
+        fields = [
+            "category",
+            "offer",
+            "offer_kind",
+            "name",
+            "detail",
+            "number",
+            "unit_price",
+            "unit_list_price",
+            "quantity",
+            "terms",
+        ]
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -52,8 +63,22 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["number", "kind", "status", "status_label", "goods_total", "deposit_total", "discount_total",
-                  "payable", "payment_due_at", "paid_at", "created_at", "service_number", "holder", "lines"]
+        fields = [
+            "number",
+            "kind",
+            "status",
+            "status_label",
+            "goods_total",
+            "deposit_total",
+            "discount_total",
+            "payable",
+            "payment_due_at",
+            "paid_at",
+            "created_at",
+            "service_number",
+            "holder",
+            "lines",
+        ]
 
     def get_holder(self, order) -> str:  # masked: personal data never leaves in full
         return str(order.identity) if order.identity_id else ""
@@ -70,8 +95,9 @@ class OrderDetailSerializer(OrderSerializer):
 
 
 class PlaceOrderSerializer(serializers.Serializer):
-    expected_total = serializers.DecimalField(max_digits=12, decimal_places=2,
-                                              help_text="The total the subscriber agreed to; a changed price refuses.")
+    expected_total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, help_text="The total the subscriber agreed to; a changed price refuses."
+    )
     holder_name = serializers.CharField(required=False)
     holder_id_number = serializers.CharField(required=False)
     recipient = serializers.CharField(required=False)
@@ -83,9 +109,11 @@ class PlaceOrderSerializer(serializers.Serializer):
     service_number = serializers.CharField(required=False)
     accept_terms = serializers.BooleanField(required=False)
     agreements = serializers.ListField(
-        child=serializers.CharField(), required=False,
+        child=serializers.CharField(),
+        required=False,
         help_text="Every SIM number in the cart, for each of which the subscriber accepted the network access "
-                  "service agreement and the privacy policy (required for every SIM).")
+        "service agreement and the privacy policy (required for every SIM).",
+    )
 
 
 class OrdersView(generics.ListAPIView):
@@ -95,17 +123,30 @@ class OrdersView(generics.ListAPIView):
     def get_queryset(self):
         return my_orders(self.request.user)
 
-    @extend_schema(request=PlaceOrderSerializer, responses={
-        201: OrderDetailSerializer,
-        400: OpenApiResponse(description="No Idempotency-Key, or the details are not valid (see error.fields)."),
-        409: OpenApiResponse(description="The cart cannot be ordered now (e.g. empty, a price changed).")},
-                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True,
-                                                description="The same key again returns the same order.")])
+    @extend_schema(
+        request=PlaceOrderSerializer,
+        responses={
+            201: OrderDetailSerializer,
+            400: OpenApiResponse(description="No Idempotency-Key, or the details are not valid (see error.fields)."),
+            409: OpenApiResponse(description="The cart cannot be ordered now (e.g. empty, a price changed)."),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The same key again returns the same order.",
+            )
+        ],
+    )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()[:40]
         if not key:
-            return Response(error_body("idempotency_key_required", "Send an Idempotency-Key header."),
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                error_body("idempotency_key_required", "Send an Idempotency-Key header."),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if (done := checkout.placed_with(request.user, key)) is not None:
             return Response(OrderDetailSerializer(done).data, status=status.HTTP_201_CREATED)
         cart = carts.cart_for(request)
@@ -115,11 +156,14 @@ class OrdersView(generics.ListAPIView):
         data = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
         form = CheckoutForm({**data, "token": key}, needs=plan.needs, terms=plan.terms, sims=plan.sims)
         if not form.is_valid():
-            return Response(error_body("invalid", str(next(iter(form.errors.values()))[0]), form.errors),
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                error_body("invalid", str(next(iter(form.errors.values()))[0]), form.errors),
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
-            order = checkout.place_from_cart(request.user, cart, form.details(), token=key,
-                                             expected_total=form.cleaned_data["expected_total"])
+            order = checkout.place_from_cart(
+                request.user, cart, form.details(), token=key, expected_total=form.cleaned_data["expected_total"]
+            )
         except checkout.CheckoutError as exc:
             return Response(error_body("checkout_refused", str(exc)), status=status.HTTP_409_CONFLICT)
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)

@@ -1,4 +1,5 @@
 """Checkout, top-up and the subscriber's order pages: thin — parse, call a service, render."""
+
 import uuid
 
 from django.contrib import messages
@@ -37,8 +38,10 @@ def pay_redirect(request, order: Order):
     try:
         carrier = current_carrier()  # the configured domain, never the request's Host header
         url = payments.start_payment(
-            order, notify_url=carrier.public_url(reverse("payment-notify", args=[gateway("payment").name])),
-            return_url=carrier.public_url(reverse("order-return", args=[order.number])))
+            order,
+            notify_url=carrier.public_url(reverse("payment-notify", args=[gateway("payment").name])),
+            return_url=carrier.public_url(reverse("order-return", args=[order.number])),
+        )
     except payments.PaymentError as exc:
         messages.error(request, str(exc))
         return redirect("order", order.number)
@@ -59,8 +62,13 @@ def checkout_page(request):
         form = CheckoutForm(request.POST, needs=plan.needs, terms=plan.terms, sims=plan.sims)
         if form.is_valid():
             try:
-                order = checkout.place_from_cart(request.user, cart, form.details(), token=form.cleaned_data["token"],
-                                                 expected_total=form.cleaned_data["expected_total"])
+                order = checkout.place_from_cart(
+                    request.user,
+                    cart,
+                    form.details(),
+                    token=form.cleaned_data["token"],
+                    expected_total=form.cleaned_data["expected_total"],
+                )
                 return pay_redirect(request, order)
             except checkout.CheckoutError as exc:
                 form.add_error(getattr(exc, "field", None), str(exc))
@@ -70,9 +78,12 @@ def checkout_page(request):
     if form is None:
         if plan.summary.lines:
             analytics.record(request, "checkout_started", offer_kind=plan.summary.lines[0].line.offer.kind)
-        form = CheckoutForm(initial={"token": uuid.uuid4().hex, "expected_total": plan.payable,
-                                     **address_initial(request.user)}, needs=plan.needs, terms=plan.terms,
-                            sims=plan.sims)
+        form = CheckoutForm(
+            initial={"token": uuid.uuid4().hex, "expected_total": plan.payable, **address_initial(request.user)},
+            needs=plan.needs,
+            terms=plan.terms,
+            sims=plan.sims,
+        )
     return render(request, "orders/checkout.html", {"tab": "cart", "plan": plan, "form": form})
 
 
@@ -91,19 +102,34 @@ def top_up(request):
         if not ratelimit.allow(request, "top-up", 10):
             return render(request, "hall/slow_down.html", {"tab": "home"}, status=429)
         try:
-            order = checkout.place_top_up(request.user, request.POST.get("number", "").strip(),
-                                          _top_up_amount(request.POST),
-                                          token=request.POST.get("token", "")[:40] or uuid.uuid4().hex)
+            order = checkout.place_top_up(
+                request.user,
+                request.POST.get("number", "").strip(),
+                _top_up_amount(request.POST),
+                token=request.POST.get("token", "")[:40] or uuid.uuid4().hex,
+            )
             return pay_redirect(request, order)
         except checkout.CheckoutError as exc:
             error = str(exc)
     # The number: as posted, as asked for (?number=, e.g. from "我的"), else the subscriber's own.
     number = (request.POST.get("number") or request.GET.get("number") or own_number(request.user)).strip()[:11]
     chosen = request.POST.get("amount") or str(checkout.TOP_UP_PRESETS[0])
-    return render(request, "orders/top_up.html", {
-        "tab": "home", "presets": [str(p) for p in checkout.TOP_UP_PRESETS], "token": uuid.uuid4().hex,
-        "error": error, "low": checkout.TOP_UP_MIN, "high": checkout.TOP_UP_MAX, "posted": request.POST,
-        "number": number, "chosen": chosen, "balance": _balance_for(request, number)})
+    return render(
+        request,
+        "orders/top_up.html",
+        {
+            "tab": "home",
+            "presets": [str(p) for p in checkout.TOP_UP_PRESETS],
+            "token": uuid.uuid4().hex,
+            "error": error,
+            "low": checkout.TOP_UP_MIN,
+            "high": checkout.TOP_UP_MAX,
+            "posted": request.POST,
+            "number": number,
+            "chosen": chosen,
+            "balance": _balance_for(request, number),
+        },
+    )
 
 
 def _balance_for(request, number: str):
@@ -120,8 +146,7 @@ def top_up_balance(request):
     if not ratelimit.allow(request, "top-up-balance", 20):
         return JsonResponse({"balance": None}, status=429)
     balance = _balance_for(request, request.GET.get("number", "").strip()[:11])
-    return JsonResponse({"balance": None if balance is None else yuan(balance)},
-                        headers={"Cache-Control": "no-store"})
+    return JsonResponse({"balance": None if balance is None else yuan(balance)}, headers={"Cache-Control": "no-store"})
 
 
 @login_required
@@ -135,15 +160,28 @@ def _mine(request, number) -> Order:
 
 def _detail(request, order: Order, identity_form: IdentityForm | None = None, status: int = 200):
     verification = getattr(order, "verification", None)
-    return render(request, "orders/order_detail.html", {
-        "tab": "me", "order": order, "events": timeline(order), "lines": order.lines.all(),
-        "payouts": payouts.progress(order), "renewed_until": fulfilment.new_expiry(order),
-        "verification": verification, "verify": verifying.choices(order), "live": live_signatures(order),
-        "identity_form": identity_form or IdentityForm(),
-        "follow": order.status not in {"completed", "cancelled", "closed_unpaid", "refunded"},
-        "ticket_kinds": [(k, Ticket.Kind(k).label) for k in tickets.kinds_for(order)],
-        "fault_slots": tickets.fault_slots(), "tickets": order.tickets.all(),
-        "verification_reason": realname.reason_text(verification) if verification else ""}, status=status)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "tab": "me",
+            "order": order,
+            "events": timeline(order),
+            "lines": order.lines.all(),
+            "payouts": payouts.progress(order),
+            "renewed_until": fulfilment.new_expiry(order),
+            "verification": verification,
+            "verify": verifying.choices(order),
+            "live": live_signatures(order),
+            "identity_form": identity_form or IdentityForm(),
+            "follow": order.status not in {"completed", "cancelled", "closed_unpaid", "refunded"},
+            "ticket_kinds": [(k, Ticket.Kind(k).label) for k in tickets.kinds_for(order)],
+            "fault_slots": tickets.fault_slots(),
+            "tickets": order.tickets.all(),
+            "verification_reason": realname.reason_text(verification) if verification else "",
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -161,8 +199,9 @@ def order_identity(request, number):
     form = IdentityForm(request.POST)
     if form.is_valid():
         try:
-            verifying.correct_identity(order, form.cleaned_data["holder_name"], form.cleaned_data["holder_id_number"],
-                                       user=request.user)
+            verifying.correct_identity(
+                order, form.cleaned_data["holder_name"], form.cleaned_data["holder_id_number"], user=request.user
+            )
             messages.success(request, _("Thank you: now verify with a photo of your face."))
             return redirect("order", order.number)
         except verifying.IdentityCorrectionError as exc:
@@ -183,8 +222,11 @@ def order_verify(request, number):
     except ValueError:
         liveness = {}
     try:
-        realname.submit(verification, upload.read(realname.MAX_PORTRAIT_BYTES + 1) if upload else b"",
-                        liveness if isinstance(liveness, dict) else {})
+        realname.submit(
+            verification,
+            upload.read(realname.MAX_PORTRAIT_BYTES + 1) if upload else b"",
+            liveness if isinstance(liveness, dict) else {},
+        )
         messages.success(request, _("Thank you: your photo is being checked."))
     except realname.VerificationError as exc:
         messages.error(request, str(exc))
@@ -195,13 +237,21 @@ def order_verify(request, number):
 def order_status(request, number):
     """What the order page shows, for it to refresh itself without a reload."""
     order = _mine(request, number)
-    events = [{"at": localtime(e.at).strftime("%m-%d %H:%M:%S"), "label": str(describe(e)),
-               "reason": e.subscriber_reason} for e in timeline(order)]
+    events = [
+        {"at": localtime(e.at).strftime("%m-%d %H:%M:%S"), "label": str(describe(e)), "reason": e.subscriber_reason}
+        for e in timeline(order)
+    ]
     verification = getattr(order, "verification", None)
-    return JsonResponse({"status": order.status, "status_label": order.get_status_display(), "events": events,
-                         "verification": verification.get_status_display() if verification else "",
-                         "sections": live_signatures(order)},
-                        headers={"Cache-Control": "no-store"})
+    return JsonResponse(
+        {
+            "status": order.status,
+            "status_label": order.get_status_display(),
+            "events": events,
+            "verification": verification.get_status_display() if verification else "",
+            "sections": live_signatures(order),
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @login_required

@@ -5,6 +5,7 @@ notification, re-sent notification or query arrives first.
 Lock order everywhere: the order row first, then its payment rows (no deadlocks between the
 closer, the notification handler and the return page).
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,16 +46,25 @@ def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
             raise PaymentError(_("This order is not waiting for payment."))
         if order.payment_due_at and order.payment_due_at <= timezone.now():
             raise PaymentError(_("The time to pay this order has run out."))
-        payment = order.payments.filter(status=Payment.Status.PENDING, adapter=payments.name,
-                                        amount=order.payable).first()
+        payment = order.payments.filter(
+            status=Payment.Status.PENDING, adapter=payments.name, amount=order.payable
+        ).first()
         if payment is None:
             payment = Payment.objects.create(
-                order=order, adapter=payments.name, amount=order.payable,
-                out_trade_no=f"{current_carrier().slug}-{order.number}P{order.payments.count() + 1}")
+                order=order,
+                adapter=payments.name,
+                amount=order.payable,
+                out_trade_no=f"{current_carrier().slug}-{order.number}P{order.payments.count() + 1}",
+            )
     try:  # the gateway is called outside any transaction: it takes its time
-        return payments.create_payment(out_trade_no=payment.out_trade_no, amount=payment.amount,
-                                       subject=f"{current_carrier().name} {order.number}", notify_url=notify_url,
-                                       return_url=return_url, expires_at=order.payment_due_at)
+        return payments.create_payment(
+            out_trade_no=payment.out_trade_no,
+            amount=payment.amount,
+            subject=f"{current_carrier().name} {order.number}",
+            notify_url=notify_url,
+            return_url=return_url,
+            expires_at=order.payment_due_at,
+        )
     except PaymentGatewayError as exc:
         log.warning("payment gateway refused %s: %s", payment.out_trade_no, exc)
         raise PaymentError(_("The payment service is busy. Please try again in a moment.")) from None
@@ -63,8 +73,9 @@ def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
 def settle_free(order: Order) -> Order:
     """An order with nothing to pay (a fully discounted one) skips the gateway."""
     with transaction.atomic():
-        order = transition(order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"},
-                           expect={S.AWAITING_PAYMENT})
+        order = transition(
+            order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"}, expect={S.AWAITING_PAYMENT}
+        )
         _count_sales(order)
         _sell_numbers(order)
         verification.start_deadline(order)
@@ -81,7 +92,11 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
         if payment.status == Payment.Status.PAID:
             return False
         payment.status, payment.trade_no, payment.paid_at, payment.confirmed_by = (
-            Payment.Status.PAID, trade_no, timezone.now(), via)
+            Payment.Status.PAID,
+            trade_no,
+            timezone.now(),
+            via,
+        )
         payment.save(update_fields=["status", "trade_no", "paid_at", "confirmed_by"])
         detail = {"out_trade_no": payment.out_trade_no, "trade_no": trade_no, "via": via, "amount": str(payment.amount)}
         if order.status != S.AWAITING_PAYMENT:  # closed, cancelled, or paid by another attempt
@@ -102,7 +117,8 @@ def _count_sales(order: Order, sign: int = 1) -> None:
     transaction that makes the order paid, and takes it back in the one that makes it refunded
     (in the UPDATE, so parallel payments and refunds all count; never below zero)."""
     for offer_id, quantity in order.lines.filter(category="goods", offer__isnull=False).values_list(
-            "offer_id", "quantity"):
+        "offer_id", "quantity"
+    ):
         Offer.objects.filter(pk=offer_id).update(sales_count=Greatest(F("sales_count") + sign * quantity, 0))
 
 
@@ -111,8 +127,13 @@ def _sell_numbers(order: Order) -> None:
         if holds.sell(number, order.hold_owner):
             record(order, "number_sold", actor_label="system", data={"number": number})
         else:
-            transition(order, S.NEEDS_ATTENTION, "number_lost", reason=_("the number was taken after the hold ended"),
-                       data={"number": number})
+            transition(
+                order,
+                S.NEEDS_ATTENTION,
+                "number_lost",
+                reason=_("the number was taken after the hold ended"),
+                data={"number": number},
+            )
             return
 
 
@@ -133,9 +154,13 @@ def handle_notification(adapter: str, fields: dict) -> tuple[bool, str]:
     with transaction.atomic():  # the record and its effect together: a crash leaves neither
         try:
             with transaction.atomic():
-                seen = PaymentNotification.objects.create(adapter=adapter, notify_id=news.notify_id,
-                                                          out_trade_no=news.out_trade_no, outcome="applied",
-                                                          fields=fields)
+                seen = PaymentNotification.objects.create(
+                    adapter=adapter,
+                    notify_id=news.notify_id,
+                    out_trade_no=news.out_trade_no,
+                    outcome="applied",
+                    fields=fields,
+                )
         except IntegrityError:
             return True, "duplicate"  # a replay or a re-send: already taken
         outcome = _apply(payment, news)
@@ -168,8 +193,9 @@ def _count_unverified(adapter: str, outcome: str) -> tuple[bool, str]:
 def _refuse(adapter, fields, outcome) -> tuple[bool, str]:
     """A verified notification that does not fit a payment: kept, for the operator to look at."""
     log.warning("payment notification %s (%s): %s", str(fields.get("notify_id", "?"))[:64], adapter, outcome)
-    PaymentNotification.objects.create(adapter=adapter, out_trade_no=str(fields.get("out_trade_no", ""))[:64],
-                                       outcome=outcome[:40], fields=fields)
+    PaymentNotification.objects.create(
+        adapter=adapter, out_trade_no=str(fields.get("out_trade_no", ""))[:64], outcome=outcome[:40], fields=fields
+    )
     return False, outcome
 
 
@@ -243,15 +269,19 @@ def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") 
             raise PaymentError(_("This order has no payment to refund."))
         if payment.refunds.exclude(status=Refund.Status.FAILED).exists():
             raise PaymentError(_("A refund of this order is already under way or done."))
-        order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label,
-                           reason=reason)
+        order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label, reason=reason)
         payouts.stop(order)  # no more monthly credits for a refunded deposit-for-credit order
         return _refund(payment, payment.amount, reason, closes_order=True)
 
 
 def _refund(payment: Payment, amount, reason, closes_order=False) -> Refund:
-    refund = Refund.objects.create(payment=payment, amount=amount, reason=str(reason)[:200], closes_order=closes_order,
-                                   out_refund_no=f"{payment.out_trade_no}R{payment.refunds.count() + 1}")
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        reason=str(reason)[:200],
+        closes_order=closes_order,
+        out_refund_no=f"{payment.out_trade_no}R{payment.refunds.count() + 1}",
+    )
     send_on_commit("orders.tasks.submit_refund", (refund.pk,))  # a broker outage: the sweeper resubmits it
     return refund
 
@@ -262,8 +292,11 @@ def submit_refund(refund_id: int) -> str:
     if refund.status != Refund.Status.PENDING:
         return refund.status
     gateway("payment", adapter=refund.payment.adapter).refund(
-        out_trade_no=refund.payment.out_trade_no, out_refund_no=refund.out_refund_no, amount=refund.amount,
-        reason=refund.reason)
+        out_trade_no=refund.payment.out_trade_no,
+        out_refund_no=refund.out_refund_no,
+        amount=refund.amount,
+        reason=refund.reason,
+    )
     return "submitted"
 
 
@@ -273,7 +306,8 @@ def refund_failed(refund_id: int, error: str) -> None:
     with transaction.atomic():
         order = lock(refund.payment.order_id)
         if not Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-                status=Refund.Status.FAILED, finished_at=timezone.now()):
+            status=Refund.Status.FAILED, finished_at=timezone.now()
+        ):
             return
         detail = {"out_refund_no": refund.out_refund_no, "error": error[:200]}
         if refund.closes_order and order.status == S.REFUNDING:
@@ -289,7 +323,8 @@ def complete_refund(out_refund_no: str) -> bool:
     with transaction.atomic():
         order = lock(refund.payment.order_id)
         if not Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
-                status=Refund.Status.SUCCEEDED, finished_at=timezone.now()):
+            status=Refund.Status.SUCCEEDED, finished_at=timezone.now()
+        ):
             return False
         detail = {"out_refund_no": out_refund_no, "amount": str(refund.amount)}
         if refund.closes_order and order.status == S.REFUNDING:

@@ -1,6 +1,7 @@
 """Deposit-for-credit payout schedules: month-by-month credits that sum exactly to what is due
 (the last month takes the remainder), credited by beat once each, resumable after missed runs,
 stopped when the order is refunded."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,17 +50,23 @@ def plan(terms: dict, start: dt.date) -> list[PlannedPayout]:
     deposit = [Decimal("0")] * months
     if terms.get("return_deposit_monthly"):
         first = int(terms.get("deposit_from_month", 1))
-        deposit[first - 1:] = split(Decimal(terms["deposit"]), months - first + 1)
-    return [PlannedPayout(m + 1, start + relativedelta(months=m), bonus[m], deposit[m])
-            for m in range(months) if bonus[m] or deposit[m]]
+        deposit[first - 1 :] = split(Decimal(terms["deposit"]), months - first + 1)
+    return [
+        PlannedPayout(m + 1, start + relativedelta(months=m), bonus[m], deposit[m])
+        for m in range(months)
+        if bonus[m] or deposit[m]
+    ]
 
 
 def schedule(order: Order, terms: dict, start: dt.date) -> int:
     """Create the order's payouts (again: nothing new)."""
     made = 0
     for p in plan(terms, start):
-        _row, created = Payout.objects.get_or_create(order=order, month=p.month, defaults={
-            "due_on": p.due_on, "bonus_part": p.bonus_part, "deposit_part": p.deposit_part})
+        _row, created = Payout.objects.get_or_create(
+            order=order,
+            month=p.month,
+            defaults={"due_on": p.due_on, "bonus_part": p.bonus_part, "deposit_part": p.deposit_part},
+        )
         made += created
     return made
 
@@ -70,11 +77,17 @@ def credit(payout: Payout) -> bool:
     if order.status in STOPPING:
         stop(order)
         return False
-    gateway("bss").credit_balance(number=order.service_number, amount=payout.amount,
-                                  reason=f"deposit-for-credit {order.number} month {payout.month}",
-                                  key=f"payout:{order.number}:{payout.month}")
-    return bool(Payout.objects.filter(pk=payout.pk, status=Payout.Status.PENDING).update(
-        status=Payout.Status.CREDITED, credited_at=timezone.now()))
+    gateway("bss").credit_balance(
+        number=order.service_number,
+        amount=payout.amount,
+        reason=f"deposit-for-credit {order.number} month {payout.month}",
+        key=f"payout:{order.number}:{payout.month}",
+    )
+    return bool(
+        Payout.objects.filter(pk=payout.pk, status=Payout.Status.PENDING).update(
+            status=Payout.Status.CREDITED, credited_at=timezone.now()
+        )
+    )
 
 
 def credit_due(today: dt.date | None = None, order: Order | None = None) -> dict[str, int]:
@@ -98,12 +111,17 @@ def stop(order: Order) -> int:
 
 
 def progress(order: Order) -> dict | None:
-    """"3 of 12 credited, next on …" for the order page."""
+    """ "3 of 12 credited, next on …" for the order page."""
     payouts = list(order.payouts.all())
     if not payouts:
         return None
     credited = [p for p in payouts if p.status == Payout.Status.CREDITED]
     pending = [p for p in payouts if p.status == Payout.Status.PENDING]
-    return {"credited": len(credited), "total": len(payouts), "next": pending[0] if pending else None,
-            "credited_amount": sum((p.amount for p in credited), Decimal("0")),
-            "stopped": any(p.status == Payout.Status.STOPPED for p in payouts), "payouts": payouts}
+    return {
+        "credited": len(credited),
+        "total": len(payouts),
+        "next": pending[0] if pending else None,
+        "credited_amount": sum((p.amount for p in credited), Decimal("0")),
+        "stopped": any(p.status == Payout.Status.STOPPED for p in payouts),
+        "payouts": payouts,
+    }

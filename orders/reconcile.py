@@ -1,5 +1,6 @@
 """Reconciliation: compare what Hall believes about each order with what the carrier's systems
 say, report every mismatch and, asked to, repair it through the same services."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,7 +78,8 @@ def check_numbers(order: Order, fix: bool) -> list[Mismatch]:
             # the carrier lost it: run the pipeline's number steps again (new keys would be wrong,
             # so only their records are reset; the BSS forgot the old keys with the number)
             order.steps.filter(step__in=["occupy_number", "open_account"]).update(
-                status=FulfilmentStep.Status.RUNNING, updated_at=timezone.now())
+                status=FulfilmentStep.Status.RUNNING, updated_at=timezone.now()
+            )
             fulfilment.enqueue(order)
             mismatch.fixed = True
     return found

@@ -1,4 +1,5 @@
 """Read queries for order pages and the API."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,11 +34,18 @@ def live_signatures(order: Order) -> dict[str, str]:
     verification = getattr(order, "verification", None)
     parts = {
         "head": order.status,
-        "verification": (f"{order.status}:{verification.status}:{verification.reason}:{verification.attempts}:"
-                         f"{verification.identity_id}") if verification else "",
+        "verification": (
+            f"{order.status}:{verification.status}:{verification.reason}:{verification.attempts}:"
+            f"{verification.identity_id}"
+        )
+        if verification
+        else "",
         "payouts": ",".join(order.payouts.order_by("due_on").values_list("status", flat=True)),
-        "aftersales": order.status + ":" + ",".join(tickets.kinds_for(order)) + ":" + ",".join(
-            f"{pk}{status}" for pk, status in order.tickets.values_list("pk", "status")),
+        "aftersales": order.status
+        + ":"
+        + ",".join(tickets.kinds_for(order))
+        + ":"
+        + ",".join(f"{pk}{status}" for pk, status in order.tickets.values_list("pk", "status")),
         "renewed": str(fulfilment.new_expiry(order) or ""),
     }
     return {name: hashlib.blake2s(value.encode(), digest_size=6).hexdigest() for name, value in parts.items()}

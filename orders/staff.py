@@ -1,5 +1,6 @@
 """What carrier staff may do to an order by hand: every action goes through the state machine
 and leaves an event naming the staff member and their reason."""
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -34,8 +35,9 @@ def available(order: Order) -> list[tuple[str, str]]:
 def act(order: Order, code: str, user, reason: str) -> None:
     reason = (reason or "").strip()[:300]
     if code not in ACTIONS or order.status not in ACTIONS[code][1]:
-        raise StaffActionError(_("That action is not possible for an order in state “%(state)s”.")
-                               % {"state": order.get_status_display()})
+        raise StaffActionError(
+            _("That action is not possible for an order in state “%(state)s”.") % {"state": order.get_status_display()}
+        )
     if not reason:
         raise StaffActionError(_("Give a reason: it goes on the order's timeline."))
     who = {"actor": user, "actor_label": "staff"}
@@ -70,9 +72,9 @@ def retry(order: Order, user, reason: str) -> Order:
     flagged = order.events.filter(to_status=S.NEEDS_ATTENTION).order_by("-at", "-pk").first()
     back_to = flagged.from_status if flagged and flagged.from_status in fulfilment.RUNNING else S.IN_FULFILMENT
     with transaction.atomic():
-        order = transition(order, back_to, "retried", actor=user, actor_label="staff", reason=reason,
-                           expect={S.NEEDS_ATTENTION})
-        order.steps.filter(status=FulfilmentStep.Status.FAILED).update(status=FulfilmentStep.Status.RUNNING,
-                                                                       error="")
+        order = transition(
+            order, back_to, "retried", actor=user, actor_label="staff", reason=reason, expect={S.NEEDS_ATTENTION}
+        )
+        order.steps.filter(status=FulfilmentStep.Status.FAILED).update(status=FulfilmentStep.Status.RUNNING, error="")
         fulfilment.enqueue(order)
     return order

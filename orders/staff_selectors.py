@@ -1,6 +1,7 @@
 """Reads for the staff order page: the order as a work order a person reads (names of steps and
 states in the staff's language, results as labelled values, the timeline as sentences), never
 model reprs or raw JSON."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -114,11 +115,20 @@ def result_rows(result: dict) -> list[tuple[str, str]]:
 
 
 def step_views(order: Order) -> list[StepView]:
-    return [StepView(name=str(STEP_LABELS.get(s.step, s.step)), status=s.status,
-                     status_label=str(STEP_STATUS.get(s.status, s.status)), attempts=s.attempts,
-                     duration_ms=s.duration_ms, error=s.error, rows=result_rows(s.result),
-                     started_at=s.started_at, finished_at=s.finished_at)
-            for s in order.steps.all()]
+    return [
+        StepView(
+            name=str(STEP_LABELS.get(s.step, s.step)),
+            status=s.status,
+            status_label=str(STEP_STATUS.get(s.status, s.status)),
+            attempts=s.attempts,
+            duration_ms=s.duration_ms,
+            error=s.error,
+            rows=result_rows(s.result),
+            started_at=s.started_at,
+            finished_at=s.finished_at,
+        )
+        for s in order.steps.all()
+    ]
 
 
 def _status_label(value: str) -> str:
@@ -140,10 +150,22 @@ def event_views(order: Order) -> list[EventView]:
         change = f"{_status_label(e.from_status)} → {_status_label(e.to_status)}" if e.to_status else ""
         where = (e.data or {}).get("where", "") if isinstance(e.data, dict) else ""
         # a quiet step's own event (await_delivery …) has no subscriber wording: name the step
-        text = (describe(e) if e.action in EVENT_TEXTS or e.action not in STEP_LABELS
-                else str(pgettext_lazy("fulfilment step", "%(step)s: done") % {"step": STEP_LABELS[e.action]}))
-        views.append(EventView(at=e.at, text=text, actor=actor_text(e), reason=e.reason, change=change,
-                               public=e.public, where=str(where)))
+        text = (
+            describe(e)
+            if e.action in EVENT_TEXTS or e.action not in STEP_LABELS
+            else str(pgettext_lazy("fulfilment step", "%(step)s: done") % {"step": STEP_LABELS[e.action]})
+        )
+        views.append(
+            EventView(
+                at=e.at,
+                text=text,
+                actor=actor_text(e),
+                reason=e.reason,
+                change=change,
+                public=e.public,
+                where=str(where),
+            )
+        )
     return views
 
 
@@ -164,18 +186,38 @@ def subscriber_masked(order: Order) -> str:
 
 
 def line_views(order: Order) -> list[dict]:
-    return [{"category": line.get_category_display(), "name": line.name, "detail": line.detail, "number": line.number,
-             "unit_price": line.unit_price, "list_price": line.unit_list_price, "quantity": line.quantity,
-             "terms": "；".join(f"{LINE_TERMS[k]} {v}" for k, v in (line.terms or {}).items()
-                               if k in LINE_TERMS and v not in (None, "", 0, "0", "0.00"))}
-            for line in order.lines.all()]
+    return [
+        {
+            "category": line.get_category_display(),
+            "name": line.name,
+            "detail": line.detail,
+            "number": line.number,
+            "unit_price": line.unit_price,
+            "list_price": line.unit_list_price,
+            "quantity": line.quantity,
+            "terms": "；".join(
+                f"{LINE_TERMS[k]} {v}"
+                for k, v in (line.terms or {}).items()
+                if k in LINE_TERMS and v not in (None, "", 0, "0", "0.00")
+            ),
+        }
+        for line in order.lines.all()
+    ]
 
 
 def payment_views(order: Order) -> list[dict]:
-    return [{"out_trade_no": p.out_trade_no, "adapter": str(PAYMENT_ADAPTERS.get(p.adapter, p.adapter)),
-             "amount": p.amount, "status": p.get_status_display(), "trade_no": p.trade_no, "paid_at": p.paid_at,
-             "confirmed_by": str(CONFIRMED_BY.get(p.confirmed_by, p.confirmed_by))}
-            for p in order.payments.all()]
+    return [
+        {
+            "out_trade_no": p.out_trade_no,
+            "adapter": str(PAYMENT_ADAPTERS.get(p.adapter, p.adapter)),
+            "amount": p.amount,
+            "status": p.get_status_display(),
+            "trade_no": p.trade_no,
+            "paid_at": p.paid_at,
+            "confirmed_by": str(CONFIRMED_BY.get(p.confirmed_by, p.confirmed_by)),
+        }
+        for p in order.payments.all()
+    ]
 
 
 def work_order(order: Order) -> dict:
@@ -217,6 +259,14 @@ def ticket_history(ticket) -> list[EventView]:
     views = []
     for e in ticket.events.select_related("actor"):
         change = f"{status(e.from_status) or '—'} → {status(e.to_status)}" if e.to_status else ""
-        views.append(EventView(at=e.at, text=str(TICKET_ACTIONS.get(e.action, e.action)), actor=actor_text(e),
-                               reason=e.note, change=change, public=not e.internal))
+        views.append(
+            EventView(
+                at=e.at,
+                text=str(TICKET_ACTIONS.get(e.action, e.action)),
+                actor=actor_text(e),
+                reason=e.note,
+                change=change,
+                public=not e.internal,
+            )
+        )
     return views

@@ -3,6 +3,7 @@
 A plain status field + a transition map in code + an append-only event log + one locking service
 (as django-oscar and Saleor do). Nothing else writes Order.status.
 """
+
 from __future__ import annotations
 
 from django.db import transaction
@@ -82,8 +83,10 @@ def describe(event) -> str:
     """An event in the subscriber's words, with its figures (dates, amounts) filled in."""
     label = str(ACTIONS.get(event.action, event.action))
     # money as people write it: 300.00 → 300, 12.50 stays
-    data = {k: v[:-3] if isinstance(v, str) and v.endswith(".00") and v[:-3].isdigit() else v
-            for k, v in (event.data or {}).items()}
+    data = {
+        k: v[:-3] if isinstance(v, str) and v.endswith(".00") and v[:-3].isdigit() else v
+        for k, v in (event.data or {}).items()
+    }
     try:
         return label % data if "%(" in label else label
     except (KeyError, TypeError, ValueError):
@@ -106,17 +109,45 @@ def lock(order_or_pk) -> Order:
     return Order.objects.select_for_update().get(pk=pk)
 
 
-def record(order: Order, action: str, *, actor=None, actor_label="system", reason="", data=None, public=True,
-           from_status="", to_status="") -> OrderEvent:
+def record(
+    order: Order,
+    action: str,
+    *,
+    actor=None,
+    actor_label="system",
+    reason="",
+    data=None,
+    public=True,
+    from_status="",
+    to_status="",
+) -> OrderEvent:
     """Append an event to the timeline without changing the state."""
-    return OrderEvent.objects.create(order=order, action=action, actor=actor if actor and actor.pk else None,
-                                     actor_label=actor_label, reason=str(reason)[:300], data=data or {},
-                                     public=public, from_status=from_status, to_status=to_status)
+    return OrderEvent.objects.create(
+        order=order,
+        action=action,
+        actor=actor if actor and actor.pk else None,
+        actor_label=actor_label,
+        reason=str(reason)[:300],
+        data=data or {},
+        public=public,
+        from_status=from_status,
+        to_status=to_status,
+    )
 
 
 @transaction.atomic
-def transition(order_or_pk, to: str, action: str, *, actor=None, actor_label="system", reason="", data=None,
-               public=True, expect: set[str] | None = None) -> Order:
+def transition(
+    order_or_pk,
+    to: str,
+    action: str,
+    *,
+    actor=None,
+    actor_label="system",
+    reason="",
+    data=None,
+    public=True,
+    expect: set[str] | None = None,
+) -> Order:
     """Lock the order, check the move is allowed (and, with `expect`, that the order is still in one
     of those states), write the new state and append the event. Raises IllegalTransition."""
     order = lock(order_or_pk)
@@ -130,6 +161,15 @@ def transition(order_or_pk, to: str, action: str, *, actor=None, actor_label="sy
         order.paid_at = order.status_changed_at
         update.append("paid_at")
     order.save(update_fields=update)
-    record(order, action, actor=actor, actor_label=actor_label, reason=reason, data=data, public=public,
-           from_status=before, to_status=to)
+    record(
+        order,
+        action,
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+        data=data,
+        public=public,
+        from_status=before,
+        to_status=to,
+    )
     return order

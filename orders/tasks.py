@@ -2,6 +2,7 @@
 
 Periodic work that concerns every carrier is dispatched as one task per carrier (sent with the
 carrier's schema), so a slow or broken carrier cannot hold up the others."""
+
 import random
 from datetime import timedelta
 
@@ -43,7 +44,7 @@ def submit_refund(self, refund_id: int) -> str:
         return payments.submit_refund(refund_id)
     except PaymentGatewayError as exc:
         if exc.transient and self.request.retries < self.max_retries:
-            raise self.retry(countdown=min(5 * 2 ** self.request.retries, 600)) from exc
+            raise self.retry(countdown=min(5 * 2**self.request.retries, 600)) from exc
         payments.refund_failed(refund_id, str(exc))  # refused, or never got through: staff take over
         return "failed"
 
@@ -59,7 +60,7 @@ def run_fulfilment(self, order_id: int) -> str:
     except fulfilment.RetryLater as exc:
         if self.request.retries >= self.max_retries:
             return fulfilment.give_up(order_id, str(exc))
-        delay = min(5 * 2 ** self.request.retries, 900) * random.uniform(0.8, 1.2)
+        delay = min(5 * 2**self.request.retries, 900) * random.uniform(0.8, 1.2)
         raise self.retry(countdown=delay) from exc
 
 

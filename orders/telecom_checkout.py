@@ -1,6 +1,7 @@
 """Orders only a carrier can take: broadband renewal and deposit-for-credit, on an existing
 number or account, checked live against the carrier's BSS (prices and eligibility come from the
 BSS at the moment of placing, never from the request)."""
+
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
@@ -22,8 +23,11 @@ def _bss_busy() -> CheckoutError:
 def refusal_text(account: BroadbandAccount) -> str:
     detail = account.refusal_detail
     texts = {
-        "closed": _("This account expired on %(date)s and has been closed, so it cannot be renewed online. "
-                    "Please order a new installation.") % {"date": detail.get("expired_on", "")},
+        "closed": _(
+            "This account expired on %(date)s and has been closed, so it cannot be renewed online. "
+            "Please order a new installation."
+        )
+        % {"date": detail.get("expired_on", "")},
         "arrears": _("The number bound to this account owes ¥%(amount)s. Please top it up first, then renew.")
         % {"amount": detail.get("amount", "")},
         "promotion": _("This account is in a promotion contract until %(date)s and can be renewed after that.")
@@ -41,13 +45,21 @@ def find_broadband(query: str) -> BroadbandAccount:
         raise CheckoutError(_("Enter your broadband account or the mobile number bound to it."))
     try:
         bss = gateway("bss")
-        found = bss.broadband_account(number=query) if query.isdigit() and len(query) == 11 else \
-            bss.broadband_account(account=query)
+        found = (
+            bss.broadband_account(number=query)
+            if query.isdigit() and len(query) == 11
+            else bss.broadband_account(account=query)
+        )
     except BssError:
         raise _bss_busy() from None
     if found is None:
-        raise CheckoutError(_("No broadband account of this carrier matches “%(query)s”. Check the account on your "
-                              "bill, or use the mobile number it is bound to.") % {"query": query[:20]})
+        raise CheckoutError(
+            _(
+                "No broadband account of this carrier matches “%(query)s”. Check the account on your "
+                "bill, or use the mobile number it is bound to."
+            )
+            % {"query": query[:20]}
+        )
     return found
 
 
@@ -60,14 +72,29 @@ def place_broadband_renewal(user, account_code: str, option_code: str, *, token:
         raise CheckoutError(_("That renewal is no longer offered for this account. Please choose again."))
 
     def make():
-        order = _new_order(user, OrderKind.BROADBAND_RENEWAL, f"{user.pk}:{token}",
-                           CheckoutDetails(service_number=account.bound_number), option.price,
-                           goods_total=option.price)
+        order = _new_order(
+            user,
+            OrderKind.BROADBAND_RENEWAL,
+            f"{user.pk}:{token}",
+            CheckoutDetails(service_number=account.bound_number),
+            option.price,
+            goods_total=option.price,
+        )
         OrderLine.objects.create(
-            order=order, offer_kind="broadband_renewal", name=option.name, detail=account.account,
-            unit_price=option.price, unit_list_price=option.price,
-            terms={"account": account.account, "option": option.code, "starts_on": option.starts_on.isoformat(),
-                   "ends_on": option.ends_on.isoformat(), "bandwidth_mbps": option.bandwidth_mbps})
+            order=order,
+            offer_kind="broadband_renewal",
+            name=option.name,
+            detail=account.account,
+            unit_price=option.price,
+            unit_list_price=option.price,
+            terms={
+                "account": account.account,
+                "option": option.code,
+                "starts_on": option.starts_on.isoformat(),
+                "ends_on": option.ends_on.isoformat(),
+                "bandwidth_mbps": option.bandwidth_mbps,
+            },
+        )
         record_placed(order, user, account=account.account)
         return order
 
@@ -91,10 +118,13 @@ def deposit_problems(offer: DepositOffer, number: str) -> tuple[Subscriber | Non
         problems.append(_("This number has already taken “%(offer)s” (once per number).") % {"offer": offer.name})
     conflicts = sorted(set(offer.conflicts_with) & set(subscriber.offers))
     if conflicts:
-        problems.append(_("The number is in an offer that cannot be combined with this one (%(codes)s).")
-                        % {"codes": ", ".join(conflicts)})
-    if Order.objects.filter(kind=OrderKind.DEPOSIT_CREDIT, service_number=number, status__in=OPEN,
-                            lines__terms__offer=offer.code).exists():
+        problems.append(
+            _("The number is in an offer that cannot be combined with this one (%(codes)s).")
+            % {"codes": ", ".join(conflicts)}
+        )
+    if Order.objects.filter(
+        kind=OrderKind.DEPOSIT_CREDIT, service_number=number, status__in=OPEN, lines__terms__offer=offer.code
+    ).exists():
         problems.append(_("An order for this offer on this number is already under way."))
     return subscriber, problems
 
@@ -107,16 +137,32 @@ def place_deposit(user, offer: DepositOffer, number: str, *, token: str) -> Orde
         raise CheckoutError(" ".join(problems))
 
     def make():
-        order = _new_order(user, OrderKind.DEPOSIT_CREDIT, f"{user.pk}:{token}",
-                           CheckoutDetails(service_number=number), offer.deposit, deposit_total=offer.deposit)
+        order = _new_order(
+            user,
+            OrderKind.DEPOSIT_CREDIT,
+            f"{user.pk}:{token}",
+            CheckoutDetails(service_number=number),
+            offer.deposit,
+            deposit_total=offer.deposit,
+        )
         OrderLine.objects.create(
-            order=order, category=OrderLine.Category.DEPOSIT, offer_kind="deposit_credit", name=offer.name,
-            detail=number, unit_price=offer.deposit, unit_list_price=offer.deposit,
-            terms={"offer": offer.code, "deposit": str(offer.deposit), "bonus": str(offer.bonus),
-                   "months": offer.months, "return_deposit_monthly": offer.return_deposit_monthly,
-                   "deposit_from_month": offer.deposit_from_month})
+            order=order,
+            category=OrderLine.Category.DEPOSIT,
+            offer_kind="deposit_credit",
+            name=offer.name,
+            detail=number,
+            unit_price=offer.deposit,
+            unit_list_price=offer.deposit,
+            terms={
+                "offer": offer.code,
+                "deposit": str(offer.deposit),
+                "bonus": str(offer.bonus),
+                "months": offer.months,
+                "return_deposit_monthly": offer.return_deposit_monthly,
+                "deposit_from_month": offer.deposit_from_month,
+            },
+        )
         record_placed(order, user, offer=offer.code)
         return order
 
     return _once(f"{user.pk}:{token}", make)
-

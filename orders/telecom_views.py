@@ -1,5 +1,6 @@
 """Broadband renewal and deposit-for-credit pages: number authentication first, then what the
 carrier's BSS says about the account or number, then an order. Thin: services do the work."""
+
 import uuid
 
 from django.contrib import messages
@@ -35,8 +36,11 @@ def broadband_start(request):
             context["error"] = str(exc)
         else:
             if number_auth.is_verified(request.session, account.bound_number, "broadband"):
-                request.session[BROADBAND.session_key] = {"number": account.bound_number, "sent_at": 0,
-                                                          "account": account.account}
+                request.session[BROADBAND.session_key] = {
+                    "number": account.bound_number,
+                    "sent_at": 0,
+                    "account": account.account,
+                }
                 return redirect("broadband-account", account.account)
             context["error"] = BROADBAND.send(request, account.bound_number, account=account.account)
     elif (error := BROADBAND.act(request, action)) is not None:
@@ -59,7 +63,8 @@ def broadband_account(request, account):
     if request.method == "POST":
         try:
             order = telecom_checkout.place_broadband_renewal(
-                request.user, account, request.POST.get("option", ""), token=request.POST.get("token", "")[:40])
+                request.user, account, request.POST.get("option", ""), token=request.POST.get("token", "")[:40]
+            )
             return pay_redirect(request, order)
         except CheckoutError as exc:
             error = str(exc)
@@ -67,14 +72,23 @@ def broadband_account(request, account):
         found = telecom_checkout.find_broadband(account)
     except CheckoutError as exc:
         found, error = None, str(exc)
-    return render(request, "orders/broadband_account.html", {
-        "tab": "home", "account": found, "error": error, "token": uuid.uuid4().hex,
-        "refusal": telecom_checkout.refusal_text(found) if found and found.refusal else ""})
+    return render(
+        request,
+        "orders/broadband_account.html",
+        {
+            "tab": "home",
+            "account": found,
+            "error": error,
+            "token": uuid.uuid4().hex,
+            "refusal": telecom_checkout.refusal_text(found) if found and found.refusal else "",
+        },
+    )
 
 
 def deposit_offers(request):
-    return render(request, "orders/deposit_offers.html", {
-        "tab": "home", "offers": DepositOffer.objects.filter(is_active=True)})
+    return render(
+        request, "orders/deposit_offers.html", {"tab": "home", "offers": DepositOffer.objects.filter(is_active=True)}
+    )
 
 
 @login_required
@@ -94,8 +108,9 @@ def deposit_offer(request, code):
         context["error"] = error
     elif action == "place" and step.verified(request):
         try:
-            order = telecom_checkout.place_deposit(request.user, offer, step.number(request),
-                                                   token=request.POST.get("token", "")[:40])
+            order = telecom_checkout.place_deposit(
+                request.user, offer, step.number(request), token=request.POST.get("token", "")[:40]
+            )
             return pay_redirect(request, order)
         except CheckoutError as exc:
             context["error"] = str(exc)
@@ -113,8 +128,13 @@ def deposit_offer(request, code):
 
 
 def _terms(offer) -> dict:
-    return {"deposit": offer.deposit, "bonus": offer.bonus, "months": offer.months,
-            "return_deposit_monthly": offer.return_deposit_monthly, "deposit_from_month": offer.deposit_from_month}
+    return {
+        "deposit": offer.deposit,
+        "bonus": offer.bonus,
+        "months": offer.months,
+        "return_deposit_monthly": offer.return_deposit_monthly,
+        "deposit_from_month": offer.deposit_from_month,
+    }
 
 
 def _today():

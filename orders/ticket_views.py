@@ -1,4 +1,5 @@
 """After-sales pages for subscribers: open a request from an order, follow it, write to staff."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,10 +21,14 @@ def _slot(value):
 def open_ticket(request, number=None):
     order = get_object_or_404(Order, number=number, user=request.user) if number else None
     try:
-        ticket = tickets.open_ticket(request.user, request.POST.get("kind", ""), order=order,
-                                     description=request.POST.get("description", ""),
-                                     account=request.POST.get("account", ""),
-                                     appointment_at=_slot(request.POST.get("slot")))
+        ticket = tickets.open_ticket(
+            request.user,
+            request.POST.get("kind", ""),
+            order=order,
+            description=request.POST.get("description", ""),
+            account=request.POST.get("account", ""),
+            appointment_at=_slot(request.POST.get("slot")),
+        )
     except tickets.TicketError as exc:
         messages.error(request, str(exc))
         return redirect("order", number) if number else redirect("tickets")
@@ -33,9 +38,15 @@ def open_ticket(request, number=None):
 
 @login_required
 def ticket_list(request):
-    return render(request, "orders/ticket_list.html", {
-        "tab": "me", "tickets": Ticket.objects.filter(user=request.user).select_related("order"),
-        "slots": tickets.fault_slots()})
+    return render(
+        request,
+        "orders/ticket_list.html",
+        {
+            "tab": "me",
+            "tickets": Ticket.objects.filter(user=request.user).select_related("order"),
+            "slots": tickets.fault_slots(),
+        },
+    )
 
 
 @login_required
@@ -50,6 +61,13 @@ def ticket_detail(request, pk):
         except tickets.TicketError as exc:
             messages.error(request, str(exc))
         return redirect("ticket", ticket.pk)
-    return render(request, "orders/ticket_detail.html", {
-        "tab": "me", "ticket": ticket, "events": ticket.events.filter(internal=False),
-        "can_close": Ticket.Status.CLOSED in tickets.MACHINES[ticket.kind].get(ticket.status, set())})
+    return render(
+        request,
+        "orders/ticket_detail.html",
+        {
+            "tab": "me",
+            "ticket": ticket,
+            "events": ticket.events.filter(internal=False),
+            "can_close": Ticket.Status.CLOSED in tickets.MACHINES[ticket.kind].get(ticket.status, set()),
+        },
+    )

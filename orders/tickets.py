@@ -10,6 +10,7 @@ an event and texts the subscriber (internal notes stay internal).
 - complaint: open → in_progress → resolved, or closed by the subscriber.
 - fault: open → scheduled (technician booked for the chosen slot) → resolved.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,9 +44,12 @@ SLA_HOURS = {K.CANCEL: 2, K.REFUND: 24, K.RETURN: 48, K.REPLACEMENT: 48, K.COMPL
 RETURN_DAYS = 7
 # What a subscriber may ask for about an order in each state.
 OFFERED = {
-    OS.PAID: [K.CANCEL, K.COMPLAINT], OS.IN_FULFILMENT: [K.CANCEL, K.COMPLAINT],
-    OS.SHIPPED: [K.RETURN, K.COMPLAINT], OS.DELIVERED: [K.RETURN, K.REPLACEMENT, K.COMPLAINT],
-    OS.COMPLETED: [K.REFUND, K.REPLACEMENT, K.COMPLAINT], OS.NEEDS_ATTENTION: [K.REFUND, K.COMPLAINT],
+    OS.PAID: [K.CANCEL, K.COMPLAINT],
+    OS.IN_FULFILMENT: [K.CANCEL, K.COMPLAINT],
+    OS.SHIPPED: [K.RETURN, K.COMPLAINT],
+    OS.DELIVERED: [K.RETURN, K.REPLACEMENT, K.COMPLAINT],
+    OS.COMPLETED: [K.REFUND, K.REPLACEMENT, K.COMPLAINT],
+    OS.NEEDS_ATTENTION: [K.REFUND, K.COMPLAINT],
 }
 
 # What fits an order of each kind at all: a renewal, a top-up or an add-on is done at the BSS the
@@ -76,8 +80,9 @@ def kinds_for(order: Order | None) -> list[str]:
     if order is None:
         return [K.COMPLAINT, K.FAULT]
     fits = FITS.get(order.kind, {K.COMPLAINT})
-    kinds = [k for k in OFFERED.get(order.status, [])
-             if k in fits or (k == K.REFUND and order.status == OS.NEEDS_ATTENTION)]
+    kinds = [
+        k for k in OFFERED.get(order.status, []) if k in fits or (k == K.REFUND and order.status == OS.NEEDS_ATTENTION)
+    ]
     if K.RETURN in kinds and not return_allowed(order):
         kinds.remove(K.RETURN)
     if K.FAULT in fits and order.status in (OS.COMPLETED, OS.DELIVERED, OS.NEEDS_ATTENTION):
@@ -104,8 +109,15 @@ def fault_slots(now=None) -> list[dt.datetime]:
     return slots
 
 
-def open_ticket(user, kind: str, *, order: Order | None = None, description: str = "", account: str = "",
-                appointment_at: dt.datetime | None = None) -> Ticket:
+def open_ticket(
+    user,
+    kind: str,
+    *,
+    order: Order | None = None,
+    description: str = "",
+    account: str = "",
+    appointment_at: dt.datetime | None = None,
+) -> Ticket:
     if kind not in kinds_for(order):
         raise TicketError(_("That request is not possible for this order now."))
     if order is not None and order.tickets.filter(kind=kind).exclude(status__in=DONE).exists():
@@ -114,9 +126,15 @@ def open_ticket(user, kind: str, *, order: Order | None = None, description: str
         raise TicketError(_("Tell us what happened, in a few words."))
     if kind == K.FAULT and appointment_at not in fault_slots():
         raise TicketError(_("Choose one of the offered appointment slots."))
-    ticket = Ticket.objects.create(user=user, order=order, kind=kind, description=description[:1000].strip(),
-                                   broadband_account=account[:20], appointment_at=appointment_at,
-                                   sla_due_at=timezone.now() + dt.timedelta(hours=SLA_HOURS[kind]))
+    ticket = Ticket.objects.create(
+        user=user,
+        order=order,
+        kind=kind,
+        description=description[:1000].strip(),
+        broadband_account=account[:20],
+        appointment_at=appointment_at,
+        sla_due_at=timezone.now() + dt.timedelta(hours=SLA_HOURS[kind]),
+    )
     _event(ticket, "opened", actor=user, actor_label="subscriber", to_status=T.OPEN, note=ticket.description)
     if kind == K.CANCEL:
         _decide_cancel(ticket)
@@ -135,11 +153,19 @@ def _decide_cancel(ticket: Ticket) -> None:
     move(ticket, T.RESOLVED, note=_("Cancelled; the payment is being refunded."))
 
 
-def _event(ticket, action, *, actor=None, actor_label="system", from_status="", to_status="", note="",
-           internal=False) -> TicketEvent:
-    return TicketEvent.objects.create(ticket=ticket, action=action, actor=actor if actor and actor.pk else None,
-                                      actor_label=actor_label, from_status=from_status, to_status=to_status,
-                                      note=str(note)[:1000], internal=internal)
+def _event(
+    ticket, action, *, actor=None, actor_label="system", from_status="", to_status="", note="", internal=False
+) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        actor=actor if actor and actor.pk else None,
+        actor_label=actor_label,
+        from_status=from_status,
+        to_status=to_status,
+        note=str(note)[:1000],
+        internal=internal,
+    )
 
 
 @contextmanager
@@ -163,16 +189,17 @@ def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str
     with _one_at_a_time(ticket.pk):
         ticket = Ticket.objects.select_related("order").get(pk=ticket.pk)
         if to not in MACHINES[ticket.kind].get(ticket.status, set()):
-            raise IllegalTicketMove(_("A “%(kind)s” request cannot go from “%(from)s” to “%(to)s”.") % {
-                "kind": ticket.get_kind_display(), "from": ticket.get_status_display(), "to": T(to).label})
+            raise IllegalTicketMove(
+                _("A “%(kind)s” request cannot go from “%(from)s” to “%(to)s”.")
+                % {"kind": ticket.get_kind_display(), "from": ticket.get_status_display(), "to": T(to).label}
+            )
         done_outside = _at_the_carrier(ticket, to)
         with transaction.atomic():
             ticket = Ticket.objects.select_for_update().get(pk=ticket.pk)
             before = ticket.status
             ticket.status = to
             ticket.save(update_fields=["status", "updated_at"])
-            _event(ticket, "moved", actor=actor, actor_label=actor_label, from_status=before, to_status=to,
-                   note=note)
+            _event(ticket, "moved", actor=actor, actor_label=actor_label, from_status=before, to_status=to, note=note)
             _in_our_tables(ticket, to, done_outside)
     if ticket.order_id:
         notify.send(ticket.order, "ticket", ticket=ticket.code, status=T(to).label)
@@ -193,8 +220,13 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
                 gateway("bss").release_number(number=number, key=f"{order.number}:return:{number}")
         elif ticket.kind == K.REPLACEMENT and to == T.IN_PROGRESS:
             shipment = gateway("logistics").create_shipment(
-                reference=ticket.code, recipient=order.recipient, phone=order.contact_phone,
-                address=order.address_line, items=[_("replacement SIM card")], key=f"ticket:{ticket.pk}:ship")
+                reference=ticket.code,
+                recipient=order.recipient,
+                phone=order.contact_phone,
+                address=order.address_line,
+                items=[_("replacement SIM card")],
+                key=f"ticket:{ticket.pk}:ship",
+            )
             return {"shipment": f"{shipment.courier} {shipment.tracking_no}"}
     except GatewayError as exc:
         raise TicketError(str(exc)) from exc
@@ -222,8 +254,14 @@ def add_note(ticket: Ticket, author, text: str, *, internal: bool) -> TicketEven
     text = (text or "").strip()
     if not text:
         raise TicketError(_("Write something first."))
-    return _event(ticket, "note", actor=author, actor_label="staff" if internal or author.is_staff else "subscriber",
-                  note=text, internal=internal)
+    return _event(
+        ticket,
+        "note",
+        actor=author,
+        actor_label="staff" if internal or author.is_staff else "subscriber",
+        note=text,
+        internal=internal,
+    )
 
 
 def escalate_overdue(now=None) -> int:

@@ -1,4 +1,5 @@
 """Cart pages: thin — parse, call orders.cart, render."""
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,9 +19,14 @@ def cart(request):
 @require_POST
 def cart_add(request):
     try:
-        line = carts.add_to_cart(carts.cart_for(request, create=True), request.POST.get("offer"),
-                                 quantity=request.POST.get("quantity", 1), variant_id=request.POST.get("variant"),
-                                 city_code=request.session.get("city"), number=request.POST.get("number"))
+        line = carts.add_to_cart(
+            carts.cart_for(request, create=True),
+            request.POST.get("offer"),
+            quantity=request.POST.get("quantity", 1),
+            variant_id=request.POST.get("variant"),
+            city_code=request.session.get("city"),
+            number=request.POST.get("number"),
+        )
     except carts.CartError as exc:
         messages.error(request, str(exc))
         return redirect_back(request, "cart")

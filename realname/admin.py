@@ -1,5 +1,6 @@
 """Identities and verifications in the carrier's admin: masked always; a full value only for
 staff with the reveal permission, one identity at a time, with a reason, audited."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -42,9 +43,17 @@ class IdentityAdmin(ReadOnlyAdmin):
         form = RevealForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             name, id_number = reveal(identity, request.user, form.cleaned_data["reason"])
-            response = render(request, "admin/realname/identity/revealed.html", {
-                **self.admin_site.each_context(request), "identity": identity, "name": name, "id_number": id_number,
-                "title": _("Full identity")})
+            response = render(
+                request,
+                "admin/realname/identity/revealed.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "identity": identity,
+                    "name": name,
+                    "id_number": id_number,
+                    "title": _("Full identity"),
+                },
+            )
             response["Cache-Control"] = "no-store"
             return response
         if request.method == "POST":
@@ -57,8 +66,20 @@ class IdentityAdmin(ReadOnlyAdmin):
 class VerificationAdmin(ReadOnlyAdmin):
     list_display = ("order", "status", "why", "name_id_check", "attempts", "deadline", "decided_at")
     list_filter = ("status",)
-    fields = ("order", "identity", "status", "why", "name_id_check", "attempts", "provider_shown", "provider_ref",
-              "deadline", "reminders", "submitted_at", "decided_at")
+    fields = (
+        "order",
+        "identity",
+        "status",
+        "why",
+        "name_id_check",
+        "attempts",
+        "provider_shown",
+        "provider_ref",
+        "deadline",
+        "reminders",
+        "submitted_at",
+        "decided_at",
+    )
     readonly_fields = ("why", "name_id_check", "provider_shown", "reminders")
     list_select_related = ("order",)
 

@@ -4,6 +4,7 @@ keys can be rotated (new values use the first key, old ones still open with thei
 Keys come from HALL_REALNAME_KEYS: "kid:base64key[,kid:base64key…]", the first one current;
 `manage.py rotate_realname_keys` re-encrypts old values with it.
 Development and tests without it use one key derived from the secret key."""
+
 from __future__ import annotations
 
 import base64

@@ -1,5 +1,6 @@
 """Identities given for real-name registration, in the carrier's schema: encrypted, with masked
 copies for the screen."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,9 +26,13 @@ class Identity(models.Model):
 
     @classmethod
     def seal(cls, name: str, id_number: str) -> "Identity":
-        return cls(name_encrypted=crypto.encrypt(name, "name"), id_number_encrypted=crypto.encrypt(id_number, "id"),
-                   id_hash=crypto.lookup_hash(id_number), name_masked=mask_name(name),
-                   id_number_masked=mask_id(id_number))
+        return cls(
+            name_encrypted=crypto.encrypt(name, "name"),
+            id_number_encrypted=crypto.encrypt(id_number, "id"),
+            id_hash=crypto.lookup_hash(id_number),
+            name_masked=mask_name(name),
+            id_number_masked=mask_id(id_number),
+        )
 
     def reveal(self) -> tuple[str, str]:
         return crypto.decrypt(self.name_encrypted, "name"), crypto.decrypt(self.id_number_encrypted, "id")
@@ -44,10 +49,12 @@ class Verification(models.Model):
         FAILED = "failed", _("Not verified")
         EXPIRED = "expired", _("Deadline passed")
 
-    order = models.OneToOneField("orders.Order", verbose_name=_("order"), on_delete=models.CASCADE,
-                                 related_name="verification")
-    identity = models.ForeignKey(Identity, verbose_name=_("identity"), on_delete=models.CASCADE,
-                                 related_name="verifications")
+    order = models.OneToOneField(
+        "orders.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="verification"
+    )
+    identity = models.ForeignKey(
+        Identity, verbose_name=_("identity"), on_delete=models.CASCADE, related_name="verifications"
+    )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     provider = models.CharField(_("provider"), max_length=20, blank=True)

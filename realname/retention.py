@@ -1,6 +1,7 @@
 """Retention: identities are kept while they serve (an order under way, a number in service);
 those of orders that ended without service (cancelled, closed unpaid, refunded, recycled) are
 deleted once older than the retention period. Key rotation re-encrypts old values."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,18 @@ ENDED_WITHOUT_SERVICE = ["cancelled", "closed_unpaid", "refunded"]
 
 def purgeable(older_than: dt.timedelta):
     cutoff = timezone.now() - older_than
-    serving = Q(orders__status__in=["awaiting_payment", "paid", "in_fulfilment", "shipped", "delivered",
-                                    "completed", "needs_attention", "refunding"]) & ~Q(
-        verifications__status=Verification.Status.EXPIRED)
+    serving = Q(
+        orders__status__in=[
+            "awaiting_payment",
+            "paid",
+            "in_fulfilment",
+            "shipped",
+            "delivered",
+            "completed",
+            "needs_attention",
+            "refunding",
+        ]
+    ) & ~Q(verifications__status=Verification.Status.EXPIRED)
     return Identity.objects.filter(created_at__lt=cutoff).exclude(serving).distinct()
 
 
@@ -41,13 +51,18 @@ def rotate() -> int:
     count = 0
     for identity in Identity.objects.exclude(id_number_encrypted__startswith=f"{current}:").iterator():
         name, id_number = identity.reveal()
-        Identity.objects.filter(pk=identity.pk).update(name_encrypted=crypto.encrypt(name, "name"),
-                                                       id_number_encrypted=crypto.encrypt(id_number, "id"))
+        Identity.objects.filter(pk=identity.pk).update(
+            name_encrypted=crypto.encrypt(name, "name"), id_number_encrypted=crypto.encrypt(id_number, "id")
+        )
         count += 1
-    for verification in Verification.objects.exclude(portrait_encrypted="").exclude(
-            portrait_encrypted__startswith=f"{current}:").iterator():
+    for verification in (
+        Verification.objects.exclude(portrait_encrypted="")
+        .exclude(portrait_encrypted__startswith=f"{current}:")
+        .iterator()
+    ):
         portrait = crypto.decrypt_bytes(verification.portrait_encrypted, "portrait")
         Verification.objects.filter(pk=verification.pk).update(
-            portrait_encrypted=crypto.encrypt_bytes(portrait, "portrait"))
+            portrait_encrypted=crypto.encrypt_bytes(portrait, "portrait")
+        )
         count += 1
     return count

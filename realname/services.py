@@ -5,6 +5,7 @@ deadline and an unverified card is recycled after it.
 
 Task arguments carry only the verification's id; the portrait lives encrypted in the row until
 the provider has decided, then it is deleted."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -59,8 +60,10 @@ def check_before_order(name: str, id_number: str, *, who: str) -> str:
     remembered = f"realname:precheck:{crypto.lookup_hash(f'{name}|{id_number}')}"
     if cache.get(remembered):
         return "passed"
-    if ratelimit.count(f"realname:precheck:{connection.schema_name}:{who}:{int(time.time() // 3600)}",
-                       3605) > PRECHECK_LIMIT_PER_HOUR:
+    if (
+        ratelimit.count(f"realname:precheck:{connection.schema_name}:{who}:{int(time.time() // 3600)}", 3605)
+        > PRECHECK_LIMIT_PER_HOUR
+    ):
         raise VerificationError(_("Too many identity checks in an hour. Please try again later."))
     try:
         decision = provider.check_identity(name=name, id_number=id_number)
@@ -68,15 +71,18 @@ def check_before_order(name: str, id_number: str, *, who: str) -> str:
         log.warning("two-factor identity check unavailable (%s): the order goes ahead", exc)
         return "unavailable"
     if decision.status != "passed":
-        raise VerificationError(_("The name and ID number do not match the identity authority's records. "
-                                  "Check both against the ID card and enter them again."))
+        raise VerificationError(
+            _(
+                "The name and ID number do not match the identity authority's records. "
+                "Check both against the ID card and enter them again."
+            )
+        )
     cache.set(remembered, True, PRECHECK_MEMORY)
     return "passed"
 
 
 def open_for(order, identity, precheck: str = "") -> Verification:
-    return Verification.objects.get_or_create(order=order, defaults={"identity": identity,
-                                                                     "precheck": precheck})[0]
+    return Verification.objects.get_or_create(order=order, defaults={"identity": identity, "precheck": precheck})[0]
 
 
 def correct_identity(verification: Verification, identity) -> Verification:
@@ -88,8 +94,9 @@ def correct_identity(verification: Verification, identity) -> Verification:
     verification.identity = identity
     verification.status, verification.reason, verification.provider_ref = Verification.Status.WAITING, "", ""
     verification.attempts, verification.portrait_encrypted, verification.decided_at = 0, "", None
-    verification.save(update_fields=["identity", "status", "reason", "provider_ref", "attempts",
-                                     "portrait_encrypted", "decided_at"])
+    verification.save(
+        update_fields=["identity", "status", "reason", "provider_ref", "attempts", "portrait_encrypted", "decided_at"]
+    )
     return verification
 
 
@@ -99,16 +106,19 @@ def can_correct(verification: Verification) -> bool:
 
 
 def can_retry_photo(verification: Verification) -> bool:
-    return (verification.status == Verification.Status.WAITING
-            or (verification.status == Verification.Status.FAILED and verification.reason not in PHOTO_CANNOT_FIX
-                and verification.attempts < MAX_ATTEMPTS))
+    return verification.status == Verification.Status.WAITING or (
+        verification.status == Verification.Status.FAILED
+        and verification.reason not in PHOTO_CANNOT_FIX
+        and verification.attempts < MAX_ATTEMPTS
+    )
 
 
 def start_deadline(order) -> None:
     """Paid: the clock for verifying starts (the carrier's days, default 30)."""
     days = current_carrier().verification_days
     Verification.objects.filter(order=order, deadline__isnull=True).update(
-        deadline=(order.paid_at or timezone.now()) + dt.timedelta(days=days))
+        deadline=(order.paid_at or timezone.now()) + dt.timedelta(days=days)
+    )
 
 
 def _check_portrait(portrait: bytes) -> None:
@@ -132,8 +142,12 @@ def submit(verification: Verification, portrait: bytes, liveness: dict) -> Verif
         if verification.status not in (Verification.Status.WAITING, Verification.Status.FAILED):
             raise VerificationError(_("This verification is not waiting for a photo."))
         if verification.reason in PHOTO_CANNOT_FIX:
-            raise VerificationError(_("A new photo cannot fix a name that does not match the ID number: "
-                                      "correct the name and ID number instead."))
+            raise VerificationError(
+                _(
+                    "A new photo cannot fix a name that does not match the ID number: "
+                    "correct the name and ID number instead."
+                )
+            )
         if verification.attempts >= MAX_ATTEMPTS:
             raise VerificationError(_("Too many attempts. Please contact customer service."))
         verification.portrait_encrypted = crypto.encrypt_bytes(portrait, "portrait")
@@ -164,11 +178,14 @@ def send_to_provider(verification_id: int) -> str:
     if not verification.provider_ref:
         provider = gateway("realname")
         name, id_number = verification.identity.reveal()
-        ref = provider.submit(reference=f"{connection.schema_name}:{verification.pk}:{verification.identity_id}:"
-                                        f"{verification.attempts}",  # a corrected identity is a new check
-                              name=name, id_number=id_number,
-                              portrait=crypto.decrypt_bytes(verification.portrait_encrypted, "portrait"),
-                              liveness=verification.liveness)
+        ref = provider.submit(
+            reference=f"{connection.schema_name}:{verification.pk}:{verification.identity_id}:"
+            f"{verification.attempts}",  # a corrected identity is a new check
+            name=name,
+            id_number=id_number,
+            portrait=crypto.decrypt_bytes(verification.portrait_encrypted, "portrait"),
+            liveness=verification.liveness,
+        )
         Verification.objects.filter(pk=verification.pk).update(provider=provider.name, provider_ref=ref)
     return "submitted"
 
@@ -191,8 +208,11 @@ def poll(verification_id: int) -> str:
         verification.portrait_encrypted = ""  # the portrait goes as soon as the check is done
         verification.decided_at = timezone.now()
         verification.save(update_fields=["status", "reason", "portrait_encrypted", "decided_at"])
-        _record(verification, "verified" if passed else "verification_failed",
-                data={} if passed else {"reason": verification.reason})
+        _record(
+            verification,
+            "verified" if passed else "verification_failed",
+            data={} if passed else {"reason": verification.reason},
+        )
         from orders.fulfilment.verification import verification_decided  # the order's side
 
         verification_decided(verification)
@@ -236,8 +256,14 @@ def remind_and_recycle(now=None) -> dict[str, int]:
 
 def _remind(verification, days_left: int) -> bool:
     order = verification.order
-    text = signed(_("Please complete real-name verification of order %(order)s within %(days)d days, or the "
-                    "card will be recycled.") % {"order": order.number, "days": days_left}, current_carrier().name)
+    text = signed(
+        _(
+            "Please complete real-name verification of order %(order)s within %(days)d days, or the "
+            "card will be recycled."
+        )
+        % {"order": order.number, "days": days_left},
+        current_carrier().name,
+    )
     try:
         gateway("sms").send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
     except SmsError as exc:  # one text that did not go must not stop the reminders of everyone after it
@@ -260,16 +286,21 @@ def recycle(verification) -> int:
     for number in numbers:
         gateway("bss").release_number(number=number, key=f"{order.number}:recycle:{number}")
     with transaction.atomic():
-        if not Verification.objects.filter(pk=verification.pk, status__in=[
-                Verification.Status.WAITING, Verification.Status.FAILED]).update(
-                status=Verification.Status.EXPIRED, portrait_encrypted=""):
+        if not Verification.objects.filter(
+            pk=verification.pk, status__in=[Verification.Status.WAITING, Verification.Status.FAILED]
+        ).update(status=Verification.Status.EXPIRED, portrait_encrypted=""):
             return 0
         registry.release(current_carrier().slug, f"{current_carrier().slug}:{order.number}")
         for number in numbers:
             holds.recycle(number, order.hold_owner, dt.timedelta(days=settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS))
         try:
-            transition(order, S.NEEDS_ATTENTION, "recycled", reason=_("not verified in time: the card is recycled"),
-                       data={"numbers": numbers})
+            transition(
+                order,
+                S.NEEDS_ATTENTION,
+                "recycled",
+                reason=_("not verified in time: the card is recycled"),
+                data={"numbers": numbers},
+            )
         except IllegalTransition:
             _record(verification, "recycled", data={"numbers": numbers})
     log.info("order %s recycled: real-name verification missed its deadline", order.number)

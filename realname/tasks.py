@@ -1,4 +1,5 @@
 """Thin Celery wrappers: arguments are ids only, never personal data."""
+
 from celery import shared_task
 
 from tenants.gateways.realname import ProviderError
@@ -14,7 +15,7 @@ def send_to_provider(self, verification_id: int) -> str:
     except ProviderError as exc:
         if not exc.transient:
             raise
-        raise self.retry(countdown=min(5 * 2 ** self.request.retries, 600)) from exc
+        raise self.retry(countdown=min(5 * 2**self.request.retries, 600)) from exc
     poll_provider.apply_async((verification_id,), countdown=2)
     return outcome
 

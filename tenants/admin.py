@@ -20,8 +20,19 @@ class DomainInline(admin.TabularInline):
 
 @admin.register(Carrier, site=platform_site)
 class CarrierAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name", "simulated", "group", "kind", "status", "orders_today", "failed_steps",
-                    "queue_lag", "locked_staff", "created_at")
+    list_display = (
+        "slug",
+        "name",
+        "simulated",
+        "group",
+        "kind",
+        "status",
+        "orders_today",
+        "failed_steps",
+        "queue_lag",
+        "locked_staff",
+        "created_at",
+    )
     list_filter = ("status", "kind", "group")
     search_fields = ("slug", "name")
     readonly_fields = ("schema_name", "created_at")
@@ -38,8 +49,11 @@ class CarrierAdmin(admin.ModelAdmin):
         systems = simulated_systems(carrier)
         if not systems:
             return "—"
-        return format_html_join(" ", '<span class="hall-badge-simulated" title="{}">{}</span>',
-                                ((_("This system is simulated: no real money or checks."), s) for s in systems))
+        return format_html_join(
+            " ",
+            '<span class="hall-badge-simulated" title="{}">{}</span>',
+            ((_("This system is simulated: no real money or checks."), s) for s in systems),
+        )
 
     @admin.display(description=_("staff locked out"))
     def locked_staff(self, carrier):

@@ -1,5 +1,6 @@
 """A carrier's health for the platform operators: today's orders, failed fulfilment steps and
 the oldest paid order still waiting for a worker (the queue's lag, as the carrier feels it)."""
+
 from __future__ import annotations
 
 from django.utils import timezone
@@ -18,10 +19,22 @@ def current_lockouts() -> list[str]:
     since = timezone.now() - timedelta(minutes=settings.HALL_ADMIN_LOCKOUT_MINUTES)
     recent = AccessAttempt.objects.filter(attempt_time__gte=since)
     limit = settings.HALL_ADMIN_SIGN_IN_FAILURES
-    accounts = [row["username"] for row in recent.values("username").annotate(n=Sum("failures_since_start"))
-                .filter(n__gte=limit).order_by("username") if row["username"]]
-    addresses = [row["ip_address"] for row in recent.values("ip_address").annotate(n=Sum("failures_since_start"))
-                 .filter(n__gte=limit).order_by("ip_address") if row["ip_address"]]
+    accounts = [
+        row["username"]
+        for row in recent.values("username")
+        .annotate(n=Sum("failures_since_start"))
+        .filter(n__gte=limit)
+        .order_by("username")
+        if row["username"]
+    ]
+    addresses = [
+        row["ip_address"]
+        for row in recent.values("ip_address")
+        .annotate(n=Sum("failures_since_start"))
+        .filter(n__gte=limit)
+        .order_by("ip_address")
+        if row["ip_address"]
+    ]
     return accounts + addresses
 
 
@@ -30,8 +43,12 @@ def carrier_health(carrier) -> dict:
     from orders.models import OrderStatus as S
 
     with tenant_context(carrier):
-        waiting = Order.objects.filter(status=S.PAID).order_by("status_changed_at").values_list(
-            "status_changed_at", flat=True).first()
+        waiting = (
+            Order.objects.filter(status=S.PAID)
+            .order_by("status_changed_at")
+            .values_list("status_changed_at", flat=True)
+            .first()
+        )
         return {
             "orders_today": Order.objects.filter(created_at__date=timezone.localdate()).count(),
             "failed_steps": FulfilmentStep.objects.filter(status=FulfilmentStep.Status.FAILED).count(),

@@ -1,4 +1,5 @@
 """Carriers (tenants), their host names and carrier groups: all in the public schema."""
+
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -39,25 +40,40 @@ class Carrier(TenantMixin):
         TEMPLATE = "template", _("Template")  # the schema new carriers are cloned from
 
     slug = models.CharField(
-        _("slug"), max_length=30, unique=True,
-        validators=[RegexValidator(SLUG_PATTERN, _("Use 2–30 lowercase letters, digits or hyphens, "
-                                                   "starting with a letter."))],
+        _("slug"),
+        max_length=30,
+        unique=True,
+        validators=[
+            RegexValidator(SLUG_PATTERN, _("Use 2–30 lowercase letters, digits or hyphens, starting with a letter."))
+        ],
     )
     name = models.CharField(_("name"), max_length=100)
-    group = models.ForeignKey(CarrierGroup, verbose_name=_("carrier group"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="carriers")
+    group = models.ForeignKey(
+        CarrierGroup,
+        verbose_name=_("carrier group"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="carriers",
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.BRANCH)
     region = models.CharField(_("region"), max_length=50, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     payment_window_minutes = models.PositiveSmallIntegerField(
-        _("payment window (minutes)"), default=30,
-        help_text=_("An order not paid within this time closes itself and releases its number."))
+        _("payment window (minutes)"),
+        default=30,
+        help_text=_("An order not paid within this time closes itself and releases its number."),
+    )
     accepts_legacy_ids = models.BooleanField(
-        _("accept 15-digit ID cards"), default=False,
-        help_text=_("The old 15-digit resident ID form, no longer issued; off unless your rules allow it."))
+        _("accept 15-digit ID cards"),
+        default=False,
+        help_text=_("The old 15-digit resident ID form, no longer issued; off unless your rules allow it."),
+    )
     verification_days = models.PositiveSmallIntegerField(
-        _("days to complete real-name verification"), default=30,
-        help_text=_("A paid SIM not verified within this time is recycled and its number released."))
+        _("days to complete real-name verification"),
+        default=30,
+        help_text=_("A paid SIM not verified within this time is recycled and its number released."),
+    )
     # Which adapter serves each of the carrier's systems and its options, e.g.
     # {"payment": {"adapter": "simulator", "callback_delay": [0.2, 2], "duplicate_rate": 0.3}}.
     # Configuration, not code: a real adapter is dropped in by naming it here.

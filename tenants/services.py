@@ -1,4 +1,5 @@
 """Provisioning carriers: the only code that creates carriers, their schemas and first staff."""
+
 from __future__ import annotations
 
 import re
@@ -55,8 +56,7 @@ def ensure_public_tenant(domains: tuple[str, ...] = ("localhost", "127.0.0.1")) 
         defaults={"slug": PUBLIC_SLUG, "name": "Hall", "kind": Carrier.Kind.PLATFORM},
     )
     for host in domains:
-        Domain.objects.get_or_create(domain=host,
-                                     defaults={"tenant": public, "is_primary": host == domains[0]})
+        Domain.objects.get_or_create(domain=host, defaults={"tenant": public, "is_primary": host == domains[0]})
     return public
 
 
@@ -65,8 +65,13 @@ def ensure_template() -> Carrier:
     a domain) so that `migrate_schemas` keeps it current with every new migration."""
     template = Carrier.objects.filter(schema_name=TEMPLATE_SCHEMA).first()
     if template is None:
-        template = Carrier(schema_name=TEMPLATE_SCHEMA, slug="carrier-template", name="template",
-                           status=Carrier.Status.TEMPLATE, kind=Carrier.Kind.PLATFORM)
+        template = Carrier(
+            schema_name=TEMPLATE_SCHEMA,
+            slug="carrier-template",
+            name="template",
+            status=Carrier.Status.TEMPLATE,
+            kind=Carrier.Kind.PLATFORM,
+        )
         template.save(verbosity=0)
     return template
 
@@ -83,8 +88,10 @@ def _check_template_is_clean(template: Carrier) -> None:
 def validate_spec(spec: CarrierSpec) -> list[str]:
     errors = []
     if not re.match(SLUG_PATTERN, spec.slug or ""):
-        errors.append(_("Slug “%(slug)s” is not valid: use 2–30 lowercase letters, digits or hyphens, "
-                        "starting with a letter.") % {"slug": spec.slug})
+        errors.append(
+            _("Slug “%(slug)s” is not valid: use 2–30 lowercase letters, digits or hyphens, starting with a letter.")
+            % {"slug": spec.slug}
+        )
     elif spec.slug in RESERVED_SLUGS:
         errors.append(_("Slug “%(slug)s” is reserved.") % {"slug": spec.slug})
     elif Carrier.objects.filter(slug=spec.slug).exists() or schema_exists(schema_name_for(spec.slug)):
@@ -94,8 +101,9 @@ def validate_spec(spec: CarrierSpec) -> list[str]:
     elif len(spec.name) > 100:
         errors.append(_("The display name is longer than 100 characters."))
     if spec.group and not CarrierGroup.objects.filter(code=spec.group).exists():
-        errors.append(_("Carrier group “%(group)s” does not exist (see `manage.py list_carriers`).")
-                      % {"group": spec.group})
+        errors.append(
+            _("Carrier group “%(group)s” does not exist (see `manage.py list_carriers`).") % {"group": spec.group}
+        )
     if spec.kind not in Carrier.Kind.values or spec.kind == Carrier.Kind.PLATFORM:
         errors.append(_("Kind must be one of: operator, branch, mvno."))
     domain = (spec.domain or default_domain(spec.slug)).lower()
@@ -125,11 +133,18 @@ def create_carrier(spec: CarrierSpec) -> Carrier:
     group = CarrierGroup.objects.filter(code=spec.group).first() if spec.group else None
     # PostgreSQL DDL is transactional: a failure anywhere drops the new schema with the rows.
     with transaction.atomic():
-        carrier = Carrier(schema_name=schema_name_for(spec.slug), slug=spec.slug, name=spec.name.strip(),
-                          group=group, region=spec.region, kind=spec.kind)
+        carrier = Carrier(
+            schema_name=schema_name_for(spec.slug),
+            slug=spec.slug,
+            name=spec.name.strip(),
+            group=group,
+            region=spec.region,
+            kind=spec.kind,
+        )
         carrier.save(verbosity=0)
-        Domain.objects.create(domain=(spec.domain or default_domain(spec.slug)).lower(), tenant=carrier,
-                              is_primary=True)
+        Domain.objects.create(
+            domain=(spec.domain or default_domain(spec.slug)).lower(), tenant=carrier, is_primary=True
+        )
         with schema_context(carrier.schema_name):
             get_user_model().objects.create_superuser(
                 username=spec.admin_username.strip(), email=spec.admin_email, password=spec.admin_password
@@ -139,9 +154,12 @@ def create_carrier(spec: CarrierSpec) -> Carrier:
 
 def shop_carriers():
     """Carriers that serve a shop: not the platform's public row, not the template."""
-    return (Carrier.objects.exclude(kind=Carrier.Kind.PLATFORM)
-            .exclude(status=Carrier.Status.TEMPLATE)
-            .select_related("group").prefetch_related("domains"))
+    return (
+        Carrier.objects.exclude(kind=Carrier.Kind.PLATFORM)
+        .exclude(status=Carrier.Status.TEMPLATE)
+        .select_related("group")
+        .prefetch_related("domains")
+    )
 
 
 def dispatch_to_carriers(task) -> list[str]:
@@ -161,5 +179,7 @@ def send_on_commit(task_path: str, args: tuple = (), countdown: float = 0) -> No
     from django.utils.module_loading import import_string
 
     schema = connection.schema_name
-    transaction.on_commit(lambda: import_string(task_path).apply_async(
-        args, countdown=countdown, headers={"_schema_name": schema}), robust=True)
+    transaction.on_commit(
+        lambda: import_string(task_path).apply_async(args, countdown=countdown, headers={"_schema_name": schema}),
+        robust=True,
+    )

@@ -6,6 +6,7 @@ Tests use `db` (each test rolls back). Never use `transactional_db`: its flush w
 public schema's carriers for every later test. Tests that need committed data (real worker,
 real browser) make it themselves and clean up.
 """
+
 import os
 import subprocess
 import sys
@@ -32,8 +33,9 @@ def _make_test_carrier(spec):
 
     from tenants.services import CarrierSpec, create_carrier
 
-    carrier = create_carrier(CarrierSpec(slug=spec["slug"], name=spec["name"], group=TEST_GROUP,
-                                         admin_password=STAFF_PASSWORD))
+    carrier = create_carrier(
+        CarrierSpec(slug=spec["slug"], name=spec["name"], group=TEST_GROUP, admin_password=STAFF_PASSWORD)
+    )
     # Parcels arrive in seconds, not days, for the browser journeys.
     carrier.gateways = {"logistics": {"step_seconds": [0.5, 1.5]}}
     carrier.save(update_fields=["gateways"])
@@ -43,9 +45,22 @@ def _make_test_carrier(spec):
 
         publish_theme({"primary": spec["primary"], "tagline": spec["name"]})
         if spec.get("catalogue"):  # a first published home page, for the decoration tests to change
-            publish_document(Page.Kind.HOME, "home", "首页", {"schema_version": 1, "sections": [
-                {"id": "welcome", "type": "notice_bar", "disabled": False,
-                 "settings": {"text": HOME_NOTICE, "link": "", "tone": "info"}}]})
+            publish_document(
+                Page.Kind.HOME,
+                "home",
+                "首页",
+                {
+                    "schema_version": 1,
+                    "sections": [
+                        {
+                            "id": "welcome",
+                            "type": "notice_bar",
+                            "disabled": False,
+                            "settings": {"text": HOME_NOTICE, "link": "", "tone": "info"},
+                        }
+                    ],
+                },
+            )
         if spec.get("catalogue"):
             from catalog.demo import seed_catalogue
 
@@ -157,9 +172,26 @@ def celery_worker_process(django_db_setup):
     env = subprocess_env()
     log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")  # noqa: SIM115 — the worker's, for its lifetime
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "info", "-c", "2",
-         "-n", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "hall",
+            "worker",
+            "-l",
+            "info",
+            "-c",
+            "2",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     from hall.celery import app
 

@@ -1,5 +1,6 @@
 """Helpers for the order tests: subscribers, carts with a held number, placed orders, signed
 notifications from the payment simulator."""
+
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -18,9 +19,17 @@ PASSWORD = "Shopper-pass-2026"
 # Real-looking test identities: valid GB 11643 check characters.
 ID_NUMBER = "11010519491231002X"
 NAME = "张三"
-DETAILS = CheckoutDetails(holder_name=NAME, holder_id_number=ID_NUMBER, recipient="张三", contact_phone="13800138000",
-                          province="广东省", city="广州市", district="天河区", address_detail="天河路 100 号 5 楼",
-                          accept_terms=True)
+DETAILS = CheckoutDetails(
+    holder_name=NAME,
+    holder_id_number=ID_NUMBER,
+    recipient="张三",
+    contact_phone="13800138000",
+    province="广东省",
+    city="广州市",
+    district="天河区",
+    address_detail="天河路 100 号 5 楼",
+    accept_terms=True,
+)
 
 
 def fresh_id() -> str:
@@ -30,8 +39,10 @@ def fresh_id() -> str:
 
     from realname.idcard import check_character
 
-    first17 = f"110105{random.randrange(1960, 2000)}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}" \
-              f"{random.randrange(100, 999)}"
+    first17 = (
+        f"110105{random.randrange(1960, 2000)}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}"
+        f"{random.randrange(100, 999)}"
+    )
     return first17 + check_character(first17)
 
 
@@ -40,8 +51,7 @@ def subscriber(username=None):
 
 
 def free_number(**filters) -> str:
-    return MobileNumber.objects.filter(status="available", **filters).order_by("?").values_list(
-        "number", flat=True)[0]
+    return MobileNumber.objects.filter(status="available", **filters).order_by("?").values_list("number", flat=True)[0]
 
 
 def sim_cart(user, number=None, offer_slug="sim-1"):
@@ -75,8 +85,11 @@ def place_sim_order(user=None, details: CheckoutDetails = DETAILS, **kwargs):
 def start_sim_payment(order):
     from orders.payments import start_payment
 
-    start_payment(order, notify_url="http://alpha.localhost/api/payments/notify/simulator/",
-                  return_url=f"http://alpha.localhost/orders/{order.number}/return/")
+    start_payment(
+        order,
+        notify_url="http://alpha.localhost/api/payments/notify/simulator/",
+        return_url=f"http://alpha.localhost/orders/{order.number}/return/",
+    )
     return order.payments.get(status="pending")
 
 
@@ -97,8 +110,13 @@ QUICK = {"latency_ms": [0, 0]}
 
 def quick_gateways(carrier) -> None:
     """Every simulator answers at once and parcels arrive at once (for synchronous tests)."""
-    carrier.gateways = {"bss": QUICK, "sms": QUICK, "payment": QUICK, "logistics": {**QUICK, "step_seconds": [0, 0]},
-                        "realname": {**QUICK, "decision_delay": [0, 0]}}
+    carrier.gateways = {
+        "bss": QUICK,
+        "sms": QUICK,
+        "payment": QUICK,
+        "logistics": {**QUICK, "step_seconds": [0, 0]},
+        "realname": {**QUICK, "decision_delay": [0, 0]},
+    }
 
 
 def paid(order):

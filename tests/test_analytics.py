@@ -2,6 +2,7 @@
 (placed, paid and done from real orders), idempotent daily aggregation, top pages current before the
 aggregation, capture through the Redis buffer (honouring Do-Not-Track, skipping staff and bots,
 surviving a Redis outage), and no personal data in the tables."""
+
 import datetime as dt
 import re
 from decimal import Decimal
@@ -26,12 +27,15 @@ def at(minutes):
 # visitor b: offer only (bounce on the offer page)
 # visitor c: landing → home, 20 min apart (one session), exits on home
 LOG = [
-    defs.Event("a", at(0), "view", "home"), defs.Event("a", at(2), "view", "offer", "plan-1", "plan"),
-    defs.Event("a", at(3), "add_to_cart", offer_kind="plan"), defs.Event("a", at(4), "view", "cart"),
+    defs.Event("a", at(0), "view", "home"),
+    defs.Event("a", at(2), "view", "offer", "plan-1", "plan"),
+    defs.Event("a", at(3), "add_to_cart", offer_kind="plan"),
+    defs.Event("a", at(4), "view", "cart"),
     defs.Event("a", at(5), "checkout_started", offer_kind="plan"),
     defs.Event("a", at(50), "view", "home"),
     defs.Event("b", at(1), "view", "offer", "plan-1", "plan"),
-    defs.Event("c", at(10), "view", "landing", "spring"), defs.Event("c", at(30), "view", "home"),
+    defs.Event("c", at(10), "view", "landing", "spring"),
+    defs.Event("c", at(30), "view", "home"),
 ]
 
 
@@ -53,14 +57,15 @@ def test_sessions_bounce_and_exit_have_known_answers():
 
 
 # From the orders (aggregate.order_events): a placed the plan order; b paid one without the steps before.
-ORDERS = [defs.Event("a", at(6), "order_placed", offer_kind="plan", order_kind="addon"),
-          defs.Event("b", at(2), "paid", offer_kind="plan", order_kind="addon")]
+ORDERS = [
+    defs.Event("a", at(6), "order_placed", offer_kind="plan", order_kind="addon"),
+    defs.Event("b", at(2), "paid", offer_kind="plan", order_kind="addon"),
+]
 
 
 def test_funnel_counts_steps_in_order_with_conversion():
     counts = defs.funnel(LOG + ORDERS)
-    assert counts == {"view_offer": 2, "add_to_cart": 1, "checkout_started": 1, "order_placed": 1, "paid": 0,
-                      "done": 0}
+    assert counts == {"view_offer": 2, "add_to_cart": 1, "checkout_started": 1, "order_placed": 1, "paid": 0, "done": 0}
     assert defs.funnel(LOG + ORDERS, "offer", "phone")["view_offer"] == 0
     rows = defs.conversion(counts)
     assert rows[1] == ("add_to_cart", 1, 0.5) and rows[0][2] is None
@@ -74,35 +79,60 @@ def order(visitor, minutes, name, kind, offer_kind=""):
 # s1 选号 → hold → SIM in cart → checkout → paid → activated; s2 stops after the hold; s3 searches only.
 # t1 tops up and is credited; t2 opens top-up and leaves. r1 renews broadband; d1 stops before paying a deposit.
 WAYS = [
-    defs.Event("s1", at(0), "view", "numbers"), defs.Event("s1", at(1), "view", "number_held"),
+    defs.Event("s1", at(0), "view", "numbers"),
+    defs.Event("s1", at(1), "view", "number_held"),
     defs.Event("s1", at(2), "add_to_cart", offer_kind="sim"),
     defs.Event("s1", at(3), "checkout_started", offer_kind="sim"),
-    order("s1", 4, "order_placed", "new_sim", "sim"), order("s1", 5, "paid", "new_sim", "sim"),
+    order("s1", 4, "order_placed", "new_sim", "sim"),
+    order("s1", 5, "paid", "new_sim", "sim"),
     order("s1", 9, "done", "new_sim", "sim"),
-    defs.Event("s2", at(0), "view", "numbers"), defs.Event("s2", at(2), "view", "number_held"),
+    defs.Event("s2", at(0), "view", "numbers"),
+    defs.Event("s2", at(2), "view", "number_held"),
     defs.Event("s3", at(0), "view", "numbers"),
-    defs.Event("t1", at(0), "view", "top_up"), order("t1", 1, "order_placed", "top_up"),
-    order("t1", 2, "paid", "top_up"), order("t1", 3, "done", "top_up"),
+    defs.Event("t1", at(0), "view", "top_up"),
+    order("t1", 1, "order_placed", "top_up"),
+    order("t1", 2, "paid", "top_up"),
+    order("t1", 3, "done", "top_up"),
     defs.Event("t2", at(0), "view", "top_up"),
-    defs.Event("r1", at(0), "view", "broadband"), defs.Event("r1", at(1), "view", "broadband_account"),
-    order("r1", 2, "order_placed", "broadband_renewal"), order("r1", 3, "paid", "broadband_renewal"),
+    defs.Event("r1", at(0), "view", "broadband"),
+    defs.Event("r1", at(1), "view", "broadband_account"),
+    order("r1", 2, "order_placed", "broadband_renewal"),
+    order("r1", 3, "paid", "broadband_renewal"),
     order("r1", 4, "done", "broadband_renewal"),
-    defs.Event("d1", at(0), "view", "deposit"), defs.Event("d1", at(1), "view", "deposit_offer"),
+    defs.Event("d1", at(0), "view", "deposit"),
+    defs.Event("d1", at(1), "view", "deposit_offer"),
     order("d1", 2, "order_placed", "deposit_credit"),
     order("t2", 5, "paid", "new_sim"),  # another way's order never counts in top-up
 ]
 
 
 def test_each_way_of_buying_has_its_funnel():
-    assert defs.funnel(WAYS, "number") == {"numbers": 3, "number_held": 2, "add_to_cart": 1, "checkout_started": 1,
-                                           "paid": 1, "done": 1}
+    assert defs.funnel(WAYS, "number") == {
+        "numbers": 3,
+        "number_held": 2,
+        "add_to_cart": 1,
+        "checkout_started": 1,
+        "paid": 1,
+        "done": 1,
+    }
     assert defs.funnel(WAYS, "top_up") == {"top_up_page": 2, "order_placed": 1, "paid": 1, "done": 1}
     assert defs.funnel(WAYS, "renewal") == {"renew_page": 1, "account": 1, "order_placed": 1, "paid": 1, "done": 1}
-    assert defs.funnel(WAYS, "deposit") == {"deposit_offers": 1, "deposit_offer": 1, "order_placed": 1, "paid": 0,
-                                            "done": 0}
+    assert defs.funnel(WAYS, "deposit") == {
+        "deposit_offers": 1,
+        "deposit_offer": 1,
+        "order_placed": 1,
+        "paid": 0,
+        "done": 0,
+    }
     assert defs.funnel(WAYS, "offer")["view_offer"] == 0
     assert [round(r[2], 3) if r[2] else r[2] for r in defs.conversion(defs.funnel(WAYS, "number"), "number")] == [
-        None, 0.667, 0.5, 1.0, 1.0, 1.0]
+        None,
+        0.667,
+        0.5,
+        1.0,
+        1.0,
+        1.0,
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -115,8 +145,19 @@ def _no_committed_analytics(request):
 
 
 def _store(events):
-    AnalyticsEvent.objects.bulk_create([AnalyticsEvent(at=e.at, visitor=e.visitor, name=e.name, page_type=e.page_type,
-                                                       page_id=e.page_id, offer_kind=e.offer_kind) for e in events])
+    AnalyticsEvent.objects.bulk_create(
+        [
+            AnalyticsEvent(
+                at=e.at,
+                visitor=e.visitor,
+                name=e.name,
+                page_type=e.page_type,
+                page_id=e.page_id,
+                offer_kind=e.offer_kind,
+            )
+            for e in events
+        ]
+    )
 
 
 def test_daily_aggregation_is_idempotent(in_carrier_a):
@@ -126,8 +167,10 @@ def test_daily_aggregation_is_idempotent(in_carrier_a):
     rows = sorted(PageDaily.objects.filter(day=day).values_list("page_type", "views", "entries", "bounces", "exits"))
     funnel = sorted(FunnelDaily.objects.filter(day=day, offer_kind="").values_list("step", "visitors"))
     assert aggregate_day(day) == first
-    assert sorted(PageDaily.objects.filter(day=day).values_list(
-        "page_type", "views", "entries", "bounces", "exits")) == rows
+    assert (
+        sorted(PageDaily.objects.filter(day=day).values_list("page_type", "views", "entries", "bounces", "exits"))
+        == rows
+    )
     assert sorted(FunnelDaily.objects.filter(day=day, offer_kind="").values_list("step", "visitors")) == funnel
     assert ("home", 3, 2, 1, 2) in rows and dict(funnel)["view_offer"] == 2
 
@@ -136,8 +179,15 @@ def _order(user, kind, visitor, **fields):
     from orders.models import Order
 
     number = f"T{Order.objects.count() + 1:08d}{kind[:3]}"
-    return Order.objects.create(number=number, user=user, kind=kind, idempotency_key=number, visitor_id=visitor,
-                                payable=Decimal("50.00"), **fields)
+    return Order.objects.create(
+        number=number,
+        user=user,
+        kind=kind,
+        idempotency_key=number,
+        visitor_id=visitor,
+        payable=Decimal("50.00"),
+        **fields,
+    )
 
 
 def test_aggregated_funnels_read_paid_and_done_from_real_orders(in_carrier_a):
@@ -166,8 +216,14 @@ def test_aggregated_funnels_read_paid_and_done_from_real_orders(in_carrier_a):
     def counts(path):
         return dict(FunnelDaily.objects.filter(day=day, path=path, offer_kind="").values_list("step", "visitors"))
 
-    assert counts("number") == {"numbers": 3, "number_held": 2, "add_to_cart": 1, "checkout_started": 1, "paid": 1,
-                                "done": 1}
+    assert counts("number") == {
+        "numbers": 3,
+        "number_held": 2,
+        "add_to_cart": 1,
+        "checkout_started": 1,
+        "paid": 1,
+        "done": 1,
+    }
     assert counts("top_up") == {"top_up_page": 2, "order_placed": 1, "paid": 1, "done": 1}
     assert counts("deposit") == {"deposit_offers": 1, "deposit_offer": 1, "order_placed": 1, "paid": 0, "done": 0}
     assert counts("renewal")["renew_page"] == 1 and counts("renewal")["order_placed"] == 0
@@ -211,9 +267,10 @@ def test_pages_are_captured_through_the_buffer(buffer_clean):
     host_client("alpha.localhost").get("/", HTTP_USER_AGENT="Googlebot/2.1")  # a bot: not counted
     assert capture.flush() == 2
     views = list(AnalyticsEvent.objects.order_by("at").values("page_type", "page_id", "referrer", "offer_kind"))
-    assert views[-2:] == [{"page_type": "home", "page_id": "", "referrer": "", "offer_kind": ""},
-                          {"page_type": "offer", "page_id": "plan-1", "referrer": "www.example.com",
-                           "offer_kind": "plan"}]
+    assert views[-2:] == [
+        {"page_type": "home", "page_id": "", "referrer": "", "offer_kind": ""},
+        {"page_type": "offer", "page_id": "plan-1", "referrer": "www.example.com", "offer_kind": "plan"},
+    ]
     assert capture.flush() == 0
 
 
@@ -286,12 +343,34 @@ def test_ops_commands(in_carrier_a, buffer_clean):
 
     _store(LOG)
     out = StringIO()
-    call_command("rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-21", "--carrier", "alpha",
-                 "--lang", "en", stdout=out, verbosity=0)
+    call_command(
+        "rebuild_analytics",
+        "--from",
+        "2026-11-19",
+        "--to",
+        "2026-11-21",
+        "--carrier",
+        "alpha",
+        "--lang",
+        "en",
+        stdout=out,
+        verbosity=0,
+    )
     assert re.search(r"^alpha +3 +9$", out.getvalue(), re.M), out.getvalue()  # carrier, days rebuilt, events
     again = StringIO()
-    call_command("rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-21", "--carrier", "alpha",
-                 "--lang", "en", stdout=again, verbosity=0)
+    call_command(
+        "rebuild_analytics",
+        "--from",
+        "2026-11-19",
+        "--to",
+        "2026-11-21",
+        "--carrier",
+        "alpha",
+        "--lang",
+        "en",
+        stdout=again,
+        verbosity=0,
+    )
     assert again.getvalue() == out.getvalue() and PageDaily.objects.filter(page_type="home").count() == 1
     report = StringIO()
     call_command("carrier_report", "--carrier", "alpha", "--days", "7", "--lang", "en", stdout=report)
@@ -306,8 +385,12 @@ def test_ops_commands(in_carrier_a, buffer_clean):
 def test_block_clicks_and_page_versions_are_recorded(buffer_clean):
     client = host_client("alpha.localhost")
     client.get("/")  # the decorated home page: its view carries the published version
-    assert client.post("/analytics/click/", {"block": "welcome", "page_type": "home", "page_id": "",
-                                             "version": "7"}).status_code == 204
+    assert (
+        client.post(
+            "/analytics/click/", {"block": "welcome", "page_type": "home", "page_id": "", "version": "7"}
+        ).status_code
+        == 204
+    )
     assert client.post("/analytics/click/", {"block": "<script>", "page_type": "home"}).status_code == 204
     assert capture.flush() == 2  # the view and the one valid click
     view = AnalyticsEvent.objects.get(name="view", page_type="home")
@@ -316,7 +399,7 @@ def test_block_clicks_and_page_versions_are_recorded(buffer_clean):
 
 
 def test_clicked_blocks_are_named_on_the_dashboard(buffer_clean):
-    """"区块点击" names the page and the block's kind (and title), not ids."""
+    """ "区块点击" names the page and the block's kind (and title), not ids."""
     from django.utils import translation
 
     from hall.decoration import services as decoration
@@ -326,8 +409,12 @@ def test_clicked_blocks_are_named_on_the_dashboard(buffer_clean):
     section = decoration.page(decoration.HOME_SLUG).live_version.document["sections"][0]
     visitor = host_client("alpha.localhost")
     visitor.get("/")
-    assert visitor.post("/analytics/click/", {"block": section["id"], "page_type": "home", "page_id": "",
-                                              "version": "1"}).status_code == 204
+    assert (
+        visitor.post(
+            "/analytics/click/", {"block": section["id"], "page_type": "home", "page_id": "", "version": "1"}
+        ).status_code
+        == 204
+    )
     capture.flush()
     staff = host_client("alpha.localhost")
     assert sign_in(staff, "admin", STAFF_PASSWORD)

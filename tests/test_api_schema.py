@@ -3,6 +3,7 @@ the real server (gunicorn, on the test database) from the schema it serves, anon
 subscriber's token, and fails on any 5xx and on any status code, content type, header or body
 that the schema does not document. Generated identifiers rarely name a real category, offer or
 order, so the answers about real ones are then checked too, with the same checks."""
+
 import http.client
 import json
 import subprocess
@@ -15,8 +16,13 @@ import pytest
 from tests.support.live_server import database_env, gunicorn
 
 HOST = "alpha.localhost"  # the carrier with the demo catalogue and a number pool
-CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_headers_conformance", "response_schema_conformance"]
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+]
 MAX_EXAMPLES = 20  # per operation, for the fuzzing phase (the coverage phase adds its own cases)
 SEED = 14
 
@@ -28,8 +34,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def api_server(django_db_setup):
     """The real server, with the request limits raised out of the fuzzer's way."""
-    env = database_env(DJANGO_SETTINGS_MODULE="tests.support.api_schema_settings",
-                       HALL_NUMBER_SEARCHES_PER_MINUTE="100000", HALL_NUMBER_HOLDS_PER_MINUTE="100000")
+    env = database_env(
+        DJANGO_SETTINGS_MODULE="tests.support.api_schema_settings",
+        HALL_NUMBER_SEARCHES_PER_MINUTE="100000",
+        HALL_NUMBER_HOLDS_PER_MINUTE="100000",
+    )
     with gunicorn(env, workers=4) as server:
         yield server
 
@@ -51,11 +60,18 @@ def subscriber(django_db_setup, django_db_blocker):
         schema = Carrier.objects.get(domains__domain=HOST).schema_name
         started = timezone.now()
         with schema_context(schema):
-            user = get_user_model().objects.create_user(f"139{uuid.uuid4().int % 10**8:08d}",
-                                                        password=f"Api-{uuid.uuid4().hex}")
-            order = Order.objects.create(number=f"API{uuid.uuid4().hex[:12].upper()}", user=user,
-                                         kind=OrderKind.DEVICE, idempotency_key=uuid.uuid4().hex,
-                                         goods_total="99.00", payable="99.00", recipient="张三")
+            user = get_user_model().objects.create_user(
+                f"139{uuid.uuid4().int % 10**8:08d}", password=f"Api-{uuid.uuid4().hex}"
+            )
+            order = Order.objects.create(
+                number=f"API{uuid.uuid4().hex[:12].upper()}",
+                user=user,
+                kind=OrderKind.DEVICE,
+                idempotency_key=uuid.uuid4().hex,
+                goods_total="99.00",
+                payable="99.00",
+                recipient="张三",
+            )
             OrderLine.objects.create(order=order, name="测试终端", unit_price="99.00", unit_list_price="129.00")
             OrderEvent.objects.create(order=order, action="placed", to_status=order.status)
             token = Token.objects.create(user=user).key
@@ -64,7 +80,8 @@ def subscriber(django_db_setup, django_db_blocker):
             carts = Cart.objects.filter(user=user) | Cart.objects.filter(user=None, created_at__gte=started)
             owners = [f"cart:{pk}" for pk in carts.values_list("pk", flat=True)]
             MobileNumber.objects.filter(hold_owner__in=owners, status=MobileNumber.Status.HELD).update(
-                status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None)
+                status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None
+            )
             carts.delete()
             Order.objects.filter(user=user).delete()
             user.delete()  # and its token
@@ -73,8 +90,9 @@ def subscriber(django_db_setup, django_db_blocker):
 def _request(server, method, path, body=None, **headers):
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
-        connection.request(method, path, body=body, headers={"Host": f"{HOST}:{server.port}",
-                                                             "Accept": "application/json", **headers})
+        connection.request(
+            method, path, body=body, headers={"Host": f"{HOST}:{server.port}", "Accept": "application/json", **headers}
+        )
         response = connection.getresponse()
         return response.status, response.getheader("Content-Type", ""), response.read()
     finally:
@@ -111,9 +129,12 @@ def test_unmatched_api_paths_answer_json_404(api_server, path):
 def test_refused_bodies_answer_in_the_error_shape(api_server, subscriber):
     """Django's own refusals (here: more form fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) are JSON too."""
     status, content_type, body = _request(
-        api_server, "POST", "/api/v1/cart/lines/", "&".join(f"f{i}=1" for i in range(1001)),
-        **{"Content-Type": "application/x-www-form-urlencoded",
-           "Authorization": f"Token {subscriber['token']}"})  # a token: no CSRF refusal before parsing
+        api_server,
+        "POST",
+        "/api/v1/cart/lines/",
+        "&".join(f"f{i}=1" for i in range(1001)),
+        **{"Content-Type": "application/x-www-form-urlencoded", "Authorization": f"Token {subscriber['token']}"},
+    )  # a token: no CSRF refusal before parsing
     assert status == 400 and content_type.startswith("application/json"), (status, content_type, body[:200])
     assert json.loads(body)["error"]["code"] == "bad_request"
 
@@ -122,13 +143,29 @@ def run_schemathesis(server, *headers: str) -> tuple[int, str]:
     """schemathesis's CLI (its own process: its engine, threads and Hypothesis settings stay out of
     pytest's) over the schema this server serves; returns its exit code and output."""
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"http://127.0.0.1:{server.port}/api/schema/?format=json",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"http://127.0.0.1:{server.port}/api/schema/?format=json",
         # Python's HTTP clients do not resolve *.localhost: connect to 127.0.0.1, name the carrier.
-        "--header", f"Host: {HOST}:{server.port}", *(arg for header in headers for arg in ("--header", header)),
-        "--checks", ",".join(CHECKS), "--max-examples", str(MAX_EXAMPLES), "--seed", str(SEED),
-        "--generation-database", "none", "--request-timeout", "20", "--no-color",
+        "--header",
+        f"Host: {HOST}:{server.port}",
+        *(arg for header in headers for arg in ("--header", header)),
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "20",
+        "--no-color",
         # One worker: Python 3.11's ast module is not thread-safe, and Hypothesis parses with it.
-        "--workers", "1",
+        "--workers",
+        "1",
     ]
     with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
         done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, timeout=300)
@@ -140,9 +177,10 @@ def test_api_answers_as_its_schema_says(api_server, subscriber, who):
     headers = [f"Authorization: Token {subscriber['token']}"] if who == "subscriber" else []
     code, output = run_schemathesis(api_server, *headers)
     print(output)
-    assert code == 0, f"schemathesis ({who}) found problems:\n{output[-12000:]}\n--- server log ---\n" \
-                      f"{api_server.log_tail()}"
-    summary = output[output.rindex("SUMMARY"):]
+    assert code == 0, (
+        f"schemathesis ({who}) found problems:\n{output[-12000:]}\n--- server log ---\n{api_server.log_tail()}"
+    )
+    summary = output[output.rindex("SUMMARY") :]
     assert "Tested: 13" in summary and " passed" in summary, summary  # every operation, and cases ran
 
 
@@ -163,8 +201,11 @@ def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
     def call(method, path, expected, headers=signed_in, session=None, **case):
         if "body" in case:
             case["media_type"] = "application/json"
-        response = schema[path][method].Case(**case).call_and_validate(base_url=base, headers=headers,
-                                                                       checks=checks, session=session)
+        response = (
+            schema[path][method]
+            .Case(**case)
+            .call_and_validate(base_url=base, headers=headers, checks=checks, session=session)
+        )
         assert response.status_code == expected, (method, path, case, response.status_code, response.text[:500])
         return response.json()
 
@@ -187,8 +228,9 @@ def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
     browser = requests.Session()  # an anonymous visitor: session and CSRF cookies from a page
     browser.get(f"{base}/", headers=host)
     csrf = {**host, "X-CSRFToken": browser.cookies["csrftoken"]}
-    taken = call("POST", "/api/v1/numbers/hold/", 409, headers=csrf, session=browser,
-                 body={"number": numbers[0]["number"]})
+    taken = call(
+        "POST", "/api/v1/numbers/hold/", 409, headers=csrf, session=browser, body={"number": numbers[0]["number"]}
+    )
     assert taken["error"]["code"] == "number_taken"
 
     addon = next(offer for offer in offers if offer["kind"] == "addon")

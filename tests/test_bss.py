@@ -1,5 +1,6 @@
 """The BSS gateway contract, run against every adapter (today the simulator), its idempotency,
 renewal eligibility rules, and number authentication by SMS code."""
+
 import datetime as dt
 from datetime import timedelta
 from decimal import Decimal
@@ -45,8 +46,12 @@ def test_renewal_is_idempotent_per_key(bss):
     option = next(o for o in account.renewals if o.code == "same-12")
     first = bss.renew_broadband(account="BB1800001", option="same-12", key="k-1")
     again = bss.renew_broadband(account="BB1800001", option="same-12", key="k-1")
-    assert first == again == option.ends_on == account.expires_on + dt.timedelta(days=1) + \
-        (option.ends_on - option.starts_on)
+    assert (
+        first
+        == again
+        == option.ends_on
+        == account.expires_on + dt.timedelta(days=1) + (option.ends_on - option.starts_on)
+    )
     assert SimBroadbandAccount.objects.get(account="BB1800001").expires_on == first  # renewed once
     with pytest.raises(BssError) as refused:
         bss.credit_balance(number=MAIN, amount=Decimal("1"), reason="x", key="k-1")  # key of another operation
@@ -95,15 +100,18 @@ def test_transient_and_permanent_errors_are_configurable(bss_state):
     assert gateway("bss", bss_state).subscriber(MAIN) is not None  # lookups are not refused
 
 
-@pytest.mark.parametrize(("account", "refusal", "codes"), [
-    ("BB1800001", "", ["same-12", "same-24", "up-500-12"]),      # expiring this month
-    ("BB1800002", "", ["same-12", "same-24", "up-1000-12"]),     # expired 10 days ago: from today
-    ("BB1800003", "closed", []),
-    ("BB1800004", "arrears", []),
-    ("BB1800005", "promotion", []),
-    ("BB1800006", "first_month", []),
-    ("BB1800007", "", ["same-12", "same-24"]),                   # gigabit: nothing faster
-])
+@pytest.mark.parametrize(
+    ("account", "refusal", "codes"),
+    [
+        ("BB1800001", "", ["same-12", "same-24", "up-500-12"]),  # expiring this month
+        ("BB1800002", "", ["same-12", "same-24", "up-1000-12"]),  # expired 10 days ago: from today
+        ("BB1800003", "closed", []),
+        ("BB1800004", "arrears", []),
+        ("BB1800005", "promotion", []),
+        ("BB1800006", "first_month", []),
+        ("BB1800007", "", ["same-12", "same-24"]),  # gigabit: nothing faster
+    ],
+)
 def test_renewal_eligibility(bss, account, refusal, codes):
     found = bss.broadband_account(account=account)
     assert found.refusal == refusal and [o.code for o in found.renewals] == codes

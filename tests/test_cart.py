@@ -1,4 +1,5 @@
 """Cart services and pages: limits, refusals, price breakdown, merge at sign-in."""
+
 from decimal import Decimal
 
 import pytest
@@ -41,9 +42,16 @@ def test_bigger_version_costs_its_difference(cart, offers):
     assert carts.summarise(cart).total == phone.sale_price + Decimal("500")
 
 
-@pytest.mark.parametrize(("quantity", "message"), [
-    (0, "至少为 1"), (-3, "至少为 1"), (99999, "最多"), ("abc", "整数"), (None, "整数"),
-])
+@pytest.mark.parametrize(
+    ("quantity", "message"),
+    [
+        (0, "至少为 1"),
+        (-3, "至少为 1"),
+        (99999, "最多"),
+        ("abc", "整数"),
+        (None, "整数"),
+    ],
+)
 def test_bad_quantities_are_refused(cart, offers, quantity, message):
     with pytest.raises(carts.CartError) as refused:
         carts.add_to_cart(cart, offers["addon-1"].pk, quantity)
@@ -137,8 +145,9 @@ def test_anonymous_cart_merges_into_the_account_at_sign_in(client_a, offers, car
 def test_sign_up_with_a_mobile_number(client_a, carrier_a):
     bad = client_a.post("/me/signup/", {"phone": "12345", "password1": "x", "password2": "y"})
     assert bad.status_code == 200 and "11 位" in bad.content.decode()
-    ok = client_a.post("/me/signup/", {"phone": "13912345678", "password1": "Good-pass-2026",
-                                       "password2": "Good-pass-2026"})
+    ok = client_a.post(
+        "/me/signup/", {"phone": "13912345678", "password1": "Good-pass-2026", "password2": "Good-pass-2026"}
+    )
     assert ok.status_code == 302
     with schema_context(carrier_a.schema_name):
         assert get_user_model().objects.filter(username="13912345678").exists()
@@ -147,8 +156,9 @@ def test_sign_up_with_a_mobile_number(client_a, carrier_a):
 
 def test_sign_in_attempts_are_rate_limited(client_a, monkeypatch):
     monkeypatch.setattr("hall.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
-    codes = [client_a.post("/me/login/", {"username": "13900000000", "password": "guess"}).status_code
-             for _ in range(12)]
+    codes = [
+        client_a.post("/me/login/", {"username": "13900000000", "password": "guess"}).status_code for _ in range(12)
+    ]
     assert codes[:10] == [200] * 10 and codes[10:] == [429, 429]
 
 

@@ -1,4 +1,5 @@
 """Catalogue models, selectors and storefront pages (carrier alpha holds the demo catalogue)."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,12 +18,14 @@ from catalog.selectors import shop_offers
 
 def test_attributes_are_validated_per_kind():
     plan = KINDS["plan"]
-    good = plan.clean_attributes({"data_gb": "30", "voice_minutes": 200, "sms": 0, "contract_months": 12,
-                                  "is_5g": True})
+    good = plan.clean_attributes(
+        {"data_gb": "30", "voice_minutes": 200, "sms": 0, "contract_months": 12, "is_5g": True}
+    )
     assert good == {"data_gb": 30, "voice_minutes": 200, "sms": 0, "contract_months": 12, "is_5g": True}
     with pytest.raises(ValidationError) as bad:
-        plan.clean_attributes({"data_gb": -1, "voice_minutes": "lots", "sms": 0, "contract_months": 0,
-                               "bandwidth_mbps": 100})
+        plan.clean_attributes(
+            {"data_gb": -1, "voice_minutes": "lots", "sms": 0, "contract_months": 0, "bandwidth_mbps": 100}
+        )
     errors = bad.value.message_dict
     assert set(errors) == {"data_gb", "voice_minutes", "attributes"}
     with pytest.raises(ValidationError) as missing:
@@ -31,10 +34,16 @@ def test_attributes_are_validated_per_kind():
 
 
 def _plan(**overrides):
-    values = {"kind": "plan", "category": Category.objects.get(slug="plans"), "name": "测试套餐",
-              "slug": "test-plan", "list_price": Decimal("50"), "sale_price": Decimal("40"),
-              "attributes": {"data_gb": 20, "voice_minutes": 100, "sms": 0, "contract_months": 0, "is_5g": False},
-              "status": Offer.Status.ON_SALE}
+    values = {
+        "kind": "plan",
+        "category": Category.objects.get(slug="plans"),
+        "name": "测试套餐",
+        "slug": "test-plan",
+        "list_price": Decimal("50"),
+        "sale_price": Decimal("40"),
+        "attributes": {"data_gb": 20, "voice_minutes": 100, "sms": 0, "contract_months": 0, "is_5g": False},
+        "status": Offer.Status.ON_SALE,
+    }
     values.update(overrides)
     return Offer(**values)
 
@@ -62,14 +71,17 @@ def test_database_refuses_negative_prices_even_without_validation(in_carrier_a):
         _plan(list_price=Decimal("-1"), sale_price=Decimal("-2")).save()
 
 
-@pytest.mark.parametrize(("html", "kept", "gone"), [
-    ("<p>好<script>alert(1)</script></p>", "<p>好", "script"),
-    ('<a href="javascript:alert(1)">x</a>', "<a", "javascript"),
-    ('<p onclick="steal()">x</p>', "<p>x</p>", "onclick"),
-    ('<img src=x onerror=alert(1)>', "", "onerror"),
-    ('<p style="background:url(//evil)">x</p>', "<p>x</p>", "style"),
-    ('<a href="https://ok.example/">ok</a>', 'rel="noopener noreferrer nofollow"', "javascript"),
-])
+@pytest.mark.parametrize(
+    ("html", "kept", "gone"),
+    [
+        ("<p>好<script>alert(1)</script></p>", "<p>好", "script"),
+        ('<a href="javascript:alert(1)">x</a>', "<a", "javascript"),
+        ('<p onclick="steal()">x</p>', "<p>x</p>", "onclick"),
+        ("<img src=x onerror=alert(1)>", "", "onerror"),
+        ('<p style="background:url(//evil)">x</p>', "<p>x</p>", "style"),
+        ('<a href="https://ok.example/">ok</a>', 'rel="noopener noreferrer nofollow"', "javascript"),
+    ],
+)
 def test_descriptions_are_sanitised(html, kept, gone):
     clean = sanitize_html(html)
     assert kept in clean and gone not in clean
@@ -113,10 +125,19 @@ def test_sorting_by_price(client_a):
     assert page.index("畅享 129 元套餐") < page.index("银发关爱套餐")
 
 
-@pytest.mark.parametrize("params", [
-    {"min_price": "abc"}, {"data_gb": "-5"}, {"sort": "drop table"}, {"page": "999"}, {"page": "x"},
-    {"min_price": "100", "max_price": "10"}, {"brand": "<script>"}, {"min_price": "1e309"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"min_price": "abc"},
+        {"data_gb": "-5"},
+        {"sort": "drop table"},
+        {"page": "999"},
+        {"page": "x"},
+        {"min_price": "100", "max_price": "10"},
+        {"brand": "<script>"},
+        {"min_price": "1e309"},
+    ],
+)
 def test_bad_filter_values_explain_and_never_fail(client_a, params):
     response = client_a.get("/catalogue/plans/", params)
     assert response.status_code == 200

@@ -1,4 +1,5 @@
 """Staff run the catalogue in their carrier's admin; roles limit who may do what."""
+
 import io
 
 import pytest
@@ -19,13 +20,30 @@ def staff_a(client_a):
 
 
 def _plan_form(category_id, **overrides):
-    data = {"kind": "plan", "category": category_id, "name": "员工新建套餐", "slug": "staff-plan",
-            "subtitle": "", "status": "on_sale", "list_price": "88", "sale_price": "68",
-            "attr_data_gb": "80", "attr_voice_minutes": "500", "attr_sms": "100", "attr_contract_months": "12",
-            "attr_is_5g": "on", "available_cities": "", "description": "<p>好<script>x()</script></p>",
-            "terms": "", "tags": "5G,新品", "sort_weight": "0",
-            "images-TOTAL_FORMS": "0", "images-INITIAL_FORMS": "0",
-            "variants-TOTAL_FORMS": "0", "variants-INITIAL_FORMS": "0"}
+    data = {
+        "kind": "plan",
+        "category": category_id,
+        "name": "员工新建套餐",
+        "slug": "staff-plan",
+        "subtitle": "",
+        "status": "on_sale",
+        "list_price": "88",
+        "sale_price": "68",
+        "attr_data_gb": "80",
+        "attr_voice_minutes": "500",
+        "attr_sms": "100",
+        "attr_contract_months": "12",
+        "attr_is_5g": "on",
+        "available_cities": "",
+        "description": "<p>好<script>x()</script></p>",
+        "terms": "",
+        "tags": "5G,新品",
+        "sort_weight": "0",
+        "images-TOTAL_FORMS": "0",
+        "images-INITIAL_FORMS": "0",
+        "variants-TOTAL_FORMS": "0",
+        "variants-INITIAL_FORMS": "0",
+    }
     data.update(overrides)
     return data
 
@@ -44,18 +62,26 @@ def test_staff_create_an_offer_with_its_attributes(staff_a, carrier_a):
     assert response.status_code == 302, response.content.decode()[:3000]
     with schema_context(carrier_a.schema_name):
         offer = Offer.objects.get(slug="staff-plan")
-        assert offer.attributes == {"data_gb": 80, "voice_minutes": 500, "sms": 100, "contract_months": 12,
-                                    "is_5g": True}
+        assert offer.attributes == {
+            "data_gb": 80,
+            "voice_minutes": 500,
+            "sms": 100,
+            "contract_months": 12,
+            "is_5g": True,
+        }
         assert offer.tags == ["5G", "新品"] and "script" not in offer.description
     assert "员工新建套餐" in staff_a.get("/offers/staff-plan/").content.decode()
 
 
-@pytest.mark.parametrize(("overrides", "field", "message"), [
-    ({"sale_price": "-1"}, "sale_price", "确保该值大于或等于0"),
-    ({"sale_price": "99"}, "sale_price", "售价不能高于原价"),
-    ({"attr_data_gb": "-5"}, "attr_data_gb", "确保该值大于或等于0"),
-    ({"attr_data_gb": ""}, "attr_data_gb", "该字段是必填项"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"sale_price": "-1"}, "sale_price", "确保该值大于或等于0"),
+        ({"sale_price": "99"}, "sale_price", "售价不能高于原价"),
+        ({"attr_data_gb": "-5"}, "attr_data_gb", "确保该值大于或等于0"),
+        ({"attr_data_gb": ""}, "attr_data_gb", "该字段是必填项"),
+    ],
+)
 def test_bad_offers_are_refused_with_the_reason_next_to_the_field(staff_a, carrier_a, overrides, field, message):
     with schema_context(carrier_a.schema_name):
         plans = Category.objects.get(slug="plans").pk
@@ -90,27 +116,63 @@ def test_image_uploads_must_be_images(staff_a, carrier_a):
         offer = Offer.objects.get(slug="plan-1")
         category = offer.category_id
     url = f"/admin/catalog/offer/{offer.pk}/change/"
-    base = _plan_form(category, slug="plan-1", name=offer.name, **{
-        "attr_data_gb": "10", "attr_voice_minutes": "100", "attr_sms": "0", "attr_contract_months": "0",
-        "attr_is_5g": "", "list_price": "19", "sale_price": "19", "description": ""})
+    base = _plan_form(
+        category,
+        slug="plan-1",
+        name=offer.name,
+        **{
+            "attr_data_gb": "10",
+            "attr_voice_minutes": "100",
+            "attr_sms": "0",
+            "attr_contract_months": "0",
+            "attr_is_5g": "",
+            "list_price": "19",
+            "sale_price": "19",
+            "description": "",
+        },
+    )
     base.pop("kind")
     with schema_context(carrier_a.schema_name):
         existing = offer.images.count()
     base.update({"images-TOTAL_FORMS": str(existing + 1), "images-INITIAL_FORMS": str(existing)})
     with schema_context(carrier_a.schema_name):
         for i, image in enumerate(offer.images.all()):
-            base.update({f"images-{i}-id": str(image.pk), f"images-{i}-offer": str(offer.pk),
-                         f"images-{i}-alt": image.alt, f"images-{i}-sort_weight": "1"})
-    fake = dict(base, **{f"images-{existing}-image": SimpleUploadedFile("evil.png", b"<script>alert(1)</script>"),
-                         f"images-{existing}-alt": "x", f"images-{existing}-sort_weight": "0"})
+            base.update(
+                {
+                    f"images-{i}-id": str(image.pk),
+                    f"images-{i}-offer": str(offer.pk),
+                    f"images-{i}-alt": image.alt,
+                    f"images-{i}-sort_weight": "1",
+                }
+            )
+    fake = dict(
+        base,
+        **{
+            f"images-{existing}-image": SimpleUploadedFile("evil.png", b"<script>alert(1)</script>"),
+            f"images-{existing}-alt": "x",
+            f"images-{existing}-sort_weight": "0",
+        },
+    )
     refused = staff_a.post(url, fake)
     assert refused.status_code == 200 and "请上传有效图片" in refused.content.decode()
-    gif = dict(base, **{f"images-{existing}-image": SimpleUploadedFile("anim.gif", _image("GIF"), "image/gif"),
-                        f"images-{existing}-alt": "x", f"images-{existing}-sort_weight": "0"})
+    gif = dict(
+        base,
+        **{
+            f"images-{existing}-image": SimpleUploadedFile("anim.gif", _image("GIF"), "image/gif"),
+            f"images-{existing}-alt": "x",
+            f"images-{existing}-sort_weight": "0",
+        },
+    )
     refused = staff_a.post(url, gif)
     assert refused.status_code == 200 and "不是可用的图片（PNG、JPEG 或 WebP）" in refused.content.decode()
-    real = dict(base, **{f"images-{existing}-image": SimpleUploadedFile("ok.png", _image(), "image/png"),
-                         f"images-{existing}-alt": "ok", f"images-{existing}-sort_weight": "0"})
+    real = dict(
+        base,
+        **{
+            f"images-{existing}-image": SimpleUploadedFile("ok.png", _image(), "image/png"),
+            f"images-{existing}-alt": "ok",
+            f"images-{existing}-sort_weight": "0",
+        },
+    )
     accepted = staff_a.post(url, real)
     assert accepted.status_code == 302, accepted.content.decode()[:2000]
     with schema_context(carrier_a.schema_name):

@@ -1,4 +1,5 @@
 """REST API on a carrier host: catalogue (read-only) and cart, with consistent error bodies."""
+
 import json
 
 from django_tenants.utils import schema_context
@@ -68,8 +69,9 @@ def test_session_cart_api_needs_csrf(db, carrier_a):
     refused = client.post("/api/v1/cart/lines/", {"offer": addon.pk}, content_type="application/json")
     assert refused.status_code == 403
     token = client.cookies["csrftoken"].value
-    accepted = client.post("/api/v1/cart/lines/", {"offer": addon.pk}, content_type="application/json",
-                           HTTP_X_CSRFTOKEN=token)
+    accepted = client.post(
+        "/api/v1/cart/lines/", {"offer": addon.pk}, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert accepted.status_code == 201
 
 

@@ -1,4 +1,5 @@
 """A real Celery worker process runs each task in the schema of the carrier that sent it."""
+
 from django.db import connection
 from django_tenants.utils import schema_context
 

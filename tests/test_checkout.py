@@ -1,5 +1,6 @@
 """Checkout: placing an order from the cart freezes prices, moves the number's hold to the order,
 is idempotent (also under parallel submits) and refuses tampered or stale input writing nothing."""
+
 import threading
 import uuid
 from datetime import timedelta
@@ -28,7 +29,11 @@ def test_placing_freezes_lines_and_moves_the_hold_to_the_order(in_carrier_a):
     goods = order.lines.get(category="goods")
     sim = Offer.objects.get(slug="sim-1")
     assert (goods.name, goods.unit_price, goods.unit_list_price, goods.number) == (
-        sim.name, sim.sale_price, sim.list_price, number)
+        sim.name,
+        sim.sale_price,
+        sim.list_price,
+        number,
+    )
     held = MobileNumber.objects.get(number=number)
     assert held.hold_owner == order.hold_owner and held.status == "held"
     assert held.held_until == order.payment_due_at + checkout.HOLD_GRACE
@@ -97,7 +102,7 @@ def test_terms_of_a_lucky_number_must_be_accepted(in_carrier_a):
     order = place_agreed(user, cart, DETAILS, token="d", expected_total=plan.payable)
     fee = order.lines.get(category="number_fee")
     assert fee.unit_price == lucky.price and fee.terms["contract_months"] == lucky.contract_months
-    assert order.deposit_total == lucky.price and order.terms_accepted[:len(plan.terms)] == plan.terms
+    assert order.deposit_total == lucky.price and order.terms_accepted[: len(plan.terms)] == plan.terms
 
 
 def test_stock_is_reserved_at_placing(in_carrier_a):
@@ -174,8 +179,10 @@ def test_checkout_page_asks_per_kind_and_places_then_goes_to_the_gateway(in_carr
     form = {k: v for k, v in DETAILS.__dict__.items() if k not in ("accept_terms", "agreements")}
     form["agreements"] = [number for number, _display in checkout.plan_checkout(Cart.objects.get(user=user)).sims]
     total = checkout.plan_checkout(Cart.objects.get(user=user)).payable
-    bad = client.post("/checkout/", {**form, "holder_id_number": "110105194912310021", "token": "x",
-                                     "expected_total": total, "accept_terms": "on"})
+    bad = client.post(
+        "/checkout/",
+        {**form, "holder_id_number": "110105194912310021", "token": "x", "expected_total": total, "accept_terms": "on"},
+    )
     assert "最后一位校验码不符" in bad.content.decode() and not Order.objects.filter(user=user).exists()
     response = client.post("/checkout/", {**form, "token": "y", "expected_total": total, "accept_terms": "on"})
     order = Order.objects.get(user=user)
@@ -228,8 +235,11 @@ def test_api_places_with_an_idempotency_key_and_lists_only_mine(in_carrier_a):
     client = _shop_client(user)
     plan = checkout.plan_checkout(Cart.objects.get(user=user))
     total = plan.payable
-    body = {**{k: v for k, v in DETAILS.__dict__.items()}, "expected_total": str(total),
-            "agreements": [number for number, _display in plan.sims]}
+    body = {
+        **{k: v for k, v in DETAILS.__dict__.items()},
+        "expected_total": str(total),
+        "agreements": [number for number, _display in plan.sims],
+    }
     refused = client.post("/api/v1/orders/", body, content_type="application/json")
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "idempotency_key_required"
     made = client.post("/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")

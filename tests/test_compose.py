@@ -1,4 +1,5 @@
 """No Docker engine runs here: check docker-compose.yml's structure instead."""
+
 from pathlib import Path
 
 import yaml
@@ -31,9 +32,13 @@ def test_production_settings_refuse_to_start_without_a_secret(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if k != "HALL_SECRET_KEY"}
     env.update(HALL_ENV="production", HALL_ALLOWED_HOSTS="shop.example")
-    result = subprocess.run([sys.executable, "-c", "import django; from django.conf import settings; "
-                             "import hall.settings"], env=env, capture_output=True, text=True,
-                            cwd=COMPOSE.parent)
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; from django.conf import settings; import hall.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=COMPOSE.parent,
+    )
     assert result.returncode != 0 and "HALL_SECRET_KEY" in result.stderr
 
 
@@ -59,13 +64,22 @@ def _production_settings(**env_extra):
     import subprocess
     import sys
 
-    env = dict(os.environ, HALL_ENV="production", HALL_ALLOWED_HOSTS="shop.example", HALL_SECRET_KEY="s" * 60,
-               **env_extra)
-    return subprocess.run([sys.executable, "-c", "from django.conf import settings; import django; django.setup(); "
-                           "print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
-                           "settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS)"],
-                          env={**env, "DJANGO_SETTINGS_MODULE": "hall.settings"}, capture_output=True, text=True,
-                          cwd=COMPOSE.parent)
+    env = dict(
+        os.environ, HALL_ENV="production", HALL_ALLOWED_HOSTS="shop.example", HALL_SECRET_KEY="s" * 60, **env_extra
+    )
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; import django; django.setup(); "
+            "print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, "
+            "settings.SESSION_COOKIE_SECURE, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS)",
+        ],
+        env={**env, "DJANGO_SETTINGS_MODULE": "hall.settings"},
+        capture_output=True,
+        text=True,
+        cwd=COMPOSE.parent,
+    )
 
 
 def test_production_refuses_the_old_compose_database_password():

@@ -1,4 +1,5 @@
 """Shop decoration: theme tokens, block validation and sanitising, versions, cache, permissions."""
+
 import copy
 
 import pytest
@@ -41,8 +42,17 @@ def test_theme_form_names_the_failing_pair_and_the_shortfall():
     assert "低于 WCAG AA 对文字要求的 4.5:1（差 " in message  # and by how much it falls short
 
 
-@pytest.mark.parametrize(("field", "value"), [("primary", "red"), ("primary", "#12345"), ("text", "#GGGGGG"),
-                                          ("radius", "99"), ("font_scale", "3"), ("header_style", "neon")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("primary", "red"),
+        ("primary", "#12345"),
+        ("text", "#GGGGGG"),
+        ("radius", "99"),
+        ("font_scale", "3"),
+        ("header_style", "neon"),
+    ],
+)
 def test_theme_form_refuses_bad_tokens(field, value):
     assert field in ThemeForm(_theme_data(**{field: value})).errors
 
@@ -66,11 +76,22 @@ def test_every_block_type_has_a_template_and_valid_defaults_or_asks_for_input(in
         assert valid == (code not in needs_input), code
 
 
-@pytest.mark.parametrize(("link", "ok"), [
-    ("route:numbers", True), ("product:plan-1", True), ("category:plans", True), ("https://example.com/x", True),
-    ("javascript:alert(1)", False), ("http://example.com", False), ("product:nope", False), ("route:evil", False),
-    ("category:../../x", False), ("data:text/html,<script>", False), (" https://a b", False),
-])
+@pytest.mark.parametrize(
+    ("link", "ok"),
+    [
+        ("route:numbers", True),
+        ("product:plan-1", True),
+        ("category:plans", True),
+        ("https://example.com/x", True),
+        ("javascript:alert(1)", False),
+        ("http://example.com", False),
+        ("product:nope", False),
+        ("route:evil", False),
+        ("category:../../x", False),
+        ("data:text/html,<script>", False),
+        (" https://a b", False),
+    ],
+)
 def test_links_are_typed_and_must_point_at_something(in_carrier_a, link, ok):
     field = LinkField(required=False)
     if ok:
@@ -81,12 +102,19 @@ def test_links_are_typed_and_must_point_at_something(in_carrier_a, link, ok):
 
 
 XSS = [
-    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<svg onload=alert(1)>",
-    '<a href="javascript:alert(1)">x</a>', '<a href="JaVaScRiPt:alert(1)">x</a>', "<iframe src=//evil></iframe>",
-    '<p style="background:url(javascript:alert(1))">x</p>', "<style>body{display:none}</style>",
-    '<div onmouseover="alert(1)">x</div>', "<object data=x></object>",
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    "<iframe src=//evil></iframe>",
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    "<style>body{display:none}</style>",
+    '<div onmouseover="alert(1)">x</div>',
+    "<object data=x></object>",
     '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
-    "<math><mi xlink:href=javascript:alert(1)>x</mi></math>", "<<script>script>alert(1)<</script>/script>",
+    "<math><mi xlink:href=javascript:alert(1)>x</mi></math>",
+    "<<script>script>alert(1)<</script>/script>",
 ]
 
 
@@ -96,8 +124,18 @@ def test_rich_text_xss_corpus_is_neutralised(in_carrier_a, html):
     assert form.is_valid()
     for cleaned in (form.settings()["html"], str(sanitize(html))):
         lowered = cleaned.lower()
-        for bad in ("<script", "onerror", "onload", "onmouseover", "javascript:", "<iframe", "<style", "style=",
-                    "<object", "data:text"):
+        for bad in (
+            "<script",
+            "onerror",
+            "onload",
+            "onmouseover",
+            "javascript:",
+            "<iframe",
+            "<style",
+            "style=",
+            "<object",
+            "data:text",
+        ):
             assert bad not in lowered, (html, cleaned)
 
 
@@ -131,8 +169,10 @@ def test_document_operations_keep_ids_stable():
 
 
 def _notice(text):
-    return {"schema_version": 1, "sections": [documents.new_section(
-        "notice_bar", {"text": text, "link": "", "tone": "info"})]}
+    return {
+        "schema_version": 1,
+        "sections": [documents.new_section("notice_bar", {"text": text, "link": "", "tone": "info"})],
+    }
 
 
 def test_versions_publish_and_rollback(in_carrier_a, django_capture_on_commit_callbacks):
@@ -191,8 +231,12 @@ def test_a_block_that_cannot_render_is_skipped(in_carrier_a, django_capture_on_c
     offer = Offer.objects.filter(kind="plan").first()
     Offer.objects.filter(pk=offer.pk).update(category=Category.objects.get(slug="temp"))
     doc = _notice("还在")
-    doc["sections"].insert(0, documents.new_section("product_grid", dict(
-        REGISTRY["product_grid"].defaults, source="category", value="temp", title="临时专区")))
+    doc["sections"].insert(
+        0,
+        documents.new_section(
+            "product_grid", dict(REGISTRY["product_grid"].defaults, source="category", value="temp", title="临时专区")
+        ),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.publish_document(Page.Kind.HOME, "home", "首页", doc)
     assert "临时专区" in host_client("alpha.localhost").get("/").content.decode()
@@ -248,9 +292,22 @@ def test_preview_needs_a_valid_token_and_is_never_indexed(in_carrier_a):
 def test_a_preview_token_from_another_carrier_opens_nothing(in_carrier_a):
     """Page and version ids repeat in every schema: beta's draft under a token alpha signed is a 404."""
     with schema_context("c_beta"):
-        services.publish_document(Page.Kind.HOME, "home", "首页", {"schema_version": 1, "sections": [
-            {"id": "secret", "type": "notice_bar", "disabled": False,
-             "settings": {"text": "BETA-DRAFT-SECRET", "link": "", "tone": "info"}}]})
+        services.publish_document(
+            Page.Kind.HOME,
+            "home",
+            "首页",
+            {
+                "schema_version": 1,
+                "sections": [
+                    {
+                        "id": "secret",
+                        "type": "notice_bar",
+                        "disabled": False,
+                        "settings": {"text": "BETA-DRAFT-SECRET", "link": "", "tone": "info"},
+                    }
+                ],
+            },
+        )
         version = services.latest_version(services.page("home"))
         own_token = make_token(version)
     with schema_context("c_alpha"):  # the same ids, signed at alpha: what alpha's editor would hand out
@@ -272,14 +329,16 @@ def test_editor_flow_and_concurrent_editors(client_a, carrier_a):
     assert missing.status_code == 200 and "errorlist" in missing.content.decode()  # errors beside the fields
     with schema_context("c_alpha"):
         offer = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).order_by("slug").first()
-    saved = client_a.post(form_url, {"base_version": base, "title": "满 100 减 10", "offer": offer.slug,
-                                     "condition": ""})
+    saved = client_a.post(
+        form_url, {"base_version": base, "title": "满 100 减 10", "offer": offer.slug, "condition": ""}
+    )
     assert saved.status_code == 302
     # The other editor still shows `base` and moves a block: refused, nothing overwritten.
     with schema_context("c_alpha"):
         first_id = services.latest_version(services.page("home")).document["sections"][0]["id"]
-    stale = other.post("/admin/decoration/home/change/", {"action": "down", "section": first_id,
-                                                            "base_version": base}, follow=True)
+    stale = other.post(
+        "/admin/decoration/home/change/", {"action": "down", "section": first_id, "base_version": base}, follow=True
+    )
     assert "在您打开之后保存了本页面的版本" in stale.content.decode()
     with schema_context("c_alpha"):
         latest = services.latest_version(services.page("home"))
@@ -297,8 +356,17 @@ def test_a_coupon_card_only_advertises_a_discount_checkout_really_gives(in_carri
     refused = _form("coupon", {"title": "新用户立减", "offer": full_price.slug})
     assert not refused.is_valid()
     assert not _form("coupon", {"title": "新用户立减", "amount": "20"}).is_valid()  # a typed amount is no discount
-    document = {"schema_version": 1, "sections": [{"id": "c1", "type": "coupon", "disabled": False, "settings": {
-        "title": "限时立减", "offer": discounted.slug, "condition": ""}}]}
+    document = {
+        "schema_version": 1,
+        "sections": [
+            {
+                "id": "c1",
+                "type": "coupon",
+                "disabled": False,
+                "settings": {"title": "限时立减", "offer": discounted.slug, "condition": ""},
+            }
+        ],
+    }
     services.publish_document(Page.Kind.HOME, "home", "首页", document)
     home = host_client("alpha.localhost").get("/").content.decode()
     assert "限时立减" in home and yuan(discounted.discount) in home
@@ -317,8 +385,10 @@ def test_uploads_for_the_shop_must_be_images(client_a):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
-    bad = client_a.post("/admin/decoration/images/", {"title": "x", "image": SimpleUploadedFile(
-        "x.png", b"<?php evil(); ?>", "image/png")})
+    bad = client_a.post(
+        "/admin/decoration/images/",
+        {"title": "x", "image": SimpleUploadedFile("x.png", b"<?php evil(); ?>", "image/png")},
+    )
     assert bad.status_code == 200 and "errorlist" in bad.content.decode()
 
 
@@ -329,8 +399,9 @@ def test_theme_is_edited_and_published_through_the_editor(client_a, django_captu
     data = {name: ("" if value is None else value) for name, value in form.initial.items()}
     with schema_context("c_alpha"):
         base = services.latest_version(services.page("theme")).pk
-    low = client_a.post("/admin/decoration/theme/", dict(data, on_primary="#FFFFFF", primary="#FFEB3B",
-                                                         base_version=base))
+    low = client_a.post(
+        "/admin/decoration/theme/", dict(data, on_primary="#FFFFFF", primary="#FFEB3B", base_version=base)
+    )
     assert low.status_code == 200 and "对比度" in low.content.decode()
     ok = client_a.post("/admin/decoration/theme/", dict(data, primary="#6A1B9A", base_version=base))
     assert ok.status_code == 302

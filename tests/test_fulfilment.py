@@ -1,6 +1,7 @@
 """Fulfilment pipelines: every kind's happy path, transient failures retried, permanent ones
 compensated, cancellation before shipment (also racing a running step), the sweeper, staff
 actions on the needs-attention queue."""
+
 import contextlib
 import dataclasses
 from datetime import timedelta
@@ -56,8 +57,19 @@ def test_new_sim_from_payment_to_activation(quick):
     sim_line = order.lines.get(offer_kind="sim")
     credit = Decimal(str(sim_line.offer.attributes.get("prepaid_credit") or 0))
     assert SimSubscriber.objects.get(number=number).balance == credit  # the first top-up
-    expected = ["occupy_number", "open_account", "shipping", "ship", "parcel_picked_up", "parcel_in_transit",
-                "parcel_out_for_delivery", "delivered", "verified", "activate", "completed"]
+    expected = [
+        "occupy_number",
+        "open_account",
+        "shipping",
+        "ship",
+        "parcel_picked_up",
+        "parcel_in_transit",
+        "parcel_out_for_delivery",
+        "delivered",
+        "verified",
+        "activate",
+        "completed",
+    ]
     happened = [a for a in actions(order) if a in expected]
     assert happened == expected, happened
     texts = " ".join(SimSms.objects.filter(number=order.contact_phone).values_list("text", flat=True))
@@ -73,8 +85,7 @@ def test_device_and_add_on_orders(quick):
     variant = OfferVariant.objects.filter(stock__gt=0).select_related("offer").first()
     cart = Cart.objects.create(user=user)
     carts.add_to_cart(cart, variant.offer_id, variant_id=variant.pk)
-    device = paid(place_agreed(user, cart, DETAILS, token="d", expected_total=checkout.plan_checkout(
-        cart).payable))
+    device = paid(place_agreed(user, cart, DETAILS, token="d", expected_total=checkout.plan_checkout(cart).payable))
     assert fulfilment.run(device.pk) == "completed"
     assert {"ship", "delivered", "completed"} <= set(actions(device))
 
@@ -84,8 +95,7 @@ def test_device_and_add_on_orders(quick):
     cart = Cart.objects.create(user=subscriber())
     carts.add_to_cart(cart, addon.pk, quantity=2)
     details = DETAILS.__class__(**{**DETAILS.__dict__, "service_number": MAIN})
-    order = paid(place_agreed(cart.user, cart, details, token="a",
-                                         expected_total=checkout.plan_checkout(cart).payable))
+    order = paid(place_agreed(cart.user, cart, details, token="a", expected_total=checkout.plan_checkout(cart).payable))
     assert order.kind == "addon" and fulfilment.run(order.pk) == "completed"
     assert SimSubscriber.objects.get(number=MAIN).offers.count(addon.slug) == 2
 

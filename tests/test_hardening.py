@@ -3,6 +3,7 @@ brute force locked out, payment notifications verified before anything is stored
 deep JSON refused in one place, client addresses behind a proxy, callbacks on the configured
 domain, CSRF only off for a real credential, code texts to many numbers limited, a SIM line's
 number replaced atomically, and the CSP."""
+
 import json
 import re
 import subprocess
@@ -38,9 +39,13 @@ from tests.conftest import (
 from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
 
 NOTIFY = "/api/payments/notify/simulator/"
-PRODUCTION_ENV = {"HALL_ENV": "production", "HALL_ALLOWED_HOSTS": "shop.example",
-                  "HALL_SECRET_KEY": "k7#Vq2!mZ9pL4sX8wR1tY6uN3bC5dF0gH-jK_aE%iOe4Wr7Ty1Ui9Op3As6Df",
-                  "HALL_REALNAME_KEYS": "k1:" + "A" * 43 + "=", "HALL_REALNAME_HASH_KEY": "B" * 43 + "="}
+PRODUCTION_ENV = {
+    "HALL_ENV": "production",
+    "HALL_ALLOWED_HOSTS": "shop.example",
+    "HALL_SECRET_KEY": "k7#Vq2!mZ9pL4sX8wR1tY6uN3bC5dF0gH-jK_aE%iOe4Wr7Ty1Ui9Op3As6Df",
+    "HALL_REALNAME_KEYS": "k1:" + "A" * 43 + "=",
+    "HALL_REALNAME_HASH_KEY": "B" * 43 + "=",
+}
 
 
 def _production(**extra) -> dict:
@@ -50,8 +55,9 @@ def _production(**extra) -> dict:
 
 
 def _run(args: list[str], env: dict, timeout: int = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=PROJECT, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, *args], cwd=PROJECT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 # -- 1. simulated money in production ---------------------------------------------------------
@@ -66,16 +72,16 @@ def test_check_deploy_names_every_carrier_on_a_simulator_and_refuses(carrier_a):
 def test_every_production_process_refuses_to_start_on_a_simulator(carrier_a):
     web = _run(["-c", "import hall.wsgi"], _production())
     assert web.returncode != 0 and "refuses to start in production" in web.stderr and "'alpha'" in web.stderr
-    worker = _run(["-m", "celery", "-A", "hall", "worker", "--pool", "solo", "-l", "warning"], _production(),
-                  timeout=90)
+    worker = _run(
+        ["-m", "celery", "-A", "hall", "worker", "--pool", "solo", "-l", "warning"], _production(), timeout=90
+    )
     assert worker.returncode != 0 and "refuses to start in production" in worker.stdout + worker.stderr
     allowed = _run(["-c", "import hall.wsgi"], _production(HALL_ALLOW_SIMULATORS="1"))
     assert allowed.returncode == 0, allowed.stderr
 
 
 def test_check_deploy_passes_with_only_warnings_the_readme_explains(carrier_a):
-    result = _run(["manage.py", "check", "--deploy"], _production(HALL_ALLOW_SIMULATORS="1",
-                                                                  HALL_BEHIND_TLS_PROXY="1"))
+    result = _run(["manage.py", "check", "--deploy"], _production(HALL_ALLOW_SIMULATORS="1", HALL_BEHIND_TLS_PROXY="1"))
     assert result.returncode == 0, result.stdout + result.stderr
     readme = (PROJECT / "README.md").read_text()
     ids = set(re.findall(r"\b((?:hall|security|axes)\.[EW]\d{3})\b", result.stdout + result.stderr))
@@ -112,8 +118,12 @@ def test_staff_and_platform_admin_show_a_red_simulated_badge(client_a, carrier_a
 
 # -- 3. brute force on the admin sign-in --------------------------------------------------------
 def _wrong(client, username, times, **extra):
-    return [client.post("/admin/login/", {"username": username, "password": "wrong-password", "next": "/admin/"},
-                        **extra).status_code for _ in range(times)]
+    return [
+        client.post(
+            "/admin/login/", {"username": username, "password": "wrong-password", "next": "/admin/"}, **extra
+        ).status_code
+        for _ in range(times)
+    ]
 
 
 def test_staff_admin_locks_an_account_after_five_failures_then_unlocks(client_a, settings):
@@ -121,13 +131,19 @@ def test_staff_admin_locks_an_account_after_five_failures_then_unlocks(client_a,
     locked = client_a.post("/admin/login/", {"username": "admin", "password": STAFF_PASSWORD, "next": "/admin/"})
     assert locked.status_code == 429 and "登录失败次数过多" in locked.content.decode()
     other_address = host_client("alpha.localhost")  # the account is locked, wherever from
-    assert other_address.post("/admin/login/", {"username": "admin", "password": STAFF_PASSWORD},
-                              REMOTE_ADDR="10.9.9.9").status_code == 429
+    assert (
+        other_address.post(
+            "/admin/login/", {"username": "admin", "password": STAFF_PASSWORD}, REMOTE_ADDR="10.9.9.9"
+        ).status_code
+        == 429
+    )
     assert sign_in(host_client("beta.localhost"), "admin", STAFF_PASSWORD)  # beta's admin is another account
     english = host_client("alpha.localhost")
     english.cookies["django_language"] = "en"
-    assert "Too many failed sign-in attempts" in english.post(
-        "/admin/login/", {"username": "admin", "password": "x"}).content.decode()
+    assert (
+        "Too many failed sign-in attempts"
+        in english.post("/admin/login/", {"username": "admin", "password": "x"}).content.decode()
+    )
     with schema_context("c_alpha"):  # the lockout time passes
         lockout = timedelta(minutes=settings.HALL_ADMIN_LOCKOUT_MINUTES, seconds=1)
         AccessAttempt.objects.update(attempt_time=timezone.now() - lockout)
@@ -135,8 +151,9 @@ def test_staff_admin_locks_an_account_after_five_failures_then_unlocks(client_a,
 
 
 def test_one_address_trying_many_accounts_is_locked(client_a):
-    statuses = [client_a.post("/admin/login/", {"username": f"guess{i}", "password": "x"}).status_code
-                for i in range(6)]
+    statuses = [
+        client_a.post("/admin/login/", {"username": f"guess{i}", "password": "x"}).status_code for i in range(6)
+    ]
     assert statuses == [200] * 4 + [429] * 2
 
 
@@ -148,8 +165,14 @@ def test_platform_admin_locks_too_and_operators_see_carrier_lockouts(db):
     assert platform.post("/admin/login/", {"username": "ops-lock", "password": "Ops-pass-2026-x"}).status_code == 429
     _wrong(host_client("alpha.localhost"), "admin", 5, REMOTE_ADDR="10.1.1.1")
     viewer = host_client("localhost")
-    assert viewer.post("/admin/login/", {"username": "ops-view", "password": "Ops-pass-2026-y", "next": "/admin/"},
-                       REMOTE_ADDR="10.2.2.2").status_code == 302
+    assert (
+        viewer.post(
+            "/admin/login/",
+            {"username": "ops-view", "password": "Ops-pass-2026-y", "next": "/admin/"},
+            REMOTE_ADDR="10.2.2.2",
+        ).status_code
+        == 302
+    )
     listing = viewer.get("/admin/tenants/carrier/", REMOTE_ADDR="10.2.2.2").content.decode()
     assert "<strong>admin, 10.1.1.1</strong>" in listing  # the account and the address
     assert "ops-lock" in viewer.get("/admin/axes/accessattempt/", REMOTE_ADDR="10.2.2.2").content.decode()
@@ -197,23 +220,30 @@ def shopper(in_carrier_a):
     return user, client
 
 
-@pytest.mark.parametrize(("method", "path", "data"), [
-    ("get", "/orders/%00/", None),
-    ("get", "/api/v1/orders/%00/", None),
-    ("get", "/catalogue/?q=a%00b", None),
-    ("post", "/tickets/new/", "kind=complaint&description=bad%00input"),
-    ("post", "/broadband/renew/", "action=lookup&query=BB%00"),
-    ("post", "/checkout/", "token=ab%00cd"),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("get", "/orders/%00/", None),
+        ("get", "/api/v1/orders/%00/", None),
+        ("get", "/catalogue/?q=a%00b", None),
+        ("post", "/tickets/new/", "kind=complaint&description=bad%00input"),
+        ("post", "/broadband/renew/", "action=lookup&query=BB%00"),
+        ("post", "/checkout/", "token=ab%00cd"),
+    ],
+)
 def test_a_nul_byte_anywhere_is_a_clear_400_and_writes_nothing(shopper, method, path, data):
     _user, client = shopper
     tickets, orders = Ticket.objects.count(), Order.objects.count()
     if method == "get":
         response = client.get(path)
     else:
-        response = client.generic("POST", path, data, content_type="application/x-www-form-urlencoded",
-                                  HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value if "csrftoken" in client.cookies
-                                  else "")
+        response = client.generic(
+            "POST",
+            path,
+            data,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value if "csrftoken" in client.cookies else "",
+        )
     assert response.status_code == 400
     text = response.json()["error"]["message"] if path.startswith("/api/") else response.content.decode()
     assert "空字节" in text
@@ -222,26 +252,36 @@ def test_a_nul_byte_anywhere_is_a_clear_400_and_writes_nothing(shopper, method, 
 
 def test_nul_in_the_anonymous_payment_callback_and_in_json_is_400(in_carrier_a):
     client = host_client("alpha.localhost")
-    response = client.generic("POST", NOTIFY, "notify_id=a%00b&out_trade_no=q%00&sign=a",
-                              content_type="application/x-www-form-urlencoded")
+    response = client.generic(
+        "POST", NOTIFY, "notify_id=a%00b&out_trade_no=q%00&sign=a", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     api = host_client("alpha.localhost")
     token = Token.objects.create(user=subscriber())
     body = json.dumps({"offer": 1, "quantity": 1, "note": "a\x00b"})
-    refused = api.post("/api/v1/cart/lines/", body, content_type="application/json",
-                       HTTP_AUTHORIZATION=f"Token {token.key}")
+    refused = api.post(
+        "/api/v1/cart/lines/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_input"
 
 
 def test_deeply_nested_json_is_a_clear_400_not_a_recursion_error(in_carrier_a):
     api = host_client("alpha.localhost")
     token = Token.objects.create(user=subscriber())
-    response = api.post("/api/v1/cart/lines/", "[" * 5000 + "]" * 5000, content_type="application/json",
-                        HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api.post(
+        "/api/v1/cart/lines/",
+        "[" * 5000 + "]" * 5000,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "bad_input" and "嵌套" in response.json()["error"]["message"]
-    fine = api.post("/api/v1/cart/lines/", json.dumps({"offer": 0, "x": [[["[{"]]]}),
-                    content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    fine = api.post(
+        "/api/v1/cart/lines/",
+        json.dumps({"offer": 0, "x": [[["[{"]]]}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
     assert fine.status_code != 500 and fine.json()["error"]["code"] != "bad_input"
 
 
@@ -261,14 +301,17 @@ def test_other_charsets_cannot_smuggle_nul_or_depth_and_escapes_cost_nothing(in_
 
 
 # -- 8. client address behind trusted proxies -----------------------------------------------------
-@pytest.mark.parametrize(("hops", "forwarded", "expected"), [
-    (0, "1.1.1.1", "10.0.0.1"),                      # no proxy configured: the header is not believed
-    (1, "6.6.6.6, 2.2.2.2", "2.2.2.2"),              # a spoofed entry left of what our proxy saw
-    (1, "", "10.0.0.1"),                             # reached us without passing the proxy
-    (2, "9.9.9.9, 3.3.3.3, 172.16.0.2", "3.3.3.3"),  # two proxies
-    (2, "3.3.3.3", "10.0.0.1"),                      # skipped a proxy: not believed
-    (1, "not-an-address", "10.0.0.1"),               # junk is never an address
-])
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "expected"),
+    [
+        (0, "1.1.1.1", "10.0.0.1"),  # no proxy configured: the header is not believed
+        (1, "6.6.6.6, 2.2.2.2", "2.2.2.2"),  # a spoofed entry left of what our proxy saw
+        (1, "", "10.0.0.1"),  # reached us without passing the proxy
+        (2, "9.9.9.9, 3.3.3.3, 172.16.0.2", "3.3.3.3"),  # two proxies
+        (2, "3.3.3.3", "10.0.0.1"),  # skipped a proxy: not believed
+        (1, "not-an-address", "10.0.0.1"),  # junk is never an address
+    ],
+)
 def test_client_address_comes_from_the_trusted_proxies_only(settings, hops, forwarded, expected):
     settings.HALL_TRUSTED_PROXIES = hops
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
@@ -285,13 +328,22 @@ def test_behind_a_proxy_one_client_cannot_lock_out_another(client_a, settings, o
     settings.HALL_TRUSTED_PROXIES = 1
     proxy = {"REMOTE_ADDR": "172.16.0.2"}
     for _ in range(11):
-        client_a.post("/me/login/", {"username": "13900000000", "password": "nope"},
-                      HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
-    assert client_a.post("/me/login/", {"username": "13900000000", "password": "nope"},
-                         HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy).status_code == 429
+        client_a.post(
+            "/me/login/", {"username": "13900000000", "password": "nope"}, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy
+        )
+    assert (
+        client_a.post(
+            "/me/login/", {"username": "13900000000", "password": "nope"}, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy
+        ).status_code
+        == 429
+    )
     someone_else = host_client("alpha.localhost")
-    assert someone_else.post("/me/login/", {"username": "13900000000", "password": "nope"},
-                             HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy).status_code == 200
+    assert (
+        someone_else.post(
+            "/me/login/", {"username": "13900000000", "password": "nope"}, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy
+        ).status_code
+        == 200
+    )
 
 
 # -- 9. smaller ones --------------------------------------------------------------------------------
@@ -313,12 +365,17 @@ def test_only_a_valid_credential_turns_csrf_off(in_carrier_a):
     anonymous.get("/api/v1/cart/")
     body = json.dumps({"offer": offer.pk, "quantity": 1})
     for header in ("Bearer x", "Token not-a-real-key", ""):
-        refused = anonymous.post("/api/v1/cart/lines/", body, content_type="application/json",
-                                 **({"HTTP_AUTHORIZATION": header} if header else {}))
+        refused = anonymous.post(
+            "/api/v1/cart/lines/",
+            body,
+            content_type="application/json",
+            **({"HTTP_AUTHORIZATION": header} if header else {}),
+        )
         assert refused.status_code in (401, 403), header
     token = Token.objects.create(user=subscriber())
-    accepted = host_client("alpha.localhost").post("/api/v1/cart/lines/", body, content_type="application/json",
-                                                   HTTP_AUTHORIZATION=f"Token {token.key}")
+    accepted = host_client("alpha.localhost").post(
+        "/api/v1/cart/lines/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
     assert accepted.status_code == 201
 
 
@@ -330,14 +387,17 @@ def test_one_caller_can_have_codes_texted_to_three_numbers_an_hour(shopper, one_
     NumberAuthCode.objects.all().delete()
     _user, client = shopper
     texts = SimSms.objects.count()
-    pages = [client.post("/broadband/renew/", {"action": "lookup", "query": account}).content.decode()
-             for account in ("BB1800001", "BB1800002", "BB1800004", "BB1800005")]
+    pages = [
+        client.post("/broadband/renew/", {"action": "lookup", "query": account}).content.decode()
+        for account in ("BB1800001", "BB1800002", "BB1800004", "BB1800005")
+    ]
     assert SimSms.objects.count() == texts + 3
     assert "不同号码太多" in pages[3]
     again = host_client("alpha.localhost")  # a new session from the same address is the same caller
     again.post("/me/login/", {"username": subscriber().username, "password": PASSWORD})
-    assert "不同号码太多" in again.post("/broadband/renew/", {"action": "lookup",
-                                                             "query": "BB1800006"}).content.decode()
+    assert (
+        "不同号码太多" in again.post("/broadband/renew/", {"action": "lookup", "query": "BB1800006"}).content.decode()
+    )
 
 
 def test_choosing_another_number_replaces_the_sim_lines_number_atomically(in_carrier_a, settings):
@@ -370,8 +430,16 @@ def test_set_gateway_opts_a_simulator_in_and_out_while_production_is_refused(car
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--allow-in-production",
-                 "--option", "latency_ms=[0, 5]")
+    call_command(
+        "set_gateway",
+        "--carrier",
+        "beta",
+        "--system",
+        "payment",
+        "--allow-in-production",
+        "--option",
+        "latency_ms=[0, 5]",
+    )
     carrier_b.refresh_from_db()
     assert carrier_b.gateways["payment"] == {"allow_in_production": True, "latency_ms": [0, 5]}
     call_command("set_gateway", "--carrier", "beta", "--system", "payment", "--refuse-in-production")

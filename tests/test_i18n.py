@@ -27,8 +27,12 @@ def test_every_message_has_a_chinese_translation_and_the_catalogue_is_compiled(t
     from pathlib import Path
 
     po = Path(__file__).resolve().parents[1] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-    result = subprocess.run(["msgfmt", "--statistics", "-o", str(tmp_path / "django.mo"), str(po)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["msgfmt", "--statistics", "-o", str(tmp_path / "django.mo"), str(po)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr, result.stderr
     assert (tmp_path / "django.mo").read_bytes() == po.with_suffix(".mo").read_bytes()
 
@@ -72,12 +76,20 @@ def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, djang
     user = subscriber()
     order, number = place_sim_order(user)
     order = paid(order)
-    offers = {kind: Offer.objects.filter(kind=kind).first().slug for kind in ("sim", "plan", "phone", "broadband",
-                                                                             "addon")}
+    offers = {
+        kind: Offer.objects.filter(kind=kind).first().slug for kind in ("sim", "plan", "phone", "broadband", "addon")
+    }
     client = host_client("alpha.localhost")
-    pages = {"/": 200, "/numbers/": 200, "/numbers/?contains=1": 200, "/compare/?offers=" + ",".join(
-        Offer.objects.filter(kind="plan").values_list("slug", flat=True)[:2]): 200, "/me/login/": 200,
-        "/me/signup/": 200, "/nope/": 404, "/cart/": 200}
+    pages = {
+        "/": 200,
+        "/numbers/": 200,
+        "/numbers/?contains=1": 200,
+        "/compare/?offers=" + ",".join(Offer.objects.filter(kind="plan").values_list("slug", flat=True)[:2]): 200,
+        "/me/login/": 200,
+        "/me/signup/": 200,
+        "/nope/": 404,
+        "/cart/": 200,
+    }
     pages |= {f"/offers/{slug}/": 200 for slug in offers.values()}
     problems = {}
     for path, status in pages.items():
@@ -85,13 +97,23 @@ def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, djang
         assert response.status_code == status, path
         if words := english_in(response.content.decode()):
             problems[path] = words
-    for path, data in {"/me/signup/": {"phone": "13800138000", "password1": "123", "password2": "123"},
-                       "/me/login/": {"username": "13800138000", "password": "wrong"}}.items():
+    for path, data in {
+        "/me/signup/": {"phone": "13800138000", "password1": "123", "password2": "123"},
+        "/me/login/": {"username": "13800138000", "password": "wrong"},
+    }.items():
         if words := english_in(client.post(path, data).content.decode()):
             problems["POST " + path] = words
     assert client.post("/me/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
-    for path in ["/me/", "/orders/", f"/orders/{order.number}/", "/topup/", "/broadband/renew/", "/deposit/",
-                 "/tickets/", "/checkout/"]:
+    for path in [
+        "/me/",
+        "/orders/",
+        f"/orders/{order.number}/",
+        "/topup/",
+        "/broadband/renew/",
+        "/deposit/",
+        "/tickets/",
+        "/checkout/",
+    ]:
         response = client.get(path, follow=True)
         assert response.status_code == 200, path
         if words := english_in(response.content.decode()):

@@ -1,4 +1,5 @@
 """Many real parallel connections race for the same numbers: none is ever held or sold twice."""
+
 import random
 import threading
 

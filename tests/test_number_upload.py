@@ -1,4 +1,5 @@
 """Staff upload numbers in the admin; a real Celery worker loads them and records progress."""
+
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -17,8 +18,10 @@ def test_staff_upload_is_queued_and_loads_with_a_report(client_a, carrier_a):
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
     with schema_context("c_alpha"):
         NumberSegment.objects.get_or_create(prefix="181")
-    response = client_a.post("/admin/catalog/numberimport/add/", {
-        "file": SimpleUploadedFile("pool.csv", CSV.encode(), "text/csv"), "city": "guangzhou"})
+    response = client_a.post(
+        "/admin/catalog/numberimport/add/",
+        {"file": SimpleUploadedFile("pool.csv", CSV.encode(), "text/csv"), "city": "guangzhou"},
+    )
     assert response.status_code == 302
     with schema_context("c_alpha"):
         job = NumberImport.objects.get()
@@ -34,8 +37,10 @@ def test_staff_upload_is_queued_and_loads_with_a_report(client_a, carrier_a):
 
 def test_upload_refuses_other_files(client_a):
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
-    response = client_a.post("/admin/catalog/numberimport/add/", {
-        "file": SimpleUploadedFile("pool.exe", b"MZ", "application/octet-stream"), "city": "guangzhou"})
+    response = client_a.post(
+        "/admin/catalog/numberimport/add/",
+        {"file": SimpleUploadedFile("pool.exe", b"MZ", "application/octet-stream"), "city": "guangzhou"},
+    )
     assert response.status_code == 200 and ".csv" in response.content.decode()
 
 
@@ -54,8 +59,9 @@ def committed_upload(django_db_setup, django_db_blocker):
             city.delete()
 
 
-def test_a_real_worker_loads_the_upload_in_its_carriers_schema(committed_upload, celery_worker_process,
-                                                               django_db_blocker):
+def test_a_real_worker_loads_the_upload_in_its_carriers_schema(
+    committed_upload, celery_worker_process, django_db_blocker
+):
     result = load_number_upload.apply_async(args=[committed_upload.pk], headers={"_schema_name": "c_beta"})
     assert result.get(timeout=60) == "done"
     with django_db_blocker.unblock():

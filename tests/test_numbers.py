@@ -1,4 +1,5 @@
 """Number inventory: tiers, import, search against brute force, holds, isolation, pages."""
+
 import random
 import re
 from datetime import timedelta
@@ -15,22 +16,25 @@ from catalog.inventory.tiers import reclassify
 from tests.conftest import POOL_PER_CITY, host_client
 
 
-@pytest.mark.parametrize(("pattern", "argument", "yes", "no"), [
-    ("aaaaa", "", ["18012388888", "18000000000"], ["18012348888", "18088888881"]),
-    ("aaaa", "", ["18012347777", "18011111111"], ["18012345777", "18077771234"]),
-    ("aaa", "", ["18012345666"], ["18012345667", "18066612345"]),
-    ("abcd_up", "", ["18099991234", "18000005678", "18000000123"], ["18012345670", "18000004321"]),
-    ("abcd_down", "", ["18012344321", "18000009876"], ["18000001234"]),
-    ("aabb", "", ["18012341122", "18000009988"], ["18000001111", "18000001212"]),
-    ("abab", "", ["18012341212", "18000005858"], ["18000001111", "18000001221"]),
-    ("abba", "", ["18012341221", "18000006996"], ["18000001111", "18000001212"]),
-    ("aabbcc", "", ["18000112233", "18000998877"], ["18000111111", "18000112211"]),
-    ("ends_with", "1314", ["18012341314"], ["18013141234"]),
-    ("ends_with", "8", ["18012341238"], ["18012341283"]),
-    ("contains", "520", ["18052012345", "18012345203"], ["18012345678"]),
-    ("no_four", "", ["18012356789", "14412356789"], ["18012345678"]),  # only the last 8 digits count
-    ("any", "", ["18012345678"], []),
-])
+@pytest.mark.parametrize(
+    ("pattern", "argument", "yes", "no"),
+    [
+        ("aaaaa", "", ["18012388888", "18000000000"], ["18012348888", "18088888881"]),
+        ("aaaa", "", ["18012347777", "18011111111"], ["18012345777", "18077771234"]),
+        ("aaa", "", ["18012345666"], ["18012345667", "18066612345"]),
+        ("abcd_up", "", ["18099991234", "18000005678", "18000000123"], ["18012345670", "18000004321"]),
+        ("abcd_down", "", ["18012344321", "18000009876"], ["18000001234"]),
+        ("aabb", "", ["18012341122", "18000009988"], ["18000001111", "18000001212"]),
+        ("abab", "", ["18012341212", "18000005858"], ["18000001111", "18000001221"]),
+        ("abba", "", ["18012341221", "18000006996"], ["18000001111", "18000001212"]),
+        ("aabbcc", "", ["18000112233", "18000998877"], ["18000111111", "18000112211"]),
+        ("ends_with", "1314", ["18012341314"], ["18013141234"]),
+        ("ends_with", "8", ["18012341238"], ["18012341283"]),
+        ("contains", "520", ["18052012345", "18012345203"], ["18012345678"]),
+        ("no_four", "", ["18012356789", "14412356789"], ["18012345678"]),  # only the last 8 digits count
+        ("any", "", ["18012345678"], []),
+    ],
+)
 def test_patterns(pattern, argument, yes, no):
     for number in yes:
         assert matches(pattern, argument, number), (pattern, number)
@@ -44,8 +48,15 @@ class Rule:
 
 
 def test_first_matching_rule_wins_and_the_fast_classifier_agrees():
-    rules = [Rule("aaaa"), Rule("ends_with", "888"), Rule("aaa"), Rule("ends_with", "8"), Rule("no_four"),
-             Rule("contains", "168"), Rule("any")]
+    rules = [
+        Rule("aaaa"),
+        Rule("ends_with", "888"),
+        Rule("aaa"),
+        Rule("ends_with", "8"),
+        Rule("no_four"),
+        Rule("contains", "168"),
+        Rule("any"),
+    ]
     assert classify("18012348888", rules).pattern == "aaaa"  # AAAA and 888 and AAA: the first wins
     assert classify("18012345888", rules).argument == "888"
     assert classify("18016812355", rules).pattern == "no_four"  # no 4 comes before "contains 168"
@@ -57,10 +68,21 @@ def test_first_matching_rule_wins_and_the_fast_classifier_agrees():
         assert fast(number) is classify(number, rules)
 
 
-@pytest.mark.parametrize("value", [
-    "17712345678", "12712345678", "1771234567", "177123456789", "27712345678", "1771234567a",
-    "1771234567\u0663", "\u0661\u0667\u0667" + "1" * 8, "177 2345678", "",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "17712345678",
+        "12712345678",
+        "1771234567",
+        "177123456789",
+        "27712345678",
+        "1771234567a",
+        "1771234567\u0663",
+        "\u0661\u0667\u0667" + "1" * 8,
+        "177 2345678",
+        "",
+    ],
+)
 def test_the_fast_number_check_agrees_with_the_pattern(value):
     assert is_mobile_number(value) == bool(MOBILE_NUMBER.match(value))
 
@@ -77,10 +99,19 @@ def _write_csv(tmp_path, lines):
 
 
 def test_import_reports_bad_lines_and_is_safe_to_rerun(carrier_a, tmp_path, capsys):
-    path = _write_csv(tmp_path, [
-        "18099990001", "18099990002,shenzhen", "18099990001", "1809999000", "28099990003", "13999990004",
-        "18099990005,Bad City!", "18099991234",
-    ])
+    path = _write_csv(
+        tmp_path,
+        [
+            "18099990001",
+            "18099990002,shenzhen",
+            "18099990001",
+            "1809999000",
+            "28099990003",
+            "13999990004",
+            "18099990005,Bad City!",
+            "18099991234",
+        ],
+    )
     call_command("import_numbers", path, "--carrier", "alpha", "--city", "guangzhou", verbosity=0)
     out = capsys.readouterr().out
     # a table of counts (carrier, read, added, already in pool, duplicate in file, invalid)
@@ -100,14 +131,27 @@ def test_import_refusals(db, tmp_path):
     from django.core.management import CommandError
 
     with pytest.raises(CommandError, match="No carrier"):
-        call_command("import_numbers", "--carrier", "nope", "--city", "x", "--generate", "5", "--segment", "177",
-                     "--lang", "en")
+        call_command(
+            "import_numbers", "--carrier", "nope", "--city", "x", "--generate", "5", "--segment", "177", "--lang", "en"
+        )
     with pytest.raises(CommandError, match="segment"):
-        call_command("import_numbers", "--carrier", "alpha", "--city", "guangzhou", "--generate", "5",
-                     "--segment", "12", "--lang", "en")
+        call_command(
+            "import_numbers",
+            "--carrier",
+            "alpha",
+            "--city",
+            "guangzhou",
+            "--generate",
+            "5",
+            "--segment",
+            "12",
+            "--lang",
+            "en",
+        )
     with pytest.raises(CommandError, match="Cannot read"):
-        call_command("import_numbers", str(tmp_path / "missing.csv"), "--carrier", "alpha", "--city", "guangzhou",
-                     "--lang", "en")
+        call_command(
+            "import_numbers", str(tmp_path / "missing.csv"), "--carrier", "alpha", "--city", "guangzhou", "--lang", "en"
+        )
 
 
 def _brute(numbers, tail="", contains="", exclude="", birthday="", tier=""):
@@ -138,11 +182,24 @@ def _all_pages(**query):
         page += 1
 
 
-@pytest.mark.parametrize("query", [
-    {"tail": "8"}, {"tail": "68"}, {"tail": "1234"}, {"contains": "88"}, {"contains": "520"},
-    {"contains": "1314"}, {"contains": "123456"}, {"birthday": "0521"}, {"exclude": "4"}, {"exclude": "47"},
-    {"tier": "对子号"}, {"tail": "8", "exclude": "4"}, {"contains": "66", "tier": "发财号"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"tail": "8"},
+        {"tail": "68"},
+        {"tail": "1234"},
+        {"contains": "88"},
+        {"contains": "520"},
+        {"contains": "1314"},
+        {"contains": "123456"},
+        {"birthday": "0521"},
+        {"exclude": "4"},
+        {"exclude": "47"},
+        {"tier": "对子号"},
+        {"tail": "8", "exclude": "4"},
+        {"contains": "66", "tier": "发财号"},
+    ],
+)
 def test_search_matches_brute_force(in_carrier_a, query):
     first_eight = MobileNumber.objects.filter(number__endswith="8").order_by("pk").first()
     MobileNumber.objects.filter(pk=first_eight.pk).update(status="held")  # held numbers are never shown
@@ -204,8 +261,9 @@ def test_sold_and_withdrawn_numbers_cannot_be_held(in_carrier_a):
 
 def test_changing_rules_reclassifies(in_carrier_a):
     number = MobileNumber.objects.filter(status="available", tier="普通号").first()
-    TierRule.objects.create(position=1, name="全部特价", pattern="ends_with", argument=number.number[-1],
-                            tier="特价号", price=1)
+    TierRule.objects.create(
+        position=1, name="全部特价", pattern="ends_with", argument=number.number[-1], tier="特价号", price=1
+    )
     assert reclassify() > 0
     number.refresh_from_db()
     assert number.tier == "特价号"
@@ -219,7 +277,7 @@ def test_pick_hold_and_put_the_sim_in_the_cart(client_a):
     response = client_a.post("/numbers/hold/", {"number": number, "offer": "sim-2"})
     assert response.status_code == 302 and f"/numbers/held/{number}/" in response["Location"]
     held = client_a.get(response["Location"]).content.decode()
-    assert 'data-countdown="' in held and "data-testid=\"add-sim-to-cart\"" in held
+    assert 'data-countdown="' in held and 'data-testid="add-sim-to-cart"' in held
     with schema_context("c_alpha"):
         from catalog.models import Offer
 
@@ -285,13 +343,21 @@ def test_number_api_search_hold_and_race(client_a):
     bad = client_a.get("/api/v1/numbers/", {"tail": "x1"})
     assert bad.status_code == 400 and "tail" in json.loads(bad.content)["error"]["fields"]
     client_a.get("/")  # a CSRF cookie for the session-based API
-    held = client_a.post("/api/v1/numbers/hold/", {"number": number}, content_type="application/json",
-                         HTTP_X_CSRFTOKEN=client_a.cookies["csrftoken"].value)
+    held = client_a.post(
+        "/api/v1/numbers/hold/",
+        {"number": number},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client_a.cookies["csrftoken"].value,
+    )
     assert held.status_code == 201 and json.loads(held.content)["held_until"]
     other = host_client("alpha.localhost")
     other.get("/")
-    lost = other.post("/api/v1/numbers/hold/", {"number": number}, content_type="application/json",
-                      HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value)
+    lost = other.post(
+        "/api/v1/numbers/hold/",
+        {"number": number},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=other.cookies["csrftoken"].value,
+    )
     body = json.loads(lost.content)
     assert lost.status_code == 409 and body["error"]["code"] == "number_taken" and body["error"]["similar"]
 
@@ -309,8 +375,9 @@ def test_an_import_after_a_first_load_that_died_rebuilds_its_indexes(in_carrier_
     with connection.cursor() as cursor:  # what the dead load left behind
         for name, definition, constraint in _secondary_indexes(table):
             DroppedNumberIndex.objects.create(name=name, definition=definition, constraint=constraint or "")
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"' if constraint
-                           else f'DROP INDEX "{name}"')
+            cursor.execute(
+                f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"' if constraint else f'DROP INDEX "{name}"'
+            )
     assert not _secondary_indexes(table)
     report = import_rows([(1, "18099990077", "")], "guangzhou", ImportReport())
     assert report.added == 1 and not DroppedNumberIndex.objects.exists()
@@ -322,8 +389,15 @@ def test_an_exclusion_keeps_the_excluded_digits_out_of_a_rule():
     assert matches("aaa", "", "18012345888", "4") and not matches("aaa", "", "18012345444", "4")
     assert matches("aaaa", "", "18044448888", "4")  # a 4 elsewhere does not count: 8888 made the match
     assert not matches("contains", "44", "18012344789", "4") and matches("no_four", "", "18012356789", "4")
-    rules = [Rule("aaaa"), Rule("aaa"), Rule("ends_with", "4", tier="plain"), Rule("abab"), Rule("no_four"),
-             Rule("contains", "68"), Rule("any")]
+    rules = [
+        Rule("aaaa"),
+        Rule("aaa"),
+        Rule("ends_with", "4", tier="plain"),
+        Rule("abab"),
+        Rule("no_four"),
+        Rule("contains", "68"),
+        Rule("any"),
+    ]
     rules[1].exclude_digits = rules[3].exclude_digits = "4"
     assert classify("18012345444", rules).tier == "plain" and classify("18012345888", rules).pattern == "aaa"
     fast = Classifier(rules)
@@ -335,11 +409,21 @@ def test_an_exclusion_keeps_the_excluded_digits_out_of_a_rule():
         assert fast(number) is classify(number, rules)
 
 
-@pytest.mark.parametrize(("number", "tier"), [
-    ("18012345444", "普通号"), ("18012344444", "普通号"), ("18012354444", "普通号"), ("18012341414", "普通号"),
-    ("18012348888", "钻石靓号"), ("18012345888", "金号"), ("18012341314", "爱情号"), ("18099991234", "顺子号"),
-    ("18012355666", "金号"), ("18012567788", "对子号"),
-])
+@pytest.mark.parametrize(
+    ("number", "tier"),
+    [
+        ("18012345444", "普通号"),
+        ("18012344444", "普通号"),
+        ("18012354444", "普通号"),
+        ("18012341414", "普通号"),
+        ("18012348888", "钻石靓号"),
+        ("18012345888", "金号"),
+        ("18012341314", "爱情号"),
+        ("18099991234", "顺子号"),
+        ("18012355666", "金号"),
+        ("18012567788", "对子号"),
+    ],
+)
 def test_the_demo_rules_never_sell_a_four_as_premium(in_carrier_a, number, tier):
     assert classify(number, list(TierRule.objects.filter(is_active=True).order_by("position", "pk"))).tier == tier
 
@@ -361,8 +445,18 @@ def test_import_refuses_a_city_the_carrier_does_not_have(in_carrier_a, tmp_path)
     from catalog.inventory.importing import ImportReport, import_rows
 
     with pytest.raises(CommandError, match="nowhere"):
-        call_command("import_numbers", "--carrier", "alpha", "--city", "nowhere", "--generate", "5",
-                     "--segment", "177", verbosity=0)
+        call_command(
+            "import_numbers",
+            "--carrier",
+            "alpha",
+            "--city",
+            "nowhere",
+            "--generate",
+            "5",
+            "--segment",
+            "177",
+            verbosity=0,
+        )
     report = ImportReport()
     import_rows([(1, "18000000000", "atlantis")], "guangzhou", report)
     assert report.added == 0 and "atlantis" in report.problems[0][1]

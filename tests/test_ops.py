@@ -4,6 +4,7 @@
 one line which variables to set; every command speaks zh-hans unless `--lang en`, prints tables
 (never Python dicts), draws progress bars that are not styled as errors; `up` is quiet unless
 `--verbose` and every line it prints carries one clock, the platform's, with its offset."""
+
 import io
 import json
 import logging
@@ -38,11 +39,13 @@ def fake_up():
 
 
 def _state(pid, database_url="postgresql://hall@127.0.0.1:1/hall", web_port=18123):
-    return stack_state.StackState(pid=pid, database_url=database_url, redis_url="redis://127.0.0.1:2/0",
-                                  web_port=web_port, started=stamp())
+    return stack_state.StackState(
+        pid=pid, database_url=database_url, redis_url="redis://127.0.0.1:2/0", web_port=web_port, started=stamp()
+    )
 
 
 # -- hallctl manage finds the running stack -------------------------------------------------------
+
 
 def test_a_live_stacks_file_is_found_a_dead_or_foreign_pid_is_not(tmp_path, fake_up):
     assert stack_state.running(tmp_path) is None  # no file
@@ -76,8 +79,14 @@ def _bare_env(data_dir, **extra):
 def test_hallctl_manage_uses_the_running_ups_servers_and_port(django_db_setup, tmp_path, fake_up):
     database_url = database_env()["DATABASE_URL"]  # the test database, as if `up` served it
     stack_state.write(tmp_path, _state(fake_up, database_url=database_url, web_port=18123))
-    result = subprocess.run([sys.executable, "-m", "hall.stack", "manage", "list_carriers"], cwd=PROJECT,
-                            env=_bare_env(tmp_path, HALL_TESTING="1"), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "hall.stack", "manage", "list_carriers"],
+        cwd=PROJECT,
+        env=_bare_env(tmp_path, HALL_TESTING="1"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "http://alpha.localhost:18123/" in result.stdout  # the stack's web port, not 8000
     assert f"running `hallctl up` (pid {fake_up}" in result.stderr
@@ -86,10 +95,17 @@ def test_hallctl_manage_uses_the_running_ups_servers_and_port(django_db_setup, t
 
 def test_an_unreachable_database_is_one_clear_line_not_a_traceback(tmp_path, fake_up):
     closed = free_port()
-    env = _bare_env(tmp_path, DATABASE_URL=f"postgresql://hall@127.0.0.1:{closed}/hall",
-                    REDIS_URL=f"redis://127.0.0.1:{closed}/0")
-    direct = subprocess.run([sys.executable, "manage.py", "list_carriers", "--lang", "en"], cwd=PROJECT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    env = _bare_env(
+        tmp_path, DATABASE_URL=f"postgresql://hall@127.0.0.1:{closed}/hall", REDIS_URL=f"redis://127.0.0.1:{closed}/0"
+    )
+    direct = subprocess.run(
+        [sys.executable, "manage.py", "list_carriers", "--lang", "en"],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert direct.returncode == 1 and "Traceback" not in direct.stderr
     assert len(direct.stderr.strip().splitlines()) == 1, direct.stderr
     assert f"127.0.0.1:{closed}" in direct.stderr and "DATABASE_URL" in direct.stderr
@@ -97,13 +113,20 @@ def test_an_unreachable_database_is_one_clear_line_not_a_traceback(tmp_path, fak
     # through hallctl, also when a stale-looking stack.json points at a stopped server
     stack_state.write(tmp_path, _state(fake_up, database_url=f"postgresql://hall@127.0.0.1:{closed}/hall"))
     for extra in ({"DATABASE_URL": f"postgresql://hall@127.0.0.1:{closed}/hall"}, {}):
-        via = subprocess.run([sys.executable, "-m", "hall.stack", "manage", "list_carriers"], cwd=PROJECT,
-                             env=_bare_env(tmp_path, **extra), capture_output=True, text=True, timeout=120)
+        via = subprocess.run(
+            [sys.executable, "-m", "hall.stack", "manage", "list_carriers"],
+            cwd=PROJECT,
+            env=_bare_env(tmp_path, **extra),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert via.returncode == 1 and "Traceback" not in via.stderr, via.stderr
         assert "HALL_PG_PORT" in via.stderr and "DATABASE_URL" in via.stderr and f":{closed}" in via.stderr
 
 
 # -- language, tables, progress ---------------------------------------------------------------------
+
 
 def test_commands_speak_chinese_by_default_and_english_with_lang_en(db):
     zh, en = io.StringIO(), io.StringIO()
@@ -124,8 +147,11 @@ def test_every_command_of_the_project_takes_lang():
 
     from hall.management.base import HallCommand
 
-    ours = {name: app for name, app in get_commands().items()
-            if app.split(".")[0] in {"hall", "tenants", "catalog", "orders", "realname"}}
+    ours = {
+        name: app
+        for name, app in get_commands().items()
+        if app.split(".")[0] in {"hall", "tenants", "catalog", "orders", "realname"}
+    }
     assert {"sweep", "list_carriers", "import_numbers", "reconcile_orders", "purge_realname"} <= set(ours)
     for name, app in ours.items():
         assert isinstance(load_command_class(app, name), HallCommand), name
@@ -141,7 +167,7 @@ def _columns_align(text):
     for i in rules:
         starts = [m.start() for m in re.finditer(r"-+", lines[i])]
         body = []
-        for row in lines[i + 1:]:
+        for row in lines[i + 1 :]:
             if not row:  # the table ends at a blank line
                 break
             body.append(row)
@@ -158,12 +184,17 @@ def _columns_align(text):
 def test_results_are_aligned_tables_not_python_dicts(in_carrier_a):
     from tenants.models import Carrier
 
-    for command in (["carrier_report", "--carrier", "alpha"], ["sweep"], ["list_carriers"],
-                    ["rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-20", "--carrier", "alpha"],
-                    ["purge_realname", "--older-than", "30", "--carrier", "alpha"], ["reconcile_orders"]):
+    for command in (
+        ["carrier_report", "--carrier", "alpha"],
+        ["sweep"],
+        ["list_carriers"],
+        ["rebuild_analytics", "--from", "2026-11-19", "--to", "2026-11-20", "--carrier", "alpha"],
+        ["purge_realname", "--older-than", "30", "--carrier", "alpha"],
+        ["reconcile_orders"],
+    ):
         out = io.StringIO()
         call_command(*command, stdout=out, stderr=io.StringIO())
-        assert "{'" not in out.getvalue() and "{\"" not in out.getvalue(), command
+        assert "{'" not in out.getvalue() and '{"' not in out.getvalue(), command
         _columns_align(out.getvalue())
     assert Carrier.objects.filter(slug="alpha").exists()
     text = table(["运营商", "n"], [("天联通信广东", 5), ("a", 12)])
@@ -177,8 +208,22 @@ class _Terminal(io.StringIO):
 
 def test_progress_bars_are_not_styled_as_errors(in_carrier_a):
     err, out = _Terminal(), io.StringIO()
-    call_command("import_numbers", "--carrier", "alpha", "--city", "guangzhou", "--generate", "50",
-                 "--segment", "199", "--seed", "7", stdout=out, stderr=err, force_color=True)
+    call_command(
+        "import_numbers",
+        "--carrier",
+        "alpha",
+        "--city",
+        "guangzhou",
+        "--generate",
+        "50",
+        "--segment",
+        "199",
+        "--seed",
+        "7",
+        stdout=out,
+        stderr=err,
+        force_color=True,
+    )
     assert "50/50" in err.getvalue()  # the bar was drawn
     assert "\x1b[31" not in err.getvalue()  # ... and not in the ERROR style
     assert err.getvalue().count("\n") <= 1  # redrawn in place, not a new line per update
@@ -186,6 +231,7 @@ def test_progress_bars_are_not_styled_as_errors(in_carrier_a):
 
 
 # -- quiet up, one clock ------------------------------------------------------------------------------
+
 
 def test_up_runs_celery_quietly_unless_verbose():
     quiet, verbose = _celery("worker", verbose=False), _celery("worker", verbose=True)

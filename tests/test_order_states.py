@@ -1,4 +1,5 @@
 """The order state machine: every allowed transition works and is logged, every other raises."""
+
 import itertools
 
 import pytest
@@ -11,8 +12,9 @@ ALL = list(OrderStatus.values)
 
 
 def _order(user, status, n):
-    return Order.objects.create(number=f"T{n:08d}", user=user, kind="new_sim", status=status,
-                                idempotency_key=f"test:{n}")
+    return Order.objects.create(
+        number=f"T{n:08d}", user=user, kind="new_sim", status=status, idempotency_key=f"test:{n}"
+    )
 
 
 def test_every_transition_is_either_allowed_and_logged_or_refused(in_carrier_a):
@@ -26,7 +28,12 @@ def test_every_transition_is_either_allowed_and_logged_or_refused(in_carrier_a):
             order.refresh_from_db()
             event = OrderEvent.objects.get(order=order)
             assert (order.status, event.from_status, event.to_status, event.actor, event.reason) == (
-                after, before, after, user, "table")
+                after,
+                before,
+                after,
+                user,
+                "table",
+            )
             allowed_count += 1
         else:
             with pytest.raises(IllegalTransition):

@@ -1,5 +1,6 @@
 """Payment: signed notifications (replayed, out of order, tampered), the return page asking the
 gateway, unpaid orders closing and giving their number back, refunds, staff actions."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -174,8 +175,9 @@ def test_refund_goes_through_refunding_to_refunded(awaiting):
     assert payments.submit_refund(refund.pk) == "submitted"
     assert payments.submit_refund(refund.pk) == "submitted"  # idempotent at the gateway
     assert SimPayment.objects.get(out_trade_no=payment.out_trade_no).refunded == payment.amount
-    news = signed_notification(payment, "refunded", out_refund_no=refund.out_refund_no,
-                               refund_amount=f"{refund.amount:.2f}")
+    news = signed_notification(
+        payment, "refunded", out_refund_no=refund.out_refund_no, refund_amount=f"{refund.amount:.2f}"
+    )
     assert _post(news).content == b"success"
     order.refresh_from_db()
     # a sold number is never put back on sale by a refund: after-sales decides what becomes of it
@@ -232,10 +234,14 @@ def test_staff_act_through_the_state_machine_only(awaiting):
 
 def test_rsa_signatures_verify_and_reject_tampering():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     fields = signed({"out_trade_no": "A1", "total_amount": "9.90"}, RsaSigner(public, private))
     verifier = RsaSigner(public)
     assert verifier.verify(fields)
@@ -305,7 +311,8 @@ def test_notifications_are_re_sent_until_acknowledged(awaiting):
     try:
         _order, _number, payment = awaiting
         SimPayment.objects.filter(out_trade_no=payment.out_trade_no).update(
-            notify_url=f"http://alpha.localhost:{server.server_port}/api/payments/notify/simulator/")
+            notify_url=f"http://alpha.localhost:{server.server_port}/api/payments/notify/simulator/"
+        )
         signed_notification(payment, "paid")
         notification = SimNotification.objects.get(payment__out_trade_no=payment.out_trade_no)
         assert delivery.deliver(notification.pk) == "retry"
@@ -354,8 +361,10 @@ def test_sales_counts_move_with_paid_orders_only(awaiting):
     assert Offer.objects.get(pk=offer_id).sales_count == before
 
 
-@pytest.mark.parametrize(("kind", "fits"), [("new_sim", "准备号卡"), ("broadband_renewal", "正在为您的账户办理"),
-                                        ("top_up", "正在为您的账户办理")])
+@pytest.mark.parametrize(
+    ("kind", "fits"),
+    [("new_sim", "准备号卡"), ("broadband_renewal", "正在为您的账户办理"), ("top_up", "正在为您的账户办理")],
+)
 def test_texts_carry_one_signature_form_and_fit_the_order_kind(in_carrier_a, kind, fits):
     from orders import notify
     from tenants.simulators.models import SimSms

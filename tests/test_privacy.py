@@ -1,6 +1,7 @@
 """No plaintext identity anywhere it should not be: a real order with a distinctive name and ID
 number goes through checkout, payment and verification (committed), then the whole database is
 dumped with pg_dump and the captured logs are read; neither may contain the name or the number."""
+
 import logging
 import subprocess
 import uuid
@@ -24,9 +25,22 @@ ID_NUMBER = valid_id("44010619900101123")
 def _dump() -> str:
     db = settings.DATABASES["default"]
     result = subprocess.run(
-        [str(_pgserver_dir() / "pginstall" / "bin" / "pg_dump"), "-h", db["HOST"], "-p", str(db["PORT"]),
-         "-U", db["USER"], "--no-owner", db["NAME"]],
-        capture_output=True, text=True, check=True, env={"PGPASSWORD": db.get("PASSWORD") or ""})
+        [
+            str(_pgserver_dir() / "pginstall" / "bin" / "pg_dump"),
+            "-h",
+            db["HOST"],
+            "-p",
+            str(db["PORT"]),
+            "-U",
+            db["USER"],
+            "--no-owner",
+            db["NAME"],
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PGPASSWORD": db.get("PASSWORD") or ""},
+    )
     return result.stdout
 
 
@@ -39,20 +53,24 @@ def committed_verified_order(django_db_blocker, caplog):
     from realname import services as realname
 
     caplog.set_level(logging.DEBUG)
-    details = CheckoutDetails(**{**DETAILS.__dict__, "holder_name": NAME, "holder_id_number": ID_NUMBER,
-                                 "recipient": "王收件"})
+    details = CheckoutDetails(
+        **{**DETAILS.__dict__, "holder_name": NAME, "holder_id_number": ID_NUMBER, "recipient": "王收件"}
+    )
+
     def make():
         carrier = Carrier.objects.select_related("group").get(slug="alpha")
         carrier.gateways = {"realname": {"decision_delay": [0, 0], "latency_ms": [0, 0]}}
         with tenant_context(carrier):
             user = subscriber()
             cart, _number = sim_cart(user)
-            order = place_agreed(user, cart, details, token=uuid.uuid4().hex,
-                                             expected_total=checkout.plan_checkout(cart).payable)
+            order = place_agreed(
+                user, cart, details, token=uuid.uuid4().hex, expected_total=checkout.plan_checkout(cart).payable
+            )
             start_payment(order, notify_url="http://alpha.localhost/n/", return_url="http://alpha.localhost/r/")
             confirm_paid(order.payments.get().pk, "T1", "query")
-            verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(),
-                                           {"method": "camera", "frames": 12})
+            verification = realname.submit(
+                Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera", "frames": 12}
+            )
             realname.send_to_provider(verification.pk)
             assert realname.poll(verification.pk) == "passed"
             return order

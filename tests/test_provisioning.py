@@ -1,4 +1,5 @@
 """`create_carrier`: success, and every refusal leaves nothing behind."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -13,8 +14,19 @@ GOOD_PASSWORD = "Gamma-staff-2026"
 
 
 def test_create_carrier_makes_schema_domain_and_staff_account(db):
-    call_command("create_carrier", "--slug", "gamma", "--name", "伽马通信", "--group", TEST_GROUP,
-                 "--region", "江苏", "--admin-password", GOOD_PASSWORD)
+    call_command(
+        "create_carrier",
+        "--slug",
+        "gamma",
+        "--name",
+        "伽马通信",
+        "--group",
+        TEST_GROUP,
+        "--region",
+        "江苏",
+        "--admin-password",
+        GOOD_PASSWORD,
+    )
     carrier = Carrier.objects.get(slug="gamma")
     assert carrier.schema_name == "c_gamma" and schema_exists("c_gamma")
     assert carrier.group.code == TEST_GROUP and carrier.region == "江苏"
@@ -29,8 +41,7 @@ def test_create_carrier_makes_schema_domain_and_staff_account(db):
 
 def test_create_carrier_accepts_its_own_domain(db, settings):
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "shop.delta.example"]
-    create_carrier(CarrierSpec(slug="delta", name="Delta", domain="shop.delta.example",
-                               admin_password=GOOD_PASSWORD))
+    create_carrier(CarrierSpec(slug="delta", name="Delta", domain="shop.delta.example", admin_password=GOOD_PASSWORD))
     assert host_client("shop.delta.example").get("/").status_code == 200
 
 
@@ -43,18 +54,21 @@ def _state():
     return Carrier.objects.count(), Domain.objects.count(), schemas
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"slug": "alpha"}, "already exists"),
-    ({"slug": "Bad Slug!"}, "is not valid"),
-    ({"slug": "x"}, "is not valid"),
-    ({"slug": "public"}, "reserved"),
-    ({"domain": "alpha.localhost"}, "already belongs"),
-    ({"domain": "not a host"}, "not a valid host name"),
-    ({"group": "no-such-group"}, "does not exist"),
-    ({"name": "  "}, "display name"),
-    ({"admin_password": "123"}, "Staff password"),
-    ({"kind": "platform"}, "Kind must be"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"slug": "alpha"}, "already exists"),
+        ({"slug": "Bad Slug!"}, "is not valid"),
+        ({"slug": "x"}, "is not valid"),
+        ({"slug": "public"}, "reserved"),
+        ({"domain": "alpha.localhost"}, "already belongs"),
+        ({"domain": "not a host"}, "not a valid host name"),
+        ({"group": "no-such-group"}, "does not exist"),
+        ({"name": "  "}, "display name"),
+        ({"admin_password": "123"}, "Staff password"),
+        ({"kind": "platform"}, "Kind must be"),
+    ],
+)
 def test_refusals_explain_themselves_and_write_nothing(db, overrides, message):
     before = _state()
     spec = {"slug": "epsilon", "name": "Epsilon", "admin_password": GOOD_PASSWORD, **overrides}
@@ -73,8 +87,19 @@ def test_refusal_messages_follow_the_language(db):
 def test_command_reports_every_problem_at_once(db):
     before = _state()
     with pytest.raises(CommandError) as refused:
-        call_command("create_carrier", "--slug", "alpha", "--name", "x", "--domain", "beta.localhost",
-                     "--admin-password", "123", "--lang", "en")
+        call_command(
+            "create_carrier",
+            "--slug",
+            "alpha",
+            "--name",
+            "x",
+            "--domain",
+            "beta.localhost",
+            "--admin-password",
+            "123",
+            "--lang",
+            "en",
+        )
     text = str(refused.value)
     assert "alpha" in text and "beta.localhost" in text and "password" in text.lower()
     assert _state() == before

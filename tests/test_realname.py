@@ -1,6 +1,7 @@
 """Real-name: ID and name validation, one ID five numbers across a carrier group (also under
 parallel orders), provider outcomes, activation waiting for verification, reminders and
 recycling, reveals with permission and audit, retention and key rotation."""
+
 import datetime as dt
 import threading
 from datetime import timedelta
@@ -30,31 +31,37 @@ from tests.support.identities import portrait_png, valid_id
 TODAY = dt.date(2026, 11, 27)
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("11010519491231002X", "11010519491231002X"),
-    ("11010519491231002x", "11010519491231002X"),          # lower-case x is X
-    (" 110105 19491231 002X ", "11010519491231002X"),       # spaces typed in
-    (valid_id("44010619900101123"), valid_id("44010619900101123")),
-    (valid_id("31011520000229456"), valid_id("31011520000229456")),  # 2000 was a leap year
-    (valid_id("65010219800101001"), valid_id("65010219800101001")),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("11010519491231002X", "11010519491231002X"),
+        ("11010519491231002x", "11010519491231002X"),  # lower-case x is X
+        (" 110105 19491231 002X ", "11010519491231002X"),  # spaces typed in
+        (valid_id("44010619900101123"), valid_id("44010619900101123")),
+        (valid_id("31011520000229456"), valid_id("31011520000229456")),  # 2000 was a leap year
+        (valid_id("65010219800101001"), valid_id("65010219800101001")),
+    ],
+)
 def test_valid_ids(value, expected):
     assert clean_id_number(value, today=TODAY) == expected
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ("110105194912310021", "校验码|last character"),       # wrong check character
-    (valid_id("11010519990229123"), "不是有效日期|not a real date"),   # 1999 was no leap year
-    (valid_id("11010520261231123"), "不可能|impossible"),   # born after today
-    (valid_id("11010518991231123"), "不可能|impossible"),   # before 1900
-    (valid_id("99010519491231002"), "省级代码|province"),   # no such province
-    (valid_id("11019919491231002"), "前六位|first six"),     # no such county in Beijing
-    ("11010519491231002", "18"),                            # 17 characters
-    ("11010519491231002XX", "18"),
-    ("1101051949123100AX", "17 位数字|17 digits"),
-    ("", "18"),
-    ("110105491231002", "18"),                              # 15 digits: only where the carrier allows
-])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("110105194912310021", "校验码|last character"),  # wrong check character
+        (valid_id("11010519990229123"), "不是有效日期|not a real date"),  # 1999 was no leap year
+        (valid_id("11010520261231123"), "不可能|impossible"),  # born after today
+        (valid_id("11010518991231123"), "不可能|impossible"),  # before 1900
+        (valid_id("99010519491231002"), "省级代码|province"),  # no such province
+        (valid_id("11019919491231002"), "前六位|first six"),  # no such county in Beijing
+        ("11010519491231002", "18"),  # 17 characters
+        ("11010519491231002XX", "18"),
+        ("1101051949123100AX", "17 位数字|17 digits"),
+        ("", "18"),
+        ("110105491231002", "18"),  # 15 digits: only where the carrier allows
+    ],
+)
 def test_invalid_ids_say_what_is_wrong(value, words):
     with pytest.raises(ValidationError, match=words):
         clean_id_number(value, today=TODAY)
@@ -66,9 +73,20 @@ def test_the_legacy_15_digit_form_only_when_enabled():
         clean_id_number("11010549123100X", today=TODAY, accept_legacy=True)
 
 
-@pytest.mark.parametrize(("value", "ok"), [("张三", True), ("欧阳明月", True), ("阿依古丽·买买提", True),
-                                       ("阿依古丽•买买提", True), ("张", False), ("John Smith", False),
-                                       ("张三1", False), ("·张三", False), ("张" * 21, False)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("张三", True),
+        ("欧阳明月", True),
+        ("阿依古丽·买买提", True),
+        ("阿依古丽•买买提", True),
+        ("张", False),
+        ("John Smith", False),
+        ("张三1", False),
+        ("·张三", False),
+        ("张" * 21, False),
+    ],
+)
 def test_names(value, ok):
     if ok:
         assert "·" in clean_name(value) or "•" not in value
@@ -155,21 +173,27 @@ def test_parallel_orders_at_four_of_five_let_exactly_one_through(four_claims, dj
 
 
 # -- verification -----------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "id_number", "size", "liveness", "outcome"), [
-    ("张三", "11010519491231002X", 5000, {"method": "camera"}, ("passed", "")),
-    ("张假", "11010519491231002X", 5000, {"method": "camera"}, ("failed", "mismatch")),
-    ("张三", valid_id("11010519491231999"), 5000, {"method": "camera"}, ("failed", "liveness")),
-    ("张三", "11010519491231002X", 5000, {"method": "none"}, ("failed", "liveness")),
-    ("张三", "11010519491231002X", 500, {"method": "upload"}, ("failed", "poor_image")),
-])
+@pytest.mark.parametrize(
+    ("name", "id_number", "size", "liveness", "outcome"),
+    [
+        ("张三", "11010519491231002X", 5000, {"method": "camera"}, ("passed", "")),
+        ("张假", "11010519491231002X", 5000, {"method": "camera"}, ("failed", "mismatch")),
+        ("张三", valid_id("11010519491231999"), 5000, {"method": "camera"}, ("failed", "liveness")),
+        ("张三", "11010519491231002X", 5000, {"method": "none"}, ("failed", "liveness")),
+        ("张三", "11010519491231002X", 500, {"method": "upload"}, ("failed", "poor_image")),
+    ],
+)
 def test_simulated_provider_outcomes(name, id_number, size, liveness, outcome):
     assert outcome_for(name, id_number, b"x" * size, liveness) == outcome
 
 
 @pytest.fixture
 def quick_provider(in_carrier_a):
-    in_carrier_a.gateways = {"realname": {"decision_delay": [0, 0], "latency_ms": [0, 0]},
-                             "bss": {"latency_ms": [0, 0]}, "payment": {"latency_ms": [0, 0]}}
+    in_carrier_a.gateways = {
+        "realname": {"decision_delay": [0, 0], "latency_ms": [0, 0]},
+        "bss": {"latency_ms": [0, 0]},
+        "payment": {"latency_ms": [0, 0]},
+    }
     return in_carrier_a
 
 
@@ -272,7 +296,8 @@ def test_purge_deletes_only_identities_that_no_longer_serve(in_carrier_a):
     closing.cancel(ended)
     # only this test's identities are old (browser tests commit identities of their own)
     Identity.objects.filter(pk__in=[ended.identity_id, open_order.identity_id]).update(
-        created_at=timezone.now() - timedelta(days=40))
+        created_at=timezone.now() - timedelta(days=40)
+    )
     assert retention.purge(timedelta(days=30)) == 1
     assert Order.objects.get(pk=ended.pk).identity is None
     assert Order.objects.get(pk=open_order.pk).identity is not None
@@ -309,12 +334,16 @@ def test_a_name_that_does_not_match_the_id_is_refused_before_the_order(quick_pro
     cart, number = sim_cart(user)
     before = _counts()
     with pytest.raises(checkout.IdentityRejected, match="不一致|do not match"):
-        place_agreed(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="x",
-                                 expected_total=checkout.plan_checkout(cart).payable)
+        place_agreed(
+            user,
+            cart,
+            _details(DETAILS.holder_id_number, name="李假"),
+            token="x",
+            expected_total=checkout.plan_checkout(cart).payable,
+        )
     assert _counts() == before  # nothing written: no order, no identity, no claim
     assert cart.lines.count() == 1 and MobileNumber.objects.get(number=number).status == "held"
-    order = place_agreed(user, cart, DETAILS, token="y",
-                                     expected_total=checkout.plan_checkout(cart).payable)
+    order = place_agreed(user, cart, DETAILS, token="y", expected_total=checkout.plan_checkout(cart).payable)
     assert order.verification.precheck == "passed"
 
 
@@ -327,9 +356,14 @@ def test_the_checkout_page_shows_the_mismatch_on_the_name(quick_provider):
     assert client.post("/me/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
     page = client.get("/checkout/")
     form = page.context["form"]
-    data = {"token": form.initial["token"], "expected_total": str(form.initial["expected_total"]),
-            **{k: v for k, v in DETAILS.__dict__.items() if k != "accept_terms"}, "holder_name": "李假",
-            "accept_terms": "on", "agreements": [number for number, _display in form.sims]}
+    data = {
+        "token": form.initial["token"],
+        "expected_total": str(form.initial["expected_total"]),
+        **{k: v for k, v in DETAILS.__dict__.items() if k != "accept_terms"},
+        "holder_name": "李假",
+        "accept_terms": "on",
+        "agreements": [number for number, _display in form.sims],
+    }
     answer = client.post("/checkout/", data)
     connection.set_tenant(quick_provider)
     assert answer.status_code == 200
@@ -369,8 +403,13 @@ def _shipped_with_wrong_name():
 
     user = subscriber()
     cart, number = sim_cart(user)
-    order = place_agreed(user, cart, _details(DETAILS.holder_id_number, name="李假"), token="w",
-                                     expected_total=checkout.plan_checkout(cart).payable)
+    order = place_agreed(
+        user,
+        cart,
+        _details(DETAILS.holder_id_number, name="李假"),
+        token="w",
+        expected_total=checkout.plan_checkout(cart).payable,
+    )
     order = paid(order)
     for to in ("in_fulfilment", "shipped"):
         transition(order, to, to)

@@ -3,6 +3,7 @@
   gateway effect is applied once;
 - Redis stopped during checkout and started again (its queues lost): no order is lost, the
   sweeper sends them on."""
+
 import os
 import signal
 import subprocess
@@ -20,9 +21,13 @@ from tests.conftest import PROJECT, in_own_connection, subprocess_env, wait_unti
 
 pytestmark = pytest.mark.django_db  # (the database is set up; orders are made and committed in threads)
 
-GATEWAYS = {"bss": {"latency_ms": [40, 160]}, "sms": {"latency_ms": [0, 0]}, "payment": {"latency_ms": [0, 0]},
-            "logistics": {"latency_ms": [20, 80], "step_seconds": [0, 0]},
-            "realname": {"latency_ms": [0, 0], "decision_delay": [0, 0]}}
+GATEWAYS = {
+    "bss": {"latency_ms": [40, 160]},
+    "sms": {"latency_ms": [0, 0]},
+    "payment": {"latency_ms": [0, 0]},
+    "logistics": {"latency_ms": [20, 80], "step_seconds": [0, 0]},
+    "realname": {"latency_ms": [0, 0], "decision_delay": [0, 0]},
+}
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +40,8 @@ def gamma(django_db_setup, django_db_blocker):
 
     def make():
         carrier = Carrier.objects.filter(slug="gamma").first() or create_carrier(
-            CarrierSpec(slug="gamma", name="伽马通信", admin_password="Staff-pass-2026"))
+            CarrierSpec(slug="gamma", name="伽马通信", admin_password="Staff-pass-2026")
+        )
         carrier.gateways = GATEWAYS
         carrier.save(update_fields=["gateways"])
         with tenant_context(carrier):
@@ -65,8 +71,9 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
                 cart, _number = sim_cart(user)
                 person = valid_id(f"440106199001{uuid.uuid4().int % 10**5:05d}")
                 details = CheckoutDetails(**{**DETAILS.__dict__, "holder_id_number": person})
-                order = place_agreed(user, cart, details, token=uuid.uuid4().hex,
-                                                 expected_total=checkout.plan_checkout(cart).payable)
+                order = place_agreed(
+                    user, cart, details, token=uuid.uuid4().hex, expected_total=checkout.plan_checkout(cart).payable
+                )
                 verification = realname.submit(order.verification, portrait_png(), {"method": "camera"})
                 realname.send_to_provider(verification.pk)
                 realname.poll(verification.pk)
@@ -88,9 +95,28 @@ class Worker:
 
     def start(self):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "hall", "worker", "-l", "warning", "-c", "2",
-             "-n", f"resilience-{uuid.uuid4().hex[:6]}@%h", "--without-mingle", "--without-gossip"],
-            cwd=PROJECT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "hall",
+                "worker",
+                "-l",
+                "warning",
+                "-c",
+                "2",
+                "-n",
+                f"resilience-{uuid.uuid4().hex[:6]}@%h",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=PROJECT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -139,13 +165,16 @@ def _effects(carrier, ids):
                 number = order.lines.get(category="number_fee").number
                 credit = Decimal(str(order.lines.get(offer_kind="sim").offer.attributes.get("prepaid_credit") or 0))
                 subscriber = SimSubscriber.objects.get(number=number)
-                rows.append({
-                    "status": order.status, "active": subscriber.status == "active",
-                    "balance_is_one_top_up": subscriber.balance == credit,
-                    "shipments": SimShipment.objects.filter(key__startswith=f"{order.number}:").count(),
-                    "activated_texts": SimSms.objects.filter(key=f"notify:{order.number}:activated::").count(),
-                    "steps": order.steps.filter(status="done").count(),
-                })
+                rows.append(
+                    {
+                        "status": order.status,
+                        "active": subscriber.status == "active",
+                        "balance_is_one_top_up": subscriber.balance == credit,
+                        "shipments": SimShipment.objects.filter(key__startswith=f"{order.number}:").count(),
+                        "activated_texts": SimSms.objects.filter(key=f"notify:{order.number}:activated::").count(),
+                        "steps": order.steps.filter(status="done").count(),
+                    }
+                )
             return rows
 
     return in_own_connection(read)
@@ -173,8 +202,14 @@ def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, own_bro
                 raise AssertionError(f"not all completed: {_states(gamma, ids)}\n{worker.log.read()[-3000:]}")
             assert kills >= 3
             for row in _effects(gamma, ids):
-                assert row == {"status": "completed", "active": True, "balance_is_one_top_up": True, "shipments": 1,
-                               "activated_texts": 1, "steps": 6}, row
+                assert row == {
+                    "status": "completed",
+                    "active": True,
+                    "balance_is_one_top_up": True,
+                    "shipments": 1,
+                    "activated_texts": 1,
+                    "steps": 6,
+                }, row
         finally:
             worker.stop()
 
@@ -225,8 +260,12 @@ def test_redis_down_during_checkout_loses_no_order(gamma, own_broker, django_db_
             ids = paid_sim_orders(gamma, 3)  # paid while the broker is down: their messages never left
             assert set(_states(gamma, ids).values()) == {"paid"}
             own_broker.start()
-            wait_until(lambda: _sweep(gamma) is not None and set(_states(gamma, ids).values()) == {"completed"},
-                       timeout=120, interval=4, what="the sweeper and the worker to finish the orders")
+            wait_until(
+                lambda: _sweep(gamma) is not None and set(_states(gamma, ids).values()) == {"completed"},
+                timeout=120,
+                interval=4,
+                what="the sweeper and the worker to finish the orders",
+            )
             for row in _effects(gamma, ids):
                 assert row["shipments"] == 1 and row["balance_is_one_top_up"] and row["active"], row
         finally:

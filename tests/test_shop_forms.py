@@ -1,5 +1,6 @@
 """Checkout's SIM agreements and address picker, the top-up page's balance, numbers on order
 screens (issue 15 item 7), through the shop's real pages."""
+
 from decimal import Decimal
 
 import pytest
@@ -21,8 +22,14 @@ def _shop_client(user):
 def _checkout_form(user, **changes) -> dict:
     plan = checkout.plan_checkout(Cart.objects.get(user=user))
     form = {k: v for k, v in DETAILS.__dict__.items() if k not in ("accept_terms", "agreements")}
-    return {**form, "token": changes.pop("token", "t1"), "expected_total": plan.payable, "accept_terms": "on",
-            "agreements": [number for number, _display in plan.sims], **changes}
+    return {
+        **form,
+        "token": changes.pop("token", "t1"),
+        "expected_total": plan.payable,
+        "accept_terms": "on",
+        "agreements": [number for number, _display in plan.sims],
+        **changes,
+    }
 
 
 def test_every_sim_needs_its_agreements_ticked_and_the_order_records_them(in_carrier_a):
@@ -49,8 +56,9 @@ def test_the_order_service_itself_refuses_a_sim_without_its_agreements(in_carrie
     user = subscriber()
     cart, _number = sim_cart(user)
     with pytest.raises(checkout.CheckoutError, match="入网服务协议|network access"):
-        checkout.place_from_cart(user, cart, DETAILS, token="no-consent",
-                                 expected_total=checkout.plan_checkout(cart).payable)
+        checkout.place_from_cart(
+            user, cart, DETAILS, token="no-consent", expected_total=checkout.plan_checkout(cart).payable
+        )
     assert not Order.objects.filter(user=user).exists()
 
 
@@ -59,8 +67,9 @@ def test_the_api_also_needs_the_agreements(in_carrier_a):
     sim_cart(user)
     client = _shop_client(user)
     body = {**_checkout_form(user), "expected_total": str(checkout.plan_checkout(Cart.objects.get(user=user)).payable)}
-    refused = client.post("/api/v1/orders/", {**body, "agreements": []}, content_type="application/json",
-                          HTTP_IDEMPOTENCY_KEY="a1")
+    refused = client.post(
+        "/api/v1/orders/", {**body, "agreements": []}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a1"
+    )
     assert refused.status_code == 400 and "agreements" in refused.json()["error"]["fields"]
     made = client.post("/api/v1/orders/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="a2")
     assert made.status_code == 201, made.content
@@ -134,7 +143,8 @@ def test_a_failing_bss_only_hides_the_balance(in_carrier_a):
 
     SimSubscriber.objects.create(number="13800138000", plan="畅享 59", balance=Decimal("42.50"))
     Carrier.objects.filter(pk=in_carrier_a.pk).update(
-        gateways={**in_carrier_a.gateways, "bss": {"error_rate": 1.0, "latency_ms": [0, 0]}})
+        gateways={**in_carrier_a.gateways, "bss": {"error_rate": 1.0, "latency_ms": [0, 0]}}
+    )
     client = _shop_client(get_user_model().objects.create_user("13800138000", password=PASSWORD))
     from orders import number_auth
 

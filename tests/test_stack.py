@@ -1,5 +1,6 @@
 """`hallctl up` on its embedded servers: first run seeds, a second run does not, Ctrl-C stops all;
 a killed Celery worker is restarted while the rest of the stack keeps running."""
+
 import json
 import os
 import re
@@ -44,7 +45,7 @@ def _processes():
             argv = (entry / "cmdline").read_bytes().split(b"\0")
         except OSError:  # gone meanwhile
             continue
-        state, ppid, pgid = stat[stat.rindex(")") + 2:].split()[:3]
+        state, ppid, pgid = stat[stat.rindex(")") + 2 :].split()[:3]
         if state != "Z":  # a zombie has finished; nobody here may reap it
             found[int(entry.name)] = (int(ppid), int(pgid), state, b" ".join(argv).decode(errors="replace"))
     return found
@@ -56,8 +57,9 @@ def _children(pid):
 
 def _worker_main(up):
     """The Celery worker's main process: started by `up` itself (its pool processes are its children)."""
-    pids = [pid for pid, info in _children(up.proc.pid).items()
-            if re.search(r"celery -A hall (--quiet )?worker", info[3])]
+    pids = [
+        pid for pid, info in _children(up.proc.pid).items() if re.search(r"celery -A hall (--quiet )?worker", info[3])
+    ]
     assert len(pids) <= 1, pids
     return pids[0] if pids else None
 
@@ -72,13 +74,22 @@ def _wait_healthy(port, timeout):
 class Up:
     def __init__(self, data_dir: Path, *args: str, **extra_env: str):
         self.ports = {"HALL_PORT": free_port(), "HALL_PG_PORT": free_port(), "HALL_REDIS_PORT": free_port()}
-        env = {k: v for k, v in os.environ.items()
-               if k not in {"DATABASE_URL", "REDIS_URL", "HALL_MEDIA_ROOT", "HALL_TESTING"}}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in {"DATABASE_URL", "REDIS_URL", "HALL_MEDIA_ROOT", "HALL_TESTING"}
+        }
         env.update({k: str(v) for k, v in self.ports.items()}, HALL_DATA_DIR=str(data_dir), **extra_env)
         self.log = open(data_dir.parent / f"up-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115 — up's lifetime
         self.started = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-m", "hall.stack", "up", *args], cwd=PROJECT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "hall.stack", "up", *args],
+            cwd=PROJECT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def output(self):
         self.log.flush()
@@ -168,7 +179,7 @@ def test_up_restarts_a_killed_worker_and_keeps_the_rest_running(tmp_path):
             new = _worker_main(up)  # None while down; the old pid while it is still dying
             restart_line = "[hall] worker exited (rc=-9); restarting in 1 s (restart 1)"
             out = up.output()
-            after = out[out.index(restart_line):] if restart_line in out else ""
+            after = out[out.index(restart_line) :] if restart_line in out else ""
             if after and new and new != old and "ready." in after and health == 200:
                 break
             assert up.proc.poll() is None, "up exited:\n" + up.output()[-4000:]

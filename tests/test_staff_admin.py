@@ -1,5 +1,6 @@
 """The staff order page reads like a work order (steps, results and timeline in words), and the
 other staff pages show names, not codes or model reprs."""
+
 import pytest
 
 from orders import staff_selectors

@@ -1,6 +1,7 @@
 """Broadband renewal, deposit-for-credit and top-up from order to the carrier's systems: payout
 schedules that sum exactly, payouts that resume after missed runs without double credits, and
 refunds stopping them."""
+
 import datetime as dt
 import uuid
 from decimal import Decimal
@@ -22,8 +23,10 @@ from tests.support.telecom import MAIN, sent_code
 NOTIFY = "/api/payments/notify/simulator/"
 
 
-@pytest.mark.parametrize(("total", "parts"), [("100", 12), ("0.01", 12), ("1000000", 7), ("120", 11), ("5.50", 12),
-                                          ("240", 12), ("99999.99", 24)])
+@pytest.mark.parametrize(
+    ("total", "parts"),
+    [("100", 12), ("0.01", 12), ("1000000", 7), ("120", 11), ("5.50", 12), ("240", 12), ("99999.99", 24)],
+)
 def test_split_sums_exactly_and_the_last_month_takes_the_remainder(total, parts):
     amounts = payouts.split(Decimal(total), parts)
     assert len(amounts) == parts and sum(amounts) == Decimal(total)
@@ -33,8 +36,10 @@ def test_split_sums_exactly_and_the_last_month_takes_the_remainder(total, parts)
 
 def test_the_real_120_back_in_11_months_schedule():
     """存 120 送 240（12 个月）: nothing of the deposit in month 1, then 10 a month, the rest last."""
-    plan = payouts.plan({"deposit": "120", "bonus": "240", "months": 12, "return_deposit_monthly": True,
-                         "deposit_from_month": 2}, dt.date(2026, 1, 31))
+    plan = payouts.plan(
+        {"deposit": "120", "bonus": "240", "months": 12, "return_deposit_monthly": True, "deposit_from_month": 2},
+        dt.date(2026, 1, 31),
+    )
     assert [p.deposit_part for p in plan] == [0] + [Decimal("10")] * 10 + [Decimal("20")]
     assert all(p.bonus_part == 20 for p in plan) and sum(p.bonus_part + p.deposit_part for p in plan) == 360
     assert plan[1].due_on == dt.date(2026, 2, 28) and plan[11].due_on == dt.date(2026, 12, 31)
@@ -42,8 +47,11 @@ def test_the_real_120_back_in_11_months_schedule():
 
 @pytest.fixture
 def telecom(in_carrier_a):
-    in_carrier_a.gateways = {"bss": {"latency_ms": [0, 0]}, "sms": {"latency_ms": [0, 0]},
-                             "payment": {"latency_ms": [0, 0]}}
+    in_carrier_a.gateways = {
+        "bss": {"latency_ms": [0, 0]},
+        "sms": {"latency_ms": [0, 0]},
+        "payment": {"latency_ms": [0, 0]},
+    }
     in_carrier_a.save(update_fields=["gateways"])
     seed_bss(MAIN, "180", "广州")
     seed_deposit_offers()
@@ -82,8 +90,15 @@ def test_broadband_renewal_from_order_to_new_expiry(telecom):
     assert not any("备货" in t for t in texts) and all(t.startswith("【") for t in texts)
 
 
-@pytest.mark.parametrize(("account", "words"), [("BB1800003", "销户|closed"), ("BB1800004", "欠费|owes"),
-                                            ("BB1800005", "合约|promotion"), ("BB1800006", "首月|first month")])
+@pytest.mark.parametrize(
+    ("account", "words"),
+    [
+        ("BB1800003", "销户|closed"),
+        ("BB1800004", "欠费|owes"),
+        ("BB1800005", "合约|promotion"),
+        ("BB1800006", "首月|first month"),
+    ],
+)
 def test_renewal_refusals_explain_themselves(telecom, account, words):
     with pytest.raises(checkout.CheckoutError, match=words):
         telecom_checkout.place_broadband_renewal(subscriber(), account, "same-12", token=uuid.uuid4().hex)
@@ -102,8 +117,10 @@ def test_deposit_for_credit_credits_the_deposit_and_pays_out_month_by_month(tele
     assert fulfilment.run(_pay(order).pk) == "completed"
     now = live_signatures(order)  # the page swaps in every section whose fingerprint moved
     assert now["head"] != shown["head"] and now["payouts"] != shown["payouts"]
-    assert now["aftersales"] != shown["aftersales"] and now["verification"] == shown["verification"] == \
-        live_signatures(order)["verification"]
+    assert (
+        now["aftersales"] != shown["aftersales"]
+        and now["verification"] == shown["verification"] == live_signatures(order)["verification"]
+    )
     rows = list(order.payouts.order_by("month"))
     assert len(rows) == 12 and sum(p.amount for p in rows) == offer.bonus
     assert [p.status for p in rows] == ["credited"] + ["pending"] * 11  # month 1 is due at once
@@ -135,9 +152,15 @@ def test_refunding_a_deposit_order_stops_future_payouts(telecom):
     assert payouts.credit_due(today=later, order=order)["credited"] == 0
 
 
-@pytest.mark.parametrize(("number_state", "words"), [
-    ({"arrears": Decimal("5")}, "欠|owes"), ({"status": "suspended"}, "停机|suspended"),
-    ({"offers": ["deposit-2025"]}, "不能同时|cannot be combined"), ({"offers": ["deposit-100"]}, "已参加|already")])
+@pytest.mark.parametrize(
+    ("number_state", "words"),
+    [
+        ({"arrears": Decimal("5")}, "欠|owes"),
+        ({"status": "suspended"}, "停机|suspended"),
+        ({"offers": ["deposit-2025"]}, "不能同时|cannot be combined"),
+        ({"offers": ["deposit-100"]}, "已参加|already"),
+    ],
+)
 def test_deposit_eligibility(telecom, number_state, words):
     SimSubscriber.objects.filter(number=MAIN).update(**number_state)
     _sub, problems = telecom_checkout.deposit_problems(DepositOffer.objects.get(code="deposit-100"), MAIN)
@@ -204,8 +227,9 @@ def test_deposit_pages_authenticate_then_check_eligibility(telecom):
     assert "存 100 送 120（12 个月）</p>" in listing and "存款立即到账，另 12 个月共返 ¥120" in listing
     assert "共返 ¥220" not in listing
     client.post("/deposit/deposit-100/", {"action": "send", "number": MAIN})
-    page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)},
-                       follow=True).content.decode()
+    page = client.post(
+        "/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)}, follow=True
+    ).content.decode()
     assert 'data-testid="deposit-place"' in page
     placed = client.post("/deposit/deposit-100/", {"action": "place", "token": "q1"})
     assert placed.status_code == 302 and placed["Location"].startswith("/sim/pay/")
@@ -227,7 +251,6 @@ def test_codes_go_only_to_the_carriers_numbers_and_are_limited_per_address(telec
     refused = client.post("/deposit/deposit-100/", {"action": "send", "number": numbers[2]}).content.decode()
     assert "获取验证码过于频繁" in refused
     assert not NumberAuthCode.objects.filter(number=numbers[2]).exists()
-
 
 
 def _deposit_client():
@@ -254,8 +277,9 @@ def test_the_code_step_survives_a_reload_and_refuses_letters_without_using_a_try
     letters = client.post("/deposit/deposit-100/", {"action": "verify", "code": "12a456"}).content.decode()
     assert "6 位数字" in letters and 'data-testid="code-form"' in letters
     assert NumberAuthCode.objects.get(number=MAIN).attempts == 0
-    page = client.post("/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)},
-                       follow=True).content.decode()
+    page = client.post(
+        "/deposit/deposit-100/", {"action": "verify", "code": sent_code(MAIN)}, follow=True
+    ).content.decode()
     assert 'data-testid="deposit-place"' in page and 'data-testid="change-number"' in page
 
 

@@ -1,4 +1,5 @@
 """Host routing and tenant isolation."""
+
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context
@@ -76,8 +77,15 @@ def test_uploads_are_served_only_on_their_own_carriers_host(carrier_a, client_a,
 def test_theme_colours_reach_css_only_as_hex():
     from hall.decoration.theme import css_variables
 
-    css = css_variables({"primary": "red;}body{background:url(//evil)}", "on_primary": "#FFFFFF",
-                         "accent": "#00ff00", "radius": "9px;}", "font_scale": "expression(alert(1))"})
+    css = css_variables(
+        {
+            "primary": "red;}body{background:url(//evil)}",
+            "on_primary": "#FFFFFF",
+            "accent": "#00ff00",
+            "radius": "9px;}",
+            "font_scale": "expression(alert(1))",
+        }
+    )
     assert "evil" not in css and "expression" not in css
     assert "--hall-primary:#c8102e;" in css and "--hall-accent:#00ff00;" in css and "--hall-radius:12px;" in css
 

@@ -1,5 +1,6 @@
 """After-sales tickets: each kind's state machine (every allowed and forbidden move), what each
 decision does to the order, SLA escalation, staff handling, the subscriber's pages."""
+
 import itertools
 from datetime import timedelta
 
@@ -141,16 +142,19 @@ def test_subscriber_opens_a_request_from_the_order_page(quick):
     assert other.get(f"/tickets/{ticket.pk}/").status_code == 302  # not signed in
 
 
-@pytest.mark.parametrize(("kind", "status", "offered"), [
-    ("broadband_renewal", "completed", {K.COMPLAINT, K.FAULT}),
-    ("broadband_renewal", "paid", {K.COMPLAINT}),  # renewed at the BSS at once: nothing to cancel
-    ("deposit_credit", "completed", {K.COMPLAINT}),  # 活动期内不可退订, and no card to replace
-    ("top_up", "completed", {K.COMPLAINT}),
-    ("top_up", "needs_attention", {K.REFUND, K.COMPLAINT}),  # not applied: refundable
-    ("new_sim", "paid", {K.CANCEL, K.COMPLAINT}),
-    ("new_sim", "completed", {K.REFUND, K.REPLACEMENT, K.COMPLAINT}),
-    ("device", "completed", {K.REFUND, K.COMPLAINT}),
-])
+@pytest.mark.parametrize(
+    ("kind", "status", "offered"),
+    [
+        ("broadband_renewal", "completed", {K.COMPLAINT, K.FAULT}),
+        ("broadband_renewal", "paid", {K.COMPLAINT}),  # renewed at the BSS at once: nothing to cancel
+        ("deposit_credit", "completed", {K.COMPLAINT}),  # 活动期内不可退订, and no card to replace
+        ("top_up", "completed", {K.COMPLAINT}),
+        ("top_up", "needs_attention", {K.REFUND, K.COMPLAINT}),  # not applied: refundable
+        ("new_sim", "paid", {K.CANCEL, K.COMPLAINT}),
+        ("new_sim", "completed", {K.REFUND, K.REPLACEMENT, K.COMPLAINT}),
+        ("device", "completed", {K.REFUND, K.COMPLAINT}),
+    ],
+)
 def test_after_sales_choices_fit_the_order_kind(quick, kind, status, offered):
     order, _number = place_sim_order()
     Order.objects.filter(pk=order.pk).update(kind=kind, status=status)

@@ -1,5 +1,6 @@
 """Staff: number segments, tier rules (with a preview of what each rule takes), the pool with
 withdraw/restore, and a dashboard of counts by status, tier and city."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import connection, transaction
@@ -43,8 +44,18 @@ def _reclassify_later():
 
 @admin.register(TierRule)
 class TierRuleAdmin(admin.ModelAdmin):
-    list_display = ("position", "name", "pattern", "argument", "exclude_digits", "tier", "price", "minimum_spend",
-                    "contract_months", "is_active")
+    list_display = (
+        "position",
+        "name",
+        "pattern",
+        "argument",
+        "exclude_digits",
+        "tier",
+        "price",
+        "minimum_spend",
+        "contract_months",
+        "is_active",
+    )
     list_display_links = ("name",)
     list_editable = ("position", "is_active")
     change_list_template = "admin/catalog/tierrule/change_list.html"
@@ -54,8 +65,12 @@ class TierRuleAdmin(admin.ModelAdmin):
         request.GET = request.GET.copy()
         sample = request.GET.pop("sample", [""])[0].strip()
         rules = tiers.active_rules()
-        extra_context = {**(extra_context or {}), "preview": tiers.preview(rules), "sample": sample,
-                         "trial": tiers.explain(sample, rules) if sample else None}
+        extra_context = {
+            **(extra_context or {}),
+            "preview": tiers.preview(rules),
+            "sample": sample,
+            "trial": tiers.explain(sample, rules) if sample else None,
+        }
         return super().changelist_view(request, extra_context)
 
     def save_model(self, request, obj, form, change):
@@ -71,12 +86,20 @@ class TierRuleAdmin(admin.ModelAdmin):
 
 @admin.register(MobileNumber)
 class MobileNumberAdmin(admin.ModelAdmin):
-    list_display = ("number", "city_name", "status", "tier", "price", "minimum_spend", "contract_months",
-                    "held_until")
+    list_display = ("number", "city_name", "status", "tier", "price", "minimum_spend", "contract_months", "held_until")
     list_filter = ("status", "tier", CityFilter)
     search_fields = ("number",)
-    readonly_fields = ("number", "status", "tier", "price", "minimum_spend", "contract_months", "held_until",
-                       "sold_at", "hold_owner")
+    readonly_fields = (
+        "number",
+        "status",
+        "tier",
+        "price",
+        "minimum_spend",
+        "contract_months",
+        "held_until",
+        "sold_at",
+        "hold_owner",
+    )
     fields = readonly_fields + ("city",)
 
     @admin.display(description=_("city"), ordering="city")
@@ -84,6 +107,7 @@ class MobileNumberAdmin(admin.ModelAdmin):
         if not hasattr(self, "_cities"):
             self._cities = city_names()
         return self._cities.get(number.city, number.city)
+
     actions = ["withdraw", "restore"]
     show_full_result_count = False  # a million numbers: no COUNT(*) on every page
     change_list_template = "admin/catalog/mobilenumber/change_list.html"
@@ -93,23 +117,38 @@ class MobileNumberAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         counts = MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")
-        by_tier = (MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE).values("tier")
-                   .annotate(n=Count("pk")).order_by("-n")[:12])
-        by_city = (MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE).values("city")
-                   .annotate(n=Count("pk")).order_by("-n")[:12])
+        by_tier = (
+            MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE)
+            .values("tier")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:12]
+        )
+        by_city = (
+            MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE)
+            .values("city")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:12]
+        )
         self._cities = city_names()  # one look-up per list page
         labels = dict(MobileNumber.Status.choices)
-        extra_context = {**(extra_context or {}),
-                         "by_status": [{"label": labels.get(r["status"], r["status"]), "n": r["n"]} for r in counts],
-                         "by_tier": by_tier,
-                         "by_city": [{"name": self._cities.get(r["city"], r["city"]), "n": r["n"]} for r in by_city]}
+        extra_context = {
+            **(extra_context or {}),
+            "by_status": [{"label": labels.get(r["status"], r["status"]), "n": r["n"]} for r in counts],
+            "by_tier": by_tier,
+            "by_city": [{"name": self._cities.get(r["city"], r["city"]), "n": r["n"]} for r in by_city],
+        }
         return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Withdraw the selected numbers from sale"), permissions=["change"])
     def withdraw(self, request, queryset):
         n = holds.withdraw(list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, ngettext("%d number withdrawn (only available ones are).",
-                                            "%d numbers withdrawn (only available ones are).", n) % n)
+        self.message_user(
+            request,
+            ngettext(
+                "%d number withdrawn (only available ones are).", "%d numbers withdrawn (only available ones are).", n
+            )
+            % n,
+        )
 
     @admin.action(description=_("Put the selected withdrawn numbers back on sale"), permissions=["change"])
     def restore(self, request, queryset):
@@ -142,10 +181,31 @@ class NumberImportForm(forms.ModelForm):
 @admin.register(NumberImport)
 class NumberImportAdmin(admin.ModelAdmin):
     form = NumberImportForm
-    list_display = ("file", "city_name", "status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid",
-                    "created_at", "finished_at")
-    readonly_fields = ("status", "read", "added", "already_in_pool", "duplicate_in_file", "invalid", "problems",
-                       "error", "created_by", "created_at", "finished_at")
+    list_display = (
+        "file",
+        "city_name",
+        "status",
+        "read",
+        "added",
+        "already_in_pool",
+        "duplicate_in_file",
+        "invalid",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = (
+        "status",
+        "read",
+        "added",
+        "already_in_pool",
+        "duplicate_in_file",
+        "invalid",
+        "problems",
+        "error",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
 
     @admin.display(description=_("city for lines without one"), ordering="city")
     def city_name(self, upload):
@@ -163,6 +223,5 @@ class NumberImportAdmin(admin.ModelAdmin):
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
         schema = connection.schema_name
-        transaction.on_commit(lambda: load_number_upload.apply_async(args=[obj.pk],
-                                                                     headers={"_schema_name": schema}))
+        transaction.on_commit(lambda: load_number_upload.apply_async(args=[obj.pk], headers={"_schema_name": schema}))
         messages.info(request, _("The upload is being loaded in the background; refresh this list to see progress."))

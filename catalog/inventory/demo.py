@@ -1,4 +1,5 @@
 """A demo number pool: the carrier's segments, a typical ordered tier list, generated numbers."""
+
 from decimal import Decimal
 
 from .importing import ImportReport, generated_rows, import_rows
@@ -28,10 +29,22 @@ DEFAULT_RULES = [
 def ensure_tier_rules():
     if TierRule.objects.exists():
         return
-    TierRule.objects.bulk_create([
-        TierRule(position=i * 10, name=name, pattern=pattern, argument=argument, exclude_digits=exclude, tier=tier,
-                 price=Decimal(price), minimum_spend=Decimal(minimum), contract_months=months)
-        for i, (name, pattern, argument, exclude, tier, price, minimum, months) in enumerate(DEFAULT_RULES, start=1)])
+    TierRule.objects.bulk_create(
+        [
+            TierRule(
+                position=i * 10,
+                name=name,
+                pattern=pattern,
+                argument=argument,
+                exclude_digits=exclude,
+                tier=tier,
+                price=Decimal(price),
+                minimum_spend=Decimal(minimum),
+                contract_months=months,
+            )
+            for i, (name, pattern, argument, exclude, tier, price, minimum, months) in enumerate(DEFAULT_RULES, start=1)
+        ]
+    )
 
 
 def seed_pool(segments, cities, per_city=2000, seed=0) -> int:

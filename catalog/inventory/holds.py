@@ -1,5 +1,6 @@
 """Holding numbers. One conditional UPDATE decides who gets a number (available, or held with
 an expired hold) — never read-then-write — so two buyers can never both hold or buy it."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -50,13 +51,23 @@ SELECT * FROM catalog_mobilenumber
 """
 
 
-def hold(number: str, owner: str, minutes: int = DEFAULT_HOLD_MINUTES,
-         max_holds: int = DEFAULT_MAX_HOLDS, protected: list[str] | tuple = ()) -> MobileNumber:
+def hold(
+    number: str,
+    owner: str,
+    minutes: int = DEFAULT_HOLD_MINUTES,
+    max_holds: int = DEFAULT_MAX_HOLDS,
+    protected: list[str] | tuple = (),
+) -> MobileNumber:
     """Hold `number` for `owner`. Holding again keeps the first expiry; holding beyond
     `max_holds` releases the owner's oldest holds, except the `protected` ones (numbers a cart
     line still names: the line keeps a live hold until it takes the new number)."""
-    params = {"owner": owner, "minutes": minutes, "number": number, "keep": max(max_holds - 1, 0),
-              "protected": list(protected)}
+    params = {
+        "owner": owner,
+        "minutes": minutes,
+        "number": number,
+        "keep": max(max_holds - 1, 0),
+        "protected": list(protected),
+    }
     held = list(MobileNumber.objects.raw(HOLD_SQL, params))
     if not held:
         raise NumberTaken(number)
@@ -65,29 +76,36 @@ def hold(number: str, owner: str, minutes: int = DEFAULT_HOLD_MINUTES,
 
 def current_hold(number: str, owner: str) -> MobileNumber | None:
     """The owner's live hold on `number`, or None (expired, released, taken)."""
-    return MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD,
-                                       held_until__gt=timezone.now()).first()
+    return MobileNumber.objects.filter(
+        number=number, hold_owner=owner, status=MobileNumber.Status.HELD, held_until__gt=timezone.now()
+    ).first()
 
 
 def transfer_holds(old_owner: str, new_owner: str) -> int:
     """A signed-in visitor's anonymous cart merges into their own: its holds follow."""
     return MobileNumber.objects.filter(hold_owner=old_owner, status=MobileNumber.Status.HELD).update(
-        hold_owner=new_owner)
+        hold_owner=new_owner
+    )
 
 
 def sell(number: str, owner: str) -> bool:
     """Paid: the owner's hold becomes a sale, exactly once. A hold past its expiry still counts
     while nobody took the number over (taking over changes the owner in the same statement)."""
     now = timezone.now()
-    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD)
-                .update(status=MobileNumber.Status.SOLD, sold_at=now, held_until=None, updated_at=now))
+    return bool(
+        MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD).update(
+            status=MobileNumber.Status.SOLD, sold_at=now, held_until=None, updated_at=now
+        )
+    )
 
 
 def claim_for_order(number: str, cart_owner: str, order_owner: str, until) -> bool:
     """Placing an order: the cart's live hold passes to the order and lasts until `until`."""
-    return bool(MobileNumber.objects.filter(number=number, hold_owner=cart_owner, status=MobileNumber.Status.HELD,
-                                            held_until__gt=timezone.now())
-                .update(hold_owner=order_owner, held_until=until, updated_at=timezone.now()))
+    return bool(
+        MobileNumber.objects.filter(
+            number=number, hold_owner=cart_owner, status=MobileNumber.Status.HELD, held_until__gt=timezone.now()
+        ).update(hold_owner=order_owner, held_until=until, updated_at=timezone.now())
+    )
 
 
 def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
@@ -97,8 +115,12 @@ def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
     numbers = MobileNumber.objects.filter(hold_owner=owner, status=MobileNumber.Status.HELD)  # never a sold one
     released = list(numbers.values_list("number", flat=True))
     if cooloff_minutes > 0:
-        numbers.update(status=MobileNumber.Status.COOLING, hold_owner="", updated_at=now,
-                       held_until=now + timedelta(minutes=cooloff_minutes))
+        numbers.update(
+            status=MobileNumber.Status.COOLING,
+            hold_owner="",
+            updated_at=now,
+            held_until=now + timedelta(minutes=cooloff_minutes),
+        )
     else:
         numbers.update(status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=now)
     return released
@@ -106,32 +128,39 @@ def release(owner: str, cooloff_minutes: int = 0) -> list[str]:
 
 def release_one(number: str, owner: str) -> bool:
     """The owner lets one held number go (another number took its place in the cart)."""
-    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD)
-                .update(status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None,
-                        updated_at=timezone.now()))
+    return bool(
+        MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.HELD).update(
+            status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=timezone.now()
+        )
+    )
 
 
 def recycle(number: str, owner: str, cooloff: timedelta) -> bool:
     """A sold card that is cancelled or never verified: its number rests, then returns."""
     now = timezone.now()
-    return bool(MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.SOLD).update(
-        status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now, held_until=now + cooloff))
+    return bool(
+        MobileNumber.objects.filter(number=number, hold_owner=owner, status=MobileNumber.Status.SOLD).update(
+            status=MobileNumber.Status.COOLING, hold_owner="", sold_at=None, updated_at=now, held_until=now + cooloff
+        )
+    )
 
 
 def sweep_expired() -> int:
     """Release every expired hold and end every finished cool-off (beat runs this; holds are
     also taken over when expired)."""
     now = timezone.now()
-    return MobileNumber.objects.filter(status__in=[MobileNumber.Status.HELD, MobileNumber.Status.COOLING],
-                                       held_until__lt=now).update(
-        status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=now)
+    return MobileNumber.objects.filter(
+        status__in=[MobileNumber.Status.HELD, MobileNumber.Status.COOLING], held_until__lt=now
+    ).update(status=MobileNumber.Status.AVAILABLE, hold_owner="", held_until=None, updated_at=now)
 
 
 def withdraw(ids) -> int:
     return MobileNumber.objects.filter(pk__in=ids, status=MobileNumber.Status.AVAILABLE).update(
-        status=MobileNumber.Status.WITHDRAWN, updated_at=timezone.now())
+        status=MobileNumber.Status.WITHDRAWN, updated_at=timezone.now()
+    )
 
 
 def restore(ids) -> int:
     return MobileNumber.objects.filter(pk__in=ids, status=MobileNumber.Status.WITHDRAWN).update(
-        status=MobileNumber.Status.AVAILABLE, updated_at=timezone.now())
+        status=MobileNumber.Status.AVAILABLE, updated_at=timezone.now()
+    )

@@ -1,5 +1,6 @@
 """Loading numbers into a carrier's pool: validate, classify, COPY in batches, skip duplicates,
 report bad lines. Each batch commits on its own, so an import can be re-run after a failure."""
+
 from __future__ import annotations
 
 import csv
@@ -19,8 +20,22 @@ from .tiers import active_rules
 BATCH = 50_000  # rows per transaction: the unit of progress and of what a failure loses
 COPY_CHUNK = 256 * 1024
 
-COLUMNS = ("number", "reversed_number", "grams", "digit_mask", "city", "status", "tier", "price",
-           "minimum_spend", "contract_months", "random_key", "hold_owner", "created_at", "updated_at")
+COLUMNS = (
+    "number",
+    "reversed_number",
+    "grams",
+    "digit_mask",
+    "city",
+    "status",
+    "tier",
+    "price",
+    "minimum_spend",
+    "contract_months",
+    "random_key",
+    "hold_owner",
+    "created_at",
+    "updated_at",
+)
 
 
 @dataclass
@@ -67,9 +82,12 @@ def _first_load(rows, default_city, report, progress):
     table = MobileNumber._meta.db_table
     indexes = _secondary_indexes(table)
     with transaction.atomic(), connection.cursor() as cursor:
-        DroppedNumberIndex.objects.bulk_create([DroppedNumberIndex(name=name, definition=definition,
-                                                                   constraint=constraint or "")
-                                                for name, definition, constraint in indexes])
+        DroppedNumberIndex.objects.bulk_create(
+            [
+                DroppedNumberIndex(name=name, definition=definition, constraint=constraint or "")
+                for name, definition, constraint in indexes
+            ]
+        )
         for name, _definition, constraint in indexes:
             if constraint:
                 cursor.execute(f"ALTER TABLE {_qn(table)} DROP CONSTRAINT {_qn(constraint)}")
@@ -88,8 +106,11 @@ def _restore_dropped_indexes() -> None:
     if not dropped:
         return
     present = {name for name, _definition, _constraint in _secondary_indexes(MobileNumber._meta.db_table)}
-    _create_indexes(connection, MobileNumber._meta.db_table,
-                    [(d.definition, d.constraint or None) for d in dropped if d.name not in present])
+    _create_indexes(
+        connection,
+        MobileNumber._meta.db_table,
+        [(d.definition, d.constraint or None) for d in dropped if d.name not in present],
+    )
     DroppedNumberIndex.objects.all().delete()
 
 
@@ -104,7 +125,9 @@ def _secondary_indexes(table: str) -> list[tuple[str, str, str | None]]:
             "SELECT c.relname, pg_get_indexdef(i.indexrelid), con.conname FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid "
             "LEFT JOIN pg_constraint con ON con.conindid = i.indexrelid AND con.contype = 'u' "
-            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY c.relname", [_qn(table)])
+            "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary ORDER BY c.relname",
+            [_qn(table)],
+        )
         return cursor.fetchall()
 
 
@@ -150,8 +173,10 @@ def _create_indexes(conn, table, indexes) -> None:
             for definition, constraint in indexes:
                 cursor.execute(definition)
                 if constraint:
-                    cursor.execute(f"ALTER TABLE {_qn(table)} ADD CONSTRAINT {_qn(constraint)} "
-                                   f"UNIQUE USING INDEX {_qn(constraint)}")
+                    cursor.execute(
+                        f"ALTER TABLE {_qn(table)} ADD CONSTRAINT {_qn(constraint)} "
+                        f"UNIQUE USING INDEX {_qn(constraint)}"
+                    )
         finally:
             cursor.execute("RESET maintenance_work_mem")
 
@@ -199,9 +224,11 @@ def _accepted_lines(rows, default_city, report):
         seen.add(number)
         rule = tier_index(number) if others else first_tail_rule[int(number[6:])]
         t = number[3:]
-        yield (f"{number}\t{number[::-1]}\t{{1{t[0:4]},1{t[1:5]},1{t[2:6]},1{t[3:7]},1{t[4:8]}}}\t"
-               f"{mask4[int(number[3:7])] | mask4[int(t[4:8])]}\t{city}\tavailable\t{terms[rule]}\t"
-               f"{bits(31)}\t\tnow\tnow\n")
+        yield (
+            f"{number}\t{number[::-1]}\t{{1{t[0:4]},1{t[1:5]},1{t[2:6]},1{t[3:7]},1{t[4:8]}}}\t"
+            f"{mask4[int(number[3:7])] | mask4[int(t[4:8])]}\t{city}\tavailable\t{terms[rule]}\t"
+            f"{bits(31)}\t\tnow\tnow\n"
+        )
 
 
 class _CopyStream:
@@ -254,14 +281,18 @@ def _load(stream, report: ImportReport) -> None:
         # wait for the WAL flush at each batch's commit.
         cursor.execute("SET LOCAL synchronous_commit = off")
         cursor.execute("DROP TABLE IF EXISTS number_import")
-        cursor.execute(f"CREATE TEMP TABLE number_import ON COMMIT DROP AS SELECT {', '.join(COLUMNS)} "
-                       "FROM catalog_mobilenumber WITH NO DATA")
+        cursor.execute(
+            f"CREATE TEMP TABLE number_import ON COMMIT DROP AS SELECT {', '.join(COLUMNS)} "
+            "FROM catalog_mobilenumber WITH NO DATA"
+        )
         stream.copy_to(cursor, "number_import")
         # The anti-join skips numbers already in the pool cheaply; ON CONFLICT still guards a race.
-        cursor.execute(f"INSERT INTO catalog_mobilenumber ({', '.join(COLUMNS)}) "
-                       f"SELECT {', '.join('i.' + c for c in COLUMNS)} FROM number_import i "
-                       "WHERE NOT EXISTS (SELECT 1 FROM catalog_mobilenumber m WHERE m.number = i.number) "
-                       "ON CONFLICT (number) DO NOTHING")
+        cursor.execute(
+            f"INSERT INTO catalog_mobilenumber ({', '.join(COLUMNS)}) "
+            f"SELECT {', '.join('i.' + c for c in COLUMNS)} FROM number_import i "
+            "WHERE NOT EXISTS (SELECT 1 FROM catalog_mobilenumber m WHERE m.number = i.number) "
+            "ON CONFLICT (number) DO NOTHING"
+        )
         added = cursor.rowcount
     report.added += added
     report.already_in_pool += stream.count - added
@@ -283,7 +314,7 @@ def generated_rows(count: int, segment: str, seed=None):
     rng = random.Random(seed)
     width = 11 - len(segment)
     number = f"{segment}{{:0{width}d}}".format
-    for i, value in enumerate(rng.sample(range(10 ** width), count), start=1):
+    for i, value in enumerate(rng.sample(range(10**width), count), start=1):
         yield i, number(value), ""
 
 
@@ -304,8 +335,13 @@ def run_upload(upload_id: int) -> str:
 
     def save_progress(_count=0):
         NumberImport.objects.filter(pk=upload_id).update(
-            read=report.read, added=report.added, already_in_pool=report.already_in_pool,
-            duplicate_in_file=report.duplicate_in_file, invalid=report.invalid, problems=report.problems[:200])
+            read=report.read,
+            added=report.added,
+            already_in_pool=report.already_in_pool,
+            duplicate_in_file=report.duplicate_in_file,
+            invalid=report.invalid,
+            problems=report.problems[:200],
+        )
 
     try:
         with job.file.open("rb") as raw:
@@ -314,8 +350,10 @@ def run_upload(upload_id: int) -> str:
     except (UnicodeDecodeError, csv.Error) as exc:
         save_progress()
         NumberImport.objects.filter(pk=upload_id).update(
-            status=NumberImport.Status.FAILED, finished_at=timezone.now(),
-            error=_("The file is not a UTF-8 CSV (%(reason)s).") % {"reason": exc.__class__.__name__})
+            status=NumberImport.Status.FAILED,
+            finished_at=timezone.now(),
+            error=_("The file is not a UTF-8 CSV (%(reason)s).") % {"reason": exc.__class__.__name__},
+        )
         return NumberImport.Status.FAILED
     save_progress()
     NumberImport.objects.filter(pk=upload_id).update(status=NumberImport.Status.DONE, finished_at=timezone.now())

@@ -1,4 +1,5 @@
 """Mobile numbers of one carrier (tenant schema), the segments it owns and its lucky-tier rules."""
+
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
@@ -16,8 +17,12 @@ money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator
 class NumberSegment(models.Model):
     """A number block (3 or 4 leading digits) this carrier may sell from."""
 
-    prefix = models.CharField(_("prefix"), max_length=4, unique=True,
-                              validators=[RegexValidator(r"^1[3-9]\d{1,2}$", _("3 or 4 digits, e.g. 177 or 1703."))])
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=4,
+        unique=True,
+        validators=[RegexValidator(r"^1[3-9]\d{1,2}$", _("3 or 4 digits, e.g. 177 or 1703."))],
+    )
     note = models.CharField(_("note"), max_length=40, blank=True)
 
     class Meta:
@@ -36,12 +41,19 @@ class TierRule(models.Model):
     position = models.PositiveIntegerField(pgettext_lazy("position in a list", "order"), default=0)
     name = models.CharField(_("name"), max_length=40)
     pattern = models.CharField(_("pattern"), max_length=20, choices=PATTERN_CHOICES)
-    argument = models.CharField(_("digits"), max_length=8, blank=True,
-                                help_text=_("For “ends with” and “contains”: the digits, e.g. 168."))
+    argument = models.CharField(
+        _("digits"), max_length=8, blank=True, help_text=_("For “ends with” and “contains”: the digits, e.g. 168.")
+    )
     exclude_digits = models.CharField(
-        _("except with digits"), max_length=10, blank=True, validators=[RegexValidator(r"^\d*$", _("Digits only."))],
-        help_text=_("The rule does not take a number whose matching digits include any of these, "
-                    "e.g. 4: AAA takes 888 but not 444."))
+        _("except with digits"),
+        max_length=10,
+        blank=True,
+        validators=[RegexValidator(r"^\d*$", _("Digits only."))],
+        help_text=_(
+            "The rule does not take a number whose matching digits include any of these, "
+            "e.g. 4: AAA takes 888 but not 444."
+        ),
+    )
     tier = models.CharField(_("tier"), max_length=20)
     price = models.DecimalField(_("one-off price (yuan)"), **money, default=Decimal("0"))
     minimum_spend = models.DecimalField(_("minimum monthly spend (yuan)"), **money, default=Decimal("0"))
@@ -98,12 +110,19 @@ class MobileNumber(models.Model):
         # and then reads just that page's rows, so the tail index carries random_key and id, and
         # the random-order index the columns the digit filters test.
         indexes = [
-            models.Index(fields=["reversed_number"], name="number_tail_idx", include=["random_key", "id"],
-                         condition=models.Q(status="available")),
+            models.Index(
+                fields=["reversed_number"],
+                name="number_tail_idx",
+                include=["random_key", "id"],
+                condition=models.Q(status="available"),
+            ),
             GinIndex(fields=["grams"], name="number_grams_idx"),
-            models.Index(fields=["random_key"], name="number_random_idx",
-                         include=["id", "number", "reversed_number", "digit_mask"],
-                         condition=models.Q(status="available")),
+            models.Index(
+                fields=["random_key"],
+                name="number_random_idx",
+                include=["id", "number", "reversed_number", "digit_mask"],
+                condition=models.Q(status="available"),
+            ),
             models.Index(fields=["tier", "random_key"], name="number_tier_idx", condition=models.Q(status="available")),
             models.Index(fields=["city", "random_key"], name="number_city_idx", condition=models.Q(status="available")),
             # Partial: only held numbers are in these, so imports (all available) do not pay for them.
@@ -138,8 +157,9 @@ class NumberImport(models.Model):
     invalid = models.PositiveIntegerField(_("invalid"), default=0)
     problems = models.JSONField(_("bad lines"), default=list, blank=True)
     error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey("auth.User", verbose_name=_("uploaded by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        "auth.User", verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

@@ -1,5 +1,6 @@
 """Lucky-number patterns, tested on the last 8 digits (carrier rule sets look at the tail).
 Patterns are an enum with an optional digit argument, never staff-written regular expressions."""
+
 from __future__ import annotations
 
 import re
@@ -111,7 +112,7 @@ def classify(number: str, rules) -> object | None:
 def grams(number: str) -> list[int]:
     """The 4-digit runs of the last 8 digits, as integers (leading zeros kept by the +10000)."""
     tail = number[-8:]
-    return sorted({10000 + int(tail[i:i + 4]) for i in range(len(tail) - 3)})
+    return sorted({10000 + int(tail[i : i + 4]) for i in range(len(tail) - 3)})
 
 
 def digit_mask(number: str) -> int:
@@ -131,19 +132,30 @@ class Classifier:
 
     def __init__(self, rules):
         self.rules = list(rules)
-        self.tail_only = [i for i, r in enumerate(self.rules)
-                          if r.pattern in TAIL5_PATTERNS or (r.pattern == "ends_with" and len(r.argument) <= 5)]
+        self.tail_only = [
+            i
+            for i, r in enumerate(self.rules)
+            if r.pattern in TAIL5_PATTERNS or (r.pattern == "ends_with" and len(r.argument) <= 5)
+        ]
         self.others = [i for i in range(len(self.rules)) if i not in set(self.tail_only)]
-        self.other_tests = [(i, predicate(self.rules[i].pattern, self.rules[i].argument, _exclude(self.rules[i])))
-                            for i in self.others]
+        self.other_tests = [
+            (i, predicate(self.rules[i].pattern, self.rules[i].argument, _exclude(self.rules[i]))) for i in self.others
+        ]
         never = len(self.rules)
         self.first_tail_rule = []
         for value in range(100_000):
             tail5 = f"{value:05d}"
-            self.first_tail_rule.append(next(
-                # the digits a tail pattern matches lie in the last five, so exclusions tabulate too
-                (i for i in self.tail_only
-                 if matches(self.rules[i].pattern, self.rules[i].argument, tail5, _exclude(self.rules[i]))), never))
+            self.first_tail_rule.append(
+                next(
+                    # the digits a tail pattern matches lie in the last five, so exclusions tabulate too
+                    (
+                        i
+                        for i in self.tail_only
+                        if matches(self.rules[i].pattern, self.rules[i].argument, tail5, _exclude(self.rules[i]))
+                    ),
+                    never,
+                )
+            )
 
     def index(self, number: str) -> int:
         """The position of the number's first matching rule, len(rules) when none matches."""

@@ -6,6 +6,7 @@
   shorter "contains" strings match so many numbers that the scan stops at the page limit at once;
 - exclude digits: a bit test on `digit_mask` (most numbers pass, so the scan stops early too);
 - tier / city / price: btree; the default view is a random sample through `random_key`."""
+
 from __future__ import annotations
 
 import calendar
@@ -23,20 +24,42 @@ DIGITS = r"^\d+$"
 
 
 class NumberSearchForm(forms.Form):
-    tail = forms.RegexField(DIGITS, label=_("Ends with"), max_length=8, required=False,
-                            error_messages={"invalid": _("Digits only, 1 to 8 of them.")})
-    contains = forms.RegexField(DIGITS, label=_("Contains"), min_length=2, max_length=8, required=False,
-                                error_messages={"invalid": _("Digits only, 2 to 8 of them."),
-                                                "min_length": _("Enter at least 2 digits to search inside the "
-                                                                "number (for one digit, use “Ends with”).")})
-    exclude = forms.RegexField(DIGITS, label=_("Without the digits"), max_length=10, required=False,
-                               error_messages={"invalid": _("Digits only, e.g. 4 or 47.")})
-    birthday = forms.RegexField(r"^\d{4}$", label=_("Birthday (MMDD)"), required=False,
-                                error_messages={"invalid": _("Four digits: month and day, e.g. 0521.")})
+    tail = forms.RegexField(
+        DIGITS,
+        label=_("Ends with"),
+        max_length=8,
+        required=False,
+        error_messages={"invalid": _("Digits only, 1 to 8 of them.")},
+    )
+    contains = forms.RegexField(
+        DIGITS,
+        label=_("Contains"),
+        min_length=2,
+        max_length=8,
+        required=False,
+        error_messages={
+            "invalid": _("Digits only, 2 to 8 of them."),
+            "min_length": _("Enter at least 2 digits to search inside the number (for one digit, use “Ends with”)."),
+        },
+    )
+    exclude = forms.RegexField(
+        DIGITS,
+        label=_("Without the digits"),
+        max_length=10,
+        required=False,
+        error_messages={"invalid": _("Digits only, e.g. 4 or 47.")},
+    )
+    birthday = forms.RegexField(
+        r"^\d{4}$",
+        label=_("Birthday (MMDD)"),
+        required=False,
+        error_messages={"invalid": _("Four digits: month and day, e.g. 0521.")},
+    )
     tier = forms.CharField(label=_("Tier"), max_length=20, required=False)
     city = forms.SlugField(label=_("City"), max_length=20, required=False)
-    max_price = forms.DecimalField(label=_("Highest price"), min_value=0, max_value=1_000_000, decimal_places=2,
-                                   required=False)
+    max_price = forms.DecimalField(
+        label=_("Highest price"), min_value=0, max_value=1_000_000, decimal_places=2, required=False
+    )
     page = forms.IntegerField(min_value=1, max_value=50, required=False)
 
     def clean_birthday(self):
@@ -52,8 +75,9 @@ class NumberSearchForm(forms.Form):
         return not any(data.get(k) for k in ("tail", "contains", "exclude", "birthday", "tier", "max_price"))
 
 
-def search(tail="", contains="", exclude="", birthday="", tier="", city="", max_price=None, page=1,
-           page_size=PAGE_SIZE):
+def search(
+    tail="", contains="", exclude="", birthday="", tier="", city="", max_price=None, page=1, page_size=PAGE_SIZE
+):
     """(numbers on this page, whether there is a next page)."""
     numbers = MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE)
     if tail:  # a prefix of the reversed number, as a range in byte order (see the model)
@@ -66,7 +90,8 @@ def search(tail="", contains="", exclude="", birthday="", tier="", city="", max_
         if len(digits) >= 4:
             numbers = numbers.filter(grams__contains=[10000 + int(digits[:4])])  # see patterns.grams
         numbers = numbers.annotate(**{f"tail_{digits}": Right("number", 8)}).filter(
-            **{f"tail_{digits}__contains": digits})
+            **{f"tail_{digits}__contains": digits}
+        )
     if exclude:
         mask = sum(1 << int(d) for d in set(exclude))
         numbers = numbers.annotate(excluded=F("digit_mask").bitand(mask)).filter(excluded=0)
@@ -82,7 +107,7 @@ def search(tail="", contains="", exclude="", birthday="", tier="", city="", max_
     # first, from the index alone where it covers the filter (index-only scan), and only then are
     # its rows read: a filter that passes one entry in a hundred reads 21 table pages, not 2,100
     # (each may be a cache miss).
-    ids = numbers.order_by("random_key", "pk").values("pk")[start:start + page_size + 1]
+    ids = numbers.order_by("random_key", "pk").values("pk")[start : start + page_size + 1]
     found = list(MobileNumber.objects.filter(pk__in=ids).order_by("random_key", "pk"))
     return found[:page_size], len(found) > page_size
 
@@ -95,15 +120,18 @@ def random_pick(n=PAGE_SIZE, city="", seed=None):
         numbers = numbers.filter(city=city)
     picked = list(numbers.filter(random_key__gte=start).order_by("random_key")[:n])
     if len(picked) < n:  # wrapped past the end of the key space
-        picked += list(numbers.filter(random_key__lt=start).order_by("random_key")[:n - len(picked)])
+        picked += list(numbers.filter(random_key__lt=start).order_by("random_key")[: n - len(picked)])
     return picked
 
 
 def similar(number: str, n=6):
     """Available numbers ending like the one just taken."""
     for length in (4, 3, 2):
-        found = list(MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE,
-                                                 reversed_number__startswith=number[::-1][:length])[:n])
+        found = list(
+            MobileNumber.objects.filter(
+                status=MobileNumber.Status.AVAILABLE, reversed_number__startswith=number[::-1][:length]
+            )[:n]
+        )
         if found:
             return found
     return random_pick(n)

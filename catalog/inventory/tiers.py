@@ -1,4 +1,5 @@
 """Classifying numbers by the carrier's ordered tier rules (import, reclassification, preview)."""
+
 from __future__ import annotations
 
 import random
@@ -22,9 +23,12 @@ def reclassify(progress=None) -> int:
     classifier = Classifier(active_rules())
     changed, last_id = 0, 0
     while True:
-        batch = list(MobileNumber.objects.filter(pk__gt=last_id).exclude(status=MobileNumber.Status.SOLD)
-                     .order_by("pk").values_list("pk", "number", "tier", "price", "minimum_spend",
-                                                 "contract_months")[:BATCH])
+        batch = list(
+            MobileNumber.objects.filter(pk__gt=last_id)
+            .exclude(status=MobileNumber.Status.SOLD)
+            .order_by("pk")
+            .values_list("pk", "number", "tier", "price", "minimum_spend", "contract_months")[:BATCH]
+        )
         if not batch:
             return changed
         updates = []
@@ -37,7 +41,8 @@ def reclassify(progress=None) -> int:
                 cursor.executemany(
                     "UPDATE catalog_mobilenumber SET tier = %s, price = %s, minimum_spend = %s, "
                     "contract_months = %s, updated_at = now() WHERE id = %s",
-                    [(t, p, m, c, pk) for pk, t, p, m, c in updates])
+                    [(t, p, m, c, pk) for pk, t, p, m, c in updates],
+                )
             changed += len(updates)
         last_id = batch[-1][0]
         if progress:
@@ -51,11 +56,18 @@ def preview(rules, sample_size=20_000) -> list[dict]:
     if total == 0:
         return [{"rule": r, "estimate": 0} for r in rules]
     start = random.randint(0, 2**31 - 1)
-    sample = list(MobileNumber.objects.exclude(status=MobileNumber.Status.SOLD).filter(random_key__gte=start)
-                  .order_by("random_key").values_list("number", flat=True)[:sample_size])
+    sample = list(
+        MobileNumber.objects.exclude(status=MobileNumber.Status.SOLD)
+        .filter(random_key__gte=start)
+        .order_by("random_key")
+        .values_list("number", flat=True)[:sample_size]
+    )
     if len(sample) < min(sample_size, total):
-        sample += list(MobileNumber.objects.exclude(status=MobileNumber.Status.SOLD).order_by("random_key")
-                       .values_list("number", flat=True)[:sample_size - len(sample)])
+        sample += list(
+            MobileNumber.objects.exclude(status=MobileNumber.Status.SOLD)
+            .order_by("random_key")
+            .values_list("number", flat=True)[: sample_size - len(sample)]
+        )
     counts = {r.pk: 0 for r in rules}
     for number in sample:
         rule = classify(number, rules)
@@ -75,8 +87,13 @@ def explain(number: str, rules) -> dict:
         if part is None:
             steps.append({"rule": rule, "outcome": _("does not match")})
         elif excluded(part, rule.exclude_digits):
-            steps.append({"rule": rule, "outcome": _("matches %(digits)s, but excludes %(excluded)s") % {
-                "digits": part, "excluded": rule.exclude_digits}})
+            steps.append(
+                {
+                    "rule": rule,
+                    "outcome": _("matches %(digits)s, but excludes %(excluded)s")
+                    % {"digits": part, "excluded": rule.exclude_digits},
+                }
+            )
         else:
             steps.append({"rule": rule, "outcome": _("takes it"), "taken": True})
             return {"error": "", "steps": steps, "rule": rule}

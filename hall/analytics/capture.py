@@ -2,6 +2,7 @@
 (its own database) per event, flushed into the database by a worker. If Redis is unreachable the
 event is dropped and the page is served as usual. Do-Not-Track / Global Privacy Control are
 honoured (nothing recorded, no cookie); staff, previews and bots are not counted."""
+
 from __future__ import annotations
 
 import json
@@ -19,12 +20,26 @@ from django.utils import timezone
 
 log = logging.getLogger(__name__)
 VISITOR_COOKIE = "hall_vid"
-PAGE_TYPES = {"home": "home", "catalogue": "catalogue", "category": "category", "offer": "offer",
-              "compare": "compare", "numbers": "numbers", "cart": "cart", "checkout": "checkout",
-              "landing-page": "landing", "broadband-renew": "broadband", "deposit-offers": "deposit",
-              "top-up": "top_up", "orders": "orders", "order": "order",
-              # steps of the ways of buying (sessions.PATHS): a hold shown, an account confirmed, an offer opened
-              "number-held": "number_held", "broadband-account": "broadband_account", "deposit-offer": "deposit_offer"}
+PAGE_TYPES = {
+    "home": "home",
+    "catalogue": "catalogue",
+    "category": "category",
+    "offer": "offer",
+    "compare": "compare",
+    "numbers": "numbers",
+    "cart": "cart",
+    "checkout": "checkout",
+    "landing-page": "landing",
+    "broadband-renew": "broadband",
+    "deposit-offers": "deposit",
+    "top-up": "top_up",
+    "orders": "orders",
+    "order": "order",
+    # steps of the ways of buying (sessions.PATHS): a hold shown, an account confirmed, an offer opened
+    "number-held": "number_held",
+    "broadband-account": "broadband_account",
+    "deposit-offer": "deposit_offer",
+}
 # Pages whose address holds something of the visitor's (the held number, a broadband account, an
 # order number): counted without it.
 NO_PAGE_ID = {"number_held", "broadband_account", "order"}
@@ -35,8 +50,9 @@ _client = None
 def buffer():
     global _client
     if _client is None:  # short timeouts: a slow or absent Redis must never hold a page up
-        _client = redis.Redis.from_url(settings.HALL_ANALYTICS_REDIS_URL, socket_timeout=0.2,
-                                       socket_connect_timeout=0.2)
+        _client = redis.Redis.from_url(
+            settings.HALL_ANALYTICS_REDIS_URL, socket_timeout=0.2, socket_connect_timeout=0.2
+        )
     return _client
 
 
@@ -114,16 +130,24 @@ def visitor(request) -> str:
 
 def counted(request) -> bool:
     user = getattr(request, "user", None)
-    return not (opted_out(request) or (user is not None and user.is_staff)
-                or BOTS.search(request.headers.get("User-Agent", "")))
+    return not (
+        opted_out(request) or (user is not None and user.is_staff) or BOTS.search(request.headers.get("User-Agent", ""))
+    )
 
 
 def record(request, name: str, **fields) -> bool:
     """A business event from a request (add to cart, checkout started, order placed)."""
     if not counted(request) or not visitor(request):
         return False
-    return push({"at": timezone.now().isoformat(), "visitor": visitor(request), "name": name,
-                 "device": device(request), **fields})
+    return push(
+        {
+            "at": timezone.now().isoformat(),
+            "visitor": visitor(request),
+            "name": name,
+            "device": device(request),
+            **fields,
+        }
+    )
 
 
 class AnalyticsMiddleware:
@@ -140,20 +164,39 @@ class AnalyticsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         page_type = PAGE_TYPES.get(match.url_name if match else "")
-        if (page_type and request.method == "GET" and response.status_code == 200 and counted(request)
-                and connection.schema_name != "public"
-                and response.get("Content-Type", "").startswith("text/html")):
+        if (
+            page_type
+            and request.method == "GET"
+            and response.status_code == 200
+            and counted(request)
+            and connection.schema_name != "public"
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
             referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""
             page_id = str(match.kwargs.get("slug") or match.kwargs.get("number") or "")
             page_id = "" if page_type in NO_PAGE_ID else page_id
-            push({"at": timezone.now().isoformat(), "visitor": request.analytics_visitor, "name": "view",
-                  "page_type": page_type, "page_id": page_id[:60], "device": device(request),
-                  "referrer": "" if referrer == request.get_host().split(":")[0] else referrer[:100],
-                  "offer_kind": getattr(request, "analytics_offer_kind", ""),
-                  "page_version": getattr(request, "analytics_page_version", None)})
+            push(
+                {
+                    "at": timezone.now().isoformat(),
+                    "visitor": request.analytics_visitor,
+                    "name": "view",
+                    "page_type": page_type,
+                    "page_id": page_id[:60],
+                    "device": device(request),
+                    "referrer": "" if referrer == request.get_host().split(":")[0] else referrer[:100],
+                    "offer_kind": getattr(request, "analytics_offer_kind", ""),
+                    "page_version": getattr(request, "analytics_page_version", None),
+                }
+            )
         if getattr(request, "analytics_new_visitor", False):
-            response.set_cookie(VISITOR_COOKIE, request.analytics_visitor, max_age=365 * 24 * 3600,
-                                samesite="Lax", httponly=True, secure=request.is_secure())
+            response.set_cookie(
+                VISITOR_COOKIE,
+                request.analytics_visitor,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=request.is_secure(),
+            )
         return response
 
 
@@ -169,12 +212,20 @@ def flush(limit: int = 5000) -> int:
     events = []
     for item in reversed(raw):  # oldest first
         data = json.loads(item)
-        events.append(AnalyticsEvent(
-            at=data["at"], visitor=data["visitor"][:32], name=data["name"][:20],
-            page_type=data.get("page_type", "")[:20], page_id=data.get("page_id", "")[:60],
-            page_version=data.get("page_version"), block_id=data.get("block_id", "")[:40],
-            offer_kind=data.get("offer_kind", "")[:20], device=data.get("device", "")[:8],
-            referrer=data.get("referrer", "")[:100]))
+        events.append(
+            AnalyticsEvent(
+                at=data["at"],
+                visitor=data["visitor"][:32],
+                name=data["name"][:20],
+                page_type=data.get("page_type", "")[:20],
+                page_id=data.get("page_id", "")[:60],
+                page_version=data.get("page_version"),
+                block_id=data.get("block_id", "")[:40],
+                offer_kind=data.get("offer_kind", "")[:20],
+                device=data.get("device", "")[:8],
+                referrer=data.get("referrer", "")[:100],
+            )
+        )
     AnalyticsEvent.objects.bulk_create(events, batch_size=2000)
     return len(events)
 
@@ -190,5 +241,6 @@ def record_click(request, block_id: str, page_type: str, page_id: str, version) 
         version = int(version) if version else None
     except ValueError:
         version = None
-    return record(request, "click", block_id=block_id, page_type=page_type, page_id=str(page_id)[:60],
-                  page_version=version)
+    return record(
+        request, "click", block_id=block_id, page_type=page_type, page_id=str(page_id)[:60], page_version=version
+    )

@@ -1,6 +1,7 @@
 """What a carrier's staff see on their dashboard (reads only): orders and revenue, states,
 attention, top offers, top pages with bounce and exit, a funnel per way of buying, number pool
 levels and trends, and the data the dashboard's charts draw."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,14 +33,21 @@ def fresh_views(days: list[dt.date]) -> list[dict]:
         start, end = day_bounds(day)
         after |= Q(at__gte=start, at__lt=end, pk__gt=marks.get(day, 0))
     floor = min(marks.get(day, 0) for day in days)  # ids grow with time: the primary key bounds the scan
-    return list(AnalyticsEvent.objects.filter(after, name="view", pk__gt=floor).annotate(day=TruncDate("at"))
-                .values("day", "page_type", "page_id").annotate(n=Count("pk")))
+    return list(
+        AnalyticsEvent.objects.filter(after, name="view", pk__gt=floor)
+        .annotate(day=TruncDate("at"))
+        .values("day", "page_type", "page_id")
+        .annotate(n=Count("pk"))
+    )
 
 
 def top_pages(days: list[dt.date], fresh: list[dict], limit: int = 10) -> list[dict]:
     pages: dict[tuple[str, str], dict] = defaultdict(lambda: {"views": 0, "entries": 0, "bounces": 0, "exits": 0})
-    for row in PageDaily.objects.filter(day__gte=days[0]).values("page_type", "page_id").annotate(
-            views=Sum("views"), entries=Sum("entries"), bounces=Sum("bounces"), exits=Sum("exits")):
+    for row in (
+        PageDaily.objects.filter(day__gte=days[0])
+        .values("page_type", "page_id")
+        .annotate(views=Sum("views"), entries=Sum("entries"), bounces=Sum("bounces"), exits=Sum("exits"))
+    ):
         pages[(row["page_type"], row["page_id"])].update(row)
     for row in fresh:  # rates wait for the aggregation (they need whole sessions); views do not
         page = pages[(row["page_type"], row["page_id"])]
@@ -62,12 +70,18 @@ def page_names(rows: list[dict]) -> dict[tuple[str, str], str]:
     slugs: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         slugs[row["page_type"]].add(row["page_id"])
-    names = {("offer", slug): name for slug, name in Offer.objects.filter(
-        slug__in=slugs["offer"]).values_list("slug", "name")}
-    names |= {("category", slug): name for slug, name in Category.objects.filter(
-        slug__in=slugs["category"]).values_list("slug", "name")}
-    names |= {("landing", slug): title for slug, title in Page.objects.filter(
-        slug__in=slugs["landing"]).values_list("slug", "title")}
+    names = {
+        ("offer", slug): name
+        for slug, name in Offer.objects.filter(slug__in=slugs["offer"]).values_list("slug", "name")
+    }
+    names |= {
+        ("category", slug): name
+        for slug, name in Category.objects.filter(slug__in=slugs["category"]).values_list("slug", "name")
+    }
+    names |= {
+        ("landing", slug): title
+        for slug, title in Page.objects.filter(slug__in=slugs["landing"]).values_list("slug", "title")
+    }
     return names
 
 
@@ -79,8 +93,11 @@ def block_names(rows: list[dict]) -> list[dict]:
 
     wanted = {row["block_id"] for row in rows}
     found: dict[str, str] = {}
-    for document in PageVersion.objects.filter(page__slug__in={r["page_id"] or "home" for r in rows}).order_by(
-            "-number").values_list("document", flat=True):
+    for document in (
+        PageVersion.objects.filter(page__slug__in={r["page_id"] or "home" for r in rows})
+        .order_by("-number")
+        .values_list("document", flat=True)
+    ):
         for section in (document or {}).get("sections", []):
             block_id = section.get("id")
             if block_id in wanted and block_id not in found:
@@ -96,16 +113,24 @@ def block_names(rows: list[dict]) -> list[dict]:
 def funnels(start: dt.date, offer_kind: str = "") -> list[dict]:
     """Each way of buying with its steps: label, visitors, share of the step before."""
     totals = defaultdict(int)
-    for row in FunnelDaily.objects.filter(day__gte=start).filter(
-            Q(path="offer", offer_kind=offer_kind) | (~Q(path="offer") & Q(offer_kind=""))).values(
-            "path", "step").annotate(total=Sum("visitors")):
+    for row in (
+        FunnelDaily.objects.filter(day__gte=start)
+        .filter(Q(path="offer", offer_kind=offer_kind) | (~Q(path="offer") & Q(offer_kind="")))
+        .values("path", "step")
+        .annotate(total=Sum("visitors"))
+    ):
         totals[(row["path"], row["step"])] = row["total"]
     found = []
     for key, path in definitions.PATHS.items():
         rows = definitions.conversion({step.key: totals[(key, step.key)] for step in path.steps}, key)
         labels = {step.key: step.label for step in path.steps}
-        found.append({"path": key, "label": path.label, "steps": [
-            {"key": step, "label": labels[step], "n": n, "rate": rate} for step, n, rate in rows]})
+        found.append(
+            {
+                "path": key,
+                "label": path.label,
+                "steps": [{"key": step, "label": labels[step], "n": n, "rate": rate} for step, n, rate in rows],
+            }
+        )
     return found
 
 
@@ -120,34 +145,67 @@ def summary(days: int = 7, offer_kind: str = "") -> dict:
     paid = Order.objects.filter(paid_at__isnull=False)
     today_paid = paid.filter(paid_at__date=today)
     fresh = fresh_views(span)
-    revenue_by_day = {row["day"]: row["total"] for row in paid.filter(paid_at__date__gte=start).annotate(
-        day=TruncDate("paid_at")).values("day").annotate(total=Sum("payable"))}
-    orders_by_day = {row["day"]: row["n"] for row in Order.objects.filter(created_at__date__gte=start).annotate(
-        day=TruncDate("created_at")).values("day").annotate(n=Count("pk"))}
-    views_by_day: dict[dt.date, int] = defaultdict(int, PageDaily.objects.filter(day__gte=start).values_list(
-        "day").annotate(n=Sum("views")))
+    revenue_by_day = {
+        row["day"]: row["total"]
+        for row in paid.filter(paid_at__date__gte=start)
+        .annotate(day=TruncDate("paid_at"))
+        .values("day")
+        .annotate(total=Sum("payable"))
+    }
+    orders_by_day = {
+        row["day"]: row["n"]
+        for row in Order.objects.filter(created_at__date__gte=start)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("pk"))
+    }
+    views_by_day: dict[dt.date, int] = defaultdict(
+        int, PageDaily.objects.filter(day__gte=start).values_list("day").annotate(n=Sum("views"))
+    )
     for row in fresh:
         views_by_day[row["day"]] += row["n"]
-    trend = [{"day": day, "orders": orders_by_day.get(day, 0), "revenue": revenue_by_day.get(day) or Decimal("0"),
-              "views": views_by_day.get(day, 0)} for day in span]
+    trend = [
+        {
+            "day": day,
+            "orders": orders_by_day.get(day, 0),
+            "revenue": revenue_by_day.get(day) or Decimal("0"),
+            "views": views_by_day.get(day, 0),
+        }
+        for day in span
+    ]
     return {
-        "days": days, "offer_kind": offer_kind,
+        "days": days,
+        "offer_kind": offer_kind,
         "orders_today": Order.objects.filter(created_at__date=today).count(),
         "revenue_today": today_paid.aggregate(total=Sum("payable"))["total"] or Decimal("0"),
-        "by_state": [{"status": S(row["status"]).label, "n": row["n"]}
-                     for row in Order.objects.values("status").annotate(n=Count("pk")).order_by("-n")],
+        "by_state": [
+            {"status": S(row["status"]).label, "n": row["n"]}
+            for row in Order.objects.values("status").annotate(n=Count("pk")).order_by("-n")
+        ],
         "needs_attention": Order.objects.filter(status=S.NEEDS_ATTENTION).count(),
-        "top_offers": list(OrderLine.objects.filter(order__paid_at__date__gte=start, category="goods")
-                           .values("name").annotate(n=Sum("quantity"))
-                           .order_by("-n")[:10]),
+        "top_offers": list(
+            OrderLine.objects.filter(order__paid_at__date__gte=start, category="goods")
+            .values("name")
+            .annotate(n=Sum("quantity"))
+            .order_by("-n")[:10]
+        ),
         "top_pages": top_pages(span, fresh),
         "funnels": funnels(start, offer_kind),
         "funnels_as_of": AggregatedThrough.objects.filter(day=today).values_list("computed_at", flat=True).first(),
-        "pool": [{"status": MobileNumber.Status(row["status"]).label, "n": row["n"]}
-                 for row in MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")],
-        "trend": trend, "definitions": definitions.DEFINITIONS,
-        "top_blocks": block_names(list(AnalyticsEvent.objects.filter(name="click", at__date__gte=start).values(
-            "page_type", "page_id", "block_id").annotate(n=Count("pk")).order_by("-n")[:10])),
+        "pool": [
+            {"status": MobileNumber.Status(row["status"]).label, "n": row["n"]}
+            for row in MobileNumber.objects.values("status").annotate(n=Count("pk")).order_by("status")
+        ],
+        "trend": trend,
+        "definitions": definitions.DEFINITIONS,
+        "top_blocks": block_names(
+            list(
+                AnalyticsEvent.objects.filter(name="click", at__date__gte=start)
+                .values("page_type", "page_id", "block_id")
+                .annotate(n=Count("pk"))
+                .order_by("-n")[:10]
+            )
+        ),
     }
 
 
@@ -161,13 +219,22 @@ def charts(data: dict) -> dict:
             "revenue": [str(row["revenue"].quantize(Decimal("0.01"))) for row in data["trend"]],
             "views": [row["views"] for row in data["trend"]],
         },
-        "funnels": [{"path": f["path"], "title": f["label"],
-                     "steps": [s["label"] for s in f["steps"]], "values": [s["n"] for s in f["steps"]],
-                     "rates": [None if s["rate"] is None else round(s["rate"] * 100, 1) for s in f["steps"]]}
-                    for f in data["funnels"]],
+        "funnels": [
+            {
+                "path": f["path"],
+                "title": f["label"],
+                "steps": [s["label"] for s in f["steps"]],
+                "values": [s["n"] for s in f["steps"]],
+                "rates": [None if s["rate"] is None else round(s["rate"] * 100, 1) for s in f["steps"]],
+            }
+            for f in data["funnels"]
+        ],
         "words": {
-            "orders": pgettext_lazy("chart axis", "Orders"), "revenue": _("Revenue (yuan)"), "views": _("Page views"),
-            "date": _("Date"), "visitors": _("Visitors"),
+            "orders": pgettext_lazy("chart axis", "Orders"),
+            "revenue": _("Revenue (yuan)"),
+            "views": _("Page views"),
+            "date": _("Date"),
+            "visitors": _("Visitors"),
             "of_before": _("of the step before"),
         },
     }

@@ -1,5 +1,6 @@
 """Analytics of one carrier's shop (tenant schema). No personal data: a visitor is a random
 cookie id, a referrer only its host; no IP, no user, no phone."""
+
 from django.db import models
 
 
@@ -48,8 +49,7 @@ class FunnelDaily(models.Model):
     visitors = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "path", "offer_kind", "step"],
-                                               name="funnel_daily_once")]
+        constraints = [models.UniqueConstraint(fields=["day", "path", "offer_kind", "step"], name="funnel_daily_once")]
 
 
 class AggregatedThrough(models.Model):

@@ -10,6 +10,7 @@
   start on their own pages; offers (phones, plans) start on an offer page. "Placed", "paid" and the
   last step come from the orders themselves (the visitor who placed them), not from captured events.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -45,49 +46,108 @@ class Path:
 ORDER_EVENTS = ("order_placed", "paid", "done")
 _placed = Step("order_placed", _("Placed an order"), "order_placed")
 _paid = Step("paid", pgettext_lazy("funnel step", "Paid"), "paid")
-PATHS: dict[str, Path] = {p.key: p for p in (
-    Path("number", _("Number selection"), (
-        Step("numbers", _("Searched numbers"), "view", page_type="numbers"),
-        Step("number_held", _("Held a number"), "view", page_type="number_held"),
-        Step("add_to_cart", _("Added the SIM to the cart"), "add_to_cart", offer_kind="sim"),
-        Step("checkout_started", _("Started checkout"), "checkout_started"),
-        _paid, Step("done", _("Activated"), "done")), frozenset({"new_sim"})),
-    Path("top_up", _("Top-up"), (
-        Step("top_up_page", _("Opened top-up"), "view", page_type="top_up"),
-        _placed, _paid, Step("done", _("Credited"), "done")), frozenset({"top_up"})),
-    Path("renewal", _("Broadband renewal"), (
-        Step("renew_page", _("Opened renewal"), "view", page_type="broadband"),
-        Step("account", _("Confirmed the account"), "view", page_type="broadband_account"),
-        _placed, _paid, Step("done", _("Renewed"), "done")), frozenset({"broadband_renewal"})),
-    Path("deposit", _("Deposit for credit"), (
-        Step("deposit_offers", _("Viewed deposit offers"), "view", page_type="deposit"),
-        Step("deposit_offer", _("Opened an offer"), "view", page_type="deposit_offer"),
-        _placed, _paid, Step("done", _("Deposit credited"), "done")), frozenset({"deposit_credit"})),
-    Path("offer", _("Offers (phones, plans)"), (
-        Step("view_offer", _("Viewed an offer"), "view", page_type="offer"),
-        Step("add_to_cart", _("Added to cart"), "add_to_cart"),
-        Step("checkout_started", _("Started checkout"), "checkout_started"),
-        _placed, _paid, Step("done", _("Completed"), "done")),
-        frozenset({"new_sim", "addon", "device", "broadband_install"})),
-)}
+PATHS: dict[str, Path] = {
+    p.key: p
+    for p in (
+        Path(
+            "number",
+            _("Number selection"),
+            (
+                Step("numbers", _("Searched numbers"), "view", page_type="numbers"),
+                Step("number_held", _("Held a number"), "view", page_type="number_held"),
+                Step("add_to_cart", _("Added the SIM to the cart"), "add_to_cart", offer_kind="sim"),
+                Step("checkout_started", _("Started checkout"), "checkout_started"),
+                _paid,
+                Step("done", _("Activated"), "done"),
+            ),
+            frozenset({"new_sim"}),
+        ),
+        Path(
+            "top_up",
+            _("Top-up"),
+            (
+                Step("top_up_page", _("Opened top-up"), "view", page_type="top_up"),
+                _placed,
+                _paid,
+                Step("done", _("Credited"), "done"),
+            ),
+            frozenset({"top_up"}),
+        ),
+        Path(
+            "renewal",
+            _("Broadband renewal"),
+            (
+                Step("renew_page", _("Opened renewal"), "view", page_type="broadband"),
+                Step("account", _("Confirmed the account"), "view", page_type="broadband_account"),
+                _placed,
+                _paid,
+                Step("done", _("Renewed"), "done"),
+            ),
+            frozenset({"broadband_renewal"}),
+        ),
+        Path(
+            "deposit",
+            _("Deposit for credit"),
+            (
+                Step("deposit_offers", _("Viewed deposit offers"), "view", page_type="deposit"),
+                Step("deposit_offer", _("Opened an offer"), "view", page_type="deposit_offer"),
+                _placed,
+                _paid,
+                Step("done", _("Deposit credited"), "done"),
+            ),
+            frozenset({"deposit_credit"}),
+        ),
+        Path(
+            "offer",
+            _("Offers (phones, plans)"),
+            (
+                Step("view_offer", _("Viewed an offer"), "view", page_type="offer"),
+                Step("add_to_cart", _("Added to cart"), "add_to_cart"),
+                Step("checkout_started", _("Started checkout"), "checkout_started"),
+                _placed,
+                _paid,
+                Step("done", _("Completed"), "done"),
+            ),
+            frozenset({"new_sim", "addon", "device", "broadband_install"}),
+        ),
+    )
+}
 # What staff read for a page type (capture.PAGE_TYPES' values).
 PAGE_LABELS = {
-    "home": _("Home"), "catalogue": _("All offers"), "category": _("Category"), "offer": _("Offer"),
-    "compare": _("Compare"), "numbers": _("Number search"), "number_held": _("Number held"), "cart": _("Cart"),
-    "checkout": _("Checkout"), "landing": _("Landing page"), "broadband": _("Broadband renewal"),
-    "broadband_account": _("Broadband account"), "deposit": _("Deposit offers"), "deposit_offer": _("Deposit offer"),
-    "top_up": _("Top-up"), "orders": _("My orders"), "order": _("Order page"),
+    "home": _("Home"),
+    "catalogue": _("All offers"),
+    "category": _("Category"),
+    "offer": _("Offer"),
+    "compare": _("Compare"),
+    "numbers": _("Number search"),
+    "number_held": _("Number held"),
+    "cart": _("Cart"),
+    "checkout": _("Checkout"),
+    "landing": _("Landing page"),
+    "broadband": _("Broadband renewal"),
+    "broadband_account": _("Broadband account"),
+    "deposit": _("Deposit offers"),
+    "deposit_offer": _("Deposit offer"),
+    "top_up": _("Top-up"),
+    "orders": _("My orders"),
+    "order": _("Order page"),
 }
 # The words the dashboard shows: the same definitions as the module's docstring and the code.
 DEFINITIONS = [
     _("A session is one visitor's activity with gaps under 30 minutes."),
-    _("Bounce rate of a page = sessions that entered on that page and viewed nothing else ÷ sessions that "
-      "entered on it."),
+    _(
+        "Bounce rate of a page = sessions that entered on that page and viewed nothing else ÷ sessions that "
+        "entered on it."
+    ),
     _("Exit rate of a page = sessions whose last view was that page ÷ views of that page."),
-    _("Funnels: one per way of buying; a visitor counts at a step only after reaching the step before it, in "
-      "that order. Placed, paid and the last step are read from the orders themselves."),
-    _("Top pages count views up to the last minute; bounce and exit rates and the funnels are recomputed "
-      "every 15 minutes."),
+    _(
+        "Funnels: one per way of buying; a visitor counts at a step only after reaching the step before it, in "
+        "that order. Placed, paid and the last step are read from the orders themselves."
+    ),
+    _(
+        "Top pages count views up to the last minute; bounce and exit rates and the funnels are recomputed "
+        "every 15 minutes."
+    ),
 ]
 
 
@@ -174,7 +234,7 @@ def funnel(events: Iterable[Event], path: str = "offer", offer_kind: str = "") -
             reached[event.visitor] = index
     counts = {step.key: 0 for step in way.steps}
     for index in reached.values():
-        for step in way.steps[:index + 1]:
+        for step in way.steps[: index + 1]:
             counts[step.key] += 1
     return counts
 

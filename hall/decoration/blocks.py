@@ -1,6 +1,7 @@
 """The registry of block types. A block type is its settings fields (validation and the editor's
 form), optional repeated items, limits, a template and, where it shows live data, a context
 function. Adding a block type is one `register(BlockType(...))` and one template."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -63,8 +64,14 @@ class BlockSettingsForm(forms.Form):
                 f.choices = asset_choices
 
     def item_slots(self):
-        return [[self[f"item{i}_{name}"] for name in self.block_type.item_fields()]
-                for i in range(1, self.block_type.max_items + 1)] if self.block_type.item_fields else []
+        return (
+            [
+                [self[f"item{i}_{name}"] for name in self.block_type.item_fields()]
+                for i in range(1, self.block_type.max_items + 1)
+            ]
+            if self.block_type.item_fields
+            else []
+        )
 
     def clean(self):
         data = super().clean()
@@ -83,8 +90,9 @@ class BlockSettingsForm(forms.Form):
                     self.add_error(f"item{i}_{name}", _("Needed for item %(n)d.") % {"n": i})
             items.append(values)
         if len(items) < self.block_type.min_items:
-            raise forms.ValidationError(_("Add at least %(n)d %(what)s.") % {
-                "n": self.block_type.min_items, "what": self.block_type.item_label})
+            raise forms.ValidationError(
+                _("Add at least %(n)d %(what)s.") % {"n": self.block_type.min_items, "what": self.block_type.item_label}
+            )
         data["items"] = items
         return data
 
@@ -110,8 +118,12 @@ def settings_as_form_data(block_type: BlockType, settings: dict) -> dict:
 # ---- built-in block types -------------------------------------------------------------------
 
 ICON_CHOICES = [(name, name) for name in ICON_PATHS]
-SORT_CHOICES = [("recommended", _("Recommended")), ("price", _("Price: low to high")),
-                ("popular", _("Most popular")), ("newest", _("Newest"))]
+SORT_CHOICES = [
+    ("recommended", _("Recommended")),
+    ("price", _("Price: low to high")),
+    ("popular", _("Most popular")),
+    ("newest", _("Newest")),
+]
 SOURCE_CHOICES = [("category", _("Category")), ("tag", _("Tag")), ("kind", _("Offer kind"))]
 PATTERN_CHOICES = [("tail", _("Ending with")), ("contains", _("Containing")), ("birthday", _("Birthday (MMDD)"))]
 
@@ -164,57 +176,91 @@ def _product_grid_fields():
     }
 
 
-register(BlockType(
-    "banner", _("Banner carousel"),
-    fields=lambda: {
-        "autoplay": forms.BooleanField(label=_("Play automatically"), required=False),
-        "interval": forms.IntegerField(label=_("Seconds per slide"), min_value=2, max_value=10),
-    },
-    item_fields=lambda: {
-        "image": AssetField(label=_("Image")),
-        "alt": forms.CharField(label=_("Description"), max_length=60),
-        "link": LinkField(label=_("Link"), required=False),
-    },
-    item_label=_("slides"), min_items=1, max_items=5, max_per_page=3,
-    defaults={"autoplay": True, "interval": 4, "items": []},
-))
-register(BlockType(
-    "icon_grid", _("Service icons"),
-    fields=lambda: {"columns": forms.TypedChoiceField(label=_("Columns"), choices=[(4, "4"), (5, "5")], coerce=int)},
-    item_fields=lambda: {
-        "icon": forms.ChoiceField(label=_("Icon"), choices=ICON_CHOICES),
-        "label": forms.CharField(label=_("Label"), max_length=8),
-        "link": LinkField(label=_("Link")),
-    },
-    item_label=_("icons"), min_items=1, max_items=10, max_per_page=2,
-    defaults={"columns": 4, "items": [
-        {"icon": "numbers", "label": "选号", "link": "route:numbers"},
-        {"icon": "plan", "label": "套餐", "link": "route:catalogue"},
-        {"icon": "broadband", "label": "宽带", "link": "route:catalogue"},
-        {"icon": "phone", "label": "手机", "link": "route:catalogue"}]},
-))
-register(BlockType(
-    "notice_bar", _("Notice bar"),
-    fields=lambda: {
-        "text": forms.CharField(label=_("Text"), max_length=80),
-        "link": LinkField(label=_("Link"), required=False),
-        "tone": forms.ChoiceField(label=_("Tone"), choices=[("info", _("Information")), ("warning", _("Warning"))]),
-    },
-    max_per_page=2, defaults={"text": "", "link": "", "tone": "info"},
-))
-register(BlockType(
-    "product_grid", _("Product grid"), fields=_product_grid_fields, max_per_page=6,
-    defaults={"title": "", "source": "kind", "value": "plan", "sort": "recommended", "limit": 4, "columns": 2},
-    context=_product_grid_context, check=_product_grid_check,
-))
-register(BlockType(
-    "number_search", _("Number search"),
-    fields=lambda: {
-        "title": forms.CharField(label=_("Title"), max_length=30),
-        "pattern": forms.ChoiceField(label=_("Search by"), choices=PATTERN_CHOICES),
-    },
-    max_per_page=1, defaults={"title": "挑选心仪号码", "pattern": "tail"},
-))
+register(
+    BlockType(
+        "banner",
+        _("Banner carousel"),
+        fields=lambda: {
+            "autoplay": forms.BooleanField(label=_("Play automatically"), required=False),
+            "interval": forms.IntegerField(label=_("Seconds per slide"), min_value=2, max_value=10),
+        },
+        item_fields=lambda: {
+            "image": AssetField(label=_("Image")),
+            "alt": forms.CharField(label=_("Description"), max_length=60),
+            "link": LinkField(label=_("Link"), required=False),
+        },
+        item_label=_("slides"),
+        min_items=1,
+        max_items=5,
+        max_per_page=3,
+        defaults={"autoplay": True, "interval": 4, "items": []},
+    )
+)
+register(
+    BlockType(
+        "icon_grid",
+        _("Service icons"),
+        fields=lambda: {
+            "columns": forms.TypedChoiceField(label=_("Columns"), choices=[(4, "4"), (5, "5")], coerce=int)
+        },
+        item_fields=lambda: {
+            "icon": forms.ChoiceField(label=_("Icon"), choices=ICON_CHOICES),
+            "label": forms.CharField(label=_("Label"), max_length=8),
+            "link": LinkField(label=_("Link")),
+        },
+        item_label=_("icons"),
+        min_items=1,
+        max_items=10,
+        max_per_page=2,
+        defaults={
+            "columns": 4,
+            "items": [
+                {"icon": "numbers", "label": "选号", "link": "route:numbers"},
+                {"icon": "plan", "label": "套餐", "link": "route:catalogue"},
+                {"icon": "broadband", "label": "宽带", "link": "route:catalogue"},
+                {"icon": "phone", "label": "手机", "link": "route:catalogue"},
+            ],
+        },
+    )
+)
+register(
+    BlockType(
+        "notice_bar",
+        _("Notice bar"),
+        fields=lambda: {
+            "text": forms.CharField(label=_("Text"), max_length=80),
+            "link": LinkField(label=_("Link"), required=False),
+            "tone": forms.ChoiceField(label=_("Tone"), choices=[("info", _("Information")), ("warning", _("Warning"))]),
+        },
+        max_per_page=2,
+        defaults={"text": "", "link": "", "tone": "info"},
+    )
+)
+register(
+    BlockType(
+        "product_grid",
+        _("Product grid"),
+        fields=_product_grid_fields,
+        max_per_page=6,
+        defaults={"title": "", "source": "kind", "value": "plan", "sort": "recommended", "limit": 4, "columns": 2},
+        context=_product_grid_context,
+        check=_product_grid_check,
+    )
+)
+register(
+    BlockType(
+        "number_search",
+        _("Number search"),
+        fields=lambda: {
+            "title": forms.CharField(label=_("Title"), max_length=30),
+            "pattern": forms.ChoiceField(label=_("Search by"), choices=PATTERN_CHOICES),
+        },
+        max_per_page=1,
+        defaults={"title": "挑选心仪号码", "pattern": "tail"},
+    )
+)
+
+
 def _discounted_offers():
     from catalog.models import Offer
 
@@ -228,8 +274,11 @@ def _coupon_fields():
     choices = [("", "—")] + [(o.slug, f"{o.name} (−¥{o.discount})") for o in _discounted_offers().order_by("name")]
     return {
         "title": forms.CharField(label=_("Title"), max_length=30),
-        "offer": forms.ChoiceField(label=_("Discounted offer"), choices=choices,
-                                   help_text=_("The discount shown is this offer's list price minus its sale price.")),
+        "offer": forms.ChoiceField(
+            label=_("Discounted offer"),
+            choices=choices,
+            help_text=_("The discount shown is this offer's list price minus its sale price."),
+        ),
         "condition": forms.CharField(label=_("Condition"), max_length=40, required=False),
     }
 
@@ -249,34 +298,58 @@ def _coupon_context(settings, request):
     return {"amount": offer.discount, "link": reverse("offer", args=[offer.slug])}
 
 
-register(BlockType(
-    "coupon", _("Coupon card"), fields=_coupon_fields, check=_coupon_check, context=_coupon_context,
-    max_per_page=4, defaults={"title": "", "offer": "", "condition": ""},
-))
-register(BlockType(
-    "rich_text", _("Rich text"), fields=lambda: {"html": RichTextField(label=_("Text"), max_length=5000)},
-    max_per_page=5, defaults={"html": ""},
-))
-register(BlockType(
-    "spacer", _("Spacer / divider"),
-    fields=lambda: {
-        "height": forms.TypedChoiceField(label=_("Height (px)"), coerce=int,
-                                         choices=[(h, str(h)) for h in SPACER_HEIGHTS]),
-        "divider": forms.BooleanField(label=_("Show a line"), required=False),
-    },
-    defaults={"height": 16, "divider": False},
-))
-register(BlockType(
-    "image_hotspot", _("Image with hotspots"),
-    fields=lambda: {"image": AssetField(label=_("Image")),
-                    "alt": forms.CharField(label=_("Description"), max_length=60)},
-    item_fields=lambda: {
-        "x": forms.IntegerField(label=_("Left (%)"), min_value=0, max_value=95),
-        "y": forms.IntegerField(label=_("Top (%)"), min_value=0, max_value=95),
-        "w": forms.IntegerField(label=_("Width (%)"), min_value=5, max_value=100),
-        "h": forms.IntegerField(label=_("Height (%)"), min_value=5, max_value=100),
-        "link": LinkField(label=_("Link")),
-    },
-    item_label=_("hotspots"), min_items=1, max_items=6, max_per_page=3,
-    defaults={"image": None, "alt": "", "items": []},
-))
+register(
+    BlockType(
+        "coupon",
+        _("Coupon card"),
+        fields=_coupon_fields,
+        check=_coupon_check,
+        context=_coupon_context,
+        max_per_page=4,
+        defaults={"title": "", "offer": "", "condition": ""},
+    )
+)
+register(
+    BlockType(
+        "rich_text",
+        _("Rich text"),
+        fields=lambda: {"html": RichTextField(label=_("Text"), max_length=5000)},
+        max_per_page=5,
+        defaults={"html": ""},
+    )
+)
+register(
+    BlockType(
+        "spacer",
+        _("Spacer / divider"),
+        fields=lambda: {
+            "height": forms.TypedChoiceField(
+                label=_("Height (px)"), coerce=int, choices=[(h, str(h)) for h in SPACER_HEIGHTS]
+            ),
+            "divider": forms.BooleanField(label=_("Show a line"), required=False),
+        },
+        defaults={"height": 16, "divider": False},
+    )
+)
+register(
+    BlockType(
+        "image_hotspot",
+        _("Image with hotspots"),
+        fields=lambda: {
+            "image": AssetField(label=_("Image")),
+            "alt": forms.CharField(label=_("Description"), max_length=60),
+        },
+        item_fields=lambda: {
+            "x": forms.IntegerField(label=_("Left (%)"), min_value=0, max_value=95),
+            "y": forms.IntegerField(label=_("Top (%)"), min_value=0, max_value=95),
+            "w": forms.IntegerField(label=_("Width (%)"), min_value=5, max_value=100),
+            "h": forms.IntegerField(label=_("Height (%)"), min_value=5, max_value=100),
+            "link": LinkField(label=_("Link")),
+        },
+        item_label=_("hotspots"),
+        min_items=1,
+        max_items=6,
+        max_per_page=3,
+        defaults={"image": None, "alt": "", "items": []},
+    )
+)

@@ -2,6 +2,7 @@
 
 Pure functions: build, edit and validate documents. Stable section ids let analytics say which
 block was clicked and let editors address a section."""
+
 from __future__ import annotations
 
 import copy
@@ -29,9 +30,12 @@ def empty_page() -> dict:
 def new_section(block_type: str, settings: dict | None = None) -> dict:
     if block_type not in REGISTRY:
         raise DocumentError([_("Unknown block type “%(type)s”.") % {"type": block_type}])
-    return {"id": uuid.uuid4().hex, "type": block_type,
-            "settings": copy.deepcopy(settings if settings is not None else REGISTRY[block_type].defaults),
-            "disabled": False}
+    return {
+        "id": uuid.uuid4().hex,
+        "type": block_type,
+        "settings": copy.deepcopy(settings if settings is not None else REGISTRY[block_type].defaults),
+        "disabled": False,
+    }
 
 
 def _find(document, section_id) -> int:
@@ -109,13 +113,17 @@ def validate_page(document, assets) -> list[str]:
             continue
         counts[block_type.code] = counts.get(block_type.code, 0) + 1
         if counts[block_type.code] == block_type.max_per_page + 1:
-            problems.append(_("At most %(n)d “%(label)s” blocks on a page.") % {
-                "n": block_type.max_per_page, "label": block_type.label})
+            problems.append(
+                _("At most %(n)d “%(label)s” blocks on a page.")
+                % {"n": block_type.max_per_page, "label": block_type.label}
+            )
         form = section_form(section, assets)
         if not form.is_valid():
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
-                    problems.append(_("Block %(n)d (%(type)s) %(field)s: %(error)s") % {
-                        "n": position, "type": block_type.label, "field": label or "", "error": error})
+                    problems.append(
+                        _("Block %(n)d (%(type)s) %(field)s: %(error)s")
+                        % {"n": position, "type": block_type.label, "field": label or "", "error": error}
+                    )
     return problems

@@ -1,5 +1,6 @@
 """The decoration editor inside the carrier's admin. Thin views: parse, call services, render.
 Every change posts the version the editor was showing; a stale one is refused (EditConflict)."""
+
 from __future__ import annotations
 
 from django import forms
@@ -70,10 +71,14 @@ def index(request):
     pages = []
     for target in Page.objects.select_related("live_version"):
         latest = services.latest_version(target)
-        pages.append({"page": target, "latest": latest,
-                      "unpublished": latest is not None and latest.pk != target.live_version_id})
-    return render(request, "decoration/index.html", _ctx(request, title=_("Shop decoration"), pages=pages,
-                                                           form=form))
+        pages.append(
+            {
+                "page": target,
+                "latest": latest,
+                "unpublished": latest is not None and latest.pk != target.live_version_id,
+            }
+        )
+    return render(request, "decoration/index.html", _ctx(request, title=_("Shop decoration"), pages=pages, form=form))
 
 
 def theme(request):
@@ -85,8 +90,13 @@ def theme(request):
         form = ThemeForm(request.POST, assets=assets)
         if form.is_valid():
             try:
-                services.save_draft(target, {"schema_version": 1, "tokens": form.tokens()}, request.user,
-                                    _base_version(request), note=_("Theme edited"))
+                services.save_draft(
+                    target,
+                    {"schema_version": 1, "tokens": form.tokens()},
+                    request.user,
+                    _base_version(request),
+                    note=_("Theme edited"),
+                )
             except services.EditConflict as exc:
                 messages.error(request, str(exc))
             else:
@@ -95,11 +105,24 @@ def theme(request):
     else:
         form = ThemeForm(initial={k: v for k, v in document.get("tokens", {}).items()}, assets=assets)
     tokens = document.get("tokens", {})
-    pairs = [{"label": label, "ratio": contrast_ratio(tokens[fg], tokens[bg]) if tokens.get(fg) and tokens.get(bg)
-              else None} for fg, bg, label in TEXT_PAIRS]
-    return render(request, "decoration/theme.html", _ctx(
-        request, title=_("Theme"), form=form, page=target, latest=latest, pairs=pairs,
-        problems=contrast_problems(tokens), preview_url=_preview_url(latest)))
+    pairs = [
+        {"label": label, "ratio": contrast_ratio(tokens[fg], tokens[bg]) if tokens.get(fg) and tokens.get(bg) else None}
+        for fg, bg, label in TEXT_PAIRS
+    ]
+    return render(
+        request,
+        "decoration/theme.html",
+        _ctx(
+            request,
+            title=_("Theme"),
+            form=form,
+            page=target,
+            latest=latest,
+            pairs=pairs,
+            problems=contrast_problems(tokens),
+            preview_url=_preview_url(latest),
+        ),
+    )
 
 
 def editor(request, slug):
@@ -108,13 +131,22 @@ def editor(request, slug):
     if target.kind == Page.Kind.THEME:
         return redirect("decoration-theme")
     document, latest = services.draft_document(target)
-    sections = [{"section": s, "type": REGISTRY.get(s["type"]), "summary": _summary(s)}
-                for s in document["sections"]]
-    return render(request, "decoration/editor.html", _ctx(
-        request, title=_("Decorate: %(page)s") % {"page": target.title}, page=target, latest=latest,
-        sections=sections, palette=REGISTRY.values(), preview_url=_preview_url(latest),
-        can_publish=request.user.has_perm("hall.publish_page"),
-        unpublished=latest is not None and latest.pk != target.live_version_id))
+    sections = [{"section": s, "type": REGISTRY.get(s["type"]), "summary": _summary(s)} for s in document["sections"]]
+    return render(
+        request,
+        "decoration/editor.html",
+        _ctx(
+            request,
+            title=_("Decorate: %(page)s") % {"page": target.title},
+            page=target,
+            latest=latest,
+            sections=sections,
+            palette=REGISTRY.values(),
+            preview_url=_preview_url(latest),
+            can_publish=request.user.has_perm("hall.publish_page"),
+            unpublished=latest is not None and latest.pk != target.live_version_id,
+        ),
+    )
 
 
 def _summary(section):
@@ -185,8 +217,13 @@ def section(request, slug, section_id):
         if form.is_valid():
             updated = documents.update_section(document, section_id, form.settings())
             try:
-                services.save_draft(target, updated, request.user, _base_version(request),
-                                    note=_("Added a block") if is_new else _("Edited a block"))
+                services.save_draft(
+                    target,
+                    updated,
+                    request.user,
+                    _base_version(request),
+                    note=_("Added a block") if is_new else _("Edited a block"),
+                )
             except services.EditConflict as exc:
                 messages.error(request, str(exc))
                 return redirect("decoration-editor", slug)
@@ -199,9 +236,20 @@ def section(request, slug, section_id):
                 return redirect("decoration-editor", slug)
     else:
         form = documents.section_form(found, assets, bound=False)
-    return render(request, "decoration/section.html", _ctx(
-        request, title=_("Edit block: %(type)s") % {"type": block_type.label}, page=target, block_type=block_type,
-        form=form, base_version=base, is_new=is_new, section_id=section_id))
+    return render(
+        request,
+        "decoration/section.html",
+        _ctx(
+            request,
+            title=_("Edit block: %(type)s") % {"type": block_type.label},
+            page=target,
+            block_type=block_type,
+            form=form,
+            base_version=base,
+            is_new=is_new,
+            section_id=section_id,
+        ),
+    )
 
 
 @require_POST
@@ -228,9 +276,17 @@ def versions(request, slug):
     _require(request, "decorate_page")
     target = _page_or_404(slug)
     rows = target.versions.select_related("created_by", "published_by").order_by("-number")[:100]
-    return render(request, "decoration/versions.html", _ctx(
-        request, title=_("Versions: %(page)s") % {"page": target.title}, page=target, rows=rows,
-        can_publish=request.user.has_perm("hall.publish_page")))
+    return render(
+        request,
+        "decoration/versions.html",
+        _ctx(
+            request,
+            title=_("Versions: %(page)s") % {"page": target.title},
+            page=target,
+            rows=rows,
+            can_publish=request.user.has_perm("hall.publish_page"),
+        ),
+    )
 
 
 @require_POST
@@ -245,8 +301,10 @@ def restore(request, slug, version_id):
     except (documents.DocumentError, services.EditConflict) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Version %(old)d is live again (as version %(new)d).") % {
-            "old": old.number, "new": restored.number})
+        messages.success(
+            request,
+            _("Version %(old)d is live again (as version %(new)d).") % {"old": old.number, "new": restored.number},
+        )
     return redirect("decoration-versions", slug)
 
 
@@ -266,6 +324,6 @@ def assets(request):
         else:
             messages.success(request, _("Uploaded."))
             return redirect("decoration-assets")
-    return render(request, "decoration/assets.html", _ctx(request, title=_("Images"), form=form,
-                                                            assets=services.assets()))
-
+    return render(
+        request, "decoration/assets.html", _ctx(request, title=_("Images"), form=form, assets=services.assets())
+    )

@@ -1,4 +1,5 @@
 """Form fields for block settings: typed links, uploaded images, sanitised rich text."""
+
 from __future__ import annotations
 
 import re
@@ -9,12 +10,23 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.richtext import sanitize_html
 
-ROUTES = {"home": "home", "catalogue": "catalogue", "numbers": "numbers", "cart": "cart", "me": "account",
-          "compare": "compare", "orders": "orders", "topup": "top-up", "broadband": "broadband-renew",
-          "deposit": "deposit-offers"}
-LINK_HELP = _("One of: route:numbers (home, catalogue, numbers, cart, me, compare, orders, topup, broadband, "
-              "deposit), "
-              "page:<landing page>, product:<offer slug>, category:<category slug>, or an https:// address.")
+ROUTES = {
+    "home": "home",
+    "catalogue": "catalogue",
+    "numbers": "numbers",
+    "cart": "cart",
+    "me": "account",
+    "compare": "compare",
+    "orders": "orders",
+    "topup": "top-up",
+    "broadband": "broadband-renew",
+    "deposit": "deposit-offers",
+}
+LINK_HELP = _(
+    "One of: route:numbers (home, catalogue, numbers, cart, me, compare, orders, topup, broadband, "
+    "deposit), "
+    "page:<landing page>, product:<offer slug>, category:<category slug>, or an https:// address."
+)
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
 
@@ -49,8 +61,12 @@ class LinkField(forms.CharField):
             return value
         kind, sep, target = value.partition(":")
         if not sep or kind not in {"route", "page", "product", "category"} or not SLUG.match(target):
-            raise forms.ValidationError(_("Links are route:…, page:…, product:…, category:… or https://… "
-                                          "(other addresses, such as http: or javascript:, are not allowed)."))
+            raise forms.ValidationError(
+                _(
+                    "Links are route:…, page:…, product:…, category:… or https://… "
+                    "(other addresses, such as http: or javascript:, are not allowed)."
+                )
+            )
         if not link_target_exists(kind, target):
             raise forms.ValidationError(_("“%(link)s” points at nothing in this shop.") % {"link": value})
         return value

@@ -3,6 +3,7 @@ frame and for sharing with a colleague who has no staff account.
 
 Ids repeat in every carrier's schema, so the token names the carrier (its schema) and the page's
 slug too: a link made at one carrier opens nothing at another."""
+
 from django.core import signing
 from django.db import connection
 

@@ -1,6 +1,7 @@
 """Rendering decorated pages. The live document of a page is cached per carrier (the cache key
 function adds the schema) and dropped on publish; product grids query the catalogue live with a
 bounded number of queries. A block that cannot render is skipped and logged; the page shows."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,11 @@ def live(slug: str) -> dict | None:
     if cached is not None:
         return cached or None
     target = Page.objects.filter(slug=slug).select_related("live_version").first()
-    value = {"version": target.live_version.pk, "document": target.live_version.document} \
-        if target and target.live_version else {}
+    value = (
+        {"version": target.live_version.pk, "document": target.live_version.document}
+        if target and target.live_version
+        else {}
+    )
     cache.set(key, value, CACHE_SECONDS)
     return value or None
 
@@ -65,11 +69,18 @@ def render_sections(document: dict, request) -> list[dict]:
             continue
         settings = section.get("settings") or {}
         try:
-            context = {"section": section, "settings": settings, "images": images, "request": request,
-                       "link": resolve_link(settings.get("link", "")),
-                       "items": [dict(item, url=resolve_link(item.get("link", "")),
-                                      image_url=images.get(item.get("image"))) for item in settings.get("items") or []],
-                       "image_url": images.get(settings.get("image"))}
+            context = {
+                "section": section,
+                "settings": settings,
+                "images": images,
+                "request": request,
+                "link": resolve_link(settings.get("link", "")),
+                "items": [
+                    dict(item, url=resolve_link(item.get("link", "")), image_url=images.get(item.get("image")))
+                    for item in settings.get("items") or []
+                ],
+                "image_url": images.get(settings.get("image")),
+            }
             if block_type.context:
                 context.update(block_type.context(settings, request))
             html = render_to_string(block_type.template, context, request=request)

@@ -1,4 +1,5 @@
 """Decoration services: the only code that writes pages, versions and assets."""
+
 from __future__ import annotations
 
 import copy
@@ -24,9 +25,13 @@ class EditConflict(Exception):
     def __init__(self, latest: PageVersion):
         self.latest = latest
         who = latest.created_by.get_username() if latest.created_by else _("someone")
-        super().__init__(_("%(who)s saved version %(n)d of this page at %(when)s after you opened it. "
-                           "Your change was not saved; here is their version.") % {
-            "who": who, "n": latest.number, "when": timezone.localtime(latest.created_at).strftime("%H:%M:%S")})
+        super().__init__(
+            _(
+                "%(who)s saved version %(n)d of this page at %(when)s after you opened it. "
+                "Your change was not saved; here is their version."
+            )
+            % {"who": who, "n": latest.number, "when": timezone.localtime(latest.created_at).strftime("%H:%M:%S")}
+        )
 
 
 def live_cache_key(slug: str) -> str:
@@ -61,8 +66,15 @@ def assets():
 def validate(target: Page, document) -> list[str]:
     if target.kind == Page.Kind.THEME:
         form = ThemeForm(_theme_form_data(document), assets=assets())
-        return [] if form.is_valid() else [f"{form.fields[f].label if f in form.fields else ''}: {e}"
-                                           for f, errs in form.errors.items() for e in errs]
+        return (
+            []
+            if form.is_valid()
+            else [
+                f"{form.fields[f].label if f in form.fields else ''}: {e}"
+                for f, errs in form.errors.items()
+                for e in errs
+            ]
+        )
     return validate_page(document, assets())
 
 
@@ -82,8 +94,13 @@ def save_draft(target: Page, document: dict, user=None, base_version_id=None, no
         if (latest.pk if latest else None) != base_version_id:
             raise EditConflict(latest)
         return PageVersion.objects.create(
-            page=target, number=(latest.number + 1) if latest else 1, document=document,
-            based_on=latest, created_by=user if user and user.is_authenticated else None, note=note)
+            page=target,
+            number=(latest.number + 1) if latest else 1,
+            document=document,
+            based_on=latest,
+            created_by=user if user and user.is_authenticated else None,
+            note=note,
+        )
 
 
 def publish(target: Page, version: PageVersion, user=None) -> PageVersion:
@@ -110,8 +127,13 @@ def rollback(target: Page, old: PageVersion, user=None) -> PageVersion:
     if old.page_id != target.pk or not old.is_published:
         raise DocumentError([_("Only an earlier published version of this page can be restored.")])
     latest = latest_version(target)
-    restored = save_draft(target, copy.deepcopy(old.document), user, latest.pk if latest else None,
-                          note=_("Restored version %(n)d") % {"n": old.number})
+    restored = save_draft(
+        target,
+        copy.deepcopy(old.document),
+        user,
+        latest.pk if latest else None,
+        note=_("Restored version %(n)d") % {"n": old.number},
+    )
     return publish(target, restored, user)
 
 
@@ -134,8 +156,12 @@ def upload_asset(upload, title: str, user=None) -> ShopAsset:
     with Image.open(cleaned) as image:
         width, height = image.size
     cleaned.seek(0)
-    asset = ShopAsset(title=title[:60] or upload.name[:60], width=width, height=height,
-                      uploaded_by=user if user and user.is_authenticated else None)
+    asset = ShopAsset(
+        title=title[:60] or upload.name[:60],
+        width=width,
+        height=height,
+        uploaded_by=user if user and user.is_authenticated else None,
+    )
     asset.image.save(cleaned.name, cleaned, save=True)
     return asset
 
@@ -144,5 +170,6 @@ def draft_document(target: Page) -> tuple[dict, PageVersion | None]:
     latest = latest_version(target)
     if latest is not None:
         return copy.deepcopy(latest.document), latest
-    return ({"schema_version": 1, "tokens": dict(DEFAULT_TOKENS)} if target.kind == Page.Kind.THEME
-            else empty_page()), None
+    return (
+        {"schema_version": 1, "tokens": dict(DEFAULT_TOKENS)} if target.kind == Page.Kind.THEME else empty_page()
+    ), None

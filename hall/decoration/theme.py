@@ -1,6 +1,7 @@
 """Theme tokens: validated, contrast-checked, rendered as CSS custom properties.
 
 No staff-written CSS reaches a page: only these tokens, each re-serialised from a validated value."""
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,19 @@ HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 AA_TEXT = 4.5
 
 DEFAULT_TOKENS = {
-    "primary": "#C8102E", "on_primary": "#FFFFFF", "secondary": "#C4001A", "accent": "#FFE8CC",
-    "on_accent": "#7A3300", "text": "#1F2329", "background": "#F5F6F8", "radius": 12, "font_scale": "1.00",
-    "header_style": "solid", "tagline": "", "logo": None, "favicon": None,
+    "primary": "#C8102E",
+    "on_primary": "#FFFFFF",
+    "secondary": "#C4001A",
+    "accent": "#FFE8CC",
+    "on_accent": "#7A3300",
+    "text": "#1F2329",
+    "background": "#F5F6F8",
+    "radius": 12,
+    "font_scale": "1.00",
+    "header_style": "solid",
+    "tagline": "",
+    "logo": None,
+    "favicon": None,
 }
 HEADER_STYLES = [("solid", _("Solid: primary colour bar")), ("light", _("Light: page colour, primary text"))]
 
@@ -32,9 +43,13 @@ TEXT_PAIRS = [
 
 
 def colour_field(label):
-    return forms.RegexField(HEX, label=label, max_length=7, error_messages={
-        "invalid": _("Use a colour written as #RRGGBB, e.g. #C8102E.")},
-        widget=forms.TextInput(attrs={"type": "color"}))
+    return forms.RegexField(
+        HEX,
+        label=label,
+        max_length=7,
+        error_messages={"invalid": _("Use a colour written as #RRGGBB, e.g. #C8102E.")},
+        widget=forms.TextInput(attrs={"type": "color"}),
+    )
 
 
 class ThemeForm(forms.Form):
@@ -46,8 +61,9 @@ class ThemeForm(forms.Form):
     text = colour_field(_("Text colour"))
     background = colour_field(_("Background colour"))
     radius = forms.IntegerField(label=_("Corner radius (px)"), min_value=0, max_value=24)
-    font_scale = forms.DecimalField(label=_("Font scale"), min_value=Decimal("0.875"), max_value=Decimal("1.25"),
-                                    decimal_places=3)
+    font_scale = forms.DecimalField(
+        label=_("Font scale"), min_value=Decimal("0.875"), max_value=Decimal("1.25"), decimal_places=3
+    )
     header_style = forms.ChoiceField(label=_("Header style"), choices=HEADER_STYLES)
     tagline = forms.CharField(label=_("Tagline"), max_length=40, required=False)
     logo = forms.IntegerField(label=_("Logo"), required=False, widget=forms.Select)
@@ -89,9 +105,17 @@ def contrast_problems(tokens: dict) -> list[dict]:
             continue
         ratio = contrast_ratio(a, b)
         if ratio < AA_TEXT:
-            problems.append({"field": fg, "ratio": ratio, "message": _(
-                "%(pair)s: contrast %(ratio).2f:1 is below the 4.5:1 that WCAG AA asks for text "
-                "(short by %(short).2f).") % {"pair": label, "ratio": ratio, "short": AA_TEXT - ratio}})
+            problems.append(
+                {
+                    "field": fg,
+                    "ratio": ratio,
+                    "message": _(
+                        "%(pair)s: contrast %(ratio).2f:1 is below the 4.5:1 that WCAG AA asks for text "
+                        "(short by %(short).2f)."
+                    )
+                    % {"pair": label, "ratio": ratio, "short": AA_TEXT - ratio},
+                }
+            )
     return problems
 
 
@@ -123,10 +147,14 @@ def css_variables(tokens: dict) -> str:
     t = clean_tokens(tokens)
     solid = t["header_style"] == "solid"
     values = {
-        "--hall-primary": t["primary"].lower(), "--hall-on-primary": t["on_primary"].lower(),
-        "--hall-secondary": t["secondary"].lower(), "--hall-accent": t["accent"].lower(),
-        "--hall-on-accent": t["on_accent"].lower(), "--hall-text": t["text"].lower(),
-        "--hall-bg": t["background"].lower(), "--hall-radius": f"{t['radius']}px",
+        "--hall-primary": t["primary"].lower(),
+        "--hall-on-primary": t["on_primary"].lower(),
+        "--hall-secondary": t["secondary"].lower(),
+        "--hall-accent": t["accent"].lower(),
+        "--hall-on-accent": t["on_accent"].lower(),
+        "--hall-text": t["text"].lower(),
+        "--hall-bg": t["background"].lower(),
+        "--hall-radius": f"{t['radius']}px",
         "--hall-font-scale": t["font_scale"],
         "--hall-header-bg": (t["primary"] if solid else t["background"]).lower(),
         "--hall-header-fg": (t["on_primary"] if solid else t["primary"]).lower(),

@@ -2,6 +2,7 @@
 `--lang en`), prints results as aligned tables, draws progress bars that are not styled as errors,
 and says in one line which variables to set when the database is not there (no 90-line traceback).
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -19,8 +20,7 @@ from tqdm import tqdm
 
 def _width(text: str) -> int:
     """Columns on a terminal: CJK characters take two (a carrier's name must not skew the table)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
-               for ch in text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
 def _numeric(value: Any) -> bool:
@@ -35,8 +35,10 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
 
     def line(row: list[str]) -> str:
-        padded = [(" " * (w - _width(c)) + c) if r else (c + " " * (w - _width(c)))
-                  for c, w, r in zip(row, widths, right, strict=True)]
+        padded = [
+            (" " * (w - _width(c)) + c) if r else (c + " " * (w - _width(c)))
+            for c, w, r in zip(row, widths, right, strict=True)
+        ]
         return "  ".join(padded).rstrip()
 
     return "\n".join([line(cells[0]), "  ".join("-" * w for w in widths)] + [line(row) for row in cells[1:]])
@@ -47,9 +49,12 @@ class HallCommand(BaseCommand):
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
-        parser.add_argument("--lang", choices=[code for code, _name in settings.LANGUAGES],
-                            default=settings.LANGUAGE_CODE,
-                            help="language of the output (default %(default)s)")
+        parser.add_argument(
+            "--lang",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default=settings.LANGUAGE_CODE,
+            help="language of the output (default %(default)s)",
+        )
         return parser
 
     def execute(self, *args: Any, **options: Any) -> str | None:
@@ -64,9 +69,11 @@ class HallCommand(BaseCommand):
     def unreachable_message() -> str:
         db = settings.DATABASES["default"]
         where = f"{db.get('HOST') or 'localhost'}:{db.get('PORT') or 5432}"
-        return _("No database answers at %(where)s. Start `./hallctl up` (then `./hallctl manage …` finds it), "
-                 "or set DATABASE_URL and REDIS_URL to your servers (with `./hallctl manage`: HALL_PG_PORT, "
-                 "HALL_REDIS_PORT and HALL_PORT of the `up` you mean).") % {"where": where}
+        return _(
+            "No database answers at %(where)s. Start `./hallctl up` (then `./hallctl manage …` finds it), "
+            "or set DATABASE_URL and REDIS_URL to your servers (with `./hallctl manage`: HALL_PG_PORT, "
+            "HALL_REDIS_PORT and HALL_PORT of the `up` you mean)."
+        ) % {"where": where}
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         self.stdout.write(table(headers, rows))

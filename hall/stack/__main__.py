@@ -4,6 +4,7 @@
 worker and beat); `test` runs the test suite on throwaway servers; `bench` runs the benchmarks.
 With DATABASE_URL / REDIS_URL set, those servers are used instead of the embedded ones.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,10 @@ def _manage(*args: str, env: dict) -> None:
     subprocess.run([PYTHON, str(PROJECT / "manage.py"), *args], check=True, env=env, cwd=PROJECT)
 
 
-SET_THESE = ("set HALL_PG_PORT, HALL_REDIS_PORT and HALL_PORT to the ports of the `hallctl up` you mean, "
-             "or DATABASE_URL and REDIS_URL to your own servers")
+SET_THESE = (
+    "set HALL_PG_PORT, HALL_REDIS_PORT and HALL_PORT to the ports of the `hallctl up` you mean, "
+    "or DATABASE_URL and REDIS_URL to your own servers"
+)
 
 
 def _answers(host: str, port: int, timeout: float = 2.0) -> bool:
@@ -111,8 +114,10 @@ def cmd_up(args) -> int:
     DATA.mkdir(exist_ok=True)
     other = stack_state.running(DATA)
     if other is not None:
-        raise StackError(f"`hallctl up` already runs for {DATA} (pid {other.pid}, "
-                         f"http://localhost:{other.web_port}/); stop it first or set HALL_DATA_DIR.")
+        raise StackError(
+            f"`hallctl up` already runs for {DATA} (pid {other.pid}, "
+            f"http://localhost:{other.web_port}/); stop it first or set HALL_DATA_DIR."
+        )
     with servers(persistent=True) as env:
         env.setdefault("HALL_MEDIA_ROOT", str(DATA / "media"))
         env.setdefault("HALL_PUBLIC_PORT", str(args.port))  # gateway callbacks come back to this port
@@ -134,12 +139,22 @@ def cmd_up(args) -> int:
         # whole stack (and then PostgreSQL and Redis) down with it (audit finding F-M7).
         supervisor = Supervisor(commands, env=env, cwd=PROJECT)
         # `hallctl manage` finds these servers and this port here (and a dead pid tells it the file is stale).
-        stack_state.write(DATA, stack_state.StackState(
-            pid=os.getpid(), database_url=env["DATABASE_URL"], redis_url=env["REDIS_URL"],
-            web_port=args.port, started=stamp()))
+        stack_state.write(
+            DATA,
+            stack_state.StackState(
+                pid=os.getpid(),
+                database_url=env["DATABASE_URL"],
+                redis_url=env["REDIS_URL"],
+                web_port=args.port,
+                started=stamp(),
+            ),
+        )
         try:
-            print(f"[hall] open http://localhost:{args.port}/ ; Ctrl-C stops everything"
-                  + ("" if args.verbose else " (--verbose shows Celery's banners and every task)"), flush=True)
+            print(
+                f"[hall] open http://localhost:{args.port}/ ; Ctrl-C stops everything"
+                + ("" if args.verbose else " (--verbose shows Celery's banners and every task)"),
+                flush=True,
+            )
             code = supervisor.run()
         finally:
             stack_state.remove(DATA, pid=os.getpid())
@@ -171,11 +186,13 @@ def ensure_browser() -> None:
         sys.exit(f"[hall] the browser tests need: apt-get install {' '.join(missing)} (as root)")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", *missing], check=True, env=env, stdout=subprocess.DEVNULL)
 
 
-HABITS = [["ruff", "check", "."]]  # run before the whole suite; any failure fails the run
+HABITS = [
+    ["ruff", "check", "."],
+    ["ruff", "format", "--check", "."],
+]  # run before the whole suite; any failure fails the run
 
 
 def check_habits() -> int:
@@ -201,8 +218,7 @@ def cmd_test(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    scripts = args.scripts or sorted(str(p) for p in (PROJECT / "bench").glob("*.py")
-                                     if not p.name.startswith("_"))
+    scripts = args.scripts or sorted(str(p) for p in (PROJECT / "bench").glob("*.py") if not p.name.startswith("_"))
     with servers(persistent=False) as env:
         _manage("migrate_schemas", "--shared", "-v", "0", env=env)
         status = 0
@@ -238,8 +254,9 @@ def cmd_manage(args) -> int:
 def _run_manage(args, env: dict) -> int:
     if not _reachable(env["DATABASE_URL"]):
         where = urlsplit(env["DATABASE_URL"])
-        raise StackError(f"no PostgreSQL answers at {where.hostname}:{where.port or 5432}: {SET_THESE} "
-                         "(or start `./hallctl up`).")
+        raise StackError(
+            f"no PostgreSQL answers at {where.hostname}:{where.port or 5432}: {SET_THESE} (or start `./hallctl up`)."
+        )
     return subprocess.run([PYTHON, "manage.py", *args.manage_args], env=env, cwd=PROJECT).returncode
 
 
@@ -250,8 +267,11 @@ def main(argv=None) -> int:
     up.add_argument("--port", type=int, default=int(os.environ.get("HALL_PORT", 8000)))
     up.add_argument("--bind", default=os.environ.get("HALL_BIND", "127.0.0.1"))
     up.add_argument("--reload", action="store_true", help="restart the web server on code changes")
-    up.add_argument("--verbose", action="store_true",
-                    help="Celery's banners and INFO lines (every task received and run, every beat tick)")
+    up.add_argument(
+        "--verbose",
+        action="store_true",
+        help="Celery's banners and INFO lines (every task received and run, every beat tick)",
+    )
     up.set_defaults(func=cmd_up)
     test = sub.add_parser("test", help="run the test suite on throwaway servers")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER)

@@ -4,6 +4,7 @@
 the files the pages use are copied into static/vendor/ (ignored by git): served like Hall's own
 static files, collected in production, never from a CDN. The Dockerfile does the same in a Node
 build stage."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ STAMP = ".hall-installed"
 def _needs_install(project: Path) -> bool:
     stamp = project / "node_modules" / STAMP
     lock = project / "package-lock.json"
-    return not stamp.exists() or lock.stat().st_mtime > stamp.stat().st_mtime or not all(
-        (project / "node_modules" / source).exists() for source, _target in VENDORED)
+    return (
+        not stamp.exists()
+        or lock.stat().st_mtime > stamp.stat().st_mtime
+        or not all((project / "node_modules" / source).exists() for source, _target in VENDORED)
+    )
 
 
 def _apt_install_npm() -> str | None:
@@ -31,8 +35,9 @@ def _apt_install_npm() -> str | None:
     print("[hall] installing nodejs and npm (Debian) for the browser libraries", flush=True)
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "nodejs", "npm"], env=env, check=False,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "nodejs", "npm"], env=env, check=False, stdout=subprocess.DEVNULL
+    )
     return shutil.which("npm")
 
 
@@ -41,13 +46,16 @@ def install(project: Path) -> None:
     if _needs_install(project):
         npm = shutil.which("npm") or _apt_install_npm()
         if npm is None:
-            sys.exit("[hall] the staff dashboard's charts (ECharts) come from npm, which is missing: "
-                     "install Node.js 18 or newer with npm (on Debian: apt-get install nodejs npm)")
+            sys.exit(
+                "[hall] the staff dashboard's charts (ECharts) come from npm, which is missing: "
+                "install Node.js 18 or newer with npm (on Debian: apt-get install nodejs npm)"
+            )
         print("[hall] installing browser libraries into node_modules (npm ci)", flush=True)
         log = project / "node_modules.log"
         with log.open("w") as out:
-            done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=project, stdout=out,
-                                  stderr=subprocess.STDOUT)
+            done = subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=project, stdout=out, stderr=subprocess.STDOUT
+            )
         if done.returncode != 0:
             sys.stderr.write(log.read_text())
             sys.exit("[hall] npm ci failed (the output is above and in node_modules.log)")

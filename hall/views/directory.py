@@ -9,6 +9,7 @@ def directory(request):
     suffix = f":{port}" if port else ""
     carriers = [
         {"carrier": c, "url": f"{request.scheme}://{c.primary_domain.domain}{suffix}/"}
-        for c in shop_carriers().filter(status="active") if c.primary_domain
+        for c in shop_carriers().filter(status="active")
+        if c.primary_domain
     ]
     return render(request, "public/directory.html", {"carriers": carriers})

@@ -12,8 +12,7 @@ class UnknownHostView(View):
     """A host name that no carrier owns: a friendly page, never Django's debug page."""
 
     def dispatch(self, request, *args, **kwargs):
-        return render(request, "errors/unknown_host.html", {"host": request.get_host().split(":")[0]},
-                      status=404)
+        return render(request, "errors/unknown_host.html", {"host": request.get_host().split(":")[0]}, status=404)
 
 
 def _is_api(request) -> bool:

@@ -1,4 +1,5 @@
 """The shop shell's pages: home, account. Number selection fills in with its issue."""
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -30,8 +31,10 @@ def landing_page(request, slug):
 
 # The SIM agreements checkout links to: the carrier's own text where its staff published a page
 # with this slug (decoration, like any landing page), else the shop's default.
-AGREEMENTS = {"service": ("service-agreement", "hall/agreement_service.html"),
-              "privacy": ("privacy-policy", "hall/agreement_privacy.html")}
+AGREEMENTS = {
+    "service": ("service-agreement", "hall/agreement_service.html"),
+    "privacy": ("privacy-policy", "hall/agreement_privacy.html"),
+}
 
 
 def agreement(request, kind):
@@ -49,9 +52,15 @@ def _decorated(request, slug, fallback=None):
         raise Http404
     sections = render_blocks.render_sections(published["document"], request)
     request.analytics_page_version = published["version"]  # views compare between published versions
-    return render(request, "hall/decorated_page.html", {
-        "tab": "home" if slug == decoration.HOME_SLUG else "", "sections": sections,
-        "page_version": published["version"]})
+    return render(
+        request,
+        "hall/decorated_page.html",
+        {
+            "tab": "home" if slug == decoration.HOME_SLUG else "",
+            "sections": sections,
+            "page_version": published["version"],
+        },
+    )
 
 
 def account(request):
@@ -84,8 +93,10 @@ class ShopAuthenticationForm(AuthenticationForm):
     shop's form must not be a side door for guessing their passwords, so it answers as for any
     wrong password."""
 
-    error_messages = {**AuthenticationForm.error_messages,
-                      "invalid_login": _("The mobile number or the password is wrong.")}
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The mobile number or the password is wrong."),
+    }
 
     def confirm_login_allowed(self, user) -> None:
         if user.is_staff or user.is_superuser:

@@ -4,6 +4,7 @@ Each step runs at most once: its `FulfilmentStep` row says done, and the gateway
 the key `<order number>:<step>`, so a re-delivered task, a retry, a killed worker or a crash
 between the call and the record has no second effect. Tasks are sent on commit; a sweeper
 re-sends orders that sat too long (a lost message, a dead worker)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -28,8 +29,18 @@ from .steps import Wait, new_numbers
 log = logging.getLogger(__name__)
 GATEWAY_ERRORS = GatewayError  # every port's one error: `transient` decides retry or staff
 RUNNING = {S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}
-__all__ = ["PIPELINES", "RUNNING", "RetryLater", "Wait", "activate_sim", "compensate", "enqueue", "give_up",
-           "new_expiry", "run"]
+__all__ = [
+    "PIPELINES",
+    "RUNNING",
+    "RetryLater",
+    "Wait",
+    "activate_sim",
+    "compensate",
+    "enqueue",
+    "give_up",
+    "new_expiry",
+    "run",
+]
 
 
 class RetryLater(Exception):
@@ -90,9 +101,14 @@ def run(order_id: int) -> str:
         elapsed = int((time.monotonic() - started) * 1000)
         with transaction.atomic():
             order = lock(order)
-            _mark(done,
-                status=FulfilmentStep.Status.DONE, result=result, error="", finished_at=timezone.now(),
-                duration_ms=elapsed)
+            _mark(
+                done,
+                status=FulfilmentStep.Status.DONE,
+                result=result,
+                error="",
+                finished_at=timezone.now(),
+                duration_ms=elapsed,
+            )
             record(order, step.name, data=result, public=step.name not in QUIET_STEPS)
             cancelled = order.status not in RUNNING
         if cancelled:  # cancelled while this step ran: undo what it just did
@@ -131,11 +147,14 @@ def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> st
     from ..cancellation import release_after_refund
     from ..payments import request_refund
 
-    _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300],
-                                                     finished_at=timezone.now())
-    order = transition(order, S.NEEDS_ATTENTION, "step_failed",
-                       reason=_("the carrier refused: %(code)s") % {"code": getattr(exc, "code", "error")},
-                       data={"step": done.step, "error": str(exc)})
+    _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300], finished_at=timezone.now())
+    order = transition(
+        order,
+        S.NEEDS_ATTENTION,
+        "step_failed",
+        reason=_("the carrier refused: %(code)s") % {"code": getattr(exc, "code", "error")},
+        data={"step": done.step, "error": str(exc)},
+    )
     if all(step.refundable_after for step in pipeline[:index]):
         compensate(order)
         request_refund(order, actor_label="system", reason=_("nothing was done: refunded automatically"))
@@ -147,8 +166,14 @@ def give_up(order_id: int, error: str) -> str:
     """Retries ran out on a transient failure: staff take over."""
     order = Order.objects.get(pk=order_id)
     with contextlib.suppress(IllegalTransition):
-        transition(order, S.NEEDS_ATTENTION, "step_failed", reason=_("the carrier's system kept failing"),
-                   data={"error": error[:200]}, expect=RUNNING)
+        transition(
+            order,
+            S.NEEDS_ATTENTION,
+            "step_failed",
+            reason=_("the carrier's system kept failing"),
+            data={"error": error[:200]},
+            expect=RUNNING,
+        )
     return Order.objects.get(pk=order_id).status
 
 
@@ -176,9 +201,12 @@ def sweep_stuck(older_than: dt.timedelta) -> int:
     """Re-send every order in a pipeline that has not moved for a while (its message was lost
     with the broker, or its worker died). Running it again is harmless: steps are idempotent."""
     cutoff = timezone.now() - older_than
-    stuck = (Order.objects.filter(kind__in=list(PIPELINES), status__in=[S.PAID, *RUNNING],
-                                  status_changed_at__lt=cutoff)
-             .exclude(steps__updated_at__gte=cutoff).values_list("pk", flat=True).distinct())
+    stuck = (
+        Order.objects.filter(kind__in=list(PIPELINES), status__in=[S.PAID, *RUNNING], status_changed_at__lt=cutoff)
+        .exclude(steps__updated_at__gte=cutoff)
+        .values_list("pk", flat=True)
+        .distinct()
+    )
     from ..tasks import run_fulfilment
 
     count = 0

@@ -2,6 +2,7 @@
 `perform(order, key)` returns its result (kept on the step and in the timeline) or raises a
 gateway error, or `Wait` when it depends on something that has not happened yet (a parcel on
 its way, a verification under way). Every call carries a key built from the order and the step."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,8 +56,9 @@ def credit_deposit(order, key):
     terms = _terms(order)
     if terms.get("return_deposit_monthly"):
         return {"credited": "0"}  # it comes back with the monthly payouts instead
-    balance = gateway("bss").credit_balance(number=order.service_number, amount=Decimal(terms["deposit"]),
-                                            reason=f"deposit {order.number}", key=key)
+    balance = gateway("bss").credit_balance(
+        number=order.service_number, amount=Decimal(terms["deposit"]), reason=f"deposit {order.number}", key=key
+    )
     return {"credited": terms["deposit"], "balance": str(balance)}
 
 
@@ -69,8 +71,9 @@ def schedule_payouts(order, key):
 
 def credit_top_up(order, key):
     balance = gateway("bss").top_up(number=order.service_number, amount=order.payable, key=key)
-    notify.send(order, "topped_up", amount=_yuan(order.payable), number=mask_phone(order.service_number),
-                balance=_yuan(balance))
+    notify.send(
+        order, "topped_up", amount=_yuan(order.payable), number=mask_phone(order.service_number), balance=_yuan(balance)
+    )
     return {"amount": str(order.payable), "balance": str(balance)}
 
 
@@ -84,8 +87,9 @@ def apply_addons(order, key):
     applied = []
     for line in order.lines.exclude(offer_kind__in=["number", "phone", "sim"]).exclude(offer=None):
         for unit in range(line.quantity):
-            gateway("bss").apply_addon(number=order.service_number, addon=line.offer.slug,
-                                       key=f"{key}:{line.pk}:{unit}")
+            gateway("bss").apply_addon(
+                number=order.service_number, addon=line.offer.slug, key=f"{key}:{line.pk}:{unit}"
+            )
         applied.append(line.name)
     return {"applied": applied}
 
@@ -115,15 +119,24 @@ def ship(order, key):
         transition(order, S.SHIPPED, "shipping", expect={S.IN_FULFILMENT})
     items = [line.name for line in order.lines.filter(category="goods")]
     shipment = gateway("logistics").create_shipment(
-        reference=order.number, recipient=order.recipient, phone=order.contact_phone, address=order.address_line,
-        items=items, key=key)
+        reference=order.number,
+        recipient=order.recipient,
+        phone=order.contact_phone,
+        address=order.address_line,
+        items=items,
+        key=key,
+    )
     iccids = {n: "8986" + "".join(secrets.choice("0123456789") for _ in range(15)) for n in new_numbers(order)}
     notify.send(order, "shipped", courier=shipment.courier, tracking_no=shipment.tracking_no)
     return {"courier": shipment.courier, "tracking_no": shipment.tracking_no, "iccids": iccids}
 
 
-TRACKING_ACTIONS = {"picked_up": "parcel_picked_up", "in_transit": "parcel_in_transit",
-                    "out_for_delivery": "parcel_out_for_delivery", "delivered": "delivered"}
+TRACKING_ACTIONS = {
+    "picked_up": "parcel_picked_up",
+    "in_transit": "parcel_in_transit",
+    "out_for_delivery": "parcel_out_for_delivery",
+    "delivered": "delivered",
+}
 
 
 def await_delivery(order, key):
@@ -135,8 +148,9 @@ def await_delivery(order, key):
         if action in seen:
             continue
         if event.status == "delivered":
-            transition(order, S.DELIVERED, action, data={"at": event.at.isoformat(), "where": event.where},
-                       expect={S.SHIPPED})
+            transition(
+                order, S.DELIVERED, action, data={"at": event.at.isoformat(), "where": event.where}, expect={S.SHIPPED}
+            )
         else:
             record(order, action, data={"at": event.at.isoformat(), "where": event.where})
     if not any(e.status == "delivered" for e in events):
@@ -160,8 +174,14 @@ def activate(order, key):
 
     activate_sim(order)
     result = {"numbers": new_numbers(order)}
-    credit = sum((Decimal(str(line.offer.attributes.get("prepaid_credit") or 0))
-                  for line in order.lines.filter(offer_kind="sim").select_related("offer") if line.offer), Decimal("0"))
+    credit = sum(
+        (
+            Decimal(str(line.offer.attributes.get("prepaid_credit") or 0))
+            for line in order.lines.filter(offer_kind="sim").select_related("offer")
+            if line.offer
+        ),
+        Decimal("0"),
+    )
     if credit > 0:  # the SIM offer's prepaid credit arrives as the first top-up
         for number in new_numbers(order):
             gateway("bss").top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")

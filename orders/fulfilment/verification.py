@@ -5,6 +5,7 @@ Passed: a card waiting for it is activated. Failed: the subscriber gets a text s
 what to do. A failure no new photo can fix (the name and ID do not match) or the last photo
 attempt puts the order in staff's needs-attention queue, and the order page offers what can fix
 it: correcting the name and ID (checked again with the provider), or cancelling with a refund."""
+
 from __future__ import annotations
 
 import contextlib
@@ -39,15 +40,29 @@ def verification_decided(verification: Verification) -> None:
         enqueue(order)
         return
     if realname.can_retry_photo(verification):
-        notify.send(order, "verification_retry", reason=realname.reason_text(verification),
-                    status=f"{verification.identity_id}:{verification.attempts}")
+        notify.send(
+            order,
+            "verification_retry",
+            reason=realname.reason_text(verification),
+            status=f"{verification.identity_id}:{verification.attempts}",
+        )
         return
-    notify.send(order, "verification_mismatch" if realname.can_correct(verification) else "verification_failed",
-                reason=realname.reason_text(verification), status=f"{verification.identity_id}:{verification.attempts}")
+    notify.send(
+        order,
+        "verification_mismatch" if realname.can_correct(verification) else "verification_failed",
+        reason=realname.reason_text(verification),
+        status=f"{verification.identity_id}:{verification.attempts}",
+    )
     # not paid yet, or already with staff: then the page still shows the choices
     with contextlib.suppress(IllegalTransition):
-        transition(order, S.NEEDS_ATTENTION, STUCK, reason=realname.reason_text(verification),
-                   data={"reason": verification.reason}, expect={S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED})
+        transition(
+            order,
+            S.NEEDS_ATTENTION,
+            STUCK,
+            reason=realname.reason_text(verification),
+            data={"reason": verification.reason},
+            expect={S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED},
+        )
 
 
 def _resume(order: Order, why: str, **who) -> None:
@@ -58,8 +73,11 @@ def _resume(order: Order, why: str, **who) -> None:
     flagged = order.events.filter(to_status=S.NEEDS_ATTENTION).order_by("-at", "-pk").first()
     if flagged is None or flagged.action != STUCK:
         return
-    back_to = flagged.from_status if flagged.from_status in {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED} \
+    back_to = (
+        flagged.from_status
+        if flagged.from_status in {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}
         else S.IN_FULFILMENT
+    )
     transition(order, back_to, "resumed", reason=why, expect={S.NEEDS_ATTENTION}, **who)
 
 
@@ -69,11 +87,13 @@ def choices(order: Order) -> dict[str, bool]:
     open_order = order.status not in {S.CANCELLED, S.CLOSED_UNPAID, S.REFUNDING, S.REFUNDED}
     if verification is None or not open_order:
         return {"photo": False, "correct": False, "cancel": False}
-    return {"photo": realname.can_retry_photo(verification),
-            "correct": realname.can_correct(verification),
-            # a card that cannot be activated (failed, or recycled after its deadline) and is with staff
-            "cancel": verification.status in (Verification.Status.FAILED, Verification.Status.EXPIRED)
-            and order.status == S.NEEDS_ATTENTION}
+    return {
+        "photo": realname.can_retry_photo(verification),
+        "correct": realname.can_correct(verification),
+        # a card that cannot be activated (failed, or recycled after its deadline) and is with staff
+        "cancel": verification.status in (Verification.Status.FAILED, Verification.Status.EXPIRED)
+        and order.status == S.NEEDS_ATTENTION,
+    }
 
 
 def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
@@ -109,7 +129,8 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
         Verification.objects.filter(pk=verification.pk).update(precheck=precheck)
         # the wrong name and ID serve nothing now: not kept (personal data is kept only while it serves)
         Identity.objects.filter(pk=old_identity).exclude(orders__isnull=False).exclude(
-            verifications__isnull=False).delete()
+            verifications__isnull=False
+        ).delete()
         record(order, "identity_corrected", actor=user, actor_label="subscriber")
         _resume(order, _("the subscriber corrected the name and ID number"), actor=user, actor_label="subscriber")
 
@@ -123,8 +144,12 @@ def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
     if not choices(order)["cancel"]:
         raise IdentityCorrectionError(_("This order cannot be cancelled here."))
     try:
-        request_refund(order, actor=user, actor_label="subscriber",
-                       reason=reason or _("real-name verification did not pass: cancelled by the subscriber"))
+        request_refund(
+            order,
+            actor=user,
+            actor_label="subscriber",
+            reason=reason or _("real-name verification did not pass: cancelled by the subscriber"),
+        )
     except PaymentError as exc:
         raise IdentityCorrectionError(str(exc)) from None
     compensate(order)

@@ -1,5 +1,6 @@
 """Which numbers each identity holds, per carrier group (or per carrier outside a group), keyed
 by a keyed hash of the ID number: the public schema never holds a plaintext identity."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,5 +24,8 @@ class NumberClaim(models.Model):
         verbose_name = _("number claim")
         verbose_name_plural = _("number claims")
         indexes = [models.Index(fields=["scope", "id_hash", "status"])]
-        constraints = [models.UniqueConstraint(fields=["carrier", "number"], condition=~models.Q(status="released"),
-                                               name="one_live_claim_per_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "number"], condition=~models.Q(status="released"), name="one_live_claim_per_number"
+            )
+        ]

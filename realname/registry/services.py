@@ -1,5 +1,6 @@
 """Reserving numbers against an identity's limit, atomically: an advisory lock per (scope, ID)
 serialises two parallel orders of one person, so they cannot both pass at 4 of 5."""
+
 from __future__ import annotations
 
 from django.db import connection, transaction
@@ -34,17 +35,28 @@ def reserve(carrier, id_hash: str, numbers: list[str], order_ref: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"id-claims:{scope}:{id_hash}"])
         held = NumberClaim.objects.filter(scope=scope, id_hash=id_hash, status__in=LIVE).count()
         if held + len(numbers) > limit:
-            raise LimitReached(_("This ID already holds %(held)d numbers with this operator (at most %(limit)d "
-                                 "per ID, counting orders under way).") % {"held": held, "limit": limit})
-        NumberClaim.objects.bulk_create([NumberClaim(scope=scope, id_hash=id_hash, carrier=carrier.slug, number=n,
-                                                     order_ref=order_ref) for n in numbers])
+            raise LimitReached(
+                _(
+                    "This ID already holds %(held)d numbers with this operator (at most %(limit)d "
+                    "per ID, counting orders under way)."
+                )
+                % {"held": held, "limit": limit}
+            )
+        NumberClaim.objects.bulk_create(
+            [
+                NumberClaim(scope=scope, id_hash=id_hash, carrier=carrier.slug, number=n, order_ref=order_ref)
+                for n in numbers
+            ]
+        )
 
 
 def activate(carrier_slug: str, order_ref: str) -> int:
-    return NumberClaim.objects.filter(carrier=carrier_slug, order_ref=order_ref,
-                                      status=NumberClaim.Status.RESERVED).update(status=NumberClaim.Status.ACTIVE)
+    return NumberClaim.objects.filter(
+        carrier=carrier_slug, order_ref=order_ref, status=NumberClaim.Status.RESERVED
+    ).update(status=NumberClaim.Status.ACTIVE)
 
 
 def release(carrier_slug: str, order_ref: str) -> int:
     return NumberClaim.objects.filter(carrier=carrier_slug, order_ref=order_ref, status__in=LIVE).update(
-        status=NumberClaim.Status.RELEASED)
+        status=NumberClaim.Status.RELEASED
+    )

@@ -4,6 +4,7 @@ Each system (payment now; BSS, SMS, logistics and the real-name provider later) 
 here and adapters elsewhere: the built-in simulator in `tenants.simulators`, real ones later.
 Which adapter serves a carrier is its configuration (`Carrier.gateways`), never code.
 """
+
 from __future__ import annotations
 
 from django.conf import settings

@@ -1,6 +1,7 @@
 """The carrier's BSS (business support system): who is a subscriber, their broadband accounts,
 and the operations that change them. Every mutating call carries an idempotency key: the same
 key again returns the first result and has no second effect."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,7 +84,7 @@ class BssGateway(ABC):
 
     @abstractmethod
     def number_status(self, number: str) -> str:
-        """"free", "reserved", "opened", "active", "suspended" or "closed": for reconciliation."""
+        """ "free", "reserved", "opened", "active", "suspended" or "closed": for reconciliation."""
 
     # -- operations (idempotent per key) ------------------------------------------------------
     @abstractmethod

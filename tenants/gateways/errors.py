@@ -3,6 +3,7 @@
 `transient` says whether the same call may succeed later (busy, timed out, unreachable): workers
 retry those with back-off. It defaults to False everywhere: a refusal is an answer, and asking
 again would only repeat it. `code` is the system's reason, for people and for branching."""
+
 from __future__ import annotations
 
 

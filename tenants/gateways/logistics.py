@@ -1,4 +1,5 @@
 """The carrier's logistics partner: create a shipment (idempotent per key), read its tracking."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,9 @@ class LogisticsGateway(ABC):
         self.config = config
 
     @abstractmethod
-    def create_shipment(self, *, reference: str, recipient: str, phone: str, address: str, items: list[str],
-                        key: str) -> Shipment:
+    def create_shipment(
+        self, *, reference: str, recipient: str, phone: str, address: str, items: list[str], key: str
+    ) -> Shipment:
         """Book a pick-up; the same key again returns the same shipment."""
 
     @abstractmethod

@@ -5,6 +5,7 @@ Modelled on Alipay's and WeChat Pay's merchant APIs (out_trade_no chosen by the 
 form-encoded notifications signed over the sorted fields, "success" as the acknowledgement),
 so a real adapter fits behind the same methods.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -63,8 +64,16 @@ class PaymentGateway(ABC):
         self.config = config
 
     @abstractmethod
-    def create_payment(self, *, out_trade_no: str, amount: Decimal, subject: str, notify_url: str,
-                       return_url: str, expires_at: datetime) -> str:
+    def create_payment(
+        self,
+        *,
+        out_trade_no: str,
+        amount: Decimal,
+        subject: str,
+        notify_url: str,
+        return_url: str,
+        expires_at: datetime,
+    ) -> str:
         """Register the payment (idempotent per out_trade_no); return the URL to send the payer to."""
 
     @abstractmethod

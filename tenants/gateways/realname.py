@@ -4,6 +4,7 @@ decision comes later (asynchronous), read with `result`.
 Providers that offer it also answer a two-factor check (二要素: does this name belong to this ID
 number at the identity authority?) at once, so a wrong name or ID is refused before the order is
 accepted, not found after the card has shipped. `supports_identity_check` says whether one does."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

@@ -4,6 +4,7 @@ X-Timestamp, X-Signature), portrait base64-encoded. Configuration: base_url, app
 timeout, and `identity_check: true` where the provider offers the two-factor check
 (POST /v1/identity-checks {name, id_number} → {"match": true|false}). Point it at a provider's
 endpoint (or a stand-in) by naming it in Carrier.gateways."""
+
 from __future__ import annotations
 
 import base64
@@ -32,24 +33,39 @@ class HttpJsonRealnameProvider(RealnameProvider):
     def _request(self, method: str, path: str, payload: dict | None = None) -> dict:
         body = json.dumps(payload, ensure_ascii=False).encode() if payload is not None else b""
         timestamp = str(int(time.time()))
-        request = urllib.request.Request(self.config["base_url"].rstrip("/") + path, data=body or None, method=method,
-                                         headers={"Content-Type": "application/json",
-                                                  "X-App-Id": self.config["app_id"], "X-Timestamp": timestamp,
-                                                  "X-Signature": signature(self.config["secret"], method, path,
-                                                                           timestamp, body)})
+        request = urllib.request.Request(
+            self.config["base_url"].rstrip("/") + path,
+            data=body or None,
+            method=method,
+            headers={
+                "Content-Type": "application/json",
+                "X-App-Id": self.config["app_id"],
+                "X-Timestamp": timestamp,
+                "X-Signature": signature(self.config["secret"], method, path, timestamp, body),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=float(self.config.get("timeout", 10))) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
-            raise ProviderError(f"provider answered {exc.code}", f"http_{exc.code}",
-                                transient=exc.code >= 500) from None
+            raise ProviderError(
+                f"provider answered {exc.code}", f"http_{exc.code}", transient=exc.code >= 500
+            ) from None
         except (urllib.error.URLError, TimeoutError, ValueError) as exc:
             raise ProviderError(f"provider unreachable: {type(exc).__name__}", "unreachable", transient=True) from None
 
     def submit(self, *, reference, name, id_number, portrait, liveness):
-        answer = self._request("POST", "/v1/verifications", {
-            "reference": reference, "name": name, "id_number": id_number,
-            "portrait": base64.b64encode(portrait).decode(), "liveness": liveness})
+        answer = self._request(
+            "POST",
+            "/v1/verifications",
+            {
+                "reference": reference,
+                "name": name,
+                "id_number": id_number,
+                "portrait": base64.b64encode(portrait).decode(),
+                "liveness": liveness,
+            },
+        )
         return str(answer["request_id"])
 
     def result(self, request_id):

@@ -1,6 +1,7 @@
 """Signing gateway messages: HMAC-SHA256 with a shared key, or RSA (SHA-256, PKCS#1 v1.5, as
 Alipay's "RSA2") with the gateway's key pair. The signed string is the sorted `key=value` pairs
 without `sign` and `sign_type`, as the big Chinese gateways do it."""
+
 from __future__ import annotations
 
 import base64
@@ -50,8 +51,12 @@ class RsaSigner:
         if fields.get("sign_type") != self.sign_type:
             return False
         try:
-            self.public_key.verify(base64.b64decode(str(fields.get("sign") or ""), validate=True),
-                                   canonical(fields), padding.PKCS1v15(), hashes.SHA256())
+            self.public_key.verify(
+                base64.b64decode(str(fields.get("sign") or ""), validate=True),
+                canonical(fields),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
         except (InvalidSignature, ValueError):
             return False
         return True

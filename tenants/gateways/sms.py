@@ -1,4 +1,5 @@
 """The carrier's SMS gateway: send a text to a number."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod

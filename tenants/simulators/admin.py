@@ -1,5 +1,6 @@
 """The demo page of the simulated systems: which numbers and accounts to try, and the texts the
 SMS simulator "sent" (so a demo user can read their code). Never in production settings."""
+
 from django.conf import settings
 from django.contrib import admin
 

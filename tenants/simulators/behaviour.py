@@ -1,5 +1,6 @@
 """What makes a simulator behave like a remote system: every call takes its time, some fail for
 a moment, a few are refused for good, and a repeated idempotency key has its first effect only."""
+
 from __future__ import annotations
 
 import random

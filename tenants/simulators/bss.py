@@ -12,6 +12,7 @@ Renewal rules (documented for demo users and tests):
 Configuration (`Carrier.gateways["bss"]`): latency_ms [min, max], error_rate (transient),
 permanent_error_rate (refusals of mutating calls).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,12 @@ from .models import SimBroadbandAccount, SimSubscriber
 GRACE_DAYS = 90
 FIRST_FREE_DAYS = 30
 # Bandwidth ladder: Mbps → (package name, monthly fee in yuan).
-PACKAGES = {100: ("100M 宽带", Decimal("50")), 300: ("300M 宽带", Decimal("80")),
-            500: ("500M 宽带", Decimal("100")), 1000: ("千兆宽带", Decimal("130"))}
+PACKAGES = {
+    100: ("100M 宽带", Decimal("50")),
+    300: ("300M 宽带", Decimal("80")),
+    500: ("500M 宽带", Decimal("100")),
+    1000: ("千兆宽带", Decimal("130")),
+}
 TWO_YEAR_FACTOR = Decimal("0.85")
 
 
@@ -53,8 +58,10 @@ def renewal_options(record: SimBroadbandAccount, today: dt.date) -> list[Renewal
         ends = start + relativedelta(months=months) - dt.timedelta(days=1)
         return RenewalOption(code, label, months, mbps, price.quantize(Decimal("1"), ROUND_HALF_UP), start, ends)
 
-    options = [option("same-12", f"{name} 12 个月", 12, record.bandwidth_mbps, fee * 12),
-               option("same-24", f"{name} 24 个月", 24, record.bandwidth_mbps, fee * 24 * TWO_YEAR_FACTOR)]
+    options = [
+        option("same-12", f"{name} 12 个月", 12, record.bandwidth_mbps, fee * 12),
+        option("same-24", f"{name} 24 个月", 24, record.bandwidth_mbps, fee * 24 * TWO_YEAR_FACTOR),
+    ]
     faster = [m for m in sorted(PACKAGES) if m > record.bandwidth_mbps]
     if faster:
         up_name, up_fee = PACKAGES[faster[0]]
@@ -79,8 +86,11 @@ class SimulatedBss(BssGateway):
     name = "simulator"
 
     def _call(self, mutating=False):
-        simulate_call(self.config, lambda: BssError("BSS busy (simulated)", "busy", transient=True),
-                      (lambda: BssError("BSS refused the request (simulated)", "refused")) if mutating else None)
+        simulate_call(
+            self.config,
+            lambda: BssError("BSS busy (simulated)", "busy", transient=True),
+            (lambda: BssError("BSS refused the request (simulated)", "refused")) if mutating else None,
+        )
 
     def _once(self, key, operation, perform):
         try:
@@ -91,18 +101,31 @@ class SimulatedBss(BssGateway):
     # -- lookups ------------------------------------------------------------------------------
     def subscriber(self, number):
         self._call()
-        record = SimSubscriber.objects.filter(number=number).exclude(
-            status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.CLOSED]).first()
+        record = (
+            SimSubscriber.objects.filter(number=number)
+            .exclude(status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.CLOSED])
+            .first()
+        )
         if record is None:
             return None
-        return Subscriber(record.number, record.status, record.plan, record.balance, record.arrears,
-                          tuple(record.offers), record.since)
+        return Subscriber(
+            record.number,
+            record.status,
+            record.plan,
+            record.balance,
+            record.arrears,
+            tuple(record.offers),
+            record.since,
+        )
 
     def balance(self, number):
         self._call()
-        row = SimSubscriber.objects.filter(number=number).exclude(
-            status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.CLOSED]).values_list(
-            "balance", "arrears").first()
+        row = (
+            SimSubscriber.objects.filter(number=number)
+            .exclude(status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.CLOSED])
+            .values_list("balance", "arrears")
+            .first()
+        )
         return None if row is None else row[0] - row[1]
 
     def number_status(self, number):
@@ -113,18 +136,29 @@ class SimulatedBss(BssGateway):
     def broadband_account(self, *, account="", number=""):
         self._call()
         records = SimBroadbandAccount.objects.all()
-        record = (records.filter(account=account.strip().upper()) if account
-                  else records.filter(bound_number=number).order_by("-expires_on")).first()
+        record = (
+            records.filter(account=account.strip().upper())
+            if account
+            else records.filter(bound_number=number).order_by("-expires_on")
+        ).first()
         if record is None:
             return None
         today = timezone.localdate()
         reason, detail = refusal(record, today)
         status = "suspended" if record.suspended else ("expired" if record.expires_on < today else "active")
         return BroadbandAccount(
-            account=record.account, bound_number=record.bound_number, address_masked=mask_address(record.address),
-            package=package_name(record.bandwidth_mbps), bandwidth_mbps=record.bandwidth_mbps,
-            starts_on=record.starts_on, expires_on=record.expires_on, status=status,
-            renewals=() if reason else tuple(renewal_options(record, today)), refusal=reason, refusal_detail=detail)
+            account=record.account,
+            bound_number=record.bound_number,
+            address_masked=mask_address(record.address),
+            package=package_name(record.bandwidth_mbps),
+            bandwidth_mbps=record.bandwidth_mbps,
+            starts_on=record.starts_on,
+            expires_on=record.expires_on,
+            status=status,
+            renewals=() if reason else tuple(renewal_options(record, today)),
+            refusal=reason,
+            refusal_detail=detail,
+        )
 
     # -- operations ---------------------------------------------------------------------------
     def renew_broadband(self, *, account, option, key):
@@ -211,7 +245,8 @@ class SimulatedBss(BssGateway):
 
         def perform():
             record, created = SimSubscriber.objects.get_or_create(
-                number=number, defaults={"status": SimSubscriber.Status.RESERVED})
+                number=number, defaults={"status": SimSubscriber.Status.RESERVED}
+            )
             if not created and record.status != SimSubscriber.Status.RESERVED:
                 raise BssError("number already in use", "in_use")
             return {}
@@ -220,16 +255,27 @@ class SimulatedBss(BssGateway):
 
     def release_number(self, *, number, key):
         self._call(mutating=True)
-        self._once(key, "release_number", lambda: SimSubscriber.objects.filter(
-            number=number, status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.OPENED]).delete() and {})
+        self._once(
+            key,
+            "release_number",
+            lambda: (
+                SimSubscriber.objects.filter(
+                    number=number, status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.OPENED]
+                ).delete()
+                and {}
+            ),
+        )
 
     def open_account(self, *, number, plan, key):
         self._call(mutating=True)
 
         def perform():
             updated = SimSubscriber.objects.filter(number=number, status=SimSubscriber.Status.RESERVED).update(
-                status=SimSubscriber.Status.OPENED, plan=plan[:60], account_id="AC" + secrets.token_hex(6).upper(),
-                since=timezone.localdate())
+                status=SimSubscriber.Status.OPENED,
+                plan=plan[:60],
+                account_id="AC" + secrets.token_hex(6).upper(),
+                since=timezone.localdate(),
+            )
             if not updated:
                 raise BssError("number not occupied", "not_occupied")
             return {"account_id": SimSubscriber.objects.get(number=number).account_id}
@@ -241,7 +287,8 @@ class SimulatedBss(BssGateway):
 
         def perform():
             opened = SimSubscriber.objects.filter(
-                number=number, status__in=[SimSubscriber.Status.OPENED, SimSubscriber.Status.ACTIVE])
+                number=number, status__in=[SimSubscriber.Status.OPENED, SimSubscriber.Status.ACTIVE]
+            )
             if not opened.update(status=SimSubscriber.Status.ACTIVE):
                 raise BssError("account not opened", "not_opened")
             return {}

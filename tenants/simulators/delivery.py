@@ -1,5 +1,6 @@
 """Posting a simulated gateway's notification to the merchant, as a gateway does: a form POST to
 the notify URL, done when the answer is "success", otherwise re-sent later with growing gaps."""
+
 from __future__ import annotations
 
 import http.client
@@ -20,8 +21,12 @@ def post_form(url: str, fields: dict, timeout: float = 10) -> tuple[int, str]:
     connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     conn = connection_class(address, parts.port, timeout=timeout)
     try:
-        conn.request("POST", parts.path + (f"?{parts.query}" if parts.query else ""), urlencode(fields),
-                     {"Host": parts.netloc, "Content-Type": "application/x-www-form-urlencoded"})
+        conn.request(
+            "POST",
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            urlencode(fields),
+            {"Host": parts.netloc, "Content-Type": "application/x-www-form-urlencoded"},
+        )
         response = conn.getresponse()
         return response.status, response.read(200).decode("utf-8", "replace").strip()
     finally:

@@ -1,5 +1,6 @@
 """Demo state of a carrier's simulated systems: subscribers to try each rule on, and broadband
 accounts with expiry dates around today. The staff page lists them with what each is for."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,11 +14,16 @@ from .models import SimBroadbandAccount, SimSubscriber
 PLANS = ("畅享 59 元套餐", "畅享 79 元套餐", "畅享 99 元套餐", "5G 尊享 129 元套餐")
 # Real districts of each demo city, so a demo address reads like one from there.
 DISTRICTS = {
-    "广州": ("天河区", "越秀区", "海珠区", "番禺区"), "深圳": ("南山区", "福田区", "宝安区", "龙岗区"),
-    "佛山": ("禅城区", "南海区", "顺德区"), "东莞": ("南城街道", "东城街道", "松山湖"),
-    "杭州": ("西湖区", "上城区", "拱墅区", "滨江区"), "宁波": ("海曙区", "鄞州区", "江北区"),
-    "温州": ("鹿城区", "瓯海区", "龙湾区"), "北京": ("海淀区", "朝阳区", "东城区", "西城区"),
-    "上海": ("浦东新区", "徐汇区", "静安区"), "成都": ("锦江区", "武侯区", "高新区"),
+    "广州": ("天河区", "越秀区", "海珠区", "番禺区"),
+    "深圳": ("南山区", "福田区", "宝安区", "龙岗区"),
+    "佛山": ("禅城区", "南海区", "顺德区"),
+    "东莞": ("南城街道", "东城街道", "松山湖"),
+    "杭州": ("西湖区", "上城区", "拱墅区", "滨江区"),
+    "宁波": ("海曙区", "鄞州区", "江北区"),
+    "温州": ("鹿城区", "瓯海区", "龙湾区"),
+    "北京": ("海淀区", "朝阳区", "东城区", "西城区"),
+    "上海": ("浦东新区", "徐汇区", "静安区"),
+    "成都": ("锦江区", "武侯区", "高新区"),
 }
 
 
@@ -39,9 +45,18 @@ def seed_bss(main_number: str, prefix: str, city_name: str, seed: int = 7) -> No
         (_number(prefix, rng), "active", "20.00", "0", [], "宽带优惠合约期内"),
     ]
     for number, status, balance, arrears, offers, note in people:
-        SimSubscriber.objects.get_or_create(number=number, defaults={
-            "status": status, "plan": rng.choice(PLANS), "balance": Decimal(balance), "arrears": Decimal(arrears),
-            "offers": offers, "since": today - dt.timedelta(days=rng.randrange(200, 3000)), "note": note})
+        SimSubscriber.objects.get_or_create(
+            number=number,
+            defaults={
+                "status": status,
+                "plan": rng.choice(PLANS),
+                "balance": Decimal(balance),
+                "arrears": Decimal(arrears),
+                "offers": offers,
+                "since": today - dt.timedelta(days=rng.randrange(200, 3000)),
+                "note": note,
+            },
+        )
     main, arrears_number, *_rest, first_month_number, promotion_number = [p[0] for p in people]
     code = prefix[:3]
     accounts = [  # (account, bound number, Mbps, expires in days, opened days ago, promotion, note)
@@ -55,9 +70,17 @@ def seed_bss(main_number: str, prefix: str, city_name: str, seed: int = 7) -> No
     ]
     for account, bound, mbps, expires_in, opened_ago, promo_days, note in accounts:
         expires = today + dt.timedelta(days=expires_in)
-        SimBroadbandAccount.objects.get_or_create(account=account, defaults={
-            "bound_number": bound, "address": f"{city_name}市{rng.choice(DISTRICTS.get(city_name, ('城区',)))}"
-            f"幸福路 {rng.randrange(1, 300)} 号 {rng.randrange(1, 30)} 栋 {rng.randrange(101, 2999)} 室",
-            "bandwidth_mbps": mbps, "starts_on": expires - dt.timedelta(days=364), "expires_on": expires,
-            "opened_on": today - dt.timedelta(days=opened_ago),
-            "promotion_until": today + dt.timedelta(days=promo_days) if promo_days else None, "note": note})
+        SimBroadbandAccount.objects.get_or_create(
+            account=account,
+            defaults={
+                "bound_number": bound,
+                "address": f"{city_name}市{rng.choice(DISTRICTS.get(city_name, ('城区',)))}"
+                f"幸福路 {rng.randrange(1, 300)} 号 {rng.randrange(1, 30)} 栋 {rng.randrange(101, 2999)} 室",
+                "bandwidth_mbps": mbps,
+                "starts_on": expires - dt.timedelta(days=364),
+                "expires_on": expires,
+                "opened_on": today - dt.timedelta(days=opened_ago),
+                "promotion_until": today + dt.timedelta(days=promo_days) if promo_days else None,
+                "note": note,
+            },
+        )

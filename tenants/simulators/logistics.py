@@ -1,6 +1,7 @@
 """The built-in courier simulator: a shipment is picked up, in transit, out for delivery and
 delivered, each after `step_seconds` [min, max] (default [3, 10]); tracking shows the events
 whose time has come. latency_ms and error_rate as the other simulators."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,11 @@ class SimulatedLogistics(LogisticsGateway):
     name = "simulator"
 
     def _call(self):
-        simulate_call(self.config, lambda: LogisticsError("courier system busy (simulated)", "busy", transient=True),
-                      default_latency=(10, 80))
+        simulate_call(
+            self.config,
+            lambda: LogisticsError("courier system busy (simulated)", "busy", transient=True),
+            default_latency=(10, 80),
+        )
 
     def create_shipment(self, *, reference, recipient, phone, address, items, key):
         self._call()
@@ -32,9 +36,15 @@ class SimulatedLogistics(LogisticsGateway):
         for stage in STAGES:
             at += dt.timedelta(seconds=random.uniform(float(low), float(high)))
             events.append({"status": stage, "at": at.isoformat(), "where": address.split(" ")[0][:20]})
-        shipment, _created = SimShipment.objects.get_or_create(key=key, defaults={
-            "tracking_no": "SF" + "".join(secrets.choice("0123456789") for _ in range(12)), "courier": "顺丰速运",
-            "city": address[:30], "events": events})
+        shipment, _created = SimShipment.objects.get_or_create(
+            key=key,
+            defaults={
+                "tracking_no": "SF" + "".join(secrets.choice("0123456789") for _ in range(12)),
+                "courier": "顺丰速运",
+                "city": address[:30],
+                "events": events,
+            },
+        )
         return Shipment(shipment.courier, shipment.tracking_no)
 
     def track(self, tracking_no):
@@ -43,5 +53,8 @@ class SimulatedLogistics(LogisticsGateway):
         if shipment is None:
             raise LogisticsError("no such shipment", transient=False)
         now = timezone.now()
-        return [TrackingEvent(e["status"], parse_datetime(e["at"]), e["where"]) for e in shipment.events
-                if parse_datetime(e["at"]) <= now]
+        return [
+            TrackingEvent(e["status"], parse_datetime(e["at"]), e["where"])
+            for e in shipment.events
+            if parse_datetime(e["at"]) <= now
+        ]

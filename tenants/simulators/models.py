@@ -1,4 +1,5 @@
 """State of the simulated carrier systems, kept in each carrier's schema like a real system's."""
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 

@@ -10,6 +10,7 @@ Configuration (`Carrier.gateways["payment"]`), every key optional:
   retry_base_seconds           first re-send after no "success"    default 5
   signing "hmac" | "rsa"       with secret / public_key + private_key (PEM)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,8 +50,9 @@ def signer_for(carrier, config: dict):
     if secret:
         return HmacSigner(secret.encode())
     # No key configured: one derived per carrier from the platform's secret, never shared.
-    return HmacSigner(hmac.new(settings.SECRET_KEY.encode(), f"payment-simulator:{carrier.slug}".encode(),
-                               hashlib.sha256).digest())
+    return HmacSigner(
+        hmac.new(settings.SECRET_KEY.encode(), f"payment-simulator:{carrier.slug}".encode(), hashlib.sha256).digest()
+    )
 
 
 def _span(config, key, default) -> tuple[float, float]:
@@ -71,14 +73,23 @@ class SimulatedPaymentGateway(PaymentGateway):
 
     # -- the merchant API -------------------------------------------------------------------
     def _call(self):
-        simulate_call(self.config,
-                      lambda: PaymentGatewayError("payment gateway busy (simulated)", "busy", transient=True))
+        simulate_call(
+            self.config, lambda: PaymentGatewayError("payment gateway busy (simulated)", "busy", transient=True)
+        )
 
     def create_payment(self, *, out_trade_no, amount, subject, notify_url, return_url, expires_at):
         self._call()
-        payment, _created = SimPayment.objects.get_or_create(out_trade_no=out_trade_no, defaults={
-            "token": secrets.token_urlsafe(18), "amount": amount, "subject": subject[:120],
-            "notify_url": notify_url, "return_url": return_url, "expires_at": expires_at})
+        payment, _created = SimPayment.objects.get_or_create(
+            out_trade_no=out_trade_no,
+            defaults={
+                "token": secrets.token_urlsafe(18),
+                "amount": amount,
+                "subject": subject[:120],
+                "notify_url": notify_url,
+                "return_url": return_url,
+                "expires_at": expires_at,
+            },
+        )
         if payment.amount != Decimal(amount):
             raise PaymentGatewayError("out_trade_no already used with another amount")
         return reverse("sim-pay", args=[payment.token])
@@ -90,7 +101,8 @@ class SimulatedPaymentGateway(PaymentGateway):
             raise PaymentGatewayError("no such payment")
         if payment.status == SimPayment.Status.PENDING and payment.expires_at < timezone.now():
             SimPayment.objects.filter(pk=payment.pk, status=SimPayment.Status.PENDING).update(
-                status=SimPayment.Status.CLOSED)
+                status=SimPayment.Status.CLOSED
+            )
             payment.refresh_from_db()
         return self._state(payment)
 
@@ -131,11 +143,15 @@ class SimulatedPaymentGateway(PaymentGateway):
         try:
             event = EVENT_OF_STATUS[fields["trade_status"]]
             return Notification(
-                notify_id=fields["notify_id"], event=event, out_trade_no=fields["out_trade_no"],
-                amount=Decimal(fields["total_amount"]), trade_no=fields.get("trade_no", ""),
+                notify_id=fields["notify_id"],
+                event=event,
+                out_trade_no=fields["out_trade_no"],
+                amount=Decimal(fields["total_amount"]),
+                trade_no=fields.get("trade_no", ""),
                 out_refund_no=fields.get("out_refund_no", ""),
                 refund_amount=Decimal(fields["refund_amount"]) if fields.get("refund_amount") else None,
-                sent_at=parse_datetime(fields.get("notify_time", "")))
+                sent_at=parse_datetime(fields.get("notify_time", "")),
+            )
         except (KeyError, ArithmeticError, ValueError) as exc:
             raise BadNotification(f"malformed notification: {exc}") from None
 
@@ -178,11 +194,19 @@ def fail(token: str, gateway: SimulatedPaymentGateway) -> SimPayment:
 
 def notify(payment: SimPayment, event: str, gateway: SimulatedPaymentGateway, **extra) -> SimNotification:
     """Sign a notification and have a worker post it after a delay, sometimes twice."""
-    fields = signed({
-        "notify_id": secrets.token_hex(16), "notify_time": timezone.now().isoformat(),
-        "app_id": gateway.carrier.slug, "out_trade_no": payment.out_trade_no, "trade_no": payment.trade_no,
-        "trade_status": EVENTS[event], "total_amount": _money(payment.amount), **extra,
-    }, gateway.signer)
+    fields = signed(
+        {
+            "notify_id": secrets.token_hex(16),
+            "notify_time": timezone.now().isoformat(),
+            "app_id": gateway.carrier.slug,
+            "out_trade_no": payment.out_trade_no,
+            "trade_no": payment.trade_no,
+            "trade_status": EVENTS[event],
+            "total_amount": _money(payment.amount),
+            **extra,
+        },
+        gateway.signer,
+    )
     notification = SimNotification.objects.create(payment=payment, notify_id=fields["notify_id"], fields=fields)
     low, high = _span(gateway.config, "callback_delay", (0.5, 3))
     deliveries = [random.uniform(low, high)]

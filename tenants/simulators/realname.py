@@ -11,6 +11,7 @@ a provider working in the background; latency_ms and error_rate as the other sim
 The two-factor check (二要素) answers at once by the same name rule (假 → mismatch). A carrier's
 config `"identity_check": false` turns it off, as for a provider that does not offer it: then a
 mismatch is found only after shipping, when the portrait is checked."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -49,9 +50,15 @@ class SimulatedRealnameProvider(RealnameProvider):
         self._call()
         outcome, reason = outcome_for(name, id_number, portrait, liveness)
         low, high = self.config.get("decision_delay", (1, 3))
-        record, _created = SimVerification.objects.get_or_create(reference=reference, defaults={
-            "request_id": secrets.token_hex(8), "outcome": outcome, "reason": reason,
-            "decide_at": timezone.now() + dt.timedelta(seconds=random.uniform(float(low), float(high)))})
+        record, _created = SimVerification.objects.get_or_create(
+            reference=reference,
+            defaults={
+                "request_id": secrets.token_hex(8),
+                "outcome": outcome,
+                "reason": reason,
+                "decide_at": timezone.now() + dt.timedelta(seconds=random.uniform(float(low), float(high))),
+            },
+        )
         return record.request_id
 
     def check_identity(self, *, name, id_number):

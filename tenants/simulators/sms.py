@@ -1,5 +1,6 @@
 """The built-in SMS simulator: messages land in an outbox staff can read on the demo page
 (the subscriber's phone, in effect). Configuration: latency_ms, error_rate."""
+
 from tenants.gateways.sms import SmsError, SmsGateway
 
 from .behaviour import simulate_call
@@ -10,7 +11,10 @@ class SimulatedSms(SmsGateway):
     name = "simulator"
 
     def send(self, *, number, text, key):
-        simulate_call(self.config, lambda: SmsError("SMS gateway busy (simulated)", "busy", transient=True),
-                      default_latency=(10, 80))
+        simulate_call(
+            self.config,
+            lambda: SmsError("SMS gateway busy (simulated)", "busy", transient=True),
+            default_latency=(10, 80),
+        )
         message, _created = SimSms.objects.get_or_create(key=key, defaults={"number": number, "text": text[:300]})
         return str(message.pk)

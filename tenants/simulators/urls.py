@@ -1,5 +1,6 @@
 """The simulators' own pages (the simulated cashier). In production they answer 404 unless the
 carrier opted in to its simulated payment gateway (tenants.gateways.simulator_allowed)."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -1,4 +1,5 @@
 """The simulated gateway's cashier page: what a payer sees after "pay" in the shop."""
+
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _

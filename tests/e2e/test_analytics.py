@@ -1,6 +1,7 @@
 """A visitor browses on a phone; staff see the visit in top pages within seconds (no aggregation
 run), and the dashboard's ECharts charts render with axes, dates, legends and values at 1280 px and
 at 390 px, with no console error, no CSP violation and no horizontal overflow."""
+
 import pytest
 
 from tests.conftest import STAFF_PASSWORD, in_own_connection, wait_until
@@ -32,9 +33,13 @@ def _aggregate_today():
 
 def _staff_page(browser, width: int, base: str):
     phone_sized = width < 600
-    context = browser.new_context(viewport={"width": width, "height": 844 if phone_sized else 900}, locale="zh-CN",
-                                  is_mobile=phone_sized, has_touch=phone_sized,
-                                  device_scale_factor=2 if phone_sized else 1)
+    context = browser.new_context(
+        viewport={"width": width, "height": 844 if phone_sized else 900},
+        locale="zh-CN",
+        is_mobile=phone_sized,
+        has_touch=phone_sized,
+        device_scale_factor=2 if phone_sized else 1,
+    )
     context.add_init_script(WATCH_CSP)
     page = context.new_page()
     problems: list[str] = []
@@ -55,7 +60,8 @@ def _check_dashboard(page, problems, width: int, path) -> None:
     kinds = [c["kind"] for c in charts]
     assert kinds.count("sales") == 1 and kinds.count("views") == 1
     assert sorted(c["path"] for c in charts if c["kind"] == "funnel") == sorted(
-        ["number", "top_up", "renewal", "deposit", "offer"])
+        ["number", "top_up", "renewal", "deposit", "offer"]
+    )
     for chart in charts:
         assert chart["width"] > 100 and chart["height"] > 100, chart  # drawn, and sized to its column
         assert chart["width"] <= width
@@ -79,8 +85,7 @@ def _check_dashboard(page, problems, width: int, path) -> None:
     assert problems == []
 
 
-def test_a_visit_shows_on_the_staff_dashboard_charts_at_desktop_and_phone_widths(browser, phone, web_server,
-                                                                                 artifacts):
+def test_a_visit_shows_on_the_staff_dashboard_charts_at_desktop_and_phone_widths(browser, phone, web_server, artifacts):
     base = f"http://alpha.localhost:{web_server}"
     phone.goto(f"{base}/")
     phone.goto(f"{base}/numbers/")

@@ -1,6 +1,7 @@
 """The whole purchase in a real browser with a real worker: pick a number, check out, pay on the
 simulated gateway's own page, and see the order paid with its timeline back in the shop; then the
 gateway's signed notification reaches the shop over HTTP and changes nothing more."""
+
 import re
 
 import pytest
@@ -17,7 +18,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 
 def test_a_wrong_name_is_refused_at_checkout_and_after_shipping_offers_a_correction(
-        phone, web_server, celery_worker_process, artifacts, tmp_path):
+    phone, web_server, celery_worker_process, artifacts, tmp_path
+):
     """二要素 before the order; where the provider has none, the mismatch found after shipping
     texts the subscriber, queues the order for staff, and the page (following the order by
     itself) offers a correction of the name and ID, never another photo."""
@@ -87,8 +89,7 @@ def _set_gateways(gateways: dict) -> None:
     thread.join()
 
 
-def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts,
-                                                        tmp_path):
+def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, celery_worker_process, artifacts, tmp_path):
     base = f"http://alpha.localhost:{web_server}"
     mobile = sign_up(phone, base)
 
@@ -140,12 +141,17 @@ def test_pick_number_checkout_pay_and_see_the_order_paid(phone, web_server, cele
         payment = order.payments.get()
 
         def delivered():  # the worker posts both notifications (failed, paid) and gets "success"
-            return SimNotification.objects.filter(payment__out_trade_no=payment.out_trade_no,
-                                                  acknowledged_at__isnull=False).count() == 2
+            return (
+                SimNotification.objects.filter(
+                    payment__out_trade_no=payment.out_trade_no, acknowledged_at__isnull=False
+                ).count()
+                == 2
+            )
 
         wait_until(delivered, timeout=60, what="the gateway's notifications")
-        outcomes = set(PaymentNotification.objects.filter(out_trade_no=payment.out_trade_no)
-                       .values_list("outcome", flat=True))
+        outcomes = set(
+            PaymentNotification.objects.filter(out_trade_no=payment.out_trade_no).values_list("outcome", flat=True)
+        )
         assert outcomes <= {"ignored: already paid", "ignored: out of date", "duplicate", "applied"}
         assert order.events.filter(action="paid").count() == 1
         assert order.payments.get().confirmed_by == "query"  # we were back before the notification

@@ -1,5 +1,6 @@
 """Staff recolour the shop and add a banner, preview, publish; subscribers see both; rollback
 brings the old look back. Screenshots of two carriers' home pages are kept as artefacts."""
+
 import io
 
 import pytest
@@ -12,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 def _rgb(hex_colour):
     h = hex_colour.lstrip("#")
-    return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
+    return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
 
 
 def _banner_png(tmp_path):

@@ -2,6 +2,7 @@
 and dashboard at 1280 px, each saved as a screenshot in test-artifacts/journey/; the test fails if
 any of them scrolls sideways, shows an English word in the Chinese pages, logs a console error
 or breaks the content security policy."""
+
 import re
 
 import pytest
@@ -53,20 +54,30 @@ def test_every_page_of_the_walkthrough_is_clean(browser, web_server, celery_work
     folder.mkdir(exist_ok=True)
     base = f"http://alpha.localhost:{web_server}"
     problems: dict[str, list[str]] = {}
-    phone_context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                        is_mobile=True, has_touch=True, locale="zh-CN")
+    phone_context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
     Watch.data = data_words()
     phone = Watch(phone_context)
     page = phone.page
-    for name, path in [("01-home", "/"), ("02-numbers", "/numbers/"), ("03-plans", "/catalogue/plans/"),
-                       ("04-login", "/me/login/"), ("05-not-found", "/no-such-page/")]:
+    for name, path in [
+        ("01-home", "/"),
+        ("02-numbers", "/numbers/"),
+        ("03-plans", "/catalogue/plans/"),
+        ("04-login", "/me/login/"),
+        ("05-not-found", "/no-such-page/"),
+    ]:
         page.goto(base + path)
         phone.errors = [e for e in phone.errors if "404" not in e]  # the missing page's own status
         phone.check(name, folder, problems)
     mobile = sign_up(page, base)
     phone.check("06-me", folder, problems)
-    for name, slug in [("07-offer-sim", "sim-1"), ("08-offer-broadband", "broadband-1"),
-                       ("09-offer-phone", "phone-1"), ("10-offer-addon", "addon-1")]:
+    for name, slug in [
+        ("07-offer-sim", "sim-1"),
+        ("08-offer-broadband", "broadband-1"),
+        ("09-offer-phone", "phone-1"),
+        ("10-offer-addon", "addon-1"),
+    ]:
         page.goto(f"{base}/offers/{slug}/")
         phone.check(name, folder, problems)
     for name, path in [("11-top-up", "/topup/"), ("12-renew", "/broadband/renew/"), ("13-deposit", "/deposit/")]:
@@ -102,8 +113,11 @@ def test_every_page_of_the_walkthrough_is_clean(browser, web_server, celery_work
     page.wait_for_url(f"{base}/admin/")
     with schema_context("c_alpha"):
         order_pk = Order.objects.get(number=order_number).pk
-    for name, path in [("S1-orders", "/admin/orders/order/"), ("S2-order", f"/admin/orders/order/{order_pk}/change/"),
-                       ("S3-dashboard", "/admin/dashboard/")]:
+    for name, path in [
+        ("S1-orders", "/admin/orders/order/"),
+        ("S2-order", f"/admin/orders/order/{order_pk}/change/"),
+        ("S3-dashboard", "/admin/dashboard/"),
+    ]:
         page.goto(base + path)
         staff.check(name, folder, problems)
     staff_context.close()

@@ -1,5 +1,6 @@
 """A subscriber on a phone searches numbers by tail, picks one, sees the hold countdown and puts
 the SIM card with that number in the cart."""
+
 import re
 
 import pytest

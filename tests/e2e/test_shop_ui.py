@@ -1,6 +1,7 @@
 """The shop's forms and screens at 390 px in real Chromium (issue 15 item 7): toasts, top-up
 tiles with the balance, the SIM agreements, the cascading address picker, the sticky order bar,
 dates that never wrap, and no horizontal overflow on any of these pages."""
+
 import re
 
 import pytest
@@ -15,8 +16,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 NO_OVERFLOW = "document.documentElement.scrollWidth <= window.innerWidth"
 # A <time> that wrapped has more than one line box.
-WRAPPED_TIMES = ("[...document.querySelectorAll('time')].filter(t => t.getClientRects().length > 1)"
-                 ".map(t => t.textContent)")
+WRAPPED_TIMES = (
+    "[...document.querySelectorAll('time')].filter(t => t.getClientRects().length > 1).map(t => t.textContent)"
+)
 
 
 def test_flash_messages_are_toasts_that_go_away_and_errors_stay_until_closed(phone, web_server, artifacts):

@@ -1,4 +1,5 @@
 """A subscriber on a phone: filter a category, open an offer, compare two, add to cart, see the total."""
+
 import re
 
 import pytest

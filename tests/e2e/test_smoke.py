@@ -1,4 +1,5 @@
 """Two carriers' home pages in real headless Chromium on a phone viewport."""
+
 import pytest
 
 from tests.conftest import CARRIER_A, CARRIER_B
@@ -9,7 +10,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
 def _rgb(hex_colour):
     h = hex_colour.lstrip("#")
-    return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
+    return "rgb({}, {}, {})".format(*(int(h[i : i + 2], 16) for i in (0, 2, 4)))
 
 
 @pytest.mark.parametrize("carrier", [CARRIER_A, CARRIER_B], ids=lambda c: c["slug"])

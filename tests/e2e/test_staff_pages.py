@@ -2,6 +2,7 @@
 violation, no console error, no horizontal overflow and no untranslated English in zh-hans. The
 pages come from the admin site's registry (changelist, add, one change page per model with rows)
 plus the workspace's own pages; the order page and the orders list are screenshotted."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,6 +20,8 @@ document.addEventListener('securitypolicyviolation', (e) => {
   window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
 });
 """
+
+
 def staff_urls(order_pk: int) -> list[str]:
     """Changelist, add and one change page of every model the carrier's admin registers, and the
     workspace's own pages (from the running code, so a new model is walked without editing this)."""
@@ -35,10 +38,18 @@ def staff_urls(order_pk: int) -> list[str]:
         connection.set_tenant(Carrier.objects.get(slug="alpha"))
         request = RequestFactory().get("/admin/")
         request.user = get_user_model().objects.get(username="admin")
-        urls = ["/admin/", "/admin/dashboard/", "/admin/decoration/", "/admin/decoration/home/",
-                "/admin/decoration/theme/", "/admin/decoration/images/", "/admin/decoration/home/versions/",
-                f"/admin/orders/order/{order_pk}/change/", "/admin/catalog/tierrule/?sample=18012344444",
-                "/admin/orders/order/?status__exact=delivered"]
+        urls = [
+            "/admin/",
+            "/admin/dashboard/",
+            "/admin/decoration/",
+            "/admin/decoration/home/",
+            "/admin/decoration/theme/",
+            "/admin/decoration/images/",
+            "/admin/decoration/home/versions/",
+            f"/admin/orders/order/{order_pk}/change/",
+            "/admin/catalog/tierrule/?sample=18012344444",
+            "/admin/orders/order/?status__exact=delivered",
+        ]
         for model, model_admin in admin.site._registry.items():
             if not model_admin.has_module_permission(request):
                 continue
@@ -89,10 +100,12 @@ def test_every_staff_page_is_clean_at_1280(browser, web_server, artifacts):
             problems.append(f"{url} overflows: {overflow}")
         # Known gap, left for later: the permission picker of user and group pages (Django 5.2's
         # SelectFilter strings lack Chinese, and some models have no verbose name yet).
-        text = page.evaluate("(() => { const b = document.body.cloneNode(true);"
-                             " b.querySelectorAll('.selector, .selector-available, .selector-chosen')"
-                             ".forEach(e => e.remove()); document.documentElement.appendChild(b);"
-                             " const t = b.innerText; b.remove(); return t; })()")
+        text = page.evaluate(
+            "(() => { const b = document.body.cloneNode(true);"
+            " b.querySelectorAll('.selector, .selector-available, .selector-chosen')"
+            ".forEach(e => e.remove()); document.documentElement.appendChild(b);"
+            " const t = b.innerText; b.remove(); return t; })()"
+        )
         words = english_words(text, data)
         if words:
             problems.append(f"{url} English: {words}")
@@ -100,13 +113,17 @@ def test_every_staff_page_is_clean_at_1280(browser, web_server, artifacts):
             page.screenshot(path=str(artifacts / "staff-order.png"), full_page=True)
     page.goto(f"{base}/admin/orders/order/")
     # the list's own table fits too (Django lets it scroll inside its box, cutting columns off)
-    table = page.evaluate("(() => { const t = document.querySelector('#result_list');"
-                          " return [t.scrollWidth, t.parentElement.clientWidth]; })()")
+    table = page.evaluate(
+        "(() => { const t = document.querySelector('#result_list');"
+        " return [t.scrollWidth, t.parentElement.clientWidth]; })()"
+    )
     if table[0] > table[1]:
         problems.append(f"orders list table is wider than its box: {table}")
-    wrapped = page.evaluate("[...document.querySelectorAll('#result_list td, #result_list th')]"
-                            ".filter(c => c.getClientRects().length && c.innerText.trim()"
-                            " && c.getBoundingClientRect().height > 40).map(c => c.innerText)")
+    wrapped = page.evaluate(
+        "[...document.querySelectorAll('#result_list td, #result_list th')]"
+        ".filter(c => c.getClientRects().length && c.innerText.trim()"
+        " && c.getBoundingClientRect().height > 40).map(c => c.innerText)"
+    )
     if wrapped:
         problems.append(f"orders list cells wrap: {wrapped}")
     page.screenshot(path=str(artifacts / "staff-orders.png"), full_page=True)

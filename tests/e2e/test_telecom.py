@@ -1,6 +1,7 @@
 """Broadband renewal and deposit-for-credit in a real browser with a real worker: number
 authentication by SMS code, the BSS's view of the account or number, an order paid on the
 simulated gateway, and the worker carrying it to the carrier (new expiry, credited deposit)."""
+
 import re
 
 import pytest
@@ -51,8 +52,9 @@ def test_broadband_renewal_journey(phone, web_server, celery_worker_process, art
     phone.screenshot(path=str(artifacts / "broadband-renewal.png"), full_page=True)
     # the renewal cards' dates stay whole at 390 px ("2026-12-" / "13" was the walkthrough's finding)
     assert phone.locator("time").count() >= 3
-    assert phone.evaluate("[...document.querySelectorAll('time')].filter(t => t.getClientRects().length > 1)"
-                          ".length") == 0
+    assert (
+        phone.evaluate("[...document.querySelectorAll('time')].filter(t => t.getClientRects().length > 1).length") == 0
+    )
     options.first.get_by_test_id("choose-renewal").click()
     _pay_and_wait_for(phone, ["已收到付款", f"宽带已续约至 {new_end}"])
     assert new_end in phone.get_by_test_id("renewed-until").inner_text()

@@ -1,5 +1,6 @@
 """Steps and watchers the browser tests share: from a number to the checkout page, filling the
 checkout form, and the CSP-violation recorder."""
+
 from __future__ import annotations
 
 import re

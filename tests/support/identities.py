@@ -1,4 +1,5 @@
 """Identities and portraits for tests: valid ID numbers and a photo a provider can read."""
+
 from __future__ import annotations
 
 import io

@@ -1,5 +1,6 @@
 """A real web server process (gunicorn, as in production) on the test database, for tests that
 speak HTTP to it: the browser tests and the API schema tests."""
+
 from __future__ import annotations
 
 import contextlib
@@ -34,8 +35,14 @@ def database_env(**extra: str) -> dict:
     db = settings.DATABASES["default"]
     assert db["NAME"].startswith("test_"), db["NAME"]
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return dict(os.environ, DATABASE_URL=f"postgresql://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-                HALL_TESTING="1", HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT), HALL_TRACKING_POLL_SECONDS="1", **extra)
+    return dict(
+        os.environ,
+        DATABASE_URL=f"postgresql://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        HALL_TESTING="1",
+        HALL_MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        HALL_TRACKING_POLL_SECONDS="1",
+        **extra,
+    )
 
 
 def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
@@ -55,10 +62,22 @@ def gunicorn(env: dict, workers: int = 2, timeout: float = 60.0):
     log_path = Path(tempfile.mkdtemp()) / "web.log"
     with open(log_path, "w+") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "hall.wsgi", "-b", f"127.0.0.1:{port}", "-w", str(workers),
-             "--access-logfile", "-"],
-            cwd=PROJECT, env={**env, "HALL_PUBLIC_PORT": str(port)},  # gateway callbacks come back here
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "hall.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                str(workers),
+                "--access-logfile",
+                "-",
+            ],
+            cwd=PROJECT,
+            env={**env, "HALL_PUBLIC_PORT": str(port)},  # gateway callbacks come back here
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + timeout

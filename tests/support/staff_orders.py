@@ -1,5 +1,6 @@
 """Orders for the staff pages, made through the real services: a new SIM carried to delivered
 (it waits for real-name verification), with a complaint ticket and a staff note on both."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model

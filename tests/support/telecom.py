@@ -1,5 +1,6 @@
 """The demo subscriber every telecom test starts from (seeded into the BSS simulator), and the
 code the SMS simulator last sent to a number."""
+
 import re
 
 MAIN = "18000000001"

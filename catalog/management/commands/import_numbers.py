@@ -11,8 +11,10 @@ from tenants.models import Carrier
 
 
 class Command(HallCommand):
-    help = ("Load mobile numbers into a carrier's pool from a CSV (number[,city]) or generate a demo "
-            "pool; classifies tiers, skips duplicates, reports bad lines; safe to re-run.")
+    help = (
+        "Load mobile numbers into a carrier's pool from a CSV (number[,city]) or generate a demo "
+        "pool; classifies tiers, skips duplicates, reports bad lines; safe to re-run."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="CSV file; '-' for standard input")
@@ -31,9 +33,14 @@ class Command(HallCommand):
         with schema_context(carrier.schema_name):
             cities = known_cities()
             if opts["city"] not in cities:
-                raise CommandError(_("No city “%(city)s” at %(carrier)s; its cities: %(cities)s.") % {
-                    "city": opts["city"], "carrier": carrier.slug,
-                    "cities": ", ".join(sorted(cities)) or _("none yet (add them in the staff admin)")})
+                raise CommandError(
+                    _("No city “%(city)s” at %(carrier)s; its cities: %(cities)s.")
+                    % {
+                        "city": opts["city"],
+                        "carrier": carrier.slug,
+                        "cities": ", ".join(sorted(cities)) or _("none yet (add them in the staff admin)"),
+                    }
+                )
             if opts["generate"]:
                 segment = opts["segment"] or ""
                 if not NumberSegment._meta.get_field("prefix").validators[0].regex.match(segment):
@@ -46,8 +53,9 @@ class Command(HallCommand):
                 try:
                     handle = sys.stdin if opts["file"] == "-" else open(opts["file"], newline="", encoding="utf-8")  # noqa: SIM115 — closed below, stdin is not
                 except OSError as exc:
-                    raise CommandError(_("Cannot read %(file)s: %(reason)s") % {
-                        "file": opts["file"], "reason": exc.strerror}) from None
+                    raise CommandError(
+                        _("Cannot read %(file)s: %(reason)s") % {"file": opts["file"], "reason": exc.strerror}
+                    ) from None
                 rows, total = rows_from_csv(handle), None
             report = ImportReport()
             with self.progress(total=total, unit="numbers", verbosity=opts["verbosity"]) as bar:
@@ -57,6 +65,16 @@ class Command(HallCommand):
             if report.invalid > 50:
                 self.stdout.write(_("… and %(n)s more invalid lines") % {"n": report.invalid - 50})
             self.stdout.write("")
-        self.table([_("carrier"), _("read"), _("added"), _("already in pool"), _("duplicate in file"), _("invalid")],
-                   [(carrier.slug, report.read, report.added, report.already_in_pool, report.duplicate_in_file,
-                     report.invalid)])
+        self.table(
+            [_("carrier"), _("read"), _("added"), _("already in pool"), _("duplicate in file"), _("invalid")],
+            [
+                (
+                    carrier.slug,
+                    report.read,
+                    report.added,
+                    report.already_in_pool,
+                    report.duplicate_in_file,
+                    report.invalid,
+                )
+            ],
+        )

@@ -1,4 +1,5 @@
 """manage.py rebuild_analytics --from YYYY-MM-DD --to YYYY-MM-DD [--carrier S]"""
+
 import datetime as dt
 
 from django.core.management.base import CommandError
@@ -32,8 +33,7 @@ class Command(HallCommand):
                 while flush():
                     pass
                 events = 0
-                with self.progress(total=len(days), desc=each.slug, unit="day",
-                                   verbosity=options["verbosity"]) as bar:
+                with self.progress(total=len(days), desc=each.slug, unit="day", verbosity=options["verbosity"]) as bar:
                     for day in days:
                         events += aggregate_day(day)["events"]
                         bar.update()

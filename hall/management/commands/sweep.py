@@ -1,6 +1,7 @@
 """manage.py sweep [--carrier S]: what beat does, at once: every periodic job of `hall.jobs` that
 works in a carrier's schema (expired holds, unpaid orders, monthly returns, real-name reminders,
 stuck orders and refunds, overdue tickets, buffered and aggregated analytics)."""
+
 from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -12,12 +13,22 @@ from hall.management.base import HallCommand
 from tenants.services import shop_carriers
 
 # the breakdowns the jobs return (e.g. {"closed": 2, "kept": 1}), as an operator reads them
-OUTCOMES = {"closed": gettext_lazy("closed"), "kept": gettext_lazy("kept"), "not due": gettext_lazy("not due"),
-            "orders": gettext_lazy("orders"), "refunds": gettext_lazy("refunds"),
-            "reminded": gettext_lazy("reminded"), "recycled": gettext_lazy("recycled"),
-            "credited": gettext_lazy("credited"), "failed": gettext_lazy("failed"),
-            "stopped": gettext_lazy("stopped"), "days": gettext_lazy("days"), "events": gettext_lazy("events"),
-            "sessions": gettext_lazy("sessions"), "pages": gettext_lazy("pages")}
+OUTCOMES = {
+    "closed": gettext_lazy("closed"),
+    "kept": gettext_lazy("kept"),
+    "not due": gettext_lazy("not due"),
+    "orders": gettext_lazy("orders"),
+    "refunds": gettext_lazy("refunds"),
+    "reminded": gettext_lazy("reminded"),
+    "recycled": gettext_lazy("recycled"),
+    "credited": gettext_lazy("credited"),
+    "failed": gettext_lazy("failed"),
+    "stopped": gettext_lazy("stopped"),
+    "days": gettext_lazy("days"),
+    "events": gettext_lazy("events"),
+    "sessions": gettext_lazy("sessions"),
+    "pages": gettext_lazy("pages"),
+}
 
 
 class Command(HallCommand):
@@ -31,8 +42,9 @@ class Command(HallCommand):
         if carrier:
             carriers = carriers.filter(slug=carrier)
             if not carriers.exists():
-                raise CommandError(_("No active carrier “%(slug)s” (see `manage.py list_carriers`).")
-                                   % {"slug": carrier})
+                raise CommandError(
+                    _("No active carrier “%(slug)s” (see `manage.py list_carriers`).") % {"slug": carrier}
+                )
         rows = []
         for each in carriers:
             with tenant_context(each):

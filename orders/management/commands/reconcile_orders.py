@@ -1,4 +1,5 @@
 """manage.py reconcile_orders [--carrier S] [--days N] [--fix]"""
+
 import datetime as dt
 
 from django.core.management.base import CommandError
@@ -11,8 +12,10 @@ from tenants.services import shop_carriers
 
 
 class Command(HallCommand):
-    help = ("Compare orders with the carrier's systems (payments at the gateway, numbers at the BSS), report "
-            "mismatches and, with --fix, repair them through the order services.")
+    help = (
+        "Compare orders with the carrier's systems (payments at the gateway, numbers at the BSS), report "
+        "mismatches and, with --fix, repair them through the order services."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--carrier", help="one carrier's slug (default: every carrier)")
@@ -24,8 +27,9 @@ class Command(HallCommand):
         if carrier:
             carriers = carriers.filter(slug=carrier)
             if not carriers.exists():
-                raise CommandError(_("No active carrier “%(slug)s” (see `manage.py list_carriers`).")
-                                   % {"slug": carrier})
+                raise CommandError(
+                    _("No active carrier “%(slug)s” (see `manage.py list_carriers`).") % {"slug": carrier}
+                )
         mismatches, totals = [], []
         for each in carriers:
             with tenant_context(each):

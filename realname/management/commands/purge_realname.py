@@ -1,4 +1,5 @@
 """manage.py purge_realname --older-than DAYS [--carrier SLUG]"""
+
 import datetime as dt
 
 from django.core.management.base import CommandError
@@ -11,8 +12,10 @@ from tenants.services import shop_carriers
 
 
 class Command(HallCommand):
-    help = ("Delete identities past retention: those of orders that ended without service (cancelled, closed "
-            "unpaid, refunded, recycled) older than the given number of days.")
+    help = (
+        "Delete identities past retention: those of orders that ended without service (cancelled, closed "
+        "unpaid, refunded, recycled) older than the given number of days."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, required=True, metavar="DAYS")

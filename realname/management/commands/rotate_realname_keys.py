@@ -1,5 +1,6 @@
 """manage.py rotate_realname_keys: re-encrypt personal data under the first key of
 HALL_REALNAME_KEYS (keep the old keys listed until this has run for every carrier)."""
+
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 

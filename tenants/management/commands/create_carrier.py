@@ -21,14 +21,19 @@ class Command(HallCommand):
         parser.add_argument("--domain", default="", help="host name; default <slug>.localhost")
         parser.add_argument("--admin-username", default="admin")
         parser.add_argument("--admin-email", default="")
-        parser.add_argument("--admin-password", default=None,
-                            help="first staff password; asked for when not given")
+        parser.add_argument("--admin-password", default=None, help="first staff password; asked for when not given")
 
     def handle(self, *args, **opts):
         spec = CarrierSpec(
-            slug=opts["slug"], name=opts["name"], group=opts["group"], region=opts["region"],
-            kind=opts["kind"], domain=opts["domain"], admin_username=opts["admin_username"],
-            admin_password=opts["admin_password"] or "", admin_email=opts["admin_email"],
+            slug=opts["slug"],
+            name=opts["name"],
+            group=opts["group"],
+            region=opts["region"],
+            kind=opts["kind"],
+            domain=opts["domain"],
+            admin_username=opts["admin_username"],
+            admin_password=opts["admin_password"] or "",
+            admin_email=opts["admin_email"],
         )
         if opts["admin_password"] is None:
             # Everything but the password is checked before anyone is asked for one.
@@ -37,8 +42,9 @@ class Command(HallCommand):
             if problems:
                 raise CommandError(_("Carrier not created:") + "\n  - " + "\n  - ".join(problems))
             if not sys.stdin.isatty():
-                raise CommandError(_("Give the first staff password with --admin-password "
-                                     "(there is no terminal to ask for it)."))
+                raise CommandError(
+                    _("Give the first staff password with --admin-password (there is no terminal to ask for it).")
+                )
             try:
                 spec.admin_password = getpass.getpass(str(_("Password for the first staff account: ")))
             except (EOFError, KeyboardInterrupt):
@@ -47,8 +53,18 @@ class Command(HallCommand):
             carrier = create_carrier(spec)
         except ProvisioningError as exc:
             raise CommandError(_("Carrier not created:") + "\n  - " + "\n  - ".join(exc.messages)) from None
-        self.stdout.write(self.style.SUCCESS(
-            _("Created carrier %(slug)s (%(name)s) in schema %(schema)s; shop at %(url)s ; "
-              "staff login %(user)s at /admin/") % {
-                "slug": carrier.slug, "name": carrier.name, "schema": carrier.schema_name,
-                "url": carrier.public_url("/"), "user": spec.admin_username}))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Created carrier %(slug)s (%(name)s) in schema %(schema)s; shop at %(url)s ; "
+                    "staff login %(user)s at /admin/"
+                )
+                % {
+                    "slug": carrier.slug,
+                    "name": carrier.name,
+                    "schema": carrier.schema_name,
+                    "url": carrier.public_url("/"),
+                    "user": spec.admin_username,
+                }
+            )
+        )

@@ -17,8 +17,12 @@ class Command(HallCommand):
     help = "List carriers with their host names, groups and status."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=None,
-                            help="port shown in the URLs (default: the running stack's, HALL_PUBLIC_PORT)")
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help="port shown in the URLs (default: the running stack's, HALL_PUBLIC_PORT)",
+        )
 
     def handle(self, *args, **opts):
         port = str(opts["port"] or settings.HALL_PUBLIC_PORT)
@@ -28,8 +32,18 @@ class Command(HallCommand):
             return
         self.table(
             [_("slug"), _("name"), _("group"), _("kind"), _("status"), _("shop")],
-            [(c.slug, c.name, c.group.code if c.group else "", c.get_kind_display(), c.get_status_display(),
-              " ".join(shop_url(d.domain, port) for d in c.domains.all())) for c in carriers])
+            [
+                (
+                    c.slug,
+                    c.name,
+                    c.group.code if c.group else "",
+                    c.get_kind_display(),
+                    c.get_status_display(),
+                    " ".join(shop_url(d.domain, port) for d in c.domains.all()),
+                )
+                for c in carriers
+            ],
+        )
         groups = list(CarrierGroup.objects.all())
         if groups:
             self.stdout.write("")

@@ -1,5 +1,6 @@
 """Point one of a carrier's systems at an adapter, or opt a simulator in for a demo site. Works
 while production refuses to start (it is a command, not a page), so the fix is always at hand."""
+
 from __future__ import annotations
 
 import json
@@ -20,18 +21,30 @@ class Command(HallCommand):
         parser.add_argument("--carrier", required=True, help="the carrier's slug")
         parser.add_argument("--system", required=True, choices=sorted(ADAPTERS))
         parser.add_argument("--adapter", help="adapter name, e.g. simulator")
-        parser.add_argument("--option", action="append", default=[], metavar="KEY=JSON",
-                            help="an adapter option, the value as JSON (e.g. latency_ms=[0,50]); repeatable")
+        parser.add_argument(
+            "--option",
+            action="append",
+            default=[],
+            metavar="KEY=JSON",
+            help="an adapter option, the value as JSON (e.g. latency_ms=[0,50]); repeatable",
+        )
         allow = parser.add_mutually_exclusive_group()
-        allow.add_argument("--allow-in-production", dest="allow", action="store_true", default=None,
-                           help="let production use this simulator (a demo site only)")
+        allow.add_argument(
+            "--allow-in-production",
+            dest="allow",
+            action="store_true",
+            default=None,
+            help="let production use this simulator (a demo site only)",
+        )
         allow.add_argument("--refuse-in-production", dest="allow", action="store_false")
 
     def handle(self, *args, **opts) -> None:
         system = opts["system"]
         if opts["adapter"] and opts["adapter"] not in ADAPTERS[system]:
-            raise CommandError(_("No %(system)s adapter named “%(adapter)s”; known: %(known)s.") % {
-                "system": system, "adapter": opts["adapter"], "known": ", ".join(ADAPTERS[system])})
+            raise CommandError(
+                _("No %(system)s adapter named “%(adapter)s”; known: %(known)s.")
+                % {"system": system, "adapter": opts["adapter"], "known": ", ".join(ADAPTERS[system])}
+            )
         options = {}
         for item in opts["option"]:
             key, sep, raw = item.partition("=")
@@ -44,8 +57,9 @@ class Command(HallCommand):
         with transaction.atomic():
             carrier = Carrier.objects.select_for_update().filter(slug=opts["carrier"]).first()
             if carrier is None:
-                raise CommandError(_("No carrier “%(slug)s” (see `manage.py list_carriers`).") % {
-                    "slug": opts["carrier"]})
+                raise CommandError(
+                    _("No carrier “%(slug)s” (see `manage.py list_carriers`).") % {"slug": opts["carrier"]}
+                )
             config = dict((carrier.gateways or {}).get(system) or {})
             if opts["adapter"]:
                 config["adapter"] = opts["adapter"]
@@ -56,6 +70,14 @@ class Command(HallCommand):
                 config.pop("allow_in_production", None)
             carrier.gateways = {**(carrier.gateways or {}), system: config}
             carrier.save(update_fields=["gateways"])
-        self.table([_("carrier"), _("system"), _("settings"), _("adapter")],
-                   [(carrier.slug, system, json.dumps(config, ensure_ascii=False),
-                     _("a simulator") if is_simulated(system, carrier) else _("a real adapter"))])
+        self.table(
+            [_("carrier"), _("system"), _("settings"), _("adapter")],
+            [
+                (
+                    carrier.slug,
+                    system,
+                    json.dumps(config, ensure_ascii=False),
+                    _("a simulator") if is_simulated(system, carrier) else _("a real adapter"),
+                )
+            ],
+        )
