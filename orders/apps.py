@@ -11,6 +11,9 @@ class OrdersConfig(AppConfig):
         from django.db import connection
 
         from .cart import adopt_session_cart
+        from .fulfilment import verification
+
+        verification.connect()  # the order's side of real-name verification (realname.signals)
 
         def merge_cart_on_sign_in(sender, request, user, **kwargs):
             # Carts live in carrier schemas; the public host's operators have none.

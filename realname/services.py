@@ -13,7 +13,6 @@ import io
 import logging
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,7 +26,7 @@ from tenants.gateways.realname import ProviderError
 from tenants.gateways.sms import SmsError, signed
 from tenants.services import send_on_commit
 
-from . import crypto
+from . import crypto, signals
 from .models import Verification
 
 log = logging.getLogger(__name__)
@@ -166,9 +165,7 @@ def _later(task_name: str, verification_id: int, countdown: float = 0) -> None:
 
 
 def _record(verification, action, **kwargs):
-    from orders.states import record
-
-    record(verification.order, action, **kwargs)
+    signals.happened.send(sender=Verification, verification=verification, action=action, data=kwargs.get("data"))
 
 
 def send_to_provider(verification_id: int) -> str:
@@ -213,9 +210,7 @@ def poll(verification_id: int) -> str:
             "verified" if passed else "verification_failed",
             data={} if passed else {"reason": verification.reason},
         )
-        from orders.fulfilment.verification import verification_decided  # the order's side
-
-        verification_decided(verification)
+        signals.decided.send(sender=Verification, verification=verification)  # the order's side
     return verification.status
 
 
@@ -275,33 +270,18 @@ def _remind(verification, days_left: int) -> bool:
 
 
 def recycle(verification) -> int:
-    from catalog.inventory import holds
-    from orders.models import OrderStatus as S
-    from orders.states import IllegalTransition, transition
-
+    """The deadline passed: the verification expires and the identity's claim on the numbers is
+    released; what becomes of the card and the order is the order's side (signals.expiring, .expired)."""
     from .registry import services as registry
 
     order = verification.order
-    numbers = list(order.lines.exclude(number="").filter(category="number_fee").values_list("number", flat=True))
-    for number in numbers:
-        gateway("bss").release_number(number=number, key=f"{order.number}:recycle:{number}")
+    signals.expiring.send(sender=Verification, verification=verification)
     with transaction.atomic():
         if not Verification.objects.filter(
             pk=verification.pk, status__in=[Verification.Status.WAITING, Verification.Status.FAILED]
         ).update(status=Verification.Status.EXPIRED, portrait_encrypted=""):
             return 0
         registry.release(current_carrier().slug, f"{current_carrier().slug}:{order.number}")
-        for number in numbers:
-            holds.recycle(number, order.hold_owner, dt.timedelta(days=settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS))
-        try:
-            transition(
-                order,
-                S.NEEDS_ATTENTION,
-                "recycled",
-                reason=_("not verified in time: the card is recycled"),
-                data={"numbers": numbers},
-            )
-        except IllegalTransition:
-            _record(verification, "recycled", data={"numbers": numbers})
+        signals.expired.send(sender=Verification, verification=verification)
     log.info("order %s recycled: real-name verification missed its deadline", order.number)
     return 1

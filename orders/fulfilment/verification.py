@@ -30,8 +30,8 @@ class IdentityCorrectionError(Exception):
     """The message is for the subscriber; nothing was changed."""
 
 
-def verification_decided(verification: Verification) -> None:
-    """Called in the decision's transaction."""
+def verification_decided(verification: Verification, **_signal) -> None:
+    """In the decision's transaction (realname.signals.decided)."""
     from . import enqueue
 
     order = verification.order
@@ -154,3 +154,57 @@ def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
         raise IdentityCorrectionError(str(exc)) from None
     compensate(order)
     release_after_refund(order)
+
+
+def on_event(verification: Verification, action: str, data: dict | None = None, **_signal) -> None:
+    """What happened to the verification goes on the order's timeline (realname.signals.happened)."""
+    record(verification.order, action, data=data or {})
+
+
+def _recycled_numbers(order: Order) -> list[str]:
+    return list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
+
+
+def release_at_the_carrier(verification: Verification, **_signal) -> None:
+    """The deadline passed: the card's numbers are released at the BSS first (keyed, so a repeat is
+    harmless), outside any transaction (realname.signals.expiring)."""
+    from tenants.gateways import gateway
+
+    order = verification.order
+    for number in _recycled_numbers(order):
+        gateway("bss").release_number(number=number, key=f"{order.number}:recycle:{number}")
+
+
+def recycle_the_card(verification: Verification, **_signal) -> None:
+    """In the transaction that expired the verification (realname.signals.expired): the numbers
+    rest before going back to the pool, and the order goes to staff for the refund."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    from catalog.inventory import holds
+
+    order = verification.order
+    numbers = _recycled_numbers(order)
+    for number in numbers:
+        holds.recycle(number, order.hold_owner, dt.timedelta(days=settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS))
+    try:
+        transition(
+            order,
+            S.NEEDS_ATTENTION,
+            "recycled",
+            reason=_("not verified in time: the card is recycled"),
+            data={"numbers": numbers},
+        )
+    except IllegalTransition:
+        record(order, "recycled", data={"numbers": numbers})
+
+
+def connect() -> None:
+    """At start-up (OrdersConfig.ready): the order's side of each verification signal."""
+    from realname import signals
+
+    signals.happened.connect(on_event, sender=Verification, dispatch_uid="orders.verification.event")
+    signals.decided.connect(verification_decided, sender=Verification, dispatch_uid="orders.verification.decided")
+    signals.expiring.connect(release_at_the_carrier, sender=Verification, dispatch_uid="orders.verification.release")
+    signals.expired.connect(recycle_the_card, sender=Verification, dispatch_uid="orders.verification.recycle")
