@@ -55,3 +55,8 @@ def send(order, event: str, **data) -> None:
         gateway("sms").send(number=number, text=text, key=key)
     except SmsError as exc:
         log.warning("text about order %s (%s) not sent: %s", order.number, event, exc)
+
+
+def paid(order) -> None:
+    """The "paid" text (a reaction to PAID, once the payment has committed)."""
+    send(order, "paid")

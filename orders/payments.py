@@ -20,12 +20,11 @@ from django.utils.translation import gettext as _
 from catalog.inventory import holds
 from catalog.models import Offer
 from hall import ratelimit
-from realname import services as verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
 from tenants.services import send_on_commit
 
-from . import fulfilment, notify, payouts
+from . import payouts
 from .models import Order, Payment, PaymentNotification, Refund
 from .models import OrderStatus as S
 from .states import allowed, lock, record, transition
@@ -73,14 +72,10 @@ def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
 def settle_free(order: Order) -> Order:
     """An order with nothing to pay (a fully discounted one) skips the gateway."""
     with transaction.atomic():
-        order = transition(
+        # what follows PAID (sales, numbers, deadline, fulfilment, text) is orders/reactions.py's
+        return transition(
             order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"}, expect={S.AWAITING_PAYMENT}
         )
-        _count_sales(order)
-        _sell_numbers(order)
-        verification.start_deadline(order)
-        fulfilment.enqueue(order)
-    return order
 
 
 def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
@@ -103,16 +98,11 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
             record(order, "late_payment_refunded", actor_label="gateway", data=detail)
             _refund(payment, payment.amount, "payment after the order closed or was paid")
             return True
-        order = transition(order, S.PAID, "paid", actor_label="gateway", data=detail)
-        _count_sales(order)
-        _sell_numbers(order)
-        verification.start_deadline(order)
-        fulfilment.enqueue(order)
-        transaction.on_commit(lambda: notify.send(order, "paid"), robust=True)
+        transition(order, S.PAID, "paid", actor_label="gateway", data=detail)  # then orders/reactions.py
     return True
 
 
-def _count_sales(order: Order, sign: int = 1) -> None:
+def count_sales(order: Order, sign: int = 1) -> None:
     """销量 is paid orders that were not refunded: each goods line adds its quantity in the
     transaction that makes the order paid, and takes it back in the one that makes it refunded
     (in the UPDATE, so parallel payments and refunds all count; never below zero)."""
@@ -122,7 +112,11 @@ def _count_sales(order: Order, sign: int = 1) -> None:
         Offer.objects.filter(pk=offer_id).update(sales_count=Greatest(F("sales_count") + sign * quantity, 0))
 
 
-def _sell_numbers(order: Order) -> None:
+def uncount_sales(order: Order) -> None:
+    count_sales(order, -1)
+
+
+def sell_numbers(order: Order) -> None:
     for number in order.lines.exclude(number="").filter(category="number_fee").values_list("number", flat=True):
         if holds.sell(number, order.hold_owner):
             record(order, "number_sold", actor_label="system", data={"number": number})
@@ -330,8 +324,7 @@ def complete_refund(out_refund_no: str) -> bool:
         if refund.closes_order and order.status == S.REFUNDING:
             # Numbers and stock are not given back here: what happened to the card or the goods
             # (not shipped, returned, activated) decides that, in after-sales.
-            transition(order, S.REFUNDED, "refunded", actor_label="gateway", data=detail)
-            _count_sales(order, -1)
+            transition(order, S.REFUNDED, "refunded", actor_label="gateway", data=detail)  # then reactions
         else:
             record(order, "refunded", actor_label="gateway", data=detail)
     return True

@@ -172,4 +172,7 @@ def transition(
         from_status=before,
         to_status=to,
     )
+    from .reactions import follow  # the table of what follows each state (orders/reactions.py)
+
+    follow(order, to)
     return order

@@ -8,16 +8,21 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 
 def imported_modules(package: str) -> dict[str, set[str]]:
+    """Every module each file imports, relative imports resolved, imports inside functions included."""
     found: dict[str, set[str]] = {}
     for path in (PROJECT / package).rglob("*.py"):
         if "migrations" in path.parts:
             continue
+        here = list(path.relative_to(PROJECT).with_suffix("").parts)[:-1]  # the file's package
         names = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names |= {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module)
+            elif isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - (node.level - 1)] if node.level else []
+                module = ".".join([*base, *([node.module] if node.module else [])])
+                names.add(module)
+                names |= {f"{module}.{alias.name}" for alias in node.names}  # `from . import x` is a module
         found[str(path.relative_to(PROJECT))] = names
     return found
 
@@ -28,3 +33,18 @@ def test_realname_never_imports_orders():
         for path, names in imported_modules("realname").items()
     }
     assert not {path: names for path, names in upward.items() if names}
+
+
+def test_payments_wire_nothing_that_follows_paid():
+    """What follows PAID is declared in orders/reactions.py, so payments imports neither fulfilment,
+    texts, real-name nor analytics; every reaction in the table resolves."""
+    from django.utils.module_loading import import_string
+
+    from orders.reactions import REACTIONS
+
+    names = imported_modules("orders")["orders/payments.py"]
+    wired = {n for n in names if n.startswith(("orders.fulfilment", "orders.notify", "realname", "hall.analytics"))}
+    assert not wired, wired
+    for reactions in REACTIONS.values():
+        for reaction in reactions:
+            assert callable(import_string(reaction.path)), reaction.path
