@@ -11,21 +11,26 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
-PROJECT = Path(__file__).resolve().parents[1]
-# Alpha carries the demo catalogue (committed, read-only for tests); beta has none.
-CARRIER_A = {"slug": "alpha", "name": "阿尔法通信", "primary": "#C8102E", "catalogue": True}
-CITIES = (("guangzhou", "广州", "广东"), ("shenzhen", "深圳", "广东"))
-HOME_NOTICE = "欢迎光临阿尔法通信"
-POOL_PER_CITY = 3000  # alpha's committed number pool: segment 180, per city
-CARRIER_B = {"slug": "beta", "name": "贝塔移动", "primary": "#0B57A4"}
-TEST_GROUP = "testgroup"
-STAFF_PASSWORD = "Staff-pass-2026"
+from tests.support.clients import (  # noqa: F401 — the fixtures below use them
+    CARRIER_A,
+    CARRIER_B,
+    CITIES,
+    HOME_NOTICE,
+    POOL_PER_CITY,
+    PROJECT,
+    STAFF_PASSWORD,
+    TEST_GROUP,
+    host_client,
+    in_own_connection,
+    sign_in,
+    subprocess_env,
+    wait_until,
+)
 
 
 def _make_test_carrier(spec):
@@ -126,19 +131,6 @@ def in_carrier_a(carrier_a):
     connection.set_schema_to_public()
 
 
-def host_client(host):
-    from django.test import Client
-
-    return Client(HTTP_HOST=host)
-
-
-def sign_in(client, username, password):
-    """Sign in through the host's real login form (the test client's login() would bypass the
-    tenant middleware and use the public schema)."""
-    response = client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"})
-    return response.status_code == 302 and response["Location"] == "/admin/"
-
-
 @pytest.fixture
 def client_a(db):
     return host_client("alpha.localhost")
@@ -147,23 +139,6 @@ def client_a(db):
 @pytest.fixture
 def client_b(db):
     return host_client("beta.localhost")
-
-
-def subprocess_env() -> dict:
-    """The environment for processes the tests start: the test database and the same media folder
-    (one definition, in tests/support/live_server.py)."""
-    from tests.support.live_server import database_env
-
-    return database_env()
-
-
-def wait_until(predicate, timeout=30.0, interval=0.2, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture(scope="session")
@@ -219,27 +194,3 @@ def quick(in_carrier_a, settings):
     quick_gateways(in_carrier_a)
     seed_bss("18000000001", "180", "广州")
     return in_carrier_a
-
-
-def in_own_connection(work):
-    """Run `work` in a thread: its own connection, autocommitted (other processes see the rows)."""
-    import threading
-
-    from django.db import connections
-
-    out, errors = [], []
-
-    def run():
-        try:
-            out.append(work())
-        except Exception as exc:  # noqa: BLE001 — re-raised below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-    return out[0]

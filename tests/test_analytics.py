@@ -14,7 +14,7 @@ from hall.analytics import capture
 from hall.analytics import sessions as defs
 from hall.analytics.aggregate import aggregate_day
 from hall.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
-from tests.conftest import host_client
+from tests.support.clients import host_client
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
 
@@ -230,7 +230,7 @@ def test_aggregated_funnels_read_paid_and_done_from_real_orders(in_carrier_a):
 
 
 def test_top_pages_show_a_view_at_once_without_waiting_for_aggregation(buffer_clean):
-    from tests.conftest import STAFF_PASSWORD, sign_in
+    from tests.support.clients import STAFF_PASSWORD, sign_in
 
     aggregate_day(timezone.localdate())  # the last 15-minute run, before the visit
     staff = host_client("alpha.localhost")
@@ -299,7 +299,7 @@ def test_no_personal_data_in_analytics(buffer_clean):
 
 
 def test_staff_dashboard_shows_figures_and_exports_csv(in_carrier_a):
-    from tests.conftest import STAFF_PASSWORD, sign_in
+    from tests.support.clients import STAFF_PASSWORD, sign_in
 
     _store(LOG)
     aggregate_day(timezone.localdate(T0))
@@ -321,7 +321,7 @@ def test_platform_operators_see_carrier_health_and_can_disable_one(db):
     from django.contrib.auth import get_user_model
 
     from tenants.models import Carrier
-    from tests.conftest import sign_in
+    from tests.support.clients import sign_in
 
     get_user_model().objects.create_superuser("ops", password="Ops-pass-2026")
     client = host_client("localhost")
@@ -404,7 +404,7 @@ def test_clicked_blocks_are_named_on_the_dashboard(buffer_clean):
 
     from hall.decoration import services as decoration
     from hall.decoration.blocks import REGISTRY
-    from tests.conftest import STAFF_PASSWORD, sign_in
+    from tests.support.clients import STAFF_PASSWORD, sign_in
 
     section = decoration.page(decoration.HOME_SLUG).live_version.document["sections"][0]
     visitor = host_client("alpha.localhost")

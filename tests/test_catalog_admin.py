@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from catalog.models import Category, Offer
-from tests.conftest import STAFF_PASSWORD, sign_in
+from tests.support.clients import STAFF_PASSWORD, sign_in
 
 
 @pytest.fixture

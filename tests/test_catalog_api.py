@@ -5,7 +5,7 @@ import json
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
-from tests.conftest import host_client
+from tests.support.clients import host_client
 
 
 def _json(response):

@@ -4,7 +4,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from hall.tasks import shop_probe
-from tests.conftest import CARRIER_A, CARRIER_B
+from tests.support.clients import CARRIER_A, CARRIER_B
 
 
 def test_task_runs_in_the_senders_schema(carrier_a, carrier_b, celery_worker_process):

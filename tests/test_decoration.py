@@ -19,7 +19,7 @@ from hall.decoration.preview import make_token
 from hall.decoration.theme import DEFAULT_TOKENS, ThemeForm
 from hall.models import Page
 from hall.templatetags.shop import sanitize, yuan
-from tests.conftest import HOME_NOTICE, STAFF_PASSWORD, host_client, sign_in
+from tests.support.clients import HOME_NOTICE, STAFF_PASSWORD, host_client, sign_in
 
 
 def test_contrast_ratio_matches_wcag():

@@ -29,14 +29,14 @@ from orders.models import Cart, NumberAuthCode, Order, PaymentNotification, Tick
 from tenants.gateways import SimulatorRefused, gateway
 from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimPayment, SimSms
-from tests.conftest import (
+from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
+from tests.support.clients import (
     PROJECT,
     STAFF_PASSWORD,
     host_client,
     sign_in,
     subprocess_env,
 )
-from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
 
 NOTIFY = "/api/payments/notify/simulator/"
 PRODUCTION_ENV = {

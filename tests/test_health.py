@@ -1,6 +1,6 @@
 import json
 
-from tests.conftest import host_client
+from tests.support.clients import host_client
 
 
 def test_healthz_reports_database_redis_and_workers(db, celery_worker_process):

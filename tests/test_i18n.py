@@ -70,8 +70,8 @@ def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, djang
     """Every page of the main journeys, rendered in zh-hans for a signed-in subscriber with an
     order of each kind, and the forms' error messages (sign-up, sign-in, number search)."""
     from catalog.models import Offer
-    from tests.conftest import host_client
     from tests.orders_support import PASSWORD, paid, place_sim_order, subscriber
+    from tests.support.clients import host_client
 
     user = subscriber()
     order, number = place_sim_order(user)

@@ -48,3 +48,13 @@ def test_payments_wire_nothing_that_follows_paid():
     for reactions in REACTIONS.values():
         for reaction in reactions:
             assert callable(import_string(reaction.path)), reaction.path
+
+
+def test_no_test_imports_conftest_or_another_test_module():
+    """Tests share through tests/support/ (clients, orders, identities, browser steps)."""
+    offending = {
+        path: sorted(n for n in names if n == "tests.conftest" or n.split(".")[-1].startswith("test_"))
+        for path, names in imported_modules("tests").items()
+        if not path.endswith("conftest.py")
+    }
+    assert not {path: names for path, names in offending.items() if names}

@@ -9,7 +9,7 @@ from catalog.inventory.importing import run_upload
 from catalog.inventory.models import MobileNumber, NumberImport, NumberSegment
 from catalog.models import City
 from catalog.tasks import load_number_upload
-from tests.conftest import STAFF_PASSWORD, sign_in
+from tests.support.clients import STAFF_PASSWORD, sign_in
 
 CSV = "number,city\n18177770001\n18177770002,shenzhen\nnot-a-number\n18177770001\n"
 

@@ -13,7 +13,7 @@ from catalog.inventory import holds, search
 from catalog.inventory.models import MobileNumber, TierRule
 from catalog.inventory.patterns import MOBILE_NUMBER, Classifier, classify, digit_mask, grams, is_mobile_number, matches
 from catalog.inventory.tiers import reclassify
-from tests.conftest import POOL_PER_CITY, host_client
+from tests.support.clients import POOL_PER_CITY, host_client
 
 
 @pytest.mark.parametrize(
@@ -429,7 +429,7 @@ def test_the_demo_rules_never_sell_a_four_as_premium(in_carrier_a, number, tier)
 
 
 def test_staff_see_which_rule_takes_a_sample_number(client_a):
-    from tests.conftest import STAFF_PASSWORD, sign_in
+    from tests.support.clients import STAFF_PASSWORD, sign_in
 
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
     page = client_a.get("/admin/catalog/tierrule/", {"sample": "18012345444"}).content.decode()

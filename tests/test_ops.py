@@ -23,7 +23,7 @@ from hall.stack import state as stack_state
 from hall.stack.__main__ import _celery
 from hall.stack.redis import free_port
 from hall.stack.supervisor import Supervisor
-from tests.conftest import PROJECT
+from tests.support.clients import PROJECT
 from tests.support.live_server import database_env
 
 CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # Asia/Shanghai, stated

@@ -16,8 +16,8 @@ from tenants.gateways import gateway
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
 from tenants.simulators import payment as cashier
 from tenants.simulators.models import SimPayment
-from tests.conftest import STAFF_PASSWORD, host_client, sign_in
 from tests.orders_support import PASSWORD, place_sim_order, signed_notification, start_sim_payment
+from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
 
 NOTIFY = "/api/payments/notify/simulator/"
 

@@ -8,7 +8,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from tenants.models import Carrier, Domain
 from tenants.services import CarrierSpec, ProvisioningError, create_carrier
-from tests.conftest import TEST_GROUP, host_client, sign_in
+from tests.support.clients import TEST_GROUP, host_client, sign_in
 
 GOOD_PASSWORD = "Gamma-staff-2026"
 

@@ -24,8 +24,8 @@ from tenants.gateways import gateway
 from tenants.models import Carrier
 from tenants.simulators.models import SimSms, SimSubscriber
 from tenants.simulators.realname import outcome_for
-from tests.conftest import STAFF_PASSWORD, host_client, sign_in
 from tests.orders_support import DETAILS, place_agreed, place_sim_order, sim_cart, subscriber
+from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
 from tests.support.identities import portrait_png, valid_id
 
 TODAY = dt.date(2026, 11, 27)

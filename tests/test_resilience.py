@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django_tenants.utils import tenant_context
 
-from tests.conftest import PROJECT, in_own_connection, subprocess_env, wait_until
+from tests.support.clients import PROJECT, in_own_connection, subprocess_env, wait_until
 
 pytestmark = pytest.mark.django_db  # (the database is set up; orders are made and committed in threads)
 

@@ -6,7 +6,7 @@ from hall import demo
 from hall.decoration.render import live_theme
 from hall.models import Page
 from tenants.models import Carrier
-from tests.conftest import host_client
+from tests.support.clients import host_client
 
 
 def test_seed_demo_is_idempotent(db, capsys):

@@ -7,8 +7,8 @@ import pytest
 
 from orders import checkout, divisions
 from orders.models import Cart, Order
-from tests.conftest import host_client
 from tests.orders_support import DETAILS, PASSWORD, place_sim_order, sim_cart, subscriber
+from tests.support.clients import host_client
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hall.stack.redis import free_port
-from tests.conftest import PROJECT
+from tests.support.clients import PROJECT
 
 CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # every line: the platform's clock, stated
 

@@ -5,7 +5,7 @@ import pytest
 
 from orders import staff_selectors
 from orders.models import Order
-from tests.conftest import STAFF_PASSWORD, sign_in
+from tests.support.clients import STAFF_PASSWORD, sign_in
 from tests.support.staff_orders import delivered_sim_order
 
 

@@ -16,8 +16,8 @@ from orders import checkout, fulfilment, payouts, telecom_checkout
 from orders.models import NumberAuthCode, Order, Payout
 from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
-from tests.conftest import host_client
 from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
+from tests.support.clients import host_client
 from tests.support.telecom import MAIN, sent_code
 
 NOTIFY = "/api/payments/notify/simulator/"

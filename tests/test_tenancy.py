@@ -5,7 +5,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from hall.models import ShopAsset
-from tests.conftest import CARRIER_A, CARRIER_B, STAFF_PASSWORD, host_client, sign_in
+from tests.support.clients import CARRIER_A, CARRIER_B, STAFF_PASSWORD, host_client, sign_in
 
 
 def test_each_carrier_host_shows_its_own_name_and_colour(client_a, client_b):

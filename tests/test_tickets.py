@@ -12,8 +12,8 @@ from orders import fulfilment, tickets
 from orders.fulfilment import steps
 from orders.models import Order, Ticket
 from tenants.simulators.models import SimShipment, SimSubscriber
-from tests.conftest import STAFF_PASSWORD, host_client, sign_in
 from tests.orders_support import PASSWORD, paid, place_sim_order
+from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
 
 K, T = Ticket.Kind, Ticket.Status
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.conftest import PROJECT, subprocess_env
+from tests.support.clients import PROJECT, subprocess_env
 from tests.support.live_server import gunicorn
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls tests make between

@@ -4,8 +4,8 @@ at 390 px, with no console error, no CSP violation and no horizontal overflow.""
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD, in_own_connection, wait_until
 from tests.support.browser import WATCH_CSP
+from tests.support.clients import STAFF_PASSWORD, in_own_connection, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

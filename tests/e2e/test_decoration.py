@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from tests.conftest import CARRIER_A, HOME_NOTICE, STAFF_PASSWORD
+from tests.support.clients import CARRIER_A, HOME_NOTICE, STAFF_PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

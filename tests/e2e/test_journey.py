@@ -9,9 +9,9 @@ import pytest
 from django_tenants.utils import schema_context
 
 from orders.models import Order
-from tests.conftest import STAFF_PASSWORD
 from tests.e2e.conftest import sign_up
 from tests.support.browser import WATCH_CSP, fill_checkout, to_checkout
+from tests.support.clients import STAFF_PASSWORD
 from tests.support.language import data_words, english_words, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import CARRIER_A, CARRIER_B
+from tests.support.clients import CARRIER_A, CARRIER_B
 
 # django_db: pytest-django sets up the test database only when a collected test asks for it.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import STAFF_PASSWORD
+from tests.support.clients import STAFF_PASSWORD
 from tests.support.language import data_words, english_words
 from tests.support.staff_orders import committed_delivered_sim_order
 
@@ -32,7 +32,7 @@ def staff_urls(order_pk: int) -> list[str]:
     from django.urls import NoReverseMatch, reverse
 
     from tenants.models import Carrier
-    from tests.conftest import in_own_connection
+    from tests.support.clients import in_own_connection
 
     def collect():
         connection.set_tenant(Carrier.objects.get(slug="alpha"))

@@ -77,7 +77,7 @@ def data_words() -> set[str]:
     from catalog.models import Category, City, Offer
     from tenants.models import Carrier
     from tenants.simulators.models import SimSubscriber
-    from tests.conftest import in_own_connection
+    from tests.support.clients import in_own_connection
 
     def collect():
         connection.set_tenant(Carrier.objects.get(slug="alpha"))

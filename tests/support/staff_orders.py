@@ -35,7 +35,7 @@ def delivered_sim_order(carrier) -> object:
 def committed_delivered_sim_order(slug: str = "alpha") -> tuple[int, str]:
     """The same, committed in its own connection (a browser talks to another process)."""
     from tenants.models import Carrier
-    from tests.conftest import in_own_connection
+    from tests.support.clients import in_own_connection
 
     def work():
         order = delivered_sim_order(Carrier.objects.get(slug=slug))
