@@ -24,7 +24,7 @@ from .checkout_form import CheckoutForm, IdentityForm
 from .fulfilment import verification as verifying
 from .models import Order, OrderStatus, Ticket
 from .selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
-from .states import describe
+from .states import ENDED, describe
 
 
 def pay_redirect(request, order: Order):
@@ -174,7 +174,7 @@ def _detail(request, order: Order, identity_form: IdentityForm | None = None, st
             "verify": verifying.choices(order),
             "live": live_signatures(order),
             "identity_form": identity_form or IdentityForm(),
-            "follow": order.status not in {"completed", "cancelled", "closed_unpaid", "refunded"},
+            "follow": order.status not in ENDED,  # the page follows an order until nothing more happens
             "ticket_kinds": [(k, Ticket.Kind(k).label) for k in tickets.kinds_for(order)],
             "fault_slots": tickets.fault_slots(),
             "tickets": order.tickets.all(),

@@ -25,7 +25,7 @@ from tenants.gateways.payment import BadNotification, PaymentGatewayError
 from tenants.services import send_on_commit
 
 from . import payouts
-from .models import Order, Payment, PaymentNotification, Refund
+from .models import Order, OrderLine, Payment, PaymentNotification, Refund
 from .models import OrderStatus as S
 from .states import allowed, lock, record, transition
 
@@ -106,7 +106,7 @@ def count_sales(order: Order, sign: int = 1) -> None:
     """销量 is paid orders that were not refunded: each goods line adds its quantity in the
     transaction that makes the order paid, and takes it back in the one that makes it refunded
     (in the UPDATE, so parallel payments and refunds all count; never below zero)."""
-    for offer_id, quantity in order.lines.filter(category="goods", offer__isnull=False).values_list(
+    for offer_id, quantity in order.lines.filter(category=OrderLine.Category.GOODS, offer__isnull=False).values_list(
         "offer_id", "quantity"
     ):
         Offer.objects.filter(pk=offer_id).update(sales_count=Greatest(F("sales_count") + sign * quantity, 0))
@@ -117,7 +117,9 @@ def uncount_sales(order: Order) -> None:
 
 
 def sell_numbers(order: Order) -> None:
-    for number in order.lines.exclude(number="").filter(category="number_fee").values_list("number", flat=True):
+    for number in (
+        order.lines.exclude(number="").filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True)
+    ):
         if holds.sell(number, order.hold_owner):
             record(order, "number_sold", actor_label="system", data={"number": number})
         else:

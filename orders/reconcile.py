@@ -13,7 +13,7 @@ from tenants.gateways.bss import BssError
 from tenants.gateways.payment import PaymentGatewayError
 
 from . import fulfilment, payments
-from .models import FulfilmentStep, Order, OrderKind, Payment
+from .models import FulfilmentStep, Order, OrderKind, OrderLine, Payment
 from .models import OrderStatus as S
 
 ENDED = {S.CANCELLED, S.CLOSED_UNPAID, S.REFUNDED, S.REFUNDING}
@@ -60,7 +60,7 @@ def check_numbers(order: Order, fix: bool) -> list[Mismatch]:
     found = []
     bss = gateway("bss")
     expected = expected_number_state(order)
-    for number in order.lines.filter(category="number_fee").values_list("number", flat=True):
+    for number in order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True):
         actual = bss.number_status(number)
         if actual == expected or (expected == "free" and actual in ("free", "closed")):
             continue

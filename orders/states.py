@@ -27,6 +27,7 @@ TRANSITIONS: dict[str, set[str]] = {
     S.REFUNDED: set(),
 }
 OPEN = {S.AWAITING_PAYMENT, S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED, S.NEEDS_ATTENTION, S.REFUNDING}
+ENDED = set(S.values) - OPEN  # nothing more happens to the order (completed, cancelled, closed, refunded)
 
 # What each action reads like on the timeline (subscriber wording; staff also see the data).
 ACTIONS = {

@@ -13,8 +13,6 @@ from django.utils import timezone
 from . import crypto
 from .models import Identity, Verification
 
-ENDED_WITHOUT_SERVICE = ["cancelled", "closed_unpaid", "refunded"]
-
 
 def purgeable(older_than: dt.timedelta):
     cutoff = timezone.now() - older_than

@@ -16,7 +16,7 @@ from realname.masking import mask_phone
 from tenants.gateways import current_carrier, gateway
 
 from .. import notify, payouts
-from ..models import Order
+from ..models import Order, OrderLine
 from ..models import OrderStatus as S
 from ..states import record, transition
 
@@ -34,7 +34,7 @@ def _terms(order: Order) -> dict:
 
 
 def new_numbers(order: Order) -> list[str]:
-    return list(order.lines.filter(category="number_fee").values_list("number", flat=True))
+    return list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
 
 
 # -- telecom steps -------------------------------------------------------------------------------
@@ -117,7 +117,7 @@ def ship(order, key):
     """Claim the shipped state first: from here a cancellation is a return, never a race."""
     if order.status == S.IN_FULFILMENT:
         transition(order, S.SHIPPED, "shipping", expect={S.IN_FULFILMENT})
-    items = [line.name for line in order.lines.filter(category="goods")]
+    items = [line.name for line in order.lines.filter(category=OrderLine.Category.GOODS)]
     shipment = gateway("logistics").create_shipment(
         reference=order.number,
         recipient=order.recipient,
