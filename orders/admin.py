@@ -150,19 +150,7 @@ class TicketAdmin(admin.ModelAdmin):
         "escalated_at",
         "created_at",
     )
-    readonly_fields = (
-        "ticket_code",
-        "kind",
-        "status",
-        "subscriber",
-        "order",
-        "description",
-        "broadband_account",
-        "appointment_at",
-        "sla_due_at",
-        "escalated_at",
-        "created_at",
-    )
+    readonly_fields = tuple(f for f in fields if f != "assigned_to")  # staff assign; the rest is the request
     change_form_template = "admin/orders/ticket/change_form.html"
 
     @admin.display(description=_("ticket number"), ordering="pk")

@@ -242,14 +242,22 @@ def close_payments(order: Order) -> bool:
     return True
 
 
+def _refundable_payment(order: Order) -> tuple[Payment | None, str]:
+    """The payment a full refund would return, and why it cannot ("" when it can)."""
+    payment = order.payments.filter(status=Payment.Status.PAID).order_by("paid_at").first()
+    if payment is None:
+        return None, _("This order has no payment to refund.")
+    if payment.refunds.exclude(status=Refund.Status.FAILED).exists():
+        return payment, _("A refund of this order is already under way or done.")
+    return payment, ""
+
+
 def refund_problem(order: Order) -> str:
     """Why a full refund of this order cannot be made now, or "" (asked before a step that cannot
     be taken back, such as releasing a number at the carrier)."""
-    payment = order.payments.filter(status=Payment.Status.PAID).order_by("paid_at").first()
-    if payment is None:
-        return _("This order has no payment to refund.")
-    if payment.refunds.exclude(status=Refund.Status.FAILED).exists():
-        return _("A refund of this order is already under way or done.")
+    _payment, problem = _refundable_payment(order)
+    if problem:
+        return problem
     if not allowed(Order.objects.get(pk=order.pk).status, S.REFUNDING):
         return _("This order cannot be refunded in its current state.")
     return ""
@@ -260,11 +268,9 @@ def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") 
     the refund task's retry) finishes it. One full refund per order."""
     with transaction.atomic():
         order = lock(order)
-        payment = order.payments.filter(status=Payment.Status.PAID).order_by("paid_at").first()
-        if payment is None:
-            raise PaymentError(_("This order has no payment to refund."))
-        if payment.refunds.exclude(status=Refund.Status.FAILED).exists():
-            raise PaymentError(_("A refund of this order is already under way or done."))
+        payment, problem = _refundable_payment(order)
+        if problem:
+            raise PaymentError(problem)
         order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label, reason=reason)
         payouts.stop(order)  # no more monthly credits for a refunded deposit-for-credit order
         return _refund(payment, payment.amount, reason, closes_order=True)

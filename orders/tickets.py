@@ -25,7 +25,8 @@ from tenants.gateways import gateway
 from tenants.gateways.errors import GatewayError
 
 from . import notify
-from .models import Order, OrderLine, Ticket, TicketEvent
+from .fulfilment.steps import new_numbers
+from .models import Order, Ticket, TicketEvent
 from .models import OrderStatus as OS
 
 log = logging.getLogger(__name__)
@@ -216,7 +217,7 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
         if ticket.kind in (K.REFUND, K.RETURN) and to == T.RESOLVED and (problem := refund_problem(order)):
             raise TicketError(problem)
         if ticket.kind == K.RETURN and to == T.RESOLVED:
-            for number in order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True):
+            for number in new_numbers(order):
                 gateway("bss").release_number(number=number, key=f"{order.number}:return:{number}")
         elif ticket.kind == K.REPLACEMENT and to == T.IN_PROGRESS:
             shipment = gateway("logistics").create_shipment(

@@ -19,9 +19,10 @@ from realname.registry import services as registry
 from tenants.gateways import current_carrier
 
 from .. import notify
-from ..models import Order, OrderLine
+from ..models import Order
 from ..models import OrderStatus as S
 from ..states import IllegalTransition, lock, record, transition
+from .steps import new_numbers
 
 STUCK = "verification_stuck"  # the action that put an order in the queue for its verification
 
@@ -108,7 +109,7 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
         raise IdentityCorrectionError(str(exc)) from None
     carrier = current_carrier()
     ref = f"{carrier.slug}:{order.number}"
-    numbers = list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
+    numbers = new_numbers(order)
     old_identity = order.identity_id
     with transaction.atomic():
         order = lock(order)
@@ -161,17 +162,13 @@ def on_event(verification: Verification, action: str, data: dict | None = None, 
     record(verification.order, action, data=data or {})
 
 
-def _recycled_numbers(order: Order) -> list[str]:
-    return list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
-
-
 def release_at_the_carrier(verification: Verification, **_signal) -> None:
     """The deadline passed: the card's numbers are released at the BSS first (keyed, so a repeat is
     harmless), outside any transaction (realname.signals.expiring)."""
     from tenants.gateways import gateway
 
     order = verification.order
-    for number in _recycled_numbers(order):
+    for number in new_numbers(order):
         gateway("bss").release_number(number=number, key=f"{order.number}:recycle:{number}")
 
 
@@ -185,7 +182,7 @@ def recycle_the_card(verification: Verification, **_signal) -> None:
     from catalog.inventory import holds
 
     order = verification.order
-    numbers = _recycled_numbers(order)
+    numbers = new_numbers(order)
     for number in numbers:
         holds.recycle(number, order.hold_owner, dt.timedelta(days=settings.HALL_RECYCLED_NUMBER_COOLOFF_DAYS))
     try:

@@ -4,8 +4,8 @@ at 390 px, with no console error, no CSP violation and no horizontal overflow.""
 
 import pytest
 
-from tests.support.browser import WATCH_CSP
-from tests.support.clients import STAFF_PASSWORD, in_own_connection, wait_until
+from tests.support.browser import WATCH_CSP, staff_sign_in
+from tests.support.clients import in_own_connection, wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -45,11 +45,7 @@ def _staff_page(browser, width: int, base: str):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.goto(f"{base}/admin/login/?next=/admin/dashboard/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", STAFF_PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url("**/admin/dashboard/")
+    staff_sign_in(page, base, "/admin/dashboard/")
     return page, problems
 
 

@@ -6,7 +6,8 @@ import io
 import pytest
 from PIL import Image
 
-from tests.support.clients import CARRIER_A, HOME_NOTICE, STAFF_PASSWORD
+from tests.support.browser import staff_sign_in
+from tests.support.clients import CARRIER_A, HOME_NOTICE
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 
@@ -31,10 +32,7 @@ def _header_colour(page):
 def test_recolour_add_banner_preview_publish_and_roll_back(browser, web_server, artifacts, tmp_path):
     base = f"http://alpha.localhost:{web_server}"
     staff = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
-    staff.goto(f"{base}/admin/login/")
-    staff.fill("input[name=username]", "admin")
-    staff.fill("input[name=password]", STAFF_PASSWORD)
-    staff.locator("input[type=submit]").click()
+    staff_sign_in(staff, base)
 
     staff.goto(f"{base}/admin/decoration/theme/")
     staff.fill("input[name=primary]", "#6a1b9a")

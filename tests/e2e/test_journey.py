@@ -10,8 +10,7 @@ from django_tenants.utils import schema_context
 
 from orders.models import Order
 from tests.e2e.conftest import sign_up
-from tests.support.browser import WATCH_CSP, fill_checkout, to_checkout
-from tests.support.clients import STAFF_PASSWORD
+from tests.support.browser import WATCH_CSP, fill_checkout, staff_sign_in, to_checkout
 from tests.support.language import data_words, english_words, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -106,11 +105,7 @@ def test_every_page_of_the_walkthrough_is_clean(browser, web_server, celery_work
     staff_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     staff = Watch(staff_context)
     page = staff.page
-    page.goto(f"{base}/admin/login/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", STAFF_PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/admin/")
+    staff_sign_in(page, base)
     with schema_context("c_alpha"):
         order_pk = Order.objects.get(number=order_number).pk
     for name, path in [

@@ -7,19 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.clients import STAFF_PASSWORD
+from tests.support.browser import WATCH_CSP, staff_sign_in
 from tests.support.language import data_words, english_words
 from tests.support.staff_orders import committed_delivered_sim_order
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-# Recorded before any page script runs: every CSP violation and every console error.
-WATCH = """
-window.__csp = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${e.sample}`);
-});
-"""
 
 
 def staff_urls(order_pk: int) -> list[str]:
@@ -76,16 +68,12 @@ def test_every_staff_page_is_clean_at_1280(browser, web_server, artifacts):
     assert len(urls) > 30, urls
     base = f"http://alpha.localhost:{web_server}"
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-    context.add_init_script(WATCH)
+    context.add_init_script(WATCH_CSP)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-    page.goto(f"{base}/admin/login/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", STAFF_PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_url(f"{base}/admin/")
+    staff_sign_in(page, base)
 
     problems: list[str] = []
     for url in urls:

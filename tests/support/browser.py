@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from tests.support.clients import STAFF_PASSWORD
+
 # Collected before any page script runs (Playwright's init scripts are not subject to the page's CSP).
 WATCH_CSP = """
 window.__csp = [];
@@ -47,3 +49,12 @@ def fill_checkout(phone, mobile, name="张三", id_number=None) -> str:
     for box in phone.locator("input[name=agreements]").all():  # one per SIM
         box.check()
     return id_number
+
+
+def staff_sign_in(page, base: str, next_path: str = "/admin/") -> None:
+    """The carrier's staff account signs in through the admin's real form and lands on `next_path`."""
+    page.goto(f"{base}/admin/login/?next={next_path}")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.locator("input[type=submit]").click()
+    page.wait_for_url(f"{base}{next_path}")
