@@ -8,9 +8,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .kinds import KINDS
-from .models import Category, City, Offer, OfferImage, OfferVariant
-from .uploads import validate_image_upload
+from catalog.kinds import KINDS
+from catalog.models import Category, City, Offer, OfferImage, OfferVariant
+from catalog.uploads import validate_image_upload
 
 
 class OfferAdminForm(forms.ModelForm):
@@ -168,5 +168,5 @@ class CityAdmin(admin.ModelAdmin):
     search_fields = ("name", "code")
 
 
-from . import deposit_admin  # noqa: E402,F401
-from .inventory import admin as _inventory_admin  # noqa: E402,F401  (registers the number pool admin)
+from catalog import deposit_admin  # noqa: E402,F401
+from catalog.inventory import admin as _inventory_admin  # noqa: E402,F401  (registers the number pool admin)

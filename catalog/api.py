@@ -6,10 +6,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 
-from . import selectors
-from .filters import SORTS, OfferFilterForm
-from .kinds import KINDS
-from .models import Category, Offer, OfferVariant
+from catalog import selectors
+from catalog.filters import SORTS, OfferFilterForm
+from catalog.kinds import KINDS
+from catalog.models import Category, Offer, OfferVariant
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 
-from .models import Offer
+from catalog.models import Offer
 
 SESSION_KEY = "compare"
 MAX_OFFERS = 4

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .deposit_offers import DepositOffer
+from catalog.deposit_offers import DepositOffer
 
 
 @admin.register(DepositOffer)

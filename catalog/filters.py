@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import KINDS
+from catalog.kinds import KINDS
 
 SORTS = {
     "recommended": ("-sort_weight", "-pk"),

@@ -11,8 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .kinds import KIND_CHOICES, KINDS
-from .richtext import sanitize_html
+from catalog.kinds import KIND_CHOICES, KINDS
+from catalog.richtext import sanitize_html
 
 money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -225,5 +225,5 @@ class OfferImage(models.Model):
         return self.alt or self.image.name
 
 
-from .deposit_offers import DepositOffer  # noqa: E402,F401
-from .inventory.models import MobileNumber, NumberSegment, TierRule  # noqa: E402,F401  (models of this app)
+from catalog.deposit_offers import DepositOffer  # noqa: E402,F401
+from catalog.inventory.models import MobileNumber, NumberSegment, TierRule  # noqa: E402,F401  (models of this app)

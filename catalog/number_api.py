@@ -8,13 +8,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.inventory import holds, search
+from catalog.inventory.models import MobileNumber
+from catalog.inventory.patterns import MOBILE_NUMBER
 from hall.api import error_body, form_parameters
 from hall.ratelimit import allow
 from orders import cart as carts
-
-from .inventory import holds, search
-from .inventory.models import MobileNumber
-from .inventory.patterns import MOBILE_NUMBER
 
 
 class NumberSerializer(serializers.ModelSerializer):

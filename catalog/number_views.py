@@ -7,14 +7,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalog.inventory import holds, search
+from catalog.inventory.models import MobileNumber
+from catalog.inventory.patterns import MOBILE_NUMBER
+from catalog.models import Offer
+from catalog.selectors import cities, city_named
 from hall.ratelimit import allow
 from orders import cart as carts
-
-from .inventory import holds, search
-from .inventory.models import MobileNumber
-from .inventory.patterns import MOBILE_NUMBER
-from .models import Offer
-from .selectors import cities, city_named
 
 
 def _sim_offers():

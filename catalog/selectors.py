@@ -5,7 +5,7 @@ import re
 
 from django.db.models import Prefetch
 
-from .models import Category, City, Offer, OfferImage
+from catalog.models import Category, City, Offer, OfferImage
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 

@@ -3,9 +3,8 @@
 from celery import shared_task
 from django_tenants.utils import schema_context
 
+from catalog.inventory import holds, tiers
 from tenants.services import shop_carriers
-
-from .inventory import holds, tiers
 
 
 @shared_task
@@ -27,6 +26,6 @@ def reclassify_numbers() -> int:
 @shared_task(acks_late=True)
 def load_number_upload(upload_id: int) -> str:
     """A staff upload of numbers, in the schema of the carrier that sent it."""
-    from .inventory.importing import run_upload
+    from catalog.inventory.importing import run_upload
 
     return run_upload(upload_id)

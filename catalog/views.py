@@ -7,12 +7,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalog import compare as compare_list
+from catalog import selectors
+from catalog.filters import OfferFilterForm
+from catalog.kinds import KINDS
 from hall.http import redirect_back
-
-from . import compare as compare_list
-from . import selectors
-from .filters import OfferFilterForm
-from .kinds import KINDS
 
 PAGE_SIZE = 12
 CITY_SESSION_KEY = "city"

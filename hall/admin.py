@@ -6,8 +6,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .admin_sites import StaffAuthenticationForm
-from .models import ShopAsset
+from hall.admin_sites import StaffAuthenticationForm
+from hall.models import ShopAsset
 
 admin.site.site_header = _("Shop administration")
 admin.site.site_title = _("Shop administration")

@@ -8,6 +8,6 @@ class HallConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self):
-        from .roles import sync_roles_after_migrate
+        from hall.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="hall.sync_staff_roles")

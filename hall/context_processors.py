@@ -1,7 +1,7 @@
 from django.db import connection
 
-from .decoration import render
-from .decoration.theme import css_variables
+from hall.decoration import render
+from hall.decoration.theme import css_variables
 
 
 def shop(request):

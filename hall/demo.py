@@ -16,15 +16,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from catalog.demo import seed_catalogue, seed_deposit_offers
 from catalog.inventory.demo import seed_pool
+from hall.decoration import services as decoration
+from hall.decoration.documents import SCHEMA_VERSION, new_section
+from hall.models import Page
+from hall.roles import ensure_staff_roles
 from orders.demo import seed_orders
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
 from tenants.simulators.demo import seed_bss
-
-from .decoration import services as decoration
-from .decoration.documents import SCHEMA_VERSION, new_section
-from .models import Page
-from .roles import ensure_staff_roles
 
 STAFF_USERNAME, STAFF_PASSWORD = "admin", "HallStaff-2026"
 SUBSCRIBER_PASSWORD = "Subscriber-2026"

@@ -85,4 +85,4 @@ class PageVersion(models.Model):
         return self.published_at is not None
 
 
-from .analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily  # noqa: E402,F401  (models of this app)
+from hall.analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily  # noqa: E402,F401  (models of this app)

@@ -23,7 +23,7 @@ def shop_probe() -> dict:
     """Report which carrier schema the task ran in and what that schema holds (diagnostics)."""
     if connection.schema_name == "public":
         return {"schema": "public", "primary_color": None}
-    from .decoration.render import live_theme
+    from hall.decoration.render import live_theme
 
     return {"schema": connection.schema_name, "primary_color": live_theme()["primary"]}
 
@@ -45,7 +45,7 @@ def flush_analytics() -> list[str]:
 
 @shared_task(acks_late=True)
 def flush_analytics_in_carrier() -> int:
-    from .analytics.capture import flush
+    from hall.analytics.capture import flush
 
     total = 0
     while (moved := flush()) > 0:
@@ -67,7 +67,7 @@ def aggregate_analytics_in_carrier() -> dict:
 
     from django.utils import timezone
 
-    from .analytics.aggregate import aggregate_day
+    from hall.analytics.aggregate import aggregate_day
 
     today = timezone.localdate()
     return {str(day): aggregate_day(day) for day in (today - dt.timedelta(days=1), today)}

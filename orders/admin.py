@@ -9,9 +9,9 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from . import staff, staff_selectors, tickets
-from .models import Order, Ticket
-from .states import IllegalTransition
+from orders import staff, staff_selectors, tickets
+from orders.models import Order, Ticket
+from orders.states import IllegalTransition
 
 
 def _short(value) -> str:

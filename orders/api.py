@@ -7,8 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from hall.api import error_body
-
-from . import cart as carts
+from orders import cart as carts
 
 
 class LineSerializer(serializers.Serializer):

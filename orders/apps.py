@@ -10,8 +10,8 @@ class OrdersConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db import connection
 
-        from .cart import adopt_session_cart
-        from .fulfilment import verification
+        from orders.cart import adopt_session_cart
+        from orders.fulfilment import verification
 
         verification.connect()  # the order's side of real-name verification (realname.signals)
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .closing import restore_stock
-from .fulfilment import compensate
-from .fulfilment.steps import unsell_numbers
-from .models import Order
-from .models import OrderStatus as S
-from .payments import PaymentError, request_refund
-from .states import lock
+from orders.closing import restore_stock
+from orders.fulfilment import compensate
+from orders.fulfilment.steps import unsell_numbers
+from orders.models import Order
+from orders.models import OrderStatus as S
+from orders.payments import PaymentError, request_refund
+from orders.states import lock
 
 CANCELLABLE = {S.PAID, S.IN_FULFILMENT}
 

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
 from catalog.models import Offer, OfferVariant
-
-from .models import Cart, CartLine
+from orders.models import Cart, CartLine
 
 MAX_LINES = 30
 

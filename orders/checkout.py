@@ -20,16 +20,15 @@ from django.utils.translation import gettext as _
 from catalog.inventory import holds
 from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import OfferVariant
+from orders import cart as carts
+from orders.checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
+from orders.models import Cart, Order, OrderKind, OrderLine
+from orders.states import record
 from realname import services as verification
 from realname.models import Identity
 from realname.registry import services as registry
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.bss import BssError
-
-from . import cart as carts
-from .checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
-from .models import Cart, Order, OrderKind, OrderLine
-from .states import record
 
 # A number stays the order's a little past the payment window, so a payer who pays in the last
 # second still gets it; the closer closes the order at the window's end.

@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.inventory.patterns import MOBILE_NUMBER
+from orders import divisions
 from realname.idcard import age_on, clean_id_number, clean_name
 from tenants.gateways import current_carrier
-
-from . import divisions
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

@@ -12,13 +12,12 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
 from catalog.models import OfferVariant
+from orders.models import Order
+from orders.models import OrderStatus as S
+from orders.payments import PaymentError, close_payments
+from orders.states import IllegalTransition, record, transition
 from realname.registry import services as registry
 from tenants.gateways import current_carrier
-
-from .models import Order
-from .models import OrderStatus as S
-from .payments import PaymentError, close_payments
-from .states import IllegalTransition, record, transition
 
 
 def give_back(order: Order) -> None:

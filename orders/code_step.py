@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from hall import ratelimit
+from orders import number_auth
 from realname.masking import mask_phone
-
-from . import number_auth
 
 CODES_PER_IP_PER_HOUR = 10
 # Different numbers one caller (address, session or account) may have codes texted to per hour:

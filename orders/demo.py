@@ -19,16 +19,15 @@ from PIL import Image
 from catalog.inventory import holds
 from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
+from orders import cart as carts
+from orders import checkout, fulfilment, payments
+from orders.cancellation import cancel_paid
+from orders.checkout_form import CheckoutDetails
+from orders.models import Cart, Order
 from realname import services as realname
 from tenants.gateways import current_carrier
 from tenants.simulators.demo import DISTRICTS
 from tenants.simulators.models import SimPayment
-
-from . import cart as carts
-from . import checkout, fulfilment, payments
-from .cancellation import cancel_paid
-from .checkout_form import CheckoutDetails
-from .models import Cart, Order
 
 QUICK = {"latency_ms": [0, 0], "error_rate": 0}
 ADDRESS = {"recipient": "陈明", "address_detail": "人民路 385 号 1203 室"}

@@ -19,11 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.models import NumberAuthCode
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.bss import BssError
 from tenants.gateways.sms import SmsError, signed
-
-from .models import NumberAuthCode
 
 CODE_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 5

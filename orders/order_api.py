@@ -14,13 +14,12 @@ from rest_framework.views import APIView
 from hall import ratelimit
 from hall.api import error_body
 from hall.http import max_body
+from orders import cart as carts
+from orders import checkout, payments
+from orders.checkout_form import CheckoutForm
+from orders.models import Order, OrderEvent, OrderLine
+from orders.selectors import my_orders, timeline
 from tenants.gateways import ADAPTERS, UnknownAdapter, gateway
-
-from . import cart as carts
-from . import checkout, payments
-from .checkout_form import CheckoutForm
-from .models import Order, OrderEvent, OrderLine
-from .selectors import my_orders, timeline
 
 NOTIFICATIONS_PER_MINUTE = 600  # per sending address; a gateway sends far fewer
 
@@ -51,7 +50,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["at", "action", "label", "from_status", "to_status", "reason"]
 
     def get_label(self, event) -> str:
-        from .states import describe
+        from orders.states import describe
 
         return describe(event)
 

@@ -15,16 +15,15 @@ from hall import ratelimit
 from hall.analytics import capture as analytics
 from hall.http import loads_safely
 from hall.templatetags.shop import yuan
+from orders import cart as carts
+from orders import checkout, closing, fulfilment, number_auth, payments, payouts, tickets
+from orders.checkout_form import CheckoutForm, IdentityForm
+from orders.fulfilment import verification as verifying
+from orders.models import Order, OrderStatus, Ticket
+from orders.selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
+from orders.states import ENDED, describe
 from realname import services as realname
 from tenants.gateways import UnknownAdapter, current_carrier, gateway
-
-from . import cart as carts
-from . import checkout, closing, fulfilment, number_auth, payments, payouts, tickets
-from .checkout_form import CheckoutForm, IdentityForm
-from .fulfilment import verification as verifying
-from .models import Order, OrderStatus, Ticket
-from .selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
-from .states import ENDED, describe
 
 
 def pay_redirect(request, order: Order):

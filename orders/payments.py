@@ -20,14 +20,13 @@ from django.utils.translation import gettext as _
 from catalog.inventory import holds
 from catalog.models import Offer
 from hall import ratelimit
+from orders import payouts
+from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
+from orders.models import OrderStatus as S
+from orders.states import allowed, lock, record, transition
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
 from tenants.services import send_on_commit
-
-from . import payouts
-from .models import Order, OrderLine, Payment, PaymentNotification, Refund
-from .models import OrderStatus as S
-from .states import allowed, lock, record, transition
 
 log = logging.getLogger(__name__)
 
@@ -340,7 +339,7 @@ def complete_refund(out_refund_no: str) -> bool:
 
 def resubmit_stuck_refunds(older_than) -> int:
     """Pending refunds whose message was lost: ask the gateway again (it dedupes by number)."""
-    from .tasks import submit_refund
+    from orders.tasks import submit_refund
 
     stuck = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=timezone.now() - older_than)
     for refund_id in stuck.values_list("pk", flat=True):

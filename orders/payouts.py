@@ -13,11 +13,10 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 
+from orders.models import Order, Payout
+from orders.models import OrderStatus as S
 from tenants.gateways import gateway
 from tenants.gateways.bss import BssError
-
-from .models import Order, Payout
-from .models import OrderStatus as S
 
 log = logging.getLogger(__name__)
 STOPPING = {S.REFUNDING, S.REFUNDED, S.CANCELLED, S.NEEDS_ATTENTION}

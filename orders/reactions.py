@@ -14,8 +14,8 @@ from functools import cache, partial
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from .models import Order
-from .models import OrderStatus as S
+from orders.models import Order
+from orders.models import OrderStatus as S
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from orders import fulfilment, payments
+from orders.models import FulfilmentStep, Order, OrderKind, OrderLine, Payment
+from orders.models import OrderStatus as S
 from tenants.gateways import gateway
 from tenants.gateways.bss import BssError
 from tenants.gateways.payment import PaymentGatewayError
-
-from . import fulfilment, payments
-from .models import FulfilmentStep, Order, OrderKind, OrderLine, Payment
-from .models import OrderStatus as S
 
 ENDED = {S.CANCELLED, S.CLOSED_UNPAID, S.REFUNDED, S.REFUNDING}
 

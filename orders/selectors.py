@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
-from .models import Order, OrderEvent
+from orders.models import Order, OrderEvent
 
 ADDRESS_FIELDS = ("recipient", "contact_phone", "province", "city", "district", "address_detail")
 
@@ -29,7 +29,7 @@ def live_signatures(order: Order) -> dict[str, str]:
     """A short fingerprint of what each live section of the order page shows: the page swaps a
     section in when its fingerprint changes (the status, the verification and its choices, the
     monthly returns, the after-sales choices, the renewal)."""
-    from . import fulfilment, tickets
+    from orders import fulfilment, tickets
 
     verification = getattr(order, "verification", None)
     parts = {

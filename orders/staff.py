@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import closing, fulfilment, payments
-from .cancellation import cancel_paid
-from .models import FulfilmentStep, Order, Refund
-from .models import OrderStatus as S
-from .states import IllegalTransition, record, transition
+from orders import closing, fulfilment, payments
+from orders.cancellation import cancel_paid
+from orders.models import FulfilmentStep, Order, Refund
+from orders.models import OrderStatus as S
+from orders.states import IllegalTransition, record, transition
 
 ACTIONS = {
     "cancel": (gettext_lazy("Cancel (not paid yet)"), {S.AWAITING_PAYMENT}),

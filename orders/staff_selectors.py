@@ -11,11 +11,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus
+from orders.states import ACTIONS as EVENT_TEXTS
+from orders.states import describe
 from realname.masking import mask_phone
-
-from .models import FulfilmentStep, Order, OrderEvent, OrderStatus
-from .states import ACTIONS as EVENT_TEXTS
-from .states import describe
 
 STEP_LABELS = {
     "occupy_number": pgettext_lazy("fulfilment step", "Occupy the number"),
@@ -251,7 +250,7 @@ TICKET_ACTIONS = {
 
 
 def ticket_history(ticket) -> list[EventView]:
-    from .models import Ticket
+    from orders.models import Ticket
 
     def status(value: str) -> str:
         return str(Ticket.Status(value).label) if value in Ticket.Status.values else value

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Order, OrderEvent
-from .models import OrderStatus as S
+from orders.models import Order, OrderEvent
+from orders.models import OrderStatus as S
 
 TRANSITIONS: dict[str, set[str]] = {
     S.AWAITING_PAYMENT: {S.PAID, S.CANCELLED, S.CLOSED_UNPAID},
@@ -173,7 +173,7 @@ def transition(
         from_status=before,
         to_status=to,
     )
-    from .reactions import follow  # the table of what follows each state (orders/reactions.py)
+    from orders.reactions import follow  # the table of what follows each state (orders/reactions.py)
 
     follow(order, to)
     return order

@@ -9,10 +9,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from orders import closing, fulfilment, payments, payouts, tickets
 from tenants.gateways.payment import PaymentGatewayError
 from tenants.services import dispatch_to_carriers
-
-from . import closing, fulfilment, payments, payouts, tickets
 
 
 @shared_task

@@ -7,13 +7,12 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
+from orders.checkout import CheckoutError, _new_order, _once, record_placed
+from orders.checkout_form import CheckoutDetails
+from orders.models import Order, OrderKind, OrderLine
+from orders.states import OPEN
 from tenants.gateways import gateway
 from tenants.gateways.bss import BroadbandAccount, BssError, Subscriber
-
-from .checkout import CheckoutError, _new_order, _once, record_placed
-from .checkout_form import CheckoutDetails
-from .models import Order, OrderKind, OrderLine
-from .states import OPEN
 
 
 def _bss_busy() -> CheckoutError:

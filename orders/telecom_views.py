@@ -10,12 +10,11 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import DepositOffer
+from orders import number_auth, payouts, telecom_checkout
+from orders.checkout import CheckoutError
+from orders.code_step import CodeStep
+from orders.order_views import pay_redirect
 from realname.masking import mask_phone
-
-from . import number_auth, payouts, telecom_checkout
-from .checkout import CheckoutError
-from .code_step import CodeStep
-from .order_views import pay_redirect
 
 BROADBAND = CodeStep("broadband", "broadband_lookup")
 

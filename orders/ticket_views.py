@@ -7,8 +7,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import tickets
-from .models import Order, Ticket
+from orders import tickets
+from orders.models import Order, Ticket
 
 
 def _slot(value):

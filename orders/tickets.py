@@ -21,13 +21,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import notify
+from orders.fulfilment.steps import new_numbers
+from orders.models import Order, Ticket, TicketEvent
+from orders.models import OrderStatus as OS
 from tenants.gateways import gateway
 from tenants.gateways.errors import GatewayError
-
-from . import notify
-from .fulfilment.steps import new_numbers
-from .models import Order, Ticket, TicketEvent
-from .models import OrderStatus as OS
 
 log = logging.getLogger(__name__)
 K, T = Ticket.Kind, Ticket.Status
@@ -143,8 +142,8 @@ def open_ticket(
 
 
 def _decide_cancel(ticket: Ticket) -> None:
-    from .cancellation import cancel_paid
-    from .payments import PaymentError
+    from orders.cancellation import cancel_paid
+    from orders.payments import PaymentError
 
     try:
         cancel_paid(ticket.order, actor=ticket.user, actor_label="subscriber", reason=_("after-sales request"))
@@ -210,7 +209,7 @@ def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str
 def _at_the_carrier(ticket: Ticket, to: str) -> dict:
     """What the move asks of the carrier's systems, before anything is written here; a refusal
     changes nothing (a refund that could not be made is found first)."""
-    from .payments import refund_problem
+    from orders.payments import refund_problem
 
     order = ticket.order
     try:
@@ -235,8 +234,8 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
 
 
 def _in_our_tables(ticket: Ticket, to: str, done_outside: dict) -> None:
-    from .cancellation import release_after_refund
-    from .payments import PaymentError, request_refund
+    from orders.cancellation import release_after_refund
+    from orders.payments import PaymentError, request_refund
 
     order = ticket.order
     try:

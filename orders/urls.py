@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import order_views, telecom_views, ticket_views, views
+from orders import order_views, telecom_views, ticket_views, views
 
 urlpatterns = [
     path("cart/", views.cart, name="cart"),

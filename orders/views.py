@@ -7,8 +7,7 @@ from django.views.decorators.http import require_POST
 
 from hall.analytics import capture as analytics
 from hall.http import redirect_back
-
-from . import cart as carts
+from orders import cart as carts
 
 
 def cart(request):

@@ -9,10 +9,9 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from hall.admin_readonly import ReadOnlyAdmin
-
-from .models import Identity, RevealAudit, Verification
-from .reveal import reveal
-from .services import reason_text
+from realname.models import Identity, RevealAudit, Verification
+from realname.reveal import reveal
+from realname.services import reason_text
 
 PROVIDERS = {"simulator": _("the built-in simulated provider"), "http-json": _("HTTP JSON provider")}
 PRECHECK = {  # how the name + ID check before the order went (realname.services.check_before_order)

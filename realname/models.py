@@ -4,8 +4,8 @@ copies for the screen."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto
-from .masking import mask_id, mask_name
+from realname import crypto
+from realname.masking import mask_id, mask_name
 
 
 class Identity(models.Model):

@@ -10,8 +10,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from . import crypto
-from .models import Identity, Verification
+from realname import crypto
+from realname.models import Identity, Verification
 
 
 def purgeable(older_than: dt.timedelta):

@@ -1,6 +1,6 @@
 """Showing staff a full identity: permission checked by the caller, every reveal audited."""
 
-from .models import Identity, RevealAudit
+from realname.models import Identity, RevealAudit
 
 
 def reveal(identity: Identity, staff, reason: str) -> tuple[str, str]:

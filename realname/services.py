@@ -21,13 +21,12 @@ from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
 from hall import ratelimit
+from realname import crypto, signals
+from realname.models import Verification
 from tenants.gateways import current_carrier, gateway
 from tenants.gateways.realname import ProviderError
 from tenants.gateways.sms import SmsError, signed
 from tenants.services import send_on_commit
-
-from . import crypto, signals
-from .models import Verification
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -272,7 +271,7 @@ def _remind(verification, days_left: int) -> bool:
 def recycle(verification) -> int:
     """The deadline passed: the verification expires and the identity's claim on the numbers is
     released; what becomes of the card and the order is the order's side (signals.expiring, .expired)."""
-    from .registry import services as registry
+    from realname.registry import services as registry
 
     order = verification.order
     signals.expiring.send(sender=Verification, verification=verification)

@@ -2,10 +2,9 @@
 
 from celery import shared_task
 
+from realname import services
 from tenants.gateways.realname import ProviderError
 from tenants.services import dispatch_to_carriers
-
-from . import services
 
 
 @shared_task(bind=True, acks_late=True, max_retries=8)

@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hall.admin_sites import platform_site
 from tenants.gateways import simulated_systems
-
-from .health import carrier_health
-from .models import Carrier, CarrierGroup, Domain
+from tenants.health import carrier_health
+from tenants.models import Carrier, CarrierGroup, Domain
 
 
 class DomainInline(admin.TabularInline):

@@ -9,6 +9,6 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from .checks import simulators_in_production
+        from tenants.checks import simulators_in_production
 
         checks.register(simulators_in_production, "hall", deploy=True)

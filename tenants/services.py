@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from .models import RESERVED_SLUGS, SLUG_PATTERN, Carrier, CarrierGroup, Domain
+from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Carrier, CarrierGroup, Domain
 
 PUBLIC_SLUG = "public"
 TEMPLATE_SCHEMA = "carrier_template"

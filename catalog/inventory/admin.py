@@ -8,8 +8,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import holds, tiers
-from .models import MobileNumber, NumberImport, NumberSegment, TierRule
+from catalog.inventory import holds, tiers
+from catalog.inventory.models import MobileNumber, NumberImport, NumberSegment, TierRule
 
 
 def city_names() -> dict[str, str]:
@@ -162,7 +162,7 @@ class NumberImportForm(forms.ModelForm):
         fields = ["file", "city"]
 
     def clean_city(self):
-        from .importing import known_cities
+        from catalog.inventory.importing import known_cities
 
         city = self.cleaned_data["city"].strip()
         if city not in known_cities():

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import MobileNumber
+from catalog.inventory.models import MobileNumber
 
 DEFAULT_HOLD_MINUTES = 15
 DEFAULT_MAX_HOLDS = 1

@@ -7,8 +7,8 @@ import random
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from .models import MobileNumber, TierRule
-from .patterns import Classifier, classify, excluded, is_mobile_number, matched_digits
+from catalog.inventory.models import MobileNumber, TierRule
+from catalog.inventory.patterns import Classifier, classify, excluded, is_mobile_number, matched_digits
 
 BATCH = 20_000
 

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from . import sessions as definitions
-from .models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
+from hall.analytics import sessions as definitions
+from hall.analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
 
 # Order steps that end a way of buying (the fulfilment step's timeline action), else "completed".
 DONE_ACTIONS = ("activate", "credit_top_up", "renew_broadband", "credit_deposit")

@@ -202,7 +202,7 @@ class AnalyticsMiddleware:
 
 def flush(limit: int = 5000) -> int:
     """Move buffered events of the current carrier into the database, in one batch."""
-    from .models import AnalyticsEvent
+    from hall.analytics.models import AnalyticsEvent
 
     send_pending()  # (what this process still holds)
     pipe = buffer().pipeline()

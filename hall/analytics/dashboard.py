@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from . import sessions as definitions
-from .aggregate import day_bounds
-from .models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
+from hall.analytics import sessions as definitions
+from hall.analytics.aggregate import day_bounds
+from hall.analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
 
 
 def _days(days: int) -> list[dt.date]:

@@ -13,9 +13,8 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from hall.decoration.fields import AssetField, LinkField, RichTextField
 from hall.templatetags.shop import ICON_PATHS
-
-from .fields import AssetField, LinkField, RichTextField
 
 REGISTRY: dict[str, BlockType] = {}
 SPACER_HEIGHTS = (4, 8, 12, 16, 24, 32, 48, 64)  # CSS classes: no inline styles under our CSP
@@ -130,8 +129,7 @@ PATTERN_CHOICES = [("tail", _("Ending with")), ("contains", _("Containing")), ("
 
 def _product_grid_context(settings, request):
     from catalog.selectors import shop_offers
-
-    from .render import BlockUnavailable
+    from hall.decoration.render import BlockUnavailable
 
     offers = shop_offers(request.session.get("city") if hasattr(request, "session") else None)
     source, value = settings.get("source"), settings.get("value")
@@ -290,7 +288,7 @@ def _coupon_check(data):
 
 
 def _coupon_context(settings, request):
-    from .render import BlockUnavailable
+    from hall.decoration.render import BlockUnavailable
 
     offer = _discounted_offers().filter(slug=settings.get("offer") or "").first()
     if offer is None:  # the discount ended (price changed, offer off sale): advertise nothing

@@ -10,7 +10,7 @@ import uuid
 
 from django.utils.translation import gettext as _
 
-from .blocks import MAX_SECTIONS, REGISTRY, BlockSettingsForm, settings_as_form_data
+from hall.decoration.blocks import MAX_SECTIONS, REGISTRY, BlockSettingsForm, settings_as_form_data
 
 SCHEMA_VERSION = 1
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import editor_views as v
+from hall.decoration import editor_views as v
 
 
 def staff(view):

@@ -13,13 +13,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from hall.decoration import documents, services
+from hall.decoration.blocks import REGISTRY
+from hall.decoration.contrast import contrast_ratio
+from hall.decoration.preview import make_token
+from hall.decoration.theme import TEXT_PAIRS, ThemeForm, contrast_problems
 from hall.models import Page, PageVersion
-
-from . import documents, services
-from .blocks import REGISTRY
-from .contrast import contrast_ratio
-from .preview import make_token
-from .theme import TEXT_PAIRS, ThemeForm, contrast_problems
 
 
 def _require(request, perm):

@@ -9,12 +9,11 @@ import logging
 from django.core.cache import cache
 from django.template.loader import render_to_string
 
+from hall.decoration.blocks import REGISTRY
+from hall.decoration.fields import resolve_link
+from hall.decoration.services import THEME_SLUG, live_cache_key
+from hall.decoration.theme import DEFAULT_TOKENS, clean_tokens
 from hall.models import Page, ShopAsset
-
-from .blocks import REGISTRY
-from .fields import resolve_link
-from .services import THEME_SLUG, live_cache_key
-from .theme import DEFAULT_TOKENS, clean_tokens
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600

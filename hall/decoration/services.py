@@ -10,10 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.uploads import validate_image_upload
+from hall.decoration.documents import DocumentError, empty_page, validate_page
+from hall.decoration.theme import DEFAULT_TOKENS, ThemeForm, clean_tokens
 from hall.models import Page, PageVersion, ShopAsset
-
-from .documents import DocumentError, empty_page, validate_page
-from .theme import DEFAULT_TOKENS, ThemeForm, clean_tokens
 
 THEME_SLUG = "theme"
 HOME_SLUG = "home"

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from .contrast import contrast_ratio
+from hall.decoration.contrast import contrast_ratio
 
 HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 AA_TEXT = 4.5

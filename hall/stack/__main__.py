@@ -20,12 +20,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from hall.clock import stamp
-
-from . import StackError, frontend
-from . import state as stack_state
-from .postgres import EmbeddedPostgres
-from .redis import EmbeddedRedis, free_port
-from .supervisor import Supervisor
+from hall.stack import StackError, frontend
+from hall.stack import state as stack_state
+from hall.stack.postgres import EmbeddedPostgres
+from hall.stack.redis import EmbeddedRedis, free_port
+from hall.stack.supervisor import Supervisor
 
 PROJECT = Path(__file__).resolve().parents[2]
 DATA = Path(os.environ.get("HALL_DATA_DIR") or PROJECT / ".hall").absolute()

@@ -16,15 +16,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.fulfilment.pipelines import PIPELINES
+from orders.fulfilment.steps import Wait, new_numbers
+from orders.models import FulfilmentStep, Order
+from orders.models import OrderStatus as S
+from orders.states import IllegalTransition, lock, record, transition
 from tenants.gateways import gateway
 from tenants.gateways.errors import GatewayError
 from tenants.services import send_on_commit
-
-from ..models import FulfilmentStep, Order
-from ..models import OrderStatus as S
-from ..states import IllegalTransition, lock, record, transition
-from .pipelines import PIPELINES
-from .steps import Wait, new_numbers
 
 log = logging.getLogger(__name__)
 GATEWAY_ERRORS = GatewayError  # every port's one error: `transient` decides retry or staff
@@ -144,8 +143,8 @@ def compensate(order: Order) -> list[str]:
 def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> str:
     """A permanent refusal: staff take over; if the money can still simply go back (nothing has
     left the warehouse), what was done is undone and the payment refunded at once."""
-    from ..cancellation import release_after_refund
-    from ..payments import request_refund
+    from orders.cancellation import release_after_refund
+    from orders.payments import request_refund
 
     _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300], finished_at=timezone.now())
     order = transition(
@@ -207,7 +206,7 @@ def sweep_stuck(older_than: dt.timedelta) -> int:
         .values_list("pk", flat=True)
         .distinct()
     )
-    from ..tasks import run_fulfilment
+    from orders.tasks import run_fulfilment
 
     count = 0
     for order_id in stuck:

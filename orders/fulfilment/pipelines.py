@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..models import OrderKind as K
-from . import steps
+from orders.fulfilment import steps
+from orders.models import OrderKind as K
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from orders import notify, payouts
+from orders.models import Order, OrderLine
+from orders.models import OrderStatus as S
+from orders.states import record, transition
 from realname.masking import mask_phone
 from tenants.gateways import current_carrier, gateway
-
-from .. import notify, payouts
-from ..models import Order, OrderLine
-from ..models import OrderStatus as S
-from ..states import record, transition
 
 
 class Wait(Exception):
@@ -170,7 +169,7 @@ def await_verification(order, key):
 
 
 def activate(order, key):
-    from . import activate_sim
+    from orders.fulfilment import activate_sim
 
     activate_sim(order)
     result = {"numbers": new_numbers(order)}

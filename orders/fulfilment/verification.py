@@ -13,16 +13,15 @@ import contextlib
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orders import notify
+from orders.fulfilment.steps import new_numbers
+from orders.models import Order
+from orders.models import OrderStatus as S
+from orders.states import IllegalTransition, lock, record, transition
 from realname import services as realname
 from realname.models import Identity, Verification
 from realname.registry import services as registry
 from tenants.gateways import current_carrier
-
-from .. import notify
-from ..models import Order
-from ..models import OrderStatus as S
-from ..states import IllegalTransition, lock, record, transition
-from .steps import new_numbers
 
 STUCK = "verification_stuck"  # the action that put an order in the queue for its verification
 
@@ -33,7 +32,7 @@ class IdentityCorrectionError(Exception):
 
 def verification_decided(verification: Verification, **_signal) -> None:
     """In the decision's transaction (realname.signals.decided)."""
-    from . import enqueue
+    from orders.fulfilment import enqueue
 
     order = verification.order
     if verification.status == Verification.Status.PASSED:
@@ -138,9 +137,9 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
 
 def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
     """The card cannot be activated for this subscriber: refund it; the numbers go back."""
-    from ..cancellation import release_after_refund
-    from ..payments import PaymentError, request_refund
-    from . import compensate
+    from orders.cancellation import release_after_refund
+    from orders.fulfilment import compensate
+    from orders.payments import PaymentError, request_refund
 
     if not choices(order)["cancel"]:
         raise IdentityCorrectionError(_("This order cannot be cancelled here."))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from .models import NumberClaim
+from realname.registry.models import NumberClaim
 
 LIVE = [NumberClaim.Status.RESERVED, NumberClaim.Status.ACTIVE]
 

@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .errors import GatewayError
+from tenants.gateways.errors import GatewayError
 
 
 class BssError(GatewayError):

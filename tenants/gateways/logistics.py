@@ -6,7 +6,7 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from .errors import GatewayError
+from tenants.gateways.errors import GatewayError
 
 
 class LogisticsError(GatewayError):

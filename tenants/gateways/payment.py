@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .errors import GatewayError
+from tenants.gateways.errors import GatewayError
 
 
 class PaymentGatewayError(GatewayError):

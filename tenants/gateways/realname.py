@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from .errors import GatewayError
+from tenants.gateways.errors import GatewayError
 
 
 class ProviderError(GatewayError):

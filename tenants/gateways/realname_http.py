@@ -15,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .realname import Decision, ProviderError, RealnameProvider
+from tenants.gateways.realname import Decision, ProviderError, RealnameProvider
 
 
 def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:

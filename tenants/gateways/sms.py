@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from .errors import GatewayError
+from tenants.gateways.errors import GatewayError
 
 
 class SmsError(GatewayError):

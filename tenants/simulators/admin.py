@@ -5,8 +5,7 @@ from django.conf import settings
 from django.contrib import admin
 
 from hall.admin_readonly import ReadOnlyAdmin
-
-from .models import SimBroadbandAccount, SimSms, SimSubscriber
+from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 
 
 class SimSubscriberAdmin(ReadOnlyAdmin):

@@ -8,7 +8,7 @@ import time
 
 from django.db import IntegrityError, transaction
 
-from .models import SimOperation
+from tenants.simulators.models import SimOperation
 
 
 def simulate_call(config: dict, transient, permanent=None, default_latency=(20, 150)) -> None:

@@ -24,9 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.gateways.bss import BroadbandAccount, BssError, BssGateway, RenewalOption, Subscriber
-
-from .behaviour import KeyReused, once, simulate_call
-from .models import SimBroadbandAccount, SimSubscriber
+from tenants.simulators.behaviour import KeyReused, once, simulate_call
+from tenants.simulators.models import SimBroadbandAccount, SimSubscriber
 
 GRACE_DAYS = 90
 FIRST_FREE_DAYS = 30

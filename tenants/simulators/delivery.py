@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 
 from django.utils import timezone
 
-from .models import SimNotification
+from tenants.simulators.models import SimNotification
 
 MAX_ATTEMPTS = 8
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .models import SimBroadbandAccount, SimSubscriber
+from tenants.simulators.models import SimBroadbandAccount, SimSubscriber
 
 PLANS = ("畅享 59 元套餐", "畅享 79 元套餐", "畅享 99 元套餐", "5G 尊享 129 元套餐")
 # Real districts of each demo city, so a demo address reads like one from there.

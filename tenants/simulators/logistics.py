@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from tenants.gateways.logistics import LogisticsError, LogisticsGateway, Shipment, TrackingEvent
-
-from .behaviour import simulate_call
-from .models import SimShipment
+from tenants.simulators.behaviour import simulate_call
+from tenants.simulators.models import SimShipment
 
 STAGES = ("picked_up", "in_transit", "out_for_delivery", "delivered")
 

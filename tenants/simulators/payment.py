@@ -35,9 +35,8 @@ from tenants.gateways.payment import (
 )
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
 from tenants.services import send_on_commit
-
-from .behaviour import simulate_call
-from .models import SimNotification, SimPayment, SimRefund
+from tenants.simulators.behaviour import simulate_call
+from tenants.simulators.models import SimNotification, SimPayment, SimRefund
 
 EVENTS = {"paid": "TRADE_SUCCESS", "failed": "PAY_FAILED", "refunded": "REFUND_SUCCESS"}
 EVENT_OF_STATUS = {v: k for k, v in EVENTS.items()}

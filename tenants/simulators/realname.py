@@ -21,9 +21,8 @@ import secrets
 from django.utils import timezone
 
 from tenants.gateways.realname import Decision, ProviderError, RealnameProvider
-
-from .behaviour import simulate_call
-from .models import SimVerification
+from tenants.simulators.behaviour import simulate_call
+from tenants.simulators.models import SimVerification
 
 
 def outcome_for(name: str, id_number: str, portrait: bytes, liveness: dict) -> tuple[str, str]:

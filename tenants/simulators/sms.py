@@ -2,9 +2,8 @@
 (the subscriber's phone, in effect). Configuration: latency_ms, error_rate."""
 
 from tenants.gateways.sms import SmsError, SmsGateway
-
-from .behaviour import simulate_call
-from .models import SimSms
+from tenants.simulators.behaviour import simulate_call
+from tenants.simulators.models import SimSms
 
 
 class SimulatedSms(SmsGateway):

@@ -3,8 +3,7 @@
 from celery import shared_task
 
 from tenants.gateways import config_for
-
-from . import delivery
+from tenants.simulators import delivery
 
 
 @shared_task(bind=True, acks_late=True, max_retries=delivery.MAX_ATTEMPTS)

@@ -9,8 +9,7 @@ from django.http import Http404
 from django.urls import path
 
 from tenants.gateways import current_carrier, simulator_allowed
-
-from . import views
+from tenants.simulators import views
 
 
 def _only_where_allowed(system: str, view):

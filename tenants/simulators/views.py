@@ -6,9 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from tenants.gateways import gateway
-
-from . import payment as cashier_actions
-from .models import SimPayment
+from tenants.simulators import payment as cashier_actions
+from tenants.simulators.models import SimPayment
 
 
 @never_cache
