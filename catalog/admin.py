@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from catalog.kinds import KINDS
 from catalog.models import Category, City, Offer, OfferImage, OfferVariant
-from catalog.uploads import validate_image_upload
+from core.uploads import validate_image_upload
 
 
 class OfferAdminForm(forms.ModelForm):

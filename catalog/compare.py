@@ -3,12 +3,13 @@
 from django.utils.translation import gettext as _
 
 from catalog.models import Offer
+from core.errors import HallError
 
 SESSION_KEY = "compare"
 MAX_OFFERS = 4
 
 
-class CompareError(Exception):
+class CompareError(HallError):
     pass
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.kinds import KIND_CHOICES, KINDS
-from catalog.richtext import sanitize_html
+from core.richtext import sanitize_html
 
 money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 

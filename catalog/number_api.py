@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from catalog.inventory import holds, search
 from catalog.inventory.models import MobileNumber
-from catalog.inventory.patterns import MOBILE_NUMBER
-from hall.api import error_body, form_parameters
-from hall.ratelimit import allow
+from core.api import error_body, form_parameters
+from core.phone import MOBILE_NUMBER
+from core.ratelimit import allow
 from orders import cart as carts
 
 

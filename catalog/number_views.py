@@ -9,10 +9,10 @@ from django.views.decorators.http import require_POST
 
 from catalog.inventory import holds, search
 from catalog.inventory.models import MobileNumber
-from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import Offer
 from catalog.selectors import cities, city_named
-from hall.ratelimit import allow
+from core.phone import MOBILE_NUMBER
+from core.ratelimit import allow
 from orders import cart as carts
 
 

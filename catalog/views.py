@@ -11,7 +11,7 @@ from catalog import compare as compare_list
 from catalog import selectors
 from catalog.filters import OfferFilterForm
 from catalog.kinds import KINDS
-from hall.http import redirect_back
+from core.http import redirect_back
 
 PAGE_SIZE = 12
 CITY_SESSION_KEY = "city"

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
-from catalog.inventory.patterns import MOBILE_NUMBER
+from core.phone import MOBILE_NUMBER
 
 
 class SignUpForm(forms.Form):

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from hall.admin_sites import StaffAuthenticationForm
+from core.admin.sites import StaffAuthenticationForm
 from hall.models import ShopAsset
 
 admin.site.site_header = _("Shop administration")

@@ -7,7 +7,7 @@ import os
 from celery import signals
 from tenant_schemas_celery.app import CeleryApp
 
-from hall.clock import ClockFormatter
+from core.clock import ClockFormatter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hall.settings")
 
@@ -36,7 +36,7 @@ def _refuse_simulators_in_production(**_kwargs) -> None:
 @signals.after_setup_task_logger.connect
 def _one_clock_and_a_ready_line(logger: logging.Logger, loglevel: int, **_kwargs) -> None:
     # Celery's own formatters stamp %(asctime)s with the process's clock and no zone; give them
-    # the platform's (hall.clock), keeping their colours.
+    # the platform's (core.clock), keeping their colours.
     for handler in logger.handlers:
         if handler.formatter is not None:
             handler.formatter.formatTime = ClockFormatter.formatTime.__get__(handler.formatter)

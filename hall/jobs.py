@@ -1,25 +1,11 @@
-"""Every periodic job, declared once: beat's schedule is made from this list, and `manage.py sweep`
-runs the same per-carrier work at once. Dotted paths, so settings can read the list before the
-apps are loaded.
-
-A job's `task` runs in beat's public schema and fans out to the carriers (or does the work for
-all of them); `in_carrier` is the work in one carrier's schema, the function the fan-out calls."""
+"""Every periodic job of the project, declared once (see core.periodic)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    every: float  # seconds
-    task: str
-    in_carrier: str = ""  # run by `manage.py sweep`, in each carrier's schema ("" for platform-only jobs)
-    label: str = ""  # what the sweep's table calls the result
-
+from core import periodic
+from core.periodic import Job
 
 JOBS: tuple[Job, ...] = (
     Job("heartbeat", 30, "hall.tasks.beat_heartbeat"),
@@ -84,8 +70,8 @@ JOBS: tuple[Job, ...] = (
 
 
 def beat_schedule() -> dict[str, dict]:
-    return {job.name: {"task": job.task, "schedule": float(job.every)} for job in JOBS}
+    return periodic.beat_schedule(JOBS)
 
 
 def sweeps() -> tuple[Job, ...]:
-    return tuple(job for job in JOBS if job.in_carrier)
+    return periodic.sweeps(JOBS)

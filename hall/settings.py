@@ -13,7 +13,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from hall import clock
+from core import clock
 from hall import jobs as _jobs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -131,8 +131,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "hall.middleware.ShopLanguageMiddleware",
-    "hall.middleware.BadInputMiddleware",
+    "core.middleware.ShopLanguageMiddleware",
+    "core.middleware.BadInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -192,9 +192,9 @@ CACHES = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "hall.passwords.MinimumLengthValidator"},  # Django's rules, in our own words (hall/passwords.py)
-    {"NAME": "hall.passwords.CommonPasswordValidator"},
-    {"NAME": "hall.passwords.NumericPasswordValidator"},
+    {"NAME": "core.passwords.MinimumLengthValidator"},  # Django's rules, in our own words (core/passwords.py)
+    {"NAME": "core.passwords.CommonPasswordValidator"},
+    {"NAME": "core.passwords.NumericPasswordValidator"},
 ]
 # Brute force on the staff and platform admin sign-in (django-axes): after this many failures per
 # account or per client address, that account or address is locked for a while.
@@ -207,10 +207,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
 # A success does not wipe the failures: axes would also clear that address's failures against other
 # accounts, so one valid login could reset a guesser's count. Failures age out with the lockout time.
 AXES_RESET_ON_SUCCESS = False
-AXES_ONLY_ADMIN_SITE = True  # the shop's sign-in has its own limit (hall.ratelimit)
-AXES_HANDLER = "hall.admin_lockout.AdminSignInHandler"
-AXES_LOCKOUT_CALLABLE = "hall.admin_lockout.locked_out"
-AXES_CLIENT_IP_CALLABLE = "hall.ratelimit.client_ip"
+AXES_ONLY_ADMIN_SITE = True  # the shop's sign-in has its own limit (core.ratelimit)
+AXES_HANDLER = "core.admin.lockout.AdminSignInHandler"
+AXES_LOCKOUT_CALLABLE = "core.admin.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "core.ratelimit.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 
@@ -221,7 +221,7 @@ LOGOUT_REDIRECT_URL = "home"
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = clock.TIME_ZONE  # Asia/Shanghai; hall.clock stamps every log line with it
+TIME_ZONE = clock.TIME_ZONE  # Asia/Shanghai; core.clock stamps every log line with it
 USE_I18N = True
 USE_TZ = True
 
@@ -260,17 +260,17 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "hall.api_auth.CsrfSessionAuthentication",
+        "core.api_auth.CsrfSessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PAGINATION_CLASS": "hall.api.Pages",
-    "EXCEPTION_HANDLER": "hall.api.api_exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pages",
+    "EXCEPTION_HANDLER": "core.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "300/min"},
-    # DRF's default (None) would believe a client's own X-Forwarded-For: count as hall.ratelimit does.
+    # DRF's default (None) would believe a client's own X-Forwarded-For: count as core.ratelimit does.
     "NUM_PROXIES": HALL_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
@@ -283,9 +283,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,  # the schema documents the API, not itself
     "COMPONENT_SPLIT_PATCH": False,  # PATCH bodies are validated whole (their fields stay required)
     "ENUM_NAME_OVERRIDES": {"OfferKindEnum": "catalog.kinds.KIND_CHOICES", "OrderKindEnum": "orders.models.OrderKind"},
-    "PREPROCESSING_HOOKS": ["hall.api.api_endpoints_only"],
+    "PREPROCESSING_HOOKS": ["core.api.api_endpoints_only"],
     # The shared error answers (400, 401, 403, 404, 405, 429, 413 with a body) and the one Error shape.
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "hall.api.document_errors"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api.document_errors"],
 }
 
 # Celery: tenant-aware app in hall/celery.py; every message carries its carrier's schema.
@@ -310,7 +310,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 CELERY_BEAT_SCHEDULE = _jobs.beat_schedule()  # every periodic job, declared once in hall/jobs.py
 
-# One clock in every log line (hall.clock: the platform's zone, with its offset). Under `hallctl up`
+# One clock in every log line (core.clock: the platform's zone, with its offset). Under `hallctl up`
 # the supervisor stamps each line already, so the processes leave their own time out.
 _STAMP = "" if os.environ.get("HALL_SUPERVISED") == "1" else "%(asctime)s "
 LOGGING = {
@@ -319,11 +319,11 @@ LOGGING = {
     "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
     "formatters": {
         "tenant": {
-            "()": "hall.clock.ClockFormatter",
+            "()": "core.clock.ClockFormatter",
             "format": _STAMP + "%(levelname)s [%(schema_name)s:%(domain_url)s] %(name)s: %(message)s",
         },
         # runserver's request lines, otherwise "[01/Dec/2026 23:40:01]" in a format of their own
-        "server": {"()": "hall.clock.ClockFormatter", "format": _STAMP + "%(levelname)s %(name)s: %(message)s"},
+        "server": {"()": "core.clock.ClockFormatter", "format": _STAMP + "%(levelname)s %(name)s: %(message)s"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "tenant"},

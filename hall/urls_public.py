@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from hall.admin_sites import platform_site
+from core.admin.sites import platform_site
 from hall.views import directory, errors, health, media
 
 urlpatterns = [

@@ -6,7 +6,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from hall.api import error_body
 from orders import cart as carts
 
 
@@ -48,10 +47,6 @@ def _cart_response(request, status_code=status.HTTP_200_OK):
     return Response(CartSerializer(summary).data, status=status_code)
 
 
-def _refused(exc):
-    return Response(error_body("cart_refused", str(exc)), status=status.HTTP_400_BAD_REQUEST)
-
-
 REFUSED = OpenApiResponse(description="Refused (see error.message), or the values are not valid (error.fields).")
 
 
@@ -70,16 +65,13 @@ class CartLinesView(APIView):
     def post(self, request):
         data = AddLineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            carts.add_to_cart(
-                carts.cart_for(request, create=True),
-                data.validated_data["offer"],
-                quantity=data.validated_data["quantity"],
-                variant_id=data.validated_data.get("variant"),
-                city_code=request.session.get("city"),
-            )
-        except carts.CartError as exc:
-            return _refused(exc)
+        carts.add_to_cart(
+            carts.cart_for(request, create=True),
+            data.validated_data["offer"],
+            quantity=data.validated_data["quantity"],
+            variant_id=data.validated_data.get("variant"),
+            city_code=request.session.get("city"),
+        )
         return _cart_response(request, status.HTTP_201_CREATED)
 
 
@@ -90,18 +82,12 @@ class CartLineView(APIView):
     def patch(self, request, line_id):
         data = QuantitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            carts.set_quantity(self._cart(request), line_id, data.validated_data["quantity"])
-        except carts.CartError as exc:
-            return _refused(exc)
+        carts.set_quantity(self._cart(request), line_id, data.validated_data["quantity"])
         return _cart_response(request)
 
     @extend_schema(responses={200: CartSerializer, 400: REFUSED})
     def delete(self, request, line_id):
-        try:
-            carts.remove_line(self._cart(request), line_id)
-        except carts.CartError as exc:
-            return _refused(exc)
+        carts.remove_line(self._cart(request), line_id)
         return _cart_response(request)
 
     @staticmethod

@@ -12,13 +12,16 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
 from catalog.models import Offer, OfferVariant
+from core.errors import HallError
 from orders.models import Cart, CartLine
 
 MAX_LINES = 30
 
 
-class CartError(Exception):
+class CartError(HallError):
     """A cart change was refused; the message is for the subscriber."""
+
+    code = "cart_refused"
 
 
 @dataclass

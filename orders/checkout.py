@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
-from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import OfferVariant
+from core.errors import HallError
+from core.phone import MOBILE_NUMBER
 from orders import cart as carts
 from orders.checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
 from orders.models import Cart, Order, OrderKind, OrderLine
@@ -27,7 +28,8 @@ from orders.states import record
 from realname import services as verification
 from realname.models import Identity
 from realname.registry import services as registry
-from tenants.gateways import current_carrier, gateway
+from tenants import ports
+from tenants.gateways import current_carrier
 from tenants.gateways.bss import BssError
 
 # A number stays the order's a little past the payment window, so a payer who pays in the last
@@ -37,8 +39,11 @@ TOP_UP_PRESETS = (Decimal("30"), Decimal("50"), Decimal("100"), Decimal("200"), 
 TOP_UP_MIN, TOP_UP_MAX = Decimal("10"), Decimal("5000")
 
 
-class CheckoutError(Exception):
+class CheckoutError(HallError):
     """Placing was refused; the message is for the subscriber. Nothing was written."""
+
+    code = "checkout_refused"
+    status = 409
 
 
 class PricesChanged(CheckoutError):
@@ -371,7 +376,7 @@ def place_top_up(user, number: str, amount, *, token: str) -> Order:
     if not MOBILE_NUMBER.match(number or ""):
         raise CheckoutError(_("Enter an 11-digit mainland mobile number."))
     try:
-        served = gateway("bss").subscriber(number)
+        served = ports.bss().subscriber(number)
     except BssError:
         raise CheckoutError(_("The carrier's system did not answer. Please try again in a moment.")) from None
     if served is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from hall import ratelimit
+from core import ratelimit
 from orders import number_auth
 from realname.masking import mask_phone
 

@@ -7,7 +7,8 @@ import logging
 
 from django.utils.translation import gettext as _
 
-from tenants.gateways import current_carrier, gateway
+from tenants import ports
+from tenants.gateways import current_carrier
 from tenants.gateways.sms import SmsError, signed
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def send(order, event: str, **data) -> None:
     text = signed(TEXTS[event]({"kind": order.kind, **data}) % {"order": order.number, **data}, current_carrier().name)
     key = f"notify:{order.number}:{event}:{data.get('ticket', '')}:{data.get('status', '')}"
     try:
-        gateway("sms").send(number=number, text=text, key=key)
+        ports.sms().send(number=number, text=text, key=key)
     except SmsError as exc:
         log.warning("text about order %s (%s) not sent: %s", order.number, event, exc)
 

@@ -19,8 +19,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import HallError
 from orders.models import NumberAuthCode
-from tenants.gateways import current_carrier, gateway
+from tenants import ports
+from tenants.gateways import current_carrier
 from tenants.gateways.bss import BssError
 from tenants.gateways.sms import SmsError, signed
 
@@ -32,7 +34,7 @@ VERIFIED_FOR = timedelta(minutes=15)
 SESSION_KEY = "verified_numbers"
 
 
-class AuthError(Exception):
+class AuthError(HallError):
     """The message is for the subscriber."""
 
 
@@ -45,7 +47,7 @@ def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
     """Text a code to `number`, which must be one the carrier serves (no texts to strangers)."""
     now = now or timezone.now()
     try:
-        served = gateway("bss").subscriber(number)
+        served = ports.bss().subscriber(number)
     except BssError:
         raise AuthError(_("The carrier's system did not answer. Please try again in a moment.")) from None
     if served is None:
@@ -69,7 +71,7 @@ def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
             current_carrier().name,
         )
         try:
-            gateway("sms").send(number=number, text=text, key=f"number-auth:{record.pk}")
+            ports.sms().send(number=number, text=text, key=f"number-auth:{record.pk}")
         except SmsError:
             transaction.set_rollback(True)
             raise AuthError(_("The text message could not be sent. Please try again.")) from None

@@ -11,9 +11,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hall import ratelimit
+from core import ratelimit
+from core.http import loads_safely
 from hall.analytics import capture as analytics
-from hall.http import loads_safely
 from hall.templatetags.shop import yuan
 from orders import cart as carts
 from orders import checkout, closing, fulfilment, number_auth, payments, payouts, tickets
@@ -23,7 +23,8 @@ from orders.models import Order, OrderStatus, Ticket
 from orders.selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
 from orders.states import ENDED, describe
 from realname import services as realname
-from tenants.gateways import UnknownAdapter, current_carrier, gateway
+from tenants import ports
+from tenants.gateways import UnknownAdapter, current_carrier
 
 
 def pay_redirect(request, order: Order):
@@ -38,7 +39,7 @@ def pay_redirect(request, order: Order):
         carrier = current_carrier()  # the configured domain, never the request's Host header
         url = payments.start_payment(
             order,
-            notify_url=carrier.public_url(reverse("payment-notify", args=[gateway("payment").name])),
+            notify_url=carrier.public_url(reverse("payment-notify", args=[ports.payment().name])),
             return_url=carrier.public_url(reverse("order-return", args=[order.number])),
         )
     except payments.PaymentError as exc:

@@ -19,25 +19,27 @@ from django.utils.translation import gettext as _
 
 from catalog.inventory import holds
 from catalog.models import Offer
-from hall import ratelimit
+from core import ratelimit
+from core.errors import HallError
+from core.tasks import send_on_commit
 from orders import payouts
 from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
 from orders.models import OrderStatus as S
 from orders.states import allowed, lock, record, transition
-from tenants.gateways import current_carrier, gateway
+from tenants import ports
+from tenants.gateways import current_carrier
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
-from tenants.services import send_on_commit
 
 log = logging.getLogger(__name__)
 
 
-class PaymentError(Exception):
+class PaymentError(HallError):
     """Paying is not possible now; the message is for the subscriber."""
 
 
 def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
     """Register a payment for the order at the gateway; return the URL of the gateway's page."""
-    payments = gateway("payment")
+    payments = ports.payment()
     with transaction.atomic():  # short: a double "Pay" or a Pay racing a Cancel sees the truth
         order = lock(order)
         if order.status != S.AWAITING_PAYMENT:
@@ -136,7 +138,7 @@ def handle_notification(adapter: str, fields: dict) -> tuple[bool, str]:
     """Take one notification as posted. Returns (acknowledge?, outcome). Nothing is stored until
     the signature holds: an unverified body only counts (and logs a short line now and then);
     a verified but inconsistent one changes nothing but a log line and a stored record."""
-    payments = gateway("payment", adapter=adapter)
+    payments = ports.payment(adapter=adapter)
     try:
         news = payments.parse_notification(fields)
     except BadNotification as exc:
@@ -212,7 +214,7 @@ def sync_with_gateway(order: Order) -> bool:
     Returns True when the order is paid now."""
     for payment in order.payments.filter(status=Payment.Status.PENDING):
         try:
-            state = gateway("payment", adapter=payment.adapter).query(payment.out_trade_no)
+            state = ports.payment(adapter=payment.adapter).query(payment.out_trade_no)
         except PaymentGatewayError as exc:
             log.info("query of %s failed: %s", payment.out_trade_no, exc)
             continue
@@ -227,7 +229,7 @@ def close_payments(order: Order) -> bool:
     paid after all (the order is then paid, not closed) or the gateway could not be reached."""
     for payment in order.payments.filter(status=Payment.Status.PENDING):
         try:
-            state = gateway("payment", adapter=payment.adapter).close(payment.out_trade_no)
+            state = ports.payment(adapter=payment.adapter).close(payment.out_trade_no)
         except PaymentGatewayError as exc:
             if exc.transient:
                 log.info("closing %s failed: %s", payment.out_trade_no, exc)
@@ -292,7 +294,7 @@ def submit_refund(refund_id: int) -> str:
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status != Refund.Status.PENDING:
         return refund.status
-    gateway("payment", adapter=refund.payment.adapter).refund(
+    ports.payment(adapter=refund.payment.adapter).refund(
         out_trade_no=refund.payment.out_trade_no,
         out_refund_no=refund.out_refund_no,
         amount=refund.amount,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from orders.models import Order, Payout
 from orders.models import OrderStatus as S
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.gateways.bss import BssError
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def credit(payout: Payout) -> bool:
     if order.status in STOPPING:
         stop(order)
         return False
-    gateway("bss").credit_balance(
+    ports.bss().credit_balance(
         number=order.service_number,
         amount=payout.amount,
         reason=f"deposit-for-credit {order.number} month {payout.month}",

@@ -11,7 +11,7 @@ from django.utils import timezone
 from orders import fulfilment, payments
 from orders.models import FulfilmentStep, Order, OrderKind, OrderLine, Payment
 from orders.models import OrderStatus as S
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.gateways.bss import BssError
 from tenants.gateways.payment import PaymentGatewayError
 
@@ -45,7 +45,7 @@ def check_payments(order: Order, fix: bool) -> list[Mismatch]:
     found = []
     for payment in order.payments.filter(status=Payment.Status.PENDING):
         try:
-            state = gateway("payment", adapter=payment.adapter).query(payment.out_trade_no)
+            state = ports.payment(adapter=payment.adapter).query(payment.out_trade_no)
         except PaymentGatewayError:
             continue
         if state.status == "paid":
@@ -57,7 +57,7 @@ def check_payments(order: Order, fix: bool) -> list[Mismatch]:
 
 def check_numbers(order: Order, fix: bool) -> list[Mismatch]:
     found = []
-    bss = gateway("bss")
+    bss = ports.bss()
     expected = expected_number_state(order)
     for number in order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True):
         actual = bss.number_status(number)

@@ -53,7 +53,7 @@ def live_signatures(order: Order) -> dict[str, str]:
 
 def own_number(user) -> str:
     """The signed-in subscriber's own mobile number (accounts are named by it), or ""."""
-    from catalog.inventory.patterns import MOBILE_NUMBER
+    from core.phone import MOBILE_NUMBER
 
     username = getattr(user, "username", "") or ""
     return username if MOBILE_NUMBER.match(username) else ""
@@ -62,13 +62,14 @@ def own_number(user) -> str:
 def current_balance(number: str) -> Decimal | None:
     """The number's balance at the carrier's BSS; None when it is not the carrier's or the BSS
     does not answer (the page then simply shows no balance)."""
-    from catalog.inventory.patterns import MOBILE_NUMBER
-    from tenants.gateways import UnknownAdapter, gateway
+    from core.phone import MOBILE_NUMBER
+    from tenants import ports
+    from tenants.gateways import UnknownAdapter
     from tenants.gateways.bss import BssError
 
     if not MOBILE_NUMBER.match(number or ""):
         return None
     try:
-        return gateway("bss").balance(number)
+        return ports.bss().balance(number)
     except (BssError, UnknownAdapter):
         return None

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.errors import HallError
 from orders import closing, fulfilment, payments
 from orders.cancellation import cancel_paid
 from orders.models import FulfilmentStep, Order, Refund
@@ -24,7 +25,7 @@ ACTIONS = {
 }
 
 
-class StaffActionError(Exception):
+class StaffActionError(HallError):
     pass
 
 

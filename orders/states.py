@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import HallError
 from orders.models import Order, OrderEvent
 from orders.models import OrderStatus as S
 
@@ -94,7 +95,10 @@ def describe(event) -> str:
         return label.split("%(")[0].strip()
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(HallError):
+    code = "illegal_transition"
+    status = 409
+
     def __init__(self, order: Order, to: str):
         self.order, self.to = order, to
         super().__init__(f"order {order.number}: {order.status} → {to} is not allowed")

@@ -11,7 +11,7 @@ from orders.checkout import CheckoutError, _new_order, _once, record_placed
 from orders.checkout_form import CheckoutDetails
 from orders.models import Order, OrderKind, OrderLine
 from orders.states import OPEN
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.gateways.bss import BroadbandAccount, BssError, Subscriber
 
 
@@ -43,7 +43,7 @@ def find_broadband(query: str) -> BroadbandAccount:
     if not query:
         raise CheckoutError(_("Enter your broadband account or the mobile number bound to it."))
     try:
-        bss = gateway("bss")
+        bss = ports.bss()
         found = (
             bss.broadband_account(number=query)
             if query.isdigit() and len(query) == 11
@@ -103,7 +103,7 @@ def place_broadband_renewal(user, account_code: str, option_code: str, *, token:
 def deposit_problems(offer: DepositOffer, number: str) -> tuple[Subscriber | None, list[str]]:
     """Why `number` may not take `offer` (empty: eligible)."""
     try:
-        subscriber = gateway("bss").subscriber(number)
+        subscriber = ports.bss().subscriber(number)
     except BssError:
         raise _bss_busy() from None
     if subscriber is None:

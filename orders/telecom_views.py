@@ -8,8 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from catalog.inventory.patterns import MOBILE_NUMBER
 from catalog.models import DepositOffer
+from core.phone import MOBILE_NUMBER
 from orders import number_auth, payouts, telecom_checkout
 from orders.checkout import CheckoutError
 from orders.code_step import CodeStep

@@ -21,11 +21,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import HallError
 from orders import notify
 from orders.fulfilment.steps import new_numbers
 from orders.models import Order, Ticket, TicketEvent
 from orders.models import OrderStatus as OS
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.gateways.errors import GatewayError
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ FITS = {
 NEEDS_DESCRIPTION = {K.COMPLAINT}  # a complaint says what about
 
 
-class TicketError(Exception):
+class TicketError(HallError):
     """The message is for the person asking."""
 
 
@@ -217,9 +218,9 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
             raise TicketError(problem)
         if ticket.kind == K.RETURN and to == T.RESOLVED:
             for number in new_numbers(order):
-                gateway("bss").release_number(number=number, key=f"{order.number}:return:{number}")
+                ports.bss().release_number(number=number, key=f"{order.number}:return:{number}")
         elif ticket.kind == K.REPLACEMENT and to == T.IN_PROGRESS:
-            shipment = gateway("logistics").create_shipment(
+            shipment = ports.logistics().create_shipment(
                 reference=ticket.code,
                 recipient=order.recipient,
                 phone=order.contact_phone,

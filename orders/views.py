@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import redirect_back
 from hall.analytics import capture as analytics
-from hall.http import redirect_back
 from orders import cart as carts
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from hall.admin_readonly import ReadOnlyAdmin
+from core.admin.readonly import ReadOnlyAdmin
 from realname.models import Identity, RevealAudit, Verification
 from realname.reveal import reveal
 from realname.services import reason_text

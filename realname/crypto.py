@@ -16,8 +16,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from core.errors import HallError
 
-class DecryptionFailed(Exception):
+
+class DecryptionFailed(HallError):
     pass
 
 

@@ -20,13 +20,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from PIL import Image, UnidentifiedImageError
 
-from hall import ratelimit
+from core import ratelimit
+from core.errors import HallError
+from core.tasks import send_on_commit
 from realname import crypto, signals
 from realname.models import Verification
-from tenants.gateways import current_carrier, gateway
+from tenants import ports
+from tenants.gateways import current_carrier
 from tenants.gateways.realname import ProviderError
 from tenants.gateways.sms import SmsError, signed
-from tenants.services import send_on_commit
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -35,11 +37,11 @@ MAX_PORTRAIT_BYTES = 5 * 1024 * 1024
 REMIND_DAYS_LEFT = (7, 3, 1)
 
 
-class VerificationError(Exception):
+class VerificationError(HallError):
     """The message is for the subscriber."""
 
 
-class NotVerified(Exception):
+class NotVerified(HallError):
     pass
 
 
@@ -52,7 +54,7 @@ def check_before_order(name: str, id_number: str, *, who: str) -> str:
     "passed", "skipped" (the provider has no such check) or "unavailable" (it is down: the order
     goes ahead and the portrait check after shipping decides); raises VerificationError for a
     mismatch or for too many checks by `who` (the subscriber) in an hour."""
-    provider = gateway("realname")
+    provider = ports.realname()
     if not provider.supports_identity_check:
         return "skipped"
     remembered = f"realname:precheck:{crypto.lookup_hash(f'{name}|{id_number}')}"
@@ -172,7 +174,7 @@ def send_to_provider(verification_id: int) -> str:
     if verification.status != Verification.Status.CHECKING:
         return verification.status
     if not verification.provider_ref:
-        provider = gateway("realname")
+        provider = ports.realname()
         name, id_number = verification.identity.reveal()
         ref = provider.submit(
             reference=f"{connection.schema_name}:{verification.pk}:{verification.identity_id}:"
@@ -191,7 +193,7 @@ def poll(verification_id: int) -> str:
     verification = Verification.objects.get(pk=verification_id)
     if verification.status != Verification.Status.CHECKING or not verification.provider_ref:
         return verification.status
-    decision = gateway("realname", adapter=verification.provider).result(verification.provider_ref)
+    decision = ports.realname(adapter=verification.provider).result(verification.provider_ref)
     if decision.status == "pending":
         return "pending"
     with transaction.atomic():
@@ -259,7 +261,7 @@ def _remind(verification, days_left: int) -> bool:
         current_carrier().name,
     )
     try:
-        gateway("sms").send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
+        ports.sms().send(number=order.contact_phone, text=text, key=f"verify-reminder:{order.number}:{days_left}")
     except SmsError as exc:  # one text that did not go must not stop the reminders of everyone after it
         log.warning("verification reminder for order %s not sent (tried again next run): %s", order.number, exc)
         return False

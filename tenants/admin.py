@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group, User
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from hall.admin_sites import platform_site
+from core.admin.sites import platform_site
 from tenants.gateways import simulated_systems
 from tenants.health import carrier_health
 from tenants.models import Carrier, CarrierGroup, Domain

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
+from core.errors import HallError
 from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Carrier, CarrierGroup, Domain
 
 PUBLIC_SLUG = "public"
@@ -20,7 +21,7 @@ LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
 HOSTNAME_PATTERN = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
 
 
-class ProvisioningError(Exception):
+class ProvisioningError(HallError):
     """A carrier could not be created; `messages` says every reason, nothing was written."""
 
     def __init__(self, messages: list[str]):
@@ -170,16 +171,3 @@ def dispatch_to_carriers(task) -> list[str]:
         task.apply_async(headers={"_schema_name": carrier.schema_name})
         slugs.append(carrier.slug)
     return slugs
-
-
-def send_on_commit(task_path: str, args: tuple = (), countdown: float = 0) -> None:
-    """Send a task (by dotted path: task modules import the services that call this) once the
-    current transaction commits, in the current carrier's schema. Robustly: with the broker down
-    the caller carries on and a sweeper sends the work again."""
-    from django.utils.module_loading import import_string
-
-    schema = connection.schema_name
-    transaction.on_commit(
-        lambda: import_string(task_path).apply_async(args, countdown=countdown, headers={"_schema_name": schema}),
-        robust=True,
-    )

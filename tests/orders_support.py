@@ -13,7 +13,7 @@ from orders import cart as carts
 from orders import checkout
 from orders.checkout_form import CheckoutDetails
 from orders.models import Cart
-from tenants.gateways import gateway
+from tenants import ports
 
 PASSWORD = "Shopper-pass-2026"
 # Real-looking test identities: valid GB 11643 check characters.
@@ -102,7 +102,7 @@ def signed_notification(payment, event="paid", **extra):
     if event == "paid" and not sim.trade_no:  # as if the payer paid on the cashier page
         sim.trade_no, sim.status, sim.paid_at = "T" + uuid.uuid4().hex[:16], "paid", timezone.now()
         sim.save(update_fields=["trade_no", "status", "paid_at"])
-    return dict(notify(sim, event, gateway("payment"), **extra).fields)
+    return dict(notify(sim, event, ports.payment(), **extra).fields)
 
 
 QUICK = {"latency_ms": [0, 0]}

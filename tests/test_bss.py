@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from orders import number_auth
 from orders.models import NumberAuthCode
-from tenants.gateways import ADAPTERS, gateway
+from tenants import ports
+from tenants.gateways import ADAPTERS
 from tenants.gateways.bss import BssError
 from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
@@ -27,7 +28,7 @@ def bss_state(in_carrier_a):
 @pytest.fixture(params=sorted(ADAPTERS["bss"]))
 def bss(request, bss_state):
     bss_state.gateways = {"bss": {"adapter": request.param, "latency_ms": [0, 0]}}
-    return gateway("bss", bss_state)
+    return ports.bss(bss_state)
 
 
 def test_lookups(bss):
@@ -91,13 +92,13 @@ def test_join_offer_records_it_once(bss):
 def test_transient_and_permanent_errors_are_configurable(bss_state):
     bss_state.gateways = {"bss": {"latency_ms": [0, 0], "error_rate": 1}}
     with pytest.raises(BssError) as busy:
-        gateway("bss", bss_state).subscriber(MAIN)
+        ports.bss(bss_state).subscriber(MAIN)
     assert busy.value.transient
     bss_state.gateways = {"bss": {"latency_ms": [0, 0], "permanent_error_rate": 1}}
     with pytest.raises(BssError) as refused:
-        gateway("bss", bss_state).top_up(number=MAIN, amount=Decimal("10"), key="p-1")
+        ports.bss(bss_state).top_up(number=MAIN, amount=Decimal("10"), key="p-1")
     assert not refused.value.transient
-    assert gateway("bss", bss_state).subscriber(MAIN) is not None  # lookups are not refused
+    assert ports.bss(bss_state).subscriber(MAIN) is not None  # lookups are not refused
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,7 @@ def test_sign_up_with_a_mobile_number(client_a, carrier_a):
 
 
 def test_sign_in_attempts_are_rate_limited(client_a, monkeypatch):
-    monkeypatch.setattr("hall.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
+    monkeypatch.setattr("core.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
     codes = [
         client_a.post("/me/login/", {"username": "13900000000", "password": "guess"}).status_code for _ in range(12)
     ]

@@ -12,8 +12,8 @@ from django_tenants.utils import schema_context
 
 from catalog.kinds import KINDS
 from catalog.models import Category, Offer
-from catalog.richtext import sanitize_html
 from catalog.selectors import shop_offers
+from core.richtext import sanitize_html
 
 
 def test_attributes_are_validated_per_kind():

@@ -198,7 +198,7 @@ def test_roles_limit_staff_to_their_work(client_a, carrier_a):
 def test_uploads_are_reencoded_and_capped():
     from django.core.exceptions import ValidationError
 
-    from catalog.uploads import MAX_SIDE, validate_image_upload
+    from core.uploads import MAX_SIDE, validate_image_upload
 
     big = SimpleUploadedFile("big.png", _image(size=(MAX_SIDE + 500, 100)), "image/png")
     cleaned = validate_image_upload(big)

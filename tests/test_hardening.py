@@ -22,11 +22,12 @@ from rest_framework.authtoken.models import Token
 from catalog.inventory import holds
 from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
-from hall.ratelimit import client_ip
+from core.ratelimit import client_ip
 from orders import cart as carts
 from orders import payments
 from orders.models import Cart, NumberAuthCode, Order, PaymentNotification, Ticket
-from tenants.gateways import SimulatorRefused, gateway
+from tenants import ports
+from tenants.gateways import SimulatorRefused
 from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimPayment, SimSms
 from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
@@ -96,11 +97,11 @@ def test_in_production_the_simulator_is_refused_unless_the_carrier_opts_in(in_ca
     settings.HALL_ALLOW_SIMULATORS = False
     connection.set_tenant(in_carrier_a)
     with pytest.raises(SimulatorRefused):
-        gateway("payment")
+        ports.payment()
     assert client.get("/sim/pay/anything/").status_code == 404  # the cashier is not there
     in_carrier_a.gateways = {**in_carrier_a.gateways, "payment": {"allow_in_production": True}}
     in_carrier_a.save(update_fields=["gateways"])
-    assert gateway("payment", carrier=in_carrier_a).name == "simulator"
+    assert ports.payment(carrier=in_carrier_a).name == "simulator"
     assert client.get("/sim/pay/anything/").status_code == 404  # routed now: an unknown token
 
 
@@ -321,7 +322,7 @@ def test_client_address_comes_from_the_trusted_proxies_only(settings, hops, forw
 @pytest.fixture
 def one_window(monkeypatch):
     """Fixed-window limits: keep every request of a test inside one window."""
-    monkeypatch.setattr("hall.ratelimit.now", lambda: 1_800_000_000.0)
+    monkeypatch.setattr("core.ratelimit.now", lambda: 1_800_000_000.0)
 
 
 def test_behind_a_proxy_one_client_cannot_lock_out_another(client_a, settings, one_window):

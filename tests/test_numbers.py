@@ -11,8 +11,9 @@ from django_tenants.utils import schema_context
 
 from catalog.inventory import holds, search
 from catalog.inventory.models import MobileNumber, TierRule
-from catalog.inventory.patterns import MOBILE_NUMBER, Classifier, classify, digit_mask, grams, is_mobile_number, matches
+from catalog.inventory.patterns import Classifier, classify, digit_mask, grams, matches
 from catalog.inventory.tiers import reclassify
+from core.phone import MOBILE_NUMBER, is_mobile_number
 from tests.support.clients import POOL_PER_CITY, host_client
 
 
@@ -307,7 +308,7 @@ def test_a_sim_cannot_take_a_number_it_does_not_hold(client_a):
 
 
 def test_searches_and_holds_are_rate_limited(client_a, settings, monkeypatch):
-    monkeypatch.setattr("hall.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
+    monkeypatch.setattr("core.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
     settings.HALL_NUMBER_SEARCHES_PER_MINUTE = 3
     codes = [client_a.get("/numbers/", {"tail": "8"}).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429]

@@ -17,8 +17,8 @@ import time
 import pytest
 from django.core.management import call_command
 
-from hall.clock import ClockFormatter, stamp
-from hall.management.base import table
+from core.clock import ClockFormatter, stamp
+from core.commands import table
 from hall.stack import state as stack_state
 from hall.stack.__main__ import _celery
 from hall.stack.redis import free_port
@@ -145,7 +145,7 @@ def test_commands_speak_chinese_by_default_and_english_with_lang_en(db):
 def test_every_command_of_the_project_takes_lang():
     from django.core.management import get_commands, load_command_class
 
-    from hall.management.base import HallCommand
+    from core.commands import HallCommand
 
     ours = {
         name: app
@@ -159,7 +159,7 @@ def test_every_command_of_the_project_takes_lang():
 
 def _columns_align(text):
     """Each table: the header's columns start where the rule's dashes do (display width, CJK = 2)."""
-    from hall.management.base import _width
+    from core.commands import _width
 
     lines = text.splitlines()
     rules = [i for i, line in enumerate(lines) if line and set(line) <= {"-", " "}]
@@ -261,7 +261,7 @@ def test_django_and_celery_log_formats_use_the_one_clock():
     from django.conf import settings
 
     for name in ("tenant", "server"):
-        assert settings.LOGGING["formatters"][name]["()"] == "hall.clock.ClockFormatter"
+        assert settings.LOGGING["formatters"][name]["()"] == "core.clock.ClockFormatter"
     assert settings.TIME_ZONE == "Asia/Shanghai"
     assert json.dumps(settings.LOGGING)  # plain data, as dictConfig wants it
 

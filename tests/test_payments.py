@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.inventory.models import MobileNumber
 from orders import closing, payments
 from orders.models import Order, PaymentNotification, Refund
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
 from tenants.simulators import payment as cashier
 from tenants.simulators.models import SimPayment
@@ -57,9 +57,9 @@ def test_bad_notifications_change_nothing(awaiting, tamper):
     if tamper == "signature":
         fields["sign"] = fields["sign"][:-2] + "00"
     elif tamper == "amount":  # correctly signed, wrong amount: only someone with the key could do it
-        fields = signed({**fields, "total_amount": "0.01"}, gateway("payment").signer)
+        fields = signed({**fields, "total_amount": "0.01"}, ports.payment().signer)
     elif tamper == "order":
-        fields = signed({**fields, "out_trade_no": "NOPE"}, gateway("payment").signer)
+        fields = signed({**fields, "out_trade_no": "NOPE"}, ports.payment().signer)
     else:
         fields.pop("sign")
     response = _post(fields)
@@ -90,7 +90,7 @@ def test_a_failure_before_payment_shows_on_the_timeline(awaiting):
 def test_back_from_the_gateway_before_the_notification_shows_paid(awaiting):
     order, _number, payment = awaiting
     sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
-    cashier.pay(sim.token, gateway("payment"))
+    cashier.pay(sim.token, ports.payment())
     client = host_client("alpha.localhost")
     assert client.post("/me/login/", {"username": order.user.username, "password": PASSWORD}).status_code == 302
     page = client.get(f"/orders/{order.number}/return/", follow=True).content.decode()
@@ -116,7 +116,7 @@ def test_unpaid_orders_close_release_the_number_and_close_the_gateway_payment(aw
     sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
     assert sim.status == "closed"
     with pytest.raises(cashier.CashierError):
-        cashier.pay(sim.token, gateway("payment"))
+        cashier.pay(sim.token, ports.payment())
     MobileNumber.objects.filter(number=number).update(held_until=timezone.now() - timedelta(seconds=1))
     from catalog.inventory import holds
 
@@ -127,7 +127,7 @@ def test_unpaid_orders_close_release_the_number_and_close_the_gateway_payment(aw
 def test_a_payment_made_at_the_last_second_wins_over_the_closer(awaiting):
     order, number, payment = awaiting
     sim = SimPayment.objects.get(out_trade_no=payment.out_trade_no)
-    cashier.pay(sim.token, gateway("payment"))
+    cashier.pay(sim.token, ports.payment())
     Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(seconds=1))
     assert closing.close_overdue() == {"kept": 1}
     order.refresh_from_db()
@@ -327,7 +327,7 @@ def test_notifications_are_re_sent_until_acknowledged(awaiting):
 
 def test_a_notification_signed_for_another_carrier_is_rejected(awaiting):
     order, _number, payment = awaiting
-    fields = signed({**signed_notification(payment, "paid"), "app_id": "beta"}, gateway("payment").signer)
+    fields = signed({**signed_notification(payment, "paid"), "app_id": "beta"}, ports.payment().signer)
     assert _post(fields).status_code == 400
     order.refresh_from_db()
     assert order.status == "awaiting_payment"

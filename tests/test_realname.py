@@ -20,7 +20,7 @@ from realname.idcard import clean_id_number, clean_name
 from realname.models import Identity, RevealAudit, Verification
 from realname.registry import services as registry
 from realname.registry.models import NumberClaim
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.models import Carrier
 from tenants.simulators.models import SimSms, SimSubscriber
 from tenants.simulators.realname import outcome_for
@@ -229,7 +229,7 @@ def Order_refreshed(order):  # noqa: N802 — reads as what it does
 
 def test_activation_waits_for_verification(quick_provider):
     order, number = place_sim_order()
-    bss = gateway("bss")
+    bss = ports.bss()
     bss.occupy_number(number=number, key="o")
     bss.open_account(number=number, plan="畅享", key="a")
     with pytest.raises(realname.NotVerified):
@@ -375,7 +375,7 @@ def test_a_provider_down_does_not_stop_the_order_and_one_without_the_check_is_sk
     quick_provider.gateways["realname"] = {**quick_provider.gateways["realname"], "error_rate": 1.0}
     assert place_sim_order()[0].verification.precheck == "unavailable"
     quick_provider.gateways["realname"] = {"decision_delay": [0, 0], "latency_ms": [0, 0], "identity_check": False}
-    assert not gateway("realname").supports_identity_check
+    assert not ports.realname().supports_identity_check
     assert place_sim_order()[0].verification.precheck == "skipped"
 
 
@@ -485,7 +485,7 @@ def test_one_reminder_that_cannot_be_sent_does_not_stop_the_others(quick_provide
         transition(order, "paid", "paid")
     Verification.objects.filter(order__in=orders).update(deadline=timezone.now() + timedelta(days=2, hours=12))
     broken = f"verify-reminder:{orders[0].number}:3"  # this one text cannot go out
-    sms_class = type(gateway("sms"))
+    sms_class = type(ports.sms())
     real_send = sms_class.send
 
     def flaky(self, *, number, text, key):

@@ -9,13 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.inventory.models import MobileNumber
+from core.errors import HallError
 
 DEFAULT_HOLD_MINUTES = 15
 DEFAULT_MAX_HOLDS = 1
 
 
-class NumberTaken(Exception):
+class NumberTaken(HallError):
     """Someone else holds or bought the number a moment ago."""
+
+    code = "number_taken"
+    status = 409
 
     def __init__(self, number: str):
         self.number = number

@@ -14,8 +14,9 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from catalog.inventory.models import DroppedNumberIndex, MobileNumber, NumberSegment
-from catalog.inventory.patterns import MASK4, NO_TIER, Classifier, is_mobile_number
+from catalog.inventory.patterns import MASK4, NO_TIER, Classifier
 from catalog.inventory.tiers import active_rules
+from core.phone import is_mobile_number
 
 BATCH = 50_000  # rows per transaction: the unit of progress and of what a failure loses
 COPY_CHUNK = 256 * 1024

@@ -8,7 +8,8 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from catalog.inventory.models import MobileNumber, TierRule
-from catalog.inventory.patterns import Classifier, classify, excluded, is_mobile_number, matched_digits
+from catalog.inventory.patterns import Classifier, classify, excluded, matched_digits
+from core.phone import is_mobile_number
 
 BATCH = 20_000
 

@@ -10,12 +10,13 @@ import uuid
 
 from django.utils.translation import gettext as _
 
+from core.errors import HallError
 from hall.decoration.blocks import MAX_SECTIONS, REGISTRY, BlockSettingsForm, settings_as_form_data
 
 SCHEMA_VERSION = 1
 
 
-class DocumentError(Exception):
+class DocumentError(HallError):
     """The document cannot be saved or published; `problems` is a list of messages."""
 
     def __init__(self, problems):

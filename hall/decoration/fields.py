@@ -8,7 +8,7 @@ from django import forms
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from catalog.richtext import sanitize_html
+from core.richtext import sanitize_html
 
 ROUTES = {
     "home": "home",

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.uploads import validate_image_upload
+from core.errors import HallError
+from core.uploads import validate_image_upload
 from hall.decoration.documents import DocumentError, empty_page, validate_page
 from hall.decoration.theme import DEFAULT_TOKENS, ThemeForm, clean_tokens
 from hall.models import Page, PageVersion, ShopAsset
@@ -18,7 +19,7 @@ THEME_SLUG = "theme"
 HOME_SLUG = "home"
 
 
-class EditConflict(Exception):
+class EditConflict(HallError):
     """Someone saved the page since this editor loaded it: the later save must not overwrite."""
 
     def __init__(self, latest: PageVersion):

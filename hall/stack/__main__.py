@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from hall.clock import stamp
+from core.clock import stamp
 from hall.stack import StackError, frontend
 from hall.stack import state as stack_state
 from hall.stack.postgres import EmbeddedPostgres

@@ -21,7 +21,7 @@ class StackState:
     database_url: str  # the servers `up` uses (its embedded ones, or DATABASE_URL / REDIS_URL it was given)
     redis_url: str
     web_port: int
-    started: str = ""  # hall.clock.stamp() of the start, for people reading the file
+    started: str = ""  # core.clock.stamp() of the start, for people reading the file
 
 
 def path(data_dir: Path) -> Path:

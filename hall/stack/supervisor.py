@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from hall.clock import stamp
+from core.clock import stamp
 
 BACKOFF_FIRST = 1.0  # seconds before the first restart of a process that keeps exiting
 BACKOFF_CAP = 30.0
@@ -95,7 +95,7 @@ class Supervisor:
 
     def _pump(self, name: str, stream: BinaryIO) -> None:
         """Copy one child's output line by line, each prefixed with the time and its name. The time is
-        the platform's clock with its offset (hall.clock), the one clock of every line `up` prints:
+        the platform's clock with its offset (core.clock), the one clock of every line `up` prints:
         under the supervisor the processes' own log formats leave their time out (HALL_SUPERVISED)."""
         label = f"{name.ljust(self._width)} | "
         if self._tty:

@@ -49,7 +49,7 @@ def yuan(value):
 @register.filter
 def sanitize(html):
     """Staff HTML, cleaned again at render time whatever path stored it."""
-    from catalog.richtext import sanitize_html
+    from core.richtext import sanitize_html
 
     return mark_safe(sanitize_html(html or ""))
 

@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from hall import ratelimit
+from core import ratelimit
 from hall.analytics.capture import record_click
 
 CLICKS_PER_MINUTE = 120

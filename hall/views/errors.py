@@ -5,7 +5,7 @@ from django.template.loader import get_template
 from django.utils.translation import gettext as _
 from django.views import View
 
-from hall.api import error_body
+from core.api import error_body
 
 
 class UnknownHostView(View):

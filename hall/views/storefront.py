@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from core.ratelimit import allow
 from hall.accounts import SignUpForm, create_subscriber
 from hall.decoration import render as render_blocks
 from hall.decoration import services as decoration
-from hall.ratelimit import allow
 
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
 
@@ -89,7 +89,7 @@ def sign_up(request):
 
 
 class ShopAuthenticationForm(AuthenticationForm):
-    """Staff sign in at /admin/ only, where failures lock the account (hall.admin_lockout): the
+    """Staff sign in at /admin/ only, where failures lock the account (core.admin.lockout): the
     shop's form must not be a side door for guessing their passwords, so it answers as for any
     wrong password."""
 

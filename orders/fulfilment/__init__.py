@@ -16,14 +16,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.tasks import send_on_commit
 from orders.fulfilment.pipelines import PIPELINES
 from orders.fulfilment.steps import Wait, new_numbers
 from orders.models import FulfilmentStep, Order
 from orders.models import OrderStatus as S
 from orders.states import IllegalTransition, lock, record, transition
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.gateways.errors import GatewayError
-from tenants.services import send_on_commit
 
 log = logging.getLogger(__name__)
 GATEWAY_ERRORS = GatewayError  # every port's one error: `transient` decides retry or staff
@@ -191,7 +191,7 @@ def activate_sim(order: Order) -> None:
     realname.require_verified(order)
     numbers = new_numbers(order)
     for number in numbers:
-        gateway("bss").activate(number=number, key=f"{order.number}:activate:{number}")
+        ports.bss().activate(number=number, key=f"{order.number}:activate:{number}")
     carrier = current_carrier()
     registry.activate(carrier.slug, f"{carrier.slug}:{order.number}")
 

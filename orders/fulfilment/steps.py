@@ -17,7 +17,8 @@ from orders.models import Order, OrderLine
 from orders.models import OrderStatus as S
 from orders.states import record, transition
 from realname.masking import mask_phone
-from tenants.gateways import current_carrier, gateway
+from tenants import ports
+from tenants.gateways import current_carrier
 
 
 class Wait(Exception):
@@ -39,13 +40,13 @@ def new_numbers(order: Order) -> list[str]:
 # -- telecom steps -------------------------------------------------------------------------------
 def renew_broadband(order, key):
     terms = _terms(order)
-    expires = gateway("bss").renew_broadband(account=terms["account"], option=terms["option"], key=key)
+    expires = ports.bss().renew_broadband(account=terms["account"], option=terms["option"], key=key)
     notify.send(order, "renewed", account=terms["account"], expires_on=expires.isoformat())
     return {"expires_on": expires.isoformat(), "account": terms["account"]}
 
 
 def join_offer(order, key):
-    gateway("bss").join_offer(number=order.service_number, offer=_terms(order)["offer"], key=key)
+    ports.bss().join_offer(number=order.service_number, offer=_terms(order)["offer"], key=key)
     line = order.lines.first()
     notify.send(order, "deposit_joined", number=mask_phone(order.service_number), offer=line.name if line else "")
     return {}
@@ -55,7 +56,7 @@ def credit_deposit(order, key):
     terms = _terms(order)
     if terms.get("return_deposit_monthly"):
         return {"credited": "0"}  # it comes back with the monthly payouts instead
-    balance = gateway("bss").credit_balance(
+    balance = ports.bss().credit_balance(
         number=order.service_number, amount=Decimal(terms["deposit"]), reason=f"deposit {order.number}", key=key
     )
     return {"credited": terms["deposit"], "balance": str(balance)}
@@ -69,7 +70,7 @@ def schedule_payouts(order, key):
 
 
 def credit_top_up(order, key):
-    balance = gateway("bss").top_up(number=order.service_number, amount=order.payable, key=key)
+    balance = ports.bss().top_up(number=order.service_number, amount=order.payable, key=key)
     notify.send(
         order, "topped_up", amount=_yuan(order.payable), number=mask_phone(order.service_number), balance=_yuan(balance)
     )
@@ -86,7 +87,7 @@ def apply_addons(order, key):
     applied = []
     for line in order.lines.exclude(offer_kind__in=["number", "phone", "sim"]).exclude(offer=None):
         for unit in range(line.quantity):
-            gateway("bss").apply_addon(
+            ports.bss().apply_addon(
                 number=order.service_number, addon=line.offer.slug, key=f"{key}:{line.pk}:{unit}"
             )
         applied.append(line.name)
@@ -96,19 +97,19 @@ def apply_addons(order, key):
 # -- new SIM and goods ---------------------------------------------------------------------------
 def occupy_numbers(order, key):
     for number in new_numbers(order):
-        gateway("bss").occupy_number(number=number, key=f"{key}:{number}")
+        ports.bss().occupy_number(number=number, key=f"{key}:{number}")
     return {"numbers": new_numbers(order)}
 
 
 def release_numbers(order, key):
     for number in new_numbers(order):
-        gateway("bss").release_number(number=number, key=f"{key}:release:{number}")
+        ports.bss().release_number(number=number, key=f"{key}:release:{number}")
 
 
 def open_accounts(order, key):
     sim = order.lines.filter(offer_kind="sim").select_related("offer").first()
     plan = (sim.offer.attributes.get("plan_name") if sim and sim.offer else "") or (sim.name if sim else "")
-    accounts = {n: gateway("bss").open_account(number=n, plan=plan, key=f"{key}:{n}") for n in new_numbers(order)}
+    accounts = {n: ports.bss().open_account(number=n, plan=plan, key=f"{key}:{n}") for n in new_numbers(order)}
     return {"accounts": accounts}
 
 
@@ -117,7 +118,7 @@ def ship(order, key):
     if order.status == S.IN_FULFILMENT:
         transition(order, S.SHIPPED, "shipping", expect={S.IN_FULFILMENT})
     items = [line.name for line in order.lines.filter(category=OrderLine.Category.GOODS)]
-    shipment = gateway("logistics").create_shipment(
+    shipment = ports.logistics().create_shipment(
         reference=order.number,
         recipient=order.recipient,
         phone=order.contact_phone,
@@ -140,7 +141,7 @@ TRACKING_ACTIONS = {
 
 def await_delivery(order, key):
     shipped = order.steps.get(step="ship").result
-    events = gateway("logistics").track(shipped["tracking_no"])
+    events = ports.logistics().track(shipped["tracking_no"])
     seen = set(order.events.filter(action__in=TRACKING_ACTIONS.values()).values_list("action", flat=True))
     for event in events:
         action = TRACKING_ACTIONS[event.status]
@@ -183,7 +184,7 @@ def activate(order, key):
     )
     if credit > 0:  # the SIM offer's prepaid credit arrives as the first top-up
         for number in new_numbers(order):
-            gateway("bss").top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")
+            ports.bss().top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")
         result["first_top_up"] = str(credit)
     notify.send(order, "activated")
     return result

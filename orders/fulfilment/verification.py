@@ -13,6 +13,7 @@ import contextlib
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.errors import HallError
 from orders import notify
 from orders.fulfilment.steps import new_numbers
 from orders.models import Order
@@ -26,7 +27,7 @@ from tenants.gateways import current_carrier
 STUCK = "verification_stuck"  # the action that put an order in the queue for its verification
 
 
-class IdentityCorrectionError(Exception):
+class IdentityCorrectionError(HallError):
     """The message is for the subscriber; nothing was changed."""
 
 
@@ -164,11 +165,11 @@ def on_event(verification: Verification, action: str, data: dict | None = None, 
 def release_at_the_carrier(verification: Verification, **_signal) -> None:
     """The deadline passed: the card's numbers are released at the BSS first (keyed, so a repeat is
     harmless), outside any transaction (realname.signals.expiring)."""
-    from tenants.gateways import gateway
+    from tenants import ports
 
     order = verification.order
     for number in new_numbers(order):
-        gateway("bss").release_number(number=number, key=f"{order.number}:recycle:{number}")
+        ports.bss().release_number(number=number, key=f"{order.number}:recycle:{number}")
 
 
 def recycle_the_card(verification: Verification, **_signal) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from core.errors import HallError
 from realname.registry.models import NumberClaim
 
 LIVE = [NumberClaim.Status.RESERVED, NumberClaim.Status.ACTIVE]
 
 
-class LimitReached(Exception):
+class LimitReached(HallError):
     """The message is for the subscriber."""
 
 

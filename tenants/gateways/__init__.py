@@ -1,7 +1,7 @@
 """Gateways to a carrier's own systems (ports and adapters).
 
-Each system (payment now; BSS, SMS, logistics and the real-name provider later) has an interface
-here and adapters elsewhere: the built-in simulator in `tenants.simulators`, real ones later.
+Each system (BSS, SMS, payment, logistics, the real-name provider) has an interface here and
+adapters elsewhere: the built-in simulator in `tenants.simulators`, real ones later.
 Which adapter serves a carrier is its configuration (`Carrier.gateways`), never code.
 """
 
@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 from django.utils.module_loading import import_string
+
+from core.errors import HallError
 
 # system → adapter name → class. A real adapter is one more entry here plus its configuration.
 ADAPTERS = {
@@ -36,7 +38,7 @@ DEFAULT_ADAPTER = "simulator"
 SIMULATOR_PACKAGE = "tenants.simulators."
 
 
-class UnknownAdapter(Exception):
+class UnknownAdapter(HallError):
     pass
 
 
@@ -94,3 +96,4 @@ def gateway(system: str, carrier=None, adapter: str | None = None):
     if path.startswith(SIMULATOR_PACKAGE) and not simulator_allowed(system, carrier):
         raise SimulatorRefused(f"carrier {carrier.slug}: the simulated {system} gateway is refused in production")
     return import_string(path)(carrier, config)
+

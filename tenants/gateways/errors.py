@@ -6,8 +6,13 @@ again would only repeat it. `code` is the system's reason, for people and for br
 
 from __future__ import annotations
 
+from core.errors import HallError
 
-class GatewayError(Exception):
-    def __init__(self, message: str, code: str = "error", *, transient: bool = False):
-        self.message, self.code, self.transient = message, code, transient
-        super().__init__(message)
+
+class GatewayError(HallError):
+    code = "error"
+    status = 502  # the carrier's system refused or failed, not the client
+
+    def __init__(self, message: str, code: str = "error", *, transient: bool = False) -> None:
+        super().__init__(message, code)
+        self.transient = transient

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from core.errors import HallError
 from tenants.gateways.errors import GatewayError
 
 
@@ -20,7 +21,7 @@ class PaymentGatewayError(GatewayError):
     """The payment gateway refused or failed."""
 
 
-class BadNotification(Exception):
+class BadNotification(HallError):
     """A notification failed verification (signature, fields); it must change nothing."""
 
 

@@ -4,7 +4,7 @@ SMS simulator "sent" (so a demo user can read their code). Never in production s
 from django.conf import settings
 from django.contrib import admin
 
-from hall.admin_readonly import ReadOnlyAdmin
+from core.admin.readonly import ReadOnlyAdmin
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 
 

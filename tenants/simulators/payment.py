@@ -25,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.errors import HallError
+from core.tasks import send_on_commit
 from tenants.gateways.payment import (
     BadNotification,
     Notification,
@@ -34,7 +36,6 @@ from tenants.gateways.payment import (
     RefundState,
 )
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
-from tenants.services import send_on_commit
 from tenants.simulators.behaviour import simulate_call
 from tenants.simulators.models import SimNotification, SimPayment, SimRefund
 
@@ -160,7 +161,7 @@ class SimulatedPaymentGateway(PaymentGateway):
 
 
 # -- the payer's side (the cashier page calls these) -------------------------------------------
-class CashierError(Exception):
+class CashierError(HallError):
     pass
 
 

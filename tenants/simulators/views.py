@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from tenants.gateways import gateway
+from tenants import ports
 from tenants.simulators import payment as cashier_actions
 from tenants.simulators.models import SimPayment
 
@@ -15,7 +15,7 @@ def cashier(request, token):
     payment = get_object_or_404(SimPayment, token=token)
     error = ""
     if request.method == "POST":
-        simulator = gateway("payment", adapter="simulator")
+        simulator = ports.payment(adapter="simulator")
         action = request.POST.get("action")
         try:
             if action == "pay":

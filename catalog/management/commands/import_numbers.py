@@ -6,7 +6,7 @@ from django_tenants.utils import schema_context
 
 from catalog.inventory.importing import ImportReport, generated_rows, import_rows, known_cities, rows_from_csv
 from catalog.inventory.models import NumberSegment
-from hall.management.base import HallCommand
+from core.commands import HallCommand
 from tenants.models import Carrier
 
 

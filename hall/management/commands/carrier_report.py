@@ -4,8 +4,8 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from core.commands import HallCommand
 from hall.analytics.dashboard import summary
-from hall.management.base import HallCommand
 from tenants.models import Carrier
 
 

@@ -6,9 +6,9 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
+from core.commands import HallCommand
 from hall.analytics.aggregate import aggregate_day
 from hall.analytics.capture import flush
-from hall.management.base import HallCommand
 from tenants.services import shop_carriers
 
 

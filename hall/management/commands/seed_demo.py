@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
+from core.commands import HallCommand
 from hall import demo
-from hall.management.base import HallCommand
 
 
 class Command(HallCommand):

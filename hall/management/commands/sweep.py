@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tenants.utils import tenant_context
 
+from core.commands import HallCommand
 from hall.jobs import sweeps
-from hall.management.base import HallCommand
 from tenants.services import shop_carriers
 
 # the breakdowns the jobs return (e.g. {"closed": 2, "kept": 1}), as an operator reads them

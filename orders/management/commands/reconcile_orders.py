@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from hall.management.base import HallCommand
+from core.commands import HallCommand
 from orders.reconcile import reconcile
 from tenants.services import shop_carriers
 

@@ -4,7 +4,7 @@ HALL_REALNAME_KEYS (keep the old keys listed until this has run for every carrie
 from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
-from hall.management.base import HallCommand
+from core.commands import HallCommand
 from realname.retention import rotate
 from tenants.services import shop_carriers
 

@@ -4,7 +4,7 @@ import sys
 from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from hall.management.base import HallCommand
+from core.commands import HallCommand
 from tenants.models import Carrier
 from tenants.services import CarrierSpec, ProvisioningError, create_carrier, validate_spec
 

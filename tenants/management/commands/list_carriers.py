@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from hall.management.base import HallCommand
+from core.commands import HallCommand
 from tenants.models import CarrierGroup
 from tenants.services import shop_carriers
 

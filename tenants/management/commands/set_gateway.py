@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from hall.management.base import HallCommand
+from core.commands import HallCommand
 from tenants.gateways import ADAPTERS, is_simulated
 from tenants.models import Carrier
 

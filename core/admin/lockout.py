@@ -1,7 +1,7 @@
 """Brute force on the staff admin (every carrier host) and the platform admin (the public host),
 through django-axes: failures count per account and per client address in the schema of the
 host, so one carrier's lockouts never touch another's; a lock lifts after
-HALL_ADMIN_LOCKOUT_MINUTES. The shop's own sign-in keeps its rate limit (hall.ratelimit)."""
+HALL_ADMIN_LOCKOUT_MINUTES. The shop's own sign-in keeps its rate limit (core.ratelimit)."""
 
 from __future__ import annotations
 

@@ -12,6 +12,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from core.errors import HallError
+
 
 def error_body(code, message, fields=None):
     body = {"error": {"code": code, "message": message}}
@@ -29,6 +31,8 @@ def api_exception_handler(exc, context):
                 error_body("too_large", _("The request is too large.")), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
             )
         return Response(error_body("bad_request", _("The request failed.")), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, HallError):  # every refusal the product explains, mapped here once
+        return Response(error_body(exc.code, exc.message), status=exc.status)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -56,9 +60,9 @@ class Pages(PageNumberPagination):
 
 
 class CsrfSessionScheme(SessionScheme):
-    """The shop's session cookie (hall.api_auth), documented like DRF's own session auth."""
+    """The shop's session cookie (core.api_auth), documented like DRF's own session auth."""
 
-    target_class = "hall.api_auth.CsrfSessionAuthentication"
+    target_class = "core.api_auth.CsrfSessionAuthentication"
 
 
 def form_parameters(form_class) -> list[OpenApiParameter]:
@@ -116,7 +120,7 @@ ERROR_SCHEMA = {
     "required": ["error"],
 }
 # Answers any operation may give, whatever the view: bad input (serializers, and the NUL/deep-JSON
-# refusal of hall.middleware.BadInputMiddleware), credentials and CSRF, unknown paths, methods, limits.
+# refusal of core.middleware.BadInputMiddleware), credentials and CSRF, unknown paths, methods, limits.
 SHARED_ERRORS = {
     "400": "The request is not valid (see error.fields).",
     "401": "The credentials sent are not valid.",
@@ -131,7 +135,7 @@ RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Se
 
 def document_errors(result, generator, request, public):
     """Postprocessing hook: every operation documents the shared error answers, and every 4xx
-    answer without a body of its own gets the one Error shape (hall.api.error_body)."""
+    answer without a body of its own gets the one Error shape (core.api.error_body)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for item in result.get("paths", {}).values():

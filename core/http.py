@@ -18,7 +18,7 @@ def redirect_back(request, fallback):
 
 
 def max_body(limit: int) -> Callable:
-    """Refuse bodies over `limit` bytes with 413 (hall.middleware.BadInputMiddleware reads it)."""
+    """Refuse bodies over `limit` bytes with 413 (core.middleware.BadInputMiddleware reads it)."""
 
     def decorate(view: Callable) -> Callable:
         view.max_body_bytes = limit

@@ -8,8 +8,9 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from hall.api import error_body
-from hall.http import MAX_JSON_DEPTH, has_nul, json_too_deep
+from core.api import error_body
+from core.errors import HallError
+from core.http import MAX_JSON_DEPTH, has_nul, json_too_deep
 
 
 class ShopLanguageMiddleware:
@@ -79,7 +80,8 @@ def _bad_input(request) -> str | None:
 class BadInputMiddleware:
     """One place that refuses NUL bytes (path, query, cookies, form and JSON bodies), JSON nested
     too deeply, and bodies over a view's `max_body_bytes`: a clear 400 (413) before any view
-    runs, so nothing is half-written and no new view can forget it."""
+    runs, so nothing is half-written and no new view can forget it. It also maps a HallError
+    that no view caught to a page (or the API's error body)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -101,6 +103,13 @@ class BadInputMiddleware:
             return _refusal(request, 400, problem)
         return None
 
+    def process_exception(self, request, exception):
+        """A refusal no view caught (core.errors): its message on a clear page (or the API's error
+        body), with its status; the transaction it interrupted was rolled back, so nothing is half-written."""
+        if isinstance(exception, HallError):
+            return _refusal(request, exception.status, exception.message, exception.code)
+        return None
+
 
 def _over(request, limit: int) -> bool:
     try:
@@ -112,7 +121,8 @@ def _over(request, limit: int) -> bool:
     return len(request.body) > limit  # no length declared: read (Django caps it) and measure
 
 
-def _refusal(request, status: int, message: str) -> HttpResponse:
+def _refusal(request, status: int, message: str, code: str = "") -> HttpResponse:
     if request.path_info.startswith("/api/"):
-        return JsonResponse(error_body("bad_input" if status == 400 else "too_large", message), status=status)
+        code = code or ("bad_input" if status == 400 else "too_large")
+        return JsonResponse(error_body(code, message), status=status)
     return render(request, "errors/bad_request.html", {"message": message}, status=status)

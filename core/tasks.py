@@ -1,0 +1,17 @@
+"""One way to send a task: by dotted path, on commit, in the current carrier's schema."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.utils.module_loading import import_string
+
+
+def send_on_commit(task_path: str, args: tuple = (), countdown: float = 0) -> None:
+    """Send a task (by dotted path: task modules import the services that call this) once the
+    current transaction commits, in the current carrier's schema. Robustly: with the broker down
+    the caller carries on and a sweeper sends the work again."""
+    schema = connection.schema_name
+    transaction.on_commit(
+        lambda: import_string(task_path).apply_async(args, countdown=countdown, headers={"_schema_name": schema}),
+        robust=True,
+    )
