@@ -34,7 +34,7 @@ PAGES = [
 
 
 def capture_overhead(host: str) -> None:
-    from hall.analytics import capture
+    from analytics import capture
 
     client = Client(HTTP_HOST=host, HTTP_USER_AGENT="Mozilla/5.0 (iPhone) Mobile")
     results = {"off": [], "on": []}
@@ -82,8 +82,8 @@ def synthetic_day(day: dt.date, count: int) -> None:
 
 
 def main():
-    from catalog.demo import seed_catalogue
-    from hall.analytics.aggregate import aggregate_day
+    from analytics.aggregate import aggregate_day
+    from demo.catalog import seed_catalogue
 
     carrier = fresh_carrier("benchana")
     with tenant_context(carrier):

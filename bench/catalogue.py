@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 
-from catalog.demo import seed_catalogue
-from hall.decoration.services import publish_theme
+from demo.catalog import seed_catalogue
+from storefront.decoration.services import publish_theme
 
 urlpatterns = urls_with_baseline()
 

@@ -14,11 +14,11 @@ from django.db import connection
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 
-from catalog.demo import seed_catalogue
-from hall.decoration import services
-from hall.decoration.documents import new_section
-from hall.demo import logo_png
-from hall.models import Page
+from demo.carriers import logo_png
+from demo.catalog import seed_catalogue
+from storefront.decoration import services
+from storefront.decoration.documents import new_section
+from storefront.decoration.models import Page
 
 urlpatterns = urls_with_baseline()
 

@@ -131,7 +131,7 @@ def start_worker() -> subprocess.Popen:
 
 
 def noop_throughput(schema: str) -> float:
-    from hall.tasks import noop
+    from operators.tasks import noop
 
     client = redis.Redis.from_url(settings.REDIS_URL)
     key = f"bench:noop:{uuid.uuid4().hex}"
@@ -144,8 +144,8 @@ def noop_throughput(schema: str) -> float:
 
 
 def main():
-    from catalog.demo import seed_catalogue
-    from catalog.inventory.demo import seed_pool
+    from demo.catalog import seed_catalogue
+    from demo.numbers import seed_pool
     from orders.models import Order, OrderEvent
     from orders.tasks import run_fulfilment
     from tenants.simulators.models import SimShipment, SimSubscriber

@@ -18,10 +18,10 @@ from django.db import connection, connections
 from django_tenants.utils import schema_context
 
 from catalog.inventory import holds, search
-from catalog.inventory.demo import ensure_tier_rules
 from catalog.inventory.importing import ImportReport, generated_rows, import_rows
 from catalog.inventory.models import MobileNumber, NumberSegment
 from catalog.models import City
+from demo.numbers import ensure_tier_rules
 
 POOL = int(os.environ.get("BENCH_NUMBERS", "1000000"))
 HOLDERS = int(os.environ.get("BENCH_HOLDERS", "500"))

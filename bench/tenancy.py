@@ -17,8 +17,8 @@ from django.test import Client, override_settings
 from django.urls import path
 from django_tenants.utils import schema_context
 
-from hall.decoration.services import publish_theme
 from hall.urls_tenant import urlpatterns as tenant_urls
+from storefront.decoration.services import publish_theme
 from tenants.models import Carrier
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, ensure_template
 

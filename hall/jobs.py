@@ -8,7 +8,7 @@ from core import periodic
 from core.periodic import Job
 
 JOBS: tuple[Job, ...] = (
-    Job("heartbeat", 30, "hall.tasks.beat_heartbeat"),
+    Job("heartbeat", 30, "operators.tasks.beat_heartbeat"),
     Job(
         "sweep-number-holds",
         60,
@@ -55,15 +55,15 @@ JOBS: tuple[Job, ...] = (
     Job(
         "flush-analytics",
         30,
-        "hall.tasks.flush_analytics",
-        "hall.tasks.flush_analytics_in_carrier",
+        "analytics.tasks.flush_analytics",
+        "analytics.tasks.flush_analytics_in_carrier",
         _("analytics events stored"),
     ),
     Job(
         "aggregate-analytics",
         900,
-        "hall.tasks.aggregate_analytics",
-        "hall.tasks.aggregate_analytics_in_carrier",
+        "analytics.tasks.aggregate_analytics",
+        "analytics.tasks.aggregate_analytics_in_carrier",
         _("analytics days aggregated"),
     ),
 )

@@ -74,6 +74,8 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "operators",  # the public host and cross-carrier commands (no models)
+    "demo",  # demo data and seed_demo (no models)
 ]
 # Apps in every carrier's schema: accounts, the shop, catalogue, orders, real-name records.
 TENANT_APPS = [
@@ -84,7 +86,9 @@ TENANT_APPS = [
     "django.contrib.admin",
     "rest_framework.authtoken",
     "axes",  # each carrier's staff sign-in attempts, in its own schema
-    "hall",
+    "storefront",
+    "storefront.decoration",
+    "analytics",
     "catalog",
     "orders",
     "realname",
@@ -97,7 +101,7 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 PUBLIC_SCHEMA_URLCONF = "hall.urls_public"
 ROOT_URLCONF = "hall.urls_tenant"
-DEFAULT_NOT_FOUND_TENANT_VIEW = "hall.views.errors.UnknownHostView"
+DEFAULT_NOT_FOUND_TENANT_VIEW = "operators.errors.UnknownHostView"
 # A migrated, empty carrier schema that new carriers are cloned from (fast creation); when it
 # does not exist yet, a carrier's schema is migrated from scratch.
 TENANT_BASE_SCHEMA = "carrier_template"
@@ -136,7 +140,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "hall.analytics.capture.AnalyticsMiddleware",
+    "analytics.capture.AnalyticsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -155,7 +159,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
-                "hall.context_processors.shop",
+                "storefront.context_processors.shop",
             ],
         },
     },

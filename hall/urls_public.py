@@ -3,7 +3,7 @@
 from django.urls import include, path
 
 from core.admin.sites import platform_site
-from hall.views import directory, errors, health, media
+from operators import directory, errors, health, media
 
 urlpatterns = [
     path("", directory.directory, name="directory"),

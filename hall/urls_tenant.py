@@ -4,8 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from analytics import dashboard_views as dashboard
+from analytics import views as analytics
 from catalog import number_views
-from hall.views import analytics, dashboard, errors, health, media, preview, storefront
+from operators import errors, health, media
+from storefront import views as storefront
+from storefront.decoration import preview_views as preview
 
 urlpatterns = [
     path("", storefront.home, name="home"),
@@ -17,7 +21,7 @@ urlpatterns = [
     path("p/<slug:slug>/", storefront.landing_page, name="landing-page"),
     path("agreements/<slug:kind>/", storefront.agreement, name="agreement"),
     path("preview/<slug:slug>/<int:version_id>/", preview.preview, name="decoration-preview"),
-    path("admin/decoration/", include("hall.decoration.editor_urls")),
+    path("admin/decoration/", include("storefront.decoration.editor_urls")),
     path("admin/dashboard/", dashboard.dashboard, name="staff-dashboard"),
     path("analytics/click/", analytics.block_click, name="analytics-click"),
     path("me/", storefront.account, name="account"),

@@ -13,25 +13,22 @@ from django.views.decorators.http import require_POST
 
 from core import ratelimit
 from core.http import loads_safely
-from hall.analytics import capture as analytics
-from hall.templatetags.shop import yuan
 from orders import cart as carts
-from orders import checkout, closing, fulfilment, number_auth, payments, payouts, tickets
+from orders import checkout, closing, fulfilment, number_auth, payments, payouts, signals, tickets
 from orders.checkout_form import CheckoutForm, IdentityForm
 from orders.fulfilment import verification as verifying
 from orders.models import Order, OrderStatus, Ticket
 from orders.selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
 from orders.states import ENDED, describe
 from realname import services as realname
+from storefront.templatetags.shop import yuan
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
 
 
 def pay_redirect(request, order: Order):
     """Send the subscriber to the gateway's page for this order."""
-    # The visitor who placed it: the dashboard's funnels count the order (placed, paid, done) for them.
-    if analytics.counted(request):
-        Order.objects.filter(pk=order.pk, visitor_id="").update(visitor_id=analytics.visitor(request)[:32])
+    signals.order_handed_to_payment.send(Order, request=request, order=order)
     if order.payable == 0 and order.status == OrderStatus.AWAITING_PAYMENT:
         payments.settle_free(order)
         return redirect("order", order.number)
@@ -77,7 +74,7 @@ def checkout_page(request):
                 form.data["expected_total"] = str(plan.payable)  # the next submit agrees to the new prices
     if form is None:
         if plan.summary.lines:
-            analytics.record(request, "checkout_started", offer_kind=plan.summary.lines[0].line.offer.kind)
+            signals.checkout_started.send(Order, request=request, offer_kind=plan.summary.lines[0].line.offer.kind)
         form = CheckoutForm(
             initial={"token": uuid.uuid4().hex, "expected_total": plan.payable, **address_initial(request.user)},
             needs=plan.needs,

@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import redirect_back
-from hall.analytics import capture as analytics
 from orders import cart as carts
+from orders import signals
 
 
 def cart(request):
@@ -29,7 +29,7 @@ def cart_add(request):
     except carts.CartError as exc:
         messages.error(request, str(exc))
         return redirect_back(request, "cart")
-    analytics.record(request, "add_to_cart", offer_kind=line.offer.kind, page_id=line.offer.slug)
+    signals.line_added.send(type(line), request=request, line=line)
     if request.POST.get("buy_now"):  # 立即购买: straight on to confirming the order
         return redirect("checkout")
     messages.success(request, _("Added “%(name)s” to your cart.") % {"name": line.offer.name})

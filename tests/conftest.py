@@ -45,8 +45,8 @@ def _make_test_carrier(spec):
     carrier.gateways = {"logistics": {"step_seconds": [0.5, 1.5]}}
     carrier.save(update_fields=["gateways"])
     with schema_context(carrier.schema_name):
-        from hall.decoration.services import publish_document, publish_theme
-        from hall.models import Page
+        from storefront.decoration.models import Page
+        from storefront.decoration.services import publish_document, publish_theme
 
         publish_theme({"primary": spec["primary"], "tagline": spec["name"]})
         if spec.get("catalogue"):  # a first published home page, for the decoration tests to change
@@ -67,14 +67,14 @@ def _make_test_carrier(spec):
                 },
             )
         if spec.get("catalogue"):
-            from catalog.demo import seed_catalogue
+            from demo.catalog import seed_catalogue
 
             seed_catalogue(list(CITIES))
-            from catalog.inventory.demo import seed_pool
+            from demo.numbers import seed_pool
 
             seed_pool(["180"], [code for code, _n, _p in CITIES], per_city=POOL_PER_CITY, seed=42)
-            from catalog.demo import seed_deposit_offers
-            from tenants.simulators.demo import seed_bss
+            from demo.catalog import seed_deposit_offers
+            from demo.simulators import seed_bss
 
             seed_deposit_offers()
             seed_bss("18000000001", "180", "广州")  # the simulated BSS: subscribers, broadband accounts
@@ -187,7 +187,7 @@ def celery_worker_process(django_db_setup):
 @pytest.fixture
 def quick(in_carrier_a, settings):
     """Carrier alpha with simulators that answer at once and its simulated BSS seeded."""
-    from tenants.simulators.demo import seed_bss
+    from demo.simulators import seed_bss
     from tests.orders_support import quick_gateways
 
     settings.HALL_TRACKING_POLL_SECONDS = 0

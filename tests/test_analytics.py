@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from hall.analytics import capture
-from hall.analytics import sessions as defs
-from hall.analytics.aggregate import aggregate_day
-from hall.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
+from analytics import capture
+from analytics import sessions as defs
+from analytics.aggregate import aggregate_day
+from analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
 from tests.support.clients import host_client
 
 T0 = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
@@ -402,8 +402,8 @@ def test_clicked_blocks_are_named_on_the_dashboard(buffer_clean):
     """ "区块点击" names the page and the block's kind (and title), not ids."""
     from django.utils import translation
 
-    from hall.decoration import services as decoration
-    from hall.decoration.blocks import REGISTRY
+    from storefront.decoration import services as decoration
+    from storefront.decoration.blocks import REGISTRY
     from tests.support.clients import STAFF_PASSWORD, sign_in
 
     section = decoration.page(decoration.HOME_SLUG).live_version.document["sections"][0]

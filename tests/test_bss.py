@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from demo.simulators import seed_bss
 from orders import number_auth
 from orders.models import NumberAuthCode
 from tenants import ports
 from tenants.gateways import ADAPTERS
 from tenants.gateways.bss import BssError
-from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 from tests.support.telecom import MAIN, sent_code
 

@@ -3,7 +3,7 @@
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from hall.tasks import shop_probe
+from operators.tasks import shop_probe
 from tests.support.clients import CARRIER_A, CARRIER_B
 
 

@@ -11,14 +11,14 @@ from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
-from hall.decoration import documents, services
-from hall.decoration.blocks import REGISTRY, BlockSettingsForm, settings_as_form_data
-from hall.decoration.contrast import contrast_ratio
-from hall.decoration.fields import LinkField
-from hall.decoration.preview import make_token
-from hall.decoration.theme import DEFAULT_TOKENS, ThemeForm
-from hall.models import Page
-from hall.templatetags.shop import sanitize, yuan
+from storefront.decoration import documents, services
+from storefront.decoration.blocks import REGISTRY, BlockSettingsForm, settings_as_form_data
+from storefront.decoration.contrast import contrast_ratio
+from storefront.decoration.fields import LinkField
+from storefront.decoration.models import Page
+from storefront.decoration.preview import make_token
+from storefront.decoration.theme import DEFAULT_TOKENS, ThemeForm
+from storefront.templatetags.shop import sanitize, yuan
 from tests.support.clients import HOME_NOTICE, STAFF_PASSWORD, host_client, sign_in
 
 
@@ -206,7 +206,7 @@ def test_publish_validates_again(in_carrier_a):
     home = services.page("home")
     broken = copy.deepcopy(_notice("x"))
     broken["sections"][0]["settings"]["link"] = "javascript:alert(1)"
-    from hall.models import PageVersion
+    from storefront.decoration.models import PageVersion
 
     sneaked = PageVersion.objects.create(page=home, number=999, document=broken)  # written around the service
     with pytest.raises(documents.DocumentError):
@@ -376,7 +376,7 @@ def test_a_coupon_card_only_advertises_a_discount_checkout_really_gives(in_carri
 
 
 def test_the_demo_shops_advertise_no_coupon():
-    from hall.demo import CARRIERS
+    from demo.carriers import CARRIERS
 
     assert all("coupon" not in demo.home for demo in CARRIERS)
 

@@ -23,12 +23,12 @@ from catalog.inventory import holds
 from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
 from core.ratelimit import client_ip
+from demo.simulators import seed_bss
 from orders import cart as carts
 from orders import payments
 from orders.models import Cart, NumberAuthCode, Order, PaymentNotification, Ticket
 from tenants import ports
 from tenants.gateways import SimulatorRefused
-from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimPayment, SimSms
 from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
 from tests.support.clients import (

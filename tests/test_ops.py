@@ -19,10 +19,10 @@ from django.core.management import call_command
 
 from core.clock import ClockFormatter, stamp
 from core.commands import table
-from hall.stack import state as stack_state
-from hall.stack.__main__ import _celery
-from hall.stack.redis import free_port
-from hall.stack.supervisor import Supervisor
+from devstack import state as stack_state
+from devstack.__main__ import _celery
+from devstack.redis import free_port
+from devstack.supervisor import Supervisor
 from tests.support.clients import PROJECT
 from tests.support.live_server import database_env
 
@@ -31,8 +31,8 @@ CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # Asia/Shanghai, stated
 
 @pytest.fixture
 def fake_up():
-    """A live process that looks like `python -m hall.stack up` (its argv names hall.stack)."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "hall.stack"])
+    """A live process that looks like `python -m devstack up` (its argv names devstack)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "devstack"])
     yield proc.pid
     proc.kill()
     proc.wait()
@@ -53,7 +53,7 @@ def test_a_live_stacks_file_is_found_a_dead_or_foreign_pid_is_not(tmp_path, fake
     found = stack_state.running(tmp_path)
     assert found is not None and found.web_port == 18123 and found.database_url.endswith(":1/hall")
 
-    dead = subprocess.Popen([sys.executable, "-c", "pass", "hall.stack"])
+    dead = subprocess.Popen([sys.executable, "-c", "pass", "devstack"])
     dead.wait()
     stack_state.write(tmp_path, _state(dead.pid))
     assert stack_state.running(tmp_path) is None  # left by a killed `up`
@@ -80,7 +80,7 @@ def test_hallctl_manage_uses_the_running_ups_servers_and_port(django_db_setup, t
     database_url = database_env()["DATABASE_URL"]  # the test database, as if `up` served it
     stack_state.write(tmp_path, _state(fake_up, database_url=database_url, web_port=18123))
     result = subprocess.run(
-        [sys.executable, "-m", "hall.stack", "manage", "list_carriers"],
+        [sys.executable, "-m", "devstack", "manage", "list_carriers"],
         cwd=PROJECT,
         env=_bare_env(tmp_path, HALL_TESTING="1"),
         capture_output=True,
@@ -114,7 +114,7 @@ def test_an_unreachable_database_is_one_clear_line_not_a_traceback(tmp_path, fak
     stack_state.write(tmp_path, _state(fake_up, database_url=f"postgresql://hall@127.0.0.1:{closed}/hall"))
     for extra in ({"DATABASE_URL": f"postgresql://hall@127.0.0.1:{closed}/hall"}, {}):
         via = subprocess.run(
-            [sys.executable, "-m", "hall.stack", "manage", "list_carriers"],
+            [sys.executable, "-m", "devstack", "manage", "list_carriers"],
             cwd=PROJECT,
             env=_bare_env(tmp_path, **extra),
             capture_output=True,
@@ -150,7 +150,8 @@ def test_every_command_of_the_project_takes_lang():
     ours = {
         name: app
         for name, app in get_commands().items()
-        if app.split(".")[0] in {"hall", "tenants", "catalog", "orders", "realname"}
+        if app.split(".")[0]
+        in {"operators", "demo", "analytics", "storefront", "tenants", "catalog", "orders", "realname"}
     }
     assert {"sweep", "list_carriers", "import_numbers", "reconcile_orders", "purge_realname"} <= set(ours)
     for name, app in ours.items():
@@ -270,7 +271,7 @@ def test_the_whole_suite_starts_with_the_projects_habits(monkeypatch, capsys):
     """`./hallctl test` runs ruff (and whatever HABITS lists) first; one failing stops the run."""
     import argparse
 
-    from hall.stack import __main__ as stack
+    from devstack import __main__ as stack
 
     assert ["ruff", "check", "."] in stack.HABITS
     monkeypatch.setattr(stack, "HABITS", [["python", "-c", "raise SystemExit(1)"]])

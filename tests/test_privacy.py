@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 
-from hall.stack.postgres import _pgserver_dir
+from devstack.postgres import _pgserver_dir
 from tenants.models import Carrier
 from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
 from tests.support.clients import in_own_connection

@@ -124,8 +124,8 @@ def test_five_numbers_per_id_across_the_carrier_group(in_carrier_a, carrier_b):
 
 
 def _seed_beta_pool():
-    from catalog.demo import seed_catalogue
-    from catalog.inventory.demo import seed_pool
+    from demo.catalog import seed_catalogue
+    from demo.numbers import seed_pool
 
     seed_catalogue([("guangzhou", "广州", "广东")])
     seed_pool(["180"], ["guangzhou"], per_city=50, seed=7)

@@ -33,8 +33,8 @@ GATEWAYS = {
 @pytest.fixture(scope="module")
 def gamma(django_db_setup, django_db_blocker):
     """A carrier of its own (no group), with quick simulators, a catalogue and a number pool."""
-    from catalog.demo import seed_catalogue
-    from catalog.inventory.demo import seed_pool
+    from demo.catalog import seed_catalogue
+    from demo.numbers import seed_pool
     from tenants.models import Carrier
     from tenants.services import CarrierSpec, create_carrier
 
@@ -219,8 +219,8 @@ def own_broker():
     """A Redis of this test's own as the broker of this process and of the test's worker, so it
     can be stopped and started empty (its queues lost, as after a crash) without disturbing the
     rest of the suite."""
+    from devstack.redis import EmbeddedRedis, free_port
     from hall.celery import app
-    from hall.stack.redis import EmbeddedRedis, free_port
 
     port = free_port()
     previous = app.conf.broker_url

@@ -2,9 +2,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from hall import demo
-from hall.decoration.render import live_theme
-from hall.models import Page
+from demo import carriers as demo
+from storefront.decoration.models import Page
+from storefront.decoration.render import live_theme
 from tenants.models import Carrier
 from tests.support.clients import host_client
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hall.stack.redis import free_port
+from devstack.redis import free_port
 from tests.support.clients import PROJECT
 
 CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # every line: the platform's clock, stated
@@ -83,7 +83,7 @@ class Up:
         self.log = open(data_dir.parent / f"up-{time.monotonic_ns()}.log", "w+")  # noqa: SIM115 — up's lifetime
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "hall.stack", "up", *args],
+            [sys.executable, "-m", "devstack", "up", *args],
             cwd=PROJECT,
             env=env,
             stdout=self.log,

@@ -10,11 +10,11 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from catalog.demo import seed_deposit_offers
 from catalog.models import DepositOffer
+from demo.catalog import seed_deposit_offers
+from demo.simulators import seed_bss
 from orders import checkout, fulfilment, payouts, telecom_checkout
 from orders.models import NumberAuthCode, Order, Payout
-from tenants.simulators.demo import seed_bss
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
 from tests.support.clients import host_client

@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django_tenants.utils import schema_context
 
-from hall.models import ShopAsset
+from storefront.decoration.models import ShopAsset
 from tests.support.clients import CARRIER_A, CARRIER_B, STAFF_PASSWORD, host_client, sign_in
 
 
@@ -75,7 +75,7 @@ def test_uploads_are_served_only_on_their_own_carriers_host(carrier_a, client_a,
 
 
 def test_theme_colours_reach_css_only_as_hex():
-    from hall.decoration.theme import css_variables
+    from storefront.decoration.theme import css_variables
 
     css = css_variables(
         {
@@ -141,7 +141,7 @@ def test_nul_bytes_and_junk_never_reach_the_database(client_a):
 
 
 def test_server_errors_get_a_plain_page_without_touching_the_database(rf):
-    from hall.views.errors import server_error
+    from operators.errors import server_error
 
     response = server_error(rf.get("/"))
     assert response.status_code == 500 and "系统繁忙" in response.content.decode()

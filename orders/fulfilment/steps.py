@@ -87,9 +87,7 @@ def apply_addons(order, key):
     applied = []
     for line in order.lines.exclude(offer_kind__in=["number", "phone", "sim"]).exclude(offer=None):
         for unit in range(line.quantity):
-            ports.bss().apply_addon(
-                number=order.service_number, addon=line.offer.slug, key=f"{key}:{line.pk}:{unit}"
-            )
+            ports.bss().apply_addon(number=order.service_number, addon=line.offer.slug, key=f"{key}:{line.pk}:{unit}")
         applied.append(line.name)
     return {"applied": applied}
 

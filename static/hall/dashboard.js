@@ -1,4 +1,4 @@
-/* The staff dashboard's charts (Apache ECharts, served from static/vendor/ — see hall/stack/frontend.py).
+/* The staff dashboard's charts (Apache ECharts, served from static/vendor/ — see devstack/frontend.py).
    The figures come from <script type="application/json" id="dashboard-data"> (json_script): no inline
    script or style, so the strict CSP holds. Canvas renderer and canvas-drawn tooltips (richText): ECharts
    then styles elements only through CSSOM, which the CSP allows; HTML tooltips would carry style attributes. */

@@ -96,4 +96,3 @@ def gateway(system: str, carrier=None, adapter: str | None = None):
     if path.startswith(SIMULATOR_PACKAGE) and not simulator_allowed(system, carrier):
         raise SimulatorRefused(f"carrier {carrier.slug}: the simulated {system} gateway is refused in production")
     return import_string(path)(carrier, config)
-

@@ -24,7 +24,7 @@ def _aggregate_today():
     from django.utils import timezone
     from django_tenants.utils import tenant_context
 
-    from hall.analytics.aggregate import aggregate_day
+    from analytics.aggregate import aggregate_day
     from tenants.models import Carrier
 
     with tenant_context(Carrier.objects.get(slug="alpha")):

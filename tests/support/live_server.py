@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from hall.stack.redis import free_port
+from devstack.redis import free_port
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,21 @@
+from django.db import connection
+
+from storefront.decoration import render
+from storefront.decoration.theme import css_variables
+
+
+def shop(request):
+    """The carrier and its live theme (or the previewed draft theme), for the shop shell."""
+    carrier = getattr(request, "tenant", None)
+    if carrier is None or connection.schema_name == "public":
+        return {"carrier": carrier}
+    tokens = getattr(request, "preview_theme", None) or render.live_theme()
+    logo_id, favicon_id = tokens.get("logo"), tokens.get("favicon")
+    urls = render.asset_urls([logo_id, favicon_id]) if (logo_id or favicon_id) else {}
+    return {
+        "carrier": carrier,
+        "theme": tokens,
+        "theme_css": css_variables(tokens),
+        "logo_url": urls.get(logo_id),
+        "favicon_url": urls.get(favicon_id),
+    }

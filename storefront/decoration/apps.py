@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DecorationConfig(AppConfig):
+    """Theme, blocks, pages and their versions, the editor and preview. Its tables keep the names
+    they had when they belonged to `hall` (migrations/0001 adopts them)."""
+
+    name = "storefront.decoration"
+    label = "decoration"
+    verbose_name = _("Shop")

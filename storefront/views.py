@@ -1,0 +1,116 @@
+"""The shop shell's pages: home, account. Number selection fills in with its issue."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+
+from core.ratelimit import allow
+from storefront.accounts import SignUpForm, create_subscriber
+from storefront.decoration import render as render_blocks
+from storefront.decoration import services as decoration
+
+SIGN_IN_ATTEMPTS_PER_MINUTE = 10
+
+
+def home(request):
+    """The decorated home page; the built-in default until staff publish one."""
+    return _decorated(request, decoration.HOME_SLUG, fallback="hall/home.html")
+
+
+def landing_page(request, slug):
+    if slug in (decoration.HOME_SLUG, decoration.THEME_SLUG):
+        raise Http404
+    return _decorated(request, slug)
+
+
+# The SIM agreements checkout links to: the carrier's own text where its staff published a page
+# with this slug (decoration, like any landing page), else the shop's default.
+AGREEMENTS = {
+    "service": ("service-agreement", "hall/agreement_service.html"),
+    "privacy": ("privacy-policy", "hall/agreement_privacy.html"),
+}
+
+
+def agreement(request, kind):
+    if kind not in AGREEMENTS:
+        raise Http404
+    slug, fallback = AGREEMENTS[kind]
+    return _decorated(request, slug, fallback=fallback)
+
+
+def _decorated(request, slug, fallback=None):
+    published = render_blocks.live(slug)
+    if published is None or "sections" not in published["document"]:
+        if fallback:
+            return render(request, fallback, {"tab": "home"})
+        raise Http404
+    sections = render_blocks.render_sections(published["document"], request)
+    request.analytics_page_version = published["version"]  # views compare between published versions
+    return render(
+        request,
+        "hall/decorated_page.html",
+        {
+            "tab": "home" if slug == decoration.HOME_SLUG else "",
+            "sections": sections,
+            "page_version": published["version"],
+        },
+    )
+
+
+def account(request):
+    return render(request, "hall/account.html", {"tab": "me"})
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("account")
+    if request.method == "POST" and not allow(request, "sign-up", SIGN_IN_ATTEMPTS_PER_MINUTE):
+        return render(request, "hall/slow_down.html", {"tab": "me"}, status=429)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = create_subscriber(form.cleaned_data["phone"], form.cleaned_data["password1"])
+        except IntegrityError:  # the same number submitted twice at once
+            form.add_error("phone", _("This number already has an account. Sign in instead."))
+            return render(request, "hall/signup.html", {"tab": "me", "form": form})
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your account is ready."))
+        target = request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+            return redirect(target)
+        return redirect("account")
+    return render(request, "hall/signup.html", {"tab": "me", "form": form})
+
+
+class ShopAuthenticationForm(AuthenticationForm):
+    """Staff sign in at /admin/ only, where failures lock the account (core.admin.lockout): the
+    shop's form must not be a side door for guessing their passwords, so it answers as for any
+    wrong password."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("The mobile number or the password is wrong."),
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        if user.is_staff or user.is_superuser:
+            raise self.get_invalid_login_error()
+        super().confirm_login_allowed(user)
+
+
+class LoginView(auth_views.LoginView):
+    form_class = ShopAuthenticationForm
+    template_name = "hall/login.html"
+    extra_context = {"tab": "me"}
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if not allow(request, "sign-in", SIGN_IN_ATTEMPTS_PER_MINUTE):  # password guessing
+            return render(request, "hall/slow_down.html", {"tab": "me"}, status=429)
+        return super().post(request, *args, **kwargs)
