@@ -135,7 +135,7 @@ def funnels(start: dt.date, offer_kind: str = "") -> list[dict]:
 
 
 def summary(days: int = 7, offer_kind: str = "") -> dict:
-    from catalog.inventory.models import MobileNumber
+    from numberpool.models import MobileNumber
     from orders.models import Order, OrderLine
     from orders.models import OrderStatus as S
 

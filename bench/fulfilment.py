@@ -37,8 +37,8 @@ def paid_orders(count: int) -> list[int]:
     """Paid SIM orders as checkout leaves them, written in bulk (checkout is not what is measured)."""
     from django.contrib.auth import get_user_model
 
-    from catalog.inventory.models import MobileNumber
     from catalog.models import Offer
+    from numberpool.models import MobileNumber
     from orders.models import Order, OrderLine
     from realname.models import Identity, Verification
 

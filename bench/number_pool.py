@@ -17,11 +17,11 @@ setup_django()
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
-from catalog.inventory import holds, search
-from catalog.inventory.importing import ImportReport, generated_rows, import_rows
-from catalog.inventory.models import MobileNumber, NumberSegment
 from catalog.models import City
 from demo.numbers import ensure_tier_rules
+from numberpool import holds, search
+from numberpool.importing import ImportReport, generated_rows, import_rows
+from numberpool.models import MobileNumber, NumberSegment
 
 POOL = int(os.environ.get("BENCH_NUMBERS", "1000000"))
 HOLDERS = int(os.environ.get("BENCH_HOLDERS", "500"))

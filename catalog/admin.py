@@ -169,4 +169,3 @@ class CityAdmin(admin.ModelAdmin):
 
 
 from catalog import deposit_admin  # noqa: E402,F401
-from catalog.inventory import admin as _inventory_admin  # noqa: E402,F401  (registers the number pool admin)

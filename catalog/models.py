@@ -226,4 +226,3 @@ class OfferImage(models.Model):
 
 
 from catalog.deposit_offers import DepositOffer  # noqa: E402,F401
-from catalog.inventory.models import MobileNumber, NumberSegment, TierRule  # noqa: E402,F401  (models of this app)

@@ -2,8 +2,8 @@
 
 from decimal import Decimal
 
-from catalog.inventory.importing import ImportReport, generated_rows, import_rows
-from catalog.inventory.models import MobileNumber, NumberSegment, TierRule
+from numberpool.importing import ImportReport, generated_rows, import_rows
+from numberpool.models import MobileNumber, NumberSegment, TierRule
 
 # name, pattern, argument, digits excluded from the match, tier, price, minimum monthly spend, contract
 # months. First match wins. 4 sounds like 死: a repeated 4 is never premium (the exclusions), and a

@@ -16,10 +16,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from PIL import Image
 
-from catalog.inventory import holds
-from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
 from demo.simulators import DISTRICTS
+from numberpool import holds
+from numberpool.models import MobileNumber
 from orders import cart as carts
 from orders import checkout, fulfilment, payments
 from orders.cancellation import cancel_paid

@@ -12,8 +12,8 @@ JOBS: tuple[Job, ...] = (
     Job(
         "sweep-number-holds",
         60,
-        "catalog.tasks.sweep_number_holds",
-        "catalog.inventory.holds.sweep_expired",
+        "numberpool.tasks.sweep_number_holds",
+        "numberpool.holds.sweep_expired",
         _("holds released"),
     ),
     Job(

@@ -90,6 +90,7 @@ TENANT_APPS = [
     "storefront.decoration",
     "analytics",
     "catalog",
+    "numberpool",
     "orders",
     "realname",
     "tenants.simulators",

@@ -6,9 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import CategoryViewSet, OfferViewSet
-from catalog.number_api import NumberHoldView, NumberSearchView
 from orders.api import CartLinesView, CartLineView, CartView
 from orders.order_api import OrdersView, OrderView, payment_notify
+from storefront.number_api import NumberHoldView, NumberSearchView
 
 router = DefaultRouter()
 router.register("categories", CategoryViewSet, basename="api-category")

@@ -6,8 +6,8 @@ from django.urls import include, path
 
 from analytics import dashboard_views as dashboard
 from analytics import views as analytics
-from catalog import number_views
 from operators import errors, health, media
+from storefront import number_views
 from storefront import views as storefront
 from storefront.decoration import preview_views as preview
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from catalog.inventory import holds
 from catalog.models import Offer, OfferVariant
 from core.errors import HallError
+from numberpool import holds
 from orders.models import Cart, CartLine
 
 MAX_LINES = 30

@@ -17,10 +17,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.inventory import holds
 from catalog.models import OfferVariant
 from core.errors import HallError
 from core.phone import MOBILE_NUMBER
+from numberpool import holds
 from orders import cart as carts
 from orders.checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
 from orders.models import Cart, Order, OrderKind, OrderLine

@@ -10,8 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.inventory import holds
 from catalog.models import OfferVariant
+from numberpool import holds
 from orders.models import Order
 from orders.models import OrderStatus as S
 from orders.payments import PaymentError, close_payments

@@ -17,11 +17,11 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.inventory import holds
 from catalog.models import Offer
 from core import ratelimit
 from core.errors import HallError
 from core.tasks import send_on_commit
+from numberpool import holds
 from orders import payouts
 from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
 from orders.models import OrderStatus as S

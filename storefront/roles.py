@@ -57,5 +57,5 @@ def sync_roles_after_migrate(sender, **kwargs):
     that app's permissions by then); carrier schemas only."""
     from django.db import connection
 
-    if sender.label in {"decoration", "catalog", "orders"} and connection.schema_name != "public":
+    if sender.label in {"decoration", "catalog", "numberpool", "orders"} and connection.schema_name != "public":
         ensure_staff_roles()

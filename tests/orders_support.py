@@ -6,9 +6,9 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from catalog.inventory import holds
-from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
+from numberpool import holds
+from numberpool.models import MobileNumber
 from orders import cart as carts
 from orders import checkout
 from orders.checkout_form import CheckoutDetails

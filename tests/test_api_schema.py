@@ -52,7 +52,7 @@ def subscriber(django_db_setup, django_db_blocker):
     from django_tenants.utils import schema_context
     from rest_framework.authtoken.models import Token
 
-    from catalog.inventory.models import MobileNumber
+    from numberpool.models import MobileNumber
     from orders.models import Cart, Order, OrderEvent, OrderKind, OrderLine
     from tenants.models import Carrier
 

@@ -11,8 +11,8 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from catalog.inventory.models import MobileNumber
 from catalog.models import Offer, OfferVariant
+from numberpool.models import MobileNumber
 from orders import cart as carts
 from orders import checkout
 from orders.models import Cart, Order

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from catalog.inventory.models import MobileNumber
 from catalog.models import OfferVariant
+from numberpool.models import MobileNumber
 from orders import cart as carts
 from orders import checkout, fulfilment, staff
 from orders.cancellation import cancel_paid

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 from rest_framework.authtoken.models import Token
 
-from catalog.inventory import holds
-from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
 from core.ratelimit import client_ip
 from demo.simulators import seed_bss
+from numberpool import holds
+from numberpool.models import MobileNumber
 from orders import cart as carts
 from orders import payments
 from orders.models import Cart, NumberAuthCode, Order, PaymentNotification, Ticket

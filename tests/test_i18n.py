@@ -42,7 +42,7 @@ def test_words_with_two_meanings_have_their_own_translation():
     from django.utils import translation
     from django.utils.translation import gettext, pgettext
 
-    from catalog.inventory.models import NumberImport, TierRule
+    from numberpool.models import NumberImport, TierRule
     from orders.models import FulfilmentStep, Order
 
     with translation.override("zh-hans"):

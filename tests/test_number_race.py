@@ -7,10 +7,10 @@ import pytest
 from django.db import connections
 from django_tenants.utils import schema_context
 
-from catalog.inventory import holds
-from catalog.inventory.importing import ImportReport, import_rows
-from catalog.inventory.models import MobileNumber, NumberSegment
 from catalog.models import City
+from numberpool import holds
+from numberpool.importing import ImportReport, import_rows
+from numberpool.models import MobileNumber, NumberSegment
 
 RACERS = 16
 NUMBERS = [f"1810000{i:04d}" for i in range(1, 25)]

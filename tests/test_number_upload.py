@@ -5,10 +5,10 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
-from catalog.inventory.importing import run_upload
-from catalog.inventory.models import MobileNumber, NumberImport, NumberSegment
 from catalog.models import City
-from catalog.tasks import load_number_upload
+from numberpool.importing import run_upload
+from numberpool.models import MobileNumber, NumberImport, NumberSegment
+from numberpool.tasks import load_number_upload
 from tests.support.clients import STAFF_PASSWORD, sign_in
 
 CSV = "number,city\n18177770001\n18177770002,shenzhen\nnot-a-number\n18177770001\n"
@@ -19,7 +19,7 @@ def test_staff_upload_is_queued_and_loads_with_a_report(client_a, carrier_a):
     with schema_context("c_alpha"):
         NumberSegment.objects.get_or_create(prefix="181")
     response = client_a.post(
-        "/admin/catalog/numberimport/add/",
+        "/admin/numberpool/numberimport/add/",
         {"file": SimpleUploadedFile("pool.csv", CSV.encode(), "text/csv"), "city": "guangzhou"},
     )
     assert response.status_code == 302
@@ -31,14 +31,14 @@ def test_staff_upload_is_queued_and_loads_with_a_report(client_a, carrier_a):
         assert (job.read, job.added, job.duplicate_in_file, job.invalid) == (4, 2, 1, 1)
         assert job.problems[0][0] == 4  # the line number of "not-a-number"
         assert MobileNumber.objects.get(number="18177770002").city == "shenzhen"
-    page = client_a.get(f"/admin/catalog/numberimport/{job.pk}/change/").content.decode()
+    page = client_a.get(f"/admin/numberpool/numberimport/{job.pk}/change/").content.decode()
     assert "18177770002" not in page and "不是 11 位手机号" in page
 
 
 def test_upload_refuses_other_files(client_a):
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
     response = client_a.post(
-        "/admin/catalog/numberimport/add/",
+        "/admin/numberpool/numberimport/add/",
         {"file": SimpleUploadedFile("pool.exe", b"MZ", "application/octet-stream"), "city": "guangzhou"},
     )
     assert response.status_code == 200 and ".csv" in response.content.decode()

@@ -9,11 +9,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from catalog.inventory import holds, search
-from catalog.inventory.models import MobileNumber, TierRule
-from catalog.inventory.patterns import Classifier, classify, digit_mask, grams, matches
-from catalog.inventory.tiers import reclassify
 from core.phone import MOBILE_NUMBER, is_mobile_number
+from numberpool import holds, search
+from numberpool.models import MobileNumber, TierRule
+from numberpool.patterns import Classifier, classify, digit_mask, grams, matches
+from numberpool.tiers import reclassify
 from tests.support.clients import POOL_PER_CITY, host_client
 
 
@@ -367,8 +367,8 @@ def test_an_import_after_a_first_load_that_died_rebuilds_its_indexes(in_carrier_
     """A killed first load skips its `finally`: the dropped indexes are rebuilt by the next import."""
     from django.db import connection
 
-    from catalog.inventory.importing import ImportReport, _secondary_indexes, import_rows
-    from catalog.inventory.models import DroppedNumberIndex
+    from numberpool.importing import ImportReport, _secondary_indexes, import_rows
+    from numberpool.models import DroppedNumberIndex
 
     table = MobileNumber._meta.db_table
     before = {name: definition for name, definition, _constraint in _secondary_indexes(table)}
@@ -433,17 +433,17 @@ def test_staff_see_which_rule_takes_a_sample_number(client_a):
     from tests.support.clients import STAFF_PASSWORD, sign_in
 
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
-    page = client_a.get("/admin/catalog/tierrule/", {"sample": "18012345444"}).content.decode()
+    page = client_a.get("/admin/numberpool/tierrule/", {"sample": "18012345444"}).content.decode()
     assert 'data-testid="tier-trial-result"' in page and "尾号 4" in page and "普通号" in page
     assert "尾号 AAA" not in page.split('data-testid="tier-trial-result"')[1].split("</p>")[0]
-    bad = client_a.get("/admin/catalog/tierrule/", {"sample": "12345"}).content.decode()
+    bad = client_a.get("/admin/numberpool/tierrule/", {"sample": "12345"}).content.decode()
     assert "errornote" in bad and "?e=1" not in bad
 
 
 def test_import_refuses_a_city_the_carrier_does_not_have(in_carrier_a, tmp_path):
     from django.core.management.base import CommandError
 
-    from catalog.inventory.importing import ImportReport, import_rows
+    from numberpool.importing import ImportReport, import_rows
 
     with pytest.raises(CommandError, match="nowhere"):
         call_command(

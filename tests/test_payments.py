@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
-from catalog.inventory.models import MobileNumber
+from numberpool.models import MobileNumber
 from orders import closing, payments
 from orders.models import Order, PaymentNotification, Refund
 from tenants import ports
@@ -118,7 +118,7 @@ def test_unpaid_orders_close_release_the_number_and_close_the_gateway_payment(aw
     with pytest.raises(cashier.CashierError):
         cashier.pay(sim.token, ports.payment())
     MobileNumber.objects.filter(number=number).update(held_until=timezone.now() - timedelta(seconds=1))
-    from catalog.inventory import holds
+    from numberpool import holds
 
     holds.sweep_expired()
     assert MobileNumber.objects.get(number=number).status == "available"  # back after the cool-off

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
-from catalog.inventory.models import MobileNumber
+from numberpool.models import MobileNumber
 from orders import checkout, closing, fulfilment
 from orders.checkout_form import CheckoutDetails
 from realname import crypto, retention

@@ -66,6 +66,6 @@ def test_tickets_verifications_and_the_pool_in_words(staff_a, order):
     assert "工单号" in page
     verifications = staff_a.get("/admin/realname/verification/").content.decode()
     assert "尝试次数" in verifications and "ATTEMPTS" not in verifications
-    pool = staff_a.get("/admin/catalog/mobilenumber/").content.decode()
+    pool = staff_a.get("/admin/numberpool/mobilenumber/").content.decode()
     assert "广州" in pool and "可选" in pool and "guangzhou:" not in pool
     assert "available" not in pool.split('data-testid="pool-dashboard"')[1].split("</table>")[0]

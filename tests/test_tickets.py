@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from catalog.inventory.models import MobileNumber
+from numberpool.models import MobileNumber
 from orders import fulfilment, tickets
 from orders.fulfilment import steps
 from orders.models import Order, Ticket

@@ -190,7 +190,7 @@ def activate(order, key):
 
 def unsell_numbers(order, key):
     """After a cancellation: the sold numbers rest, then return to the pool."""
-    from catalog.inventory import holds
+    from numberpool import holds
     from realname.registry import services as registry
 
     for number in new_numbers(order):

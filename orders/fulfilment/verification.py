@@ -179,7 +179,7 @@ def recycle_the_card(verification: Verification, **_signal) -> None:
 
     from django.conf import settings
 
-    from catalog.inventory import holds
+    from numberpool import holds
 
     order = verification.order
     numbers = new_numbers(order)

@@ -6,7 +6,7 @@ import re
 import pytest
 from django_tenants.utils import schema_context
 
-from catalog.inventory.models import MobileNumber
+from numberpool.models import MobileNumber
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

@@ -39,7 +39,7 @@ def staff_urls(order_pk: int) -> list[str]:
             "/admin/decoration/images/",
             "/admin/decoration/home/versions/",
             f"/admin/orders/order/{order_pk}/change/",
-            "/admin/catalog/tierrule/?sample=18012344444",
+            "/admin/numberpool/tierrule/?sample=18012344444",
             "/admin/orders/order/?status__exact=delivered",
         ]
         for model, model_admin in admin.site._registry.items():

@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.inventory.models import MobileNumber
 from core.errors import HallError
+from numberpool.models import MobileNumber
 
 DEFAULT_HOLD_MINUTES = 15
 DEFAULT_MAX_HOLDS = 1

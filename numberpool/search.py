@@ -17,7 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
-from catalog.inventory.models import MobileNumber
+from numberpool.models import MobileNumber
 
 PAGE_SIZE = 20
 DIGITS = r"^\d+$"

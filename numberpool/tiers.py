@@ -7,9 +7,9 @@ import random
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from catalog.inventory.models import MobileNumber, TierRule
-from catalog.inventory.patterns import Classifier, classify, excluded, matched_digits
 from core.phone import is_mobile_number
+from numberpool.models import MobileNumber, TierRule
+from numberpool.patterns import Classifier, classify, excluded, matched_digits
 
 BATCH = 20_000
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django_tenants.utils import schema_context
 
-from catalog.inventory import holds, tiers
+from numberpool import holds, tiers
 from tenants.services import shop_carriers
 
 
@@ -26,6 +26,6 @@ def reclassify_numbers() -> int:
 @shared_task(acks_late=True)
 def load_number_upload(upload_id: int) -> str:
     """A staff upload of numbers, in the schema of the carrier that sent it."""
-    from catalog.inventory.importing import run_upload
+    from numberpool.importing import run_upload
 
     return run_upload(upload_id)

@@ -7,12 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.inventory import holds, search
-from catalog.inventory.models import MobileNumber
 from catalog.models import Offer
 from catalog.selectors import cities, city_named
 from core.phone import MOBILE_NUMBER
 from core.ratelimit import allow
+from numberpool import holds, search
+from numberpool.models import MobileNumber
 from orders import cart as carts
 
 

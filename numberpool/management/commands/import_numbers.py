@@ -4,9 +4,9 @@ from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
-from catalog.inventory.importing import ImportReport, generated_rows, import_rows, known_cities, rows_from_csv
-from catalog.inventory.models import NumberSegment
 from core.commands import HallCommand
+from numberpool.importing import ImportReport, generated_rows, import_rows, known_cities, rows_from_csv
+from numberpool.models import NumberSegment
 from tenants.models import Carrier
 
 

@@ -8,8 +8,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from catalog.inventory import holds, tiers
-from catalog.inventory.models import MobileNumber, NumberImport, NumberSegment, TierRule
+from numberpool import holds, tiers
+from numberpool.models import MobileNumber, NumberImport, NumberSegment, TierRule
 
 
 def city_names() -> dict[str, str]:
@@ -36,7 +36,7 @@ class NumberSegmentAdmin(admin.ModelAdmin):
 
 
 def _reclassify_later():
-    from catalog.tasks import reclassify_numbers
+    from numberpool.tasks import reclassify_numbers
 
     schema = connection.schema_name
     transaction.on_commit(lambda: reclassify_numbers.apply_async(headers={"_schema_name": schema}))
@@ -162,7 +162,7 @@ class NumberImportForm(forms.ModelForm):
         fields = ["file", "city"]
 
     def clean_city(self):
-        from catalog.inventory.importing import known_cities
+        from numberpool.importing import known_cities
 
         city = self.cleaned_data["city"].strip()
         if city not in known_cities():
@@ -218,7 +218,7 @@ class NumberImportAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        from catalog.tasks import load_number_upload
+        from numberpool.tasks import load_number_upload
 
         obj.created_by = request.user
         super().save_model(request, obj, form, change)

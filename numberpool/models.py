@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from catalog.inventory.patterns import PATTERN_CHOICES
+from numberpool.patterns import PATTERN_CHOICES
 
 money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -26,6 +26,7 @@ class NumberSegment(models.Model):
     note = models.CharField(_("note"), max_length=40, blank=True)
 
     class Meta:
+        db_table = "catalog_numbersegment"
         verbose_name = _("number segment")
         verbose_name_plural = _("number segments")
         ordering = ["prefix"]
@@ -61,6 +62,7 @@ class TierRule(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
+        db_table = "catalog_tierrule"
         verbose_name = _("tier rule")
         verbose_name_plural = _("tier rules")
         ordering = ["position", "pk"]
@@ -101,6 +103,7 @@ class MobileNumber(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "catalog_mobilenumber"
         verbose_name = _("mobile number")
         verbose_name_plural = _("mobile numbers")
         ordering = ["number"]
@@ -164,6 +167,7 @@ class NumberImport(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        db_table = "catalog_numberimport"
         verbose_name = _("number upload")
         verbose_name_plural = _("number uploads")
         ordering = ["-created_at"]
@@ -179,3 +183,6 @@ class DroppedNumberIndex(models.Model):
     name = models.CharField(max_length=63, unique=True)
     definition = models.TextField()
     constraint = models.CharField(max_length=63, blank=True)
+
+    class Meta:
+        db_table = "catalog_droppednumberindex"

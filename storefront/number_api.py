@@ -8,11 +8,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.inventory import holds, search
-from catalog.inventory.models import MobileNumber
 from core.api import error_body, form_parameters
 from core.phone import MOBILE_NUMBER
 from core.ratelimit import allow
+from numberpool import holds, search
+from numberpool.models import MobileNumber
 from orders import cart as carts
 
 

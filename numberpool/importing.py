@@ -13,10 +13,10 @@ from itertools import chain, islice
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
-from catalog.inventory.models import DroppedNumberIndex, MobileNumber, NumberSegment
-from catalog.inventory.patterns import MASK4, NO_TIER, Classifier
-from catalog.inventory.tiers import active_rules
 from core.phone import is_mobile_number
+from numberpool.models import DroppedNumberIndex, MobileNumber, NumberSegment
+from numberpool.patterns import MASK4, NO_TIER, Classifier
+from numberpool.tiers import active_rules
 
 BATCH = 50_000  # rows per transaction: the unit of progress and of what a failure loses
 COPY_CHUNK = 256 * 1024
@@ -324,7 +324,7 @@ def run_upload(upload_id: int) -> str:
     upload is left alone, and re-running an interrupted one skips the numbers already loaded."""
     from django.utils import timezone
 
-    from catalog.inventory.models import NumberImport
+    from numberpool.models import NumberImport
 
     with transaction.atomic():
         job = NumberImport.objects.select_for_update().filter(pk=upload_id).first()
