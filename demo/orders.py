@@ -20,11 +20,13 @@ from catalog.models import Offer
 from demo.simulators import DISTRICTS
 from numberpool import holds
 from numberpool.models import MobileNumber
-from orders import cart as carts
-from orders import checkout, fulfilment, payments
-from orders.cancellation import cancel_paid
-from orders.checkout_form import CheckoutDetails
+from orders import fulfilment
+from orders.aftersales.cancellation import cancel_paid
+from orders.cart import services as carts
+from orders.checkout import services as checkout
+from orders.checkout.form import CheckoutDetails
 from orders.models import Cart, Order
+from orders.payments import services as payments
 from realname import services as realname
 from tenants.gateways import current_carrier
 from tenants.simulators.models import SimPayment

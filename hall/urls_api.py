@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import CategoryViewSet, OfferViewSet
-from orders.api import CartLinesView, CartLineView, CartView
-from orders.order_api import OrdersView, OrderView, payment_notify
+from orders.api.cart import CartLinesView, CartLineView, CartView
+from orders.api.orders import OrdersView, OrderView, payment_notify
 from storefront.number_api import NumberHoldView, NumberSearchView
 
 router = DefaultRouter()

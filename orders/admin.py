@@ -1,5 +1,5 @@
 """Orders in the carrier's staff admin: filter and read everything; change state only through
-orders.staff (the status field is never editable here)."""
+orders.aftersales.staff (the status field is never editable here)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -9,7 +9,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from orders import staff, staff_selectors, tickets
+from orders.aftersales import staff, staff_selectors, tickets
 from orders.models import Order, Ticket
 from orders.states import IllegalTransition
 
@@ -28,7 +28,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     change_form_template = "admin/orders/order/change_form.html"
     actions = ["retry_selected"]
-    # The header card, items, steps and timeline are the template's (orders.staff_selectors.work_order);
+    # The header card, items, steps and timeline are the template's (orders.aftersales.staff_selectors.work_order);
     # these are the plain facts under them.
     fieldsets = (
         (_("Dates"), {"fields": ("created_at", "paid_at", "payment_due_at", "status_changed_at")}),

@@ -10,7 +10,7 @@ class OrdersConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db import connection
 
-        from orders.cart import adopt_session_cart
+        from orders.cart.services import adopt_session_cart
         from orders.fulfilment import verification
 
         verification.connect()  # the order's side of real-name verification (realname.signals)

@@ -334,7 +334,7 @@ class Payout(models.Model):
 
 
 class Ticket(models.Model):
-    """An after-sales request with its own state machine (orders.tickets)."""
+    """An after-sales request with its own state machine (orders.aftersales.tickets)."""
 
     class Kind(models.TextChoices):
         CANCEL = "cancel", _("Cancel before shipment")

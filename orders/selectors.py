@@ -29,7 +29,8 @@ def live_signatures(order: Order) -> dict[str, str]:
     """A short fingerprint of what each live section of the order page shows: the page swaps a
     section in when its fingerprint changes (the status, the verification and its choices, the
     monthly returns, the after-sales choices, the renewal)."""
-    from orders import fulfilment, tickets
+    from orders import fulfilment
+    from orders.aftersales import tickets
 
     verification = getattr(order, "verification", None)
     parts = {

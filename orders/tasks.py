@@ -9,7 +9,10 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from orders import closing, fulfilment, payments, payouts, tickets
+from orders import fulfilment
+from orders.aftersales import closing, tickets
+from orders.payments import payouts
+from orders.payments import services as payments
 from tenants.gateways.payment import PaymentGatewayError
 from tenants.services import dispatch_to_carriers
 

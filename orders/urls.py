@@ -1,6 +1,9 @@
 from django.urls import path
 
-from orders import order_views, telecom_views, ticket_views, views
+from orders.views import cart as views
+from orders.views import order as order_views
+from orders.views import telecom as telecom_views
+from orders.views import tickets as ticket_views
 
 urlpatterns = [
     path("cart/", views.cart, name="cart"),

@@ -13,7 +13,7 @@ from core.phone import MOBILE_NUMBER
 from core.ratelimit import allow
 from numberpool import holds, search
 from numberpool.models import MobileNumber
-from orders import cart as carts
+from orders.cart import services as carts
 
 
 def _sim_offers():

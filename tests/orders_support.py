@@ -9,9 +9,9 @@ from django.utils import timezone
 from catalog.models import Offer
 from numberpool import holds
 from numberpool.models import MobileNumber
-from orders import cart as carts
-from orders import checkout
-from orders.checkout_form import CheckoutDetails
+from orders.cart import services as carts
+from orders.checkout import services as checkout
+from orders.checkout.form import CheckoutDetails
 from orders.models import Cart
 from tenants import ports
 
@@ -83,7 +83,7 @@ def place_sim_order(user=None, details: CheckoutDetails = DETAILS, **kwargs):
 
 
 def start_sim_payment(order):
-    from orders.payments import start_payment
+    from orders.payments.services import start_payment
 
     start_payment(
         order,
@@ -121,7 +121,7 @@ def quick_gateways(carrier) -> None:
 
 def paid(order):
     from orders.models import Order
-    from orders.payments import confirm_paid
+    from orders.payments.services import confirm_paid
 
     start_sim_payment(order)
     confirm_paid(order.payments.get().pk, "T" + uuid.uuid4().hex[:8], "query")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from demo.simulators import seed_bss
-from orders import number_auth
+from orders.checkout import number_auth
 from orders.models import NumberAuthCode
 from tenants import ports
 from tenants.gateways import ADAPTERS

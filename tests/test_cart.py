@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
-from orders import cart as carts
+from orders.cart import services as carts
 from orders.models import Cart, CartLine
 
 

@@ -13,8 +13,8 @@ from django_tenants.utils import schema_context
 
 from catalog.models import Offer, OfferVariant
 from numberpool.models import MobileNumber
-from orders import cart as carts
-from orders import checkout
+from orders.cart import services as carts
+from orders.checkout import services as checkout
 from orders.models import Cart, Order
 from realname.models import Identity
 from tests.orders_support import DETAILS, ID_NUMBER, NAME, PASSWORD, place_agreed, place_sim_order, sim_cart, subscriber

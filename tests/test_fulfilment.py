@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from catalog.models import OfferVariant
 from numberpool.models import MobileNumber
-from orders import cart as carts
-from orders import checkout, fulfilment, staff
-from orders.cancellation import cancel_paid
+from orders import fulfilment
+from orders.aftersales import staff
+from orders.aftersales.cancellation import cancel_paid
+from orders.cart import services as carts
+from orders.checkout import services as checkout
 from orders.fulfilment import steps
 from orders.models import Cart, FulfilmentStep, Order
 from realname.registry.models import NumberClaim
@@ -149,7 +151,7 @@ def test_cancel_before_shipment_and_cancel_racing_a_running_step(quick, monkeypa
     shipped = paid(shipped)
     with pytest.raises(steps.Wait):
         fulfilment.run(shipped.pk)
-    from orders.payments import PaymentError
+    from orders.payments.services import PaymentError
 
     with pytest.raises(PaymentError, match="退货|return"):
         cancel_paid(Order.objects.get(pk=shipped.pk))
@@ -194,7 +196,7 @@ def test_staff_retry_a_failed_step_or_compensate(quick, monkeypatch):
 
 
 def test_reconcile_reports_and_repairs_mismatches(quick):
-    from orders.reconcile import reconcile
+    from orders.payments.reconcile import reconcile
     from tenants.simulators.models import SimPayment
 
     order, number = place_sim_order()

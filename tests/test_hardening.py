@@ -24,9 +24,9 @@ from core.ratelimit import client_ip
 from demo.simulators import seed_bss
 from numberpool import holds
 from numberpool.models import MobileNumber
-from orders import cart as carts
-from orders import payments
+from orders.cart import services as carts
 from orders.models import Cart, NumberAuthCode, Order, PaymentNotification, Ticket
+from orders.payments import services as payments
 from tenants import ports
 from tenants.gateways import SimulatorRefused
 from tenants.simulators.models import SimPayment, SimSms

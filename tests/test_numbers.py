@@ -323,7 +323,7 @@ def test_numbers_never_cross_carriers(client_a, client_b):
 
 def test_a_lucky_numbers_fee_is_charged_with_its_sim(in_carrier_a):
     from catalog.models import Offer
-    from orders import cart as carts
+    from orders.cart import services as carts
     from orders.models import Cart
 
     lucky = MobileNumber.objects.filter(status="available", price__gt=0).first()

@@ -10,8 +10,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.utils import timezone
 
 from numberpool.models import MobileNumber
-from orders import closing, payments
+from orders.aftersales import closing
 from orders.models import Order, PaymentNotification, Refund
+from orders.payments import services as payments
 from tenants import ports
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
 from tenants.simulators import payment as cashier
@@ -187,7 +188,7 @@ def test_refund_goes_through_refunding_to_refunded(awaiting):
 
 
 def test_a_second_refund_or_a_flag_during_a_refund_is_refused(awaiting):
-    from orders import staff
+    from orders.aftersales import staff
 
     order, _number, payment = awaiting
     _post(signed_notification(payment, "paid"))
@@ -351,7 +352,7 @@ def test_sales_counts_move_with_paid_orders_only(awaiting):
     assert Offer.objects.get(pk=offer_id).sales_count == before + 1
     _post(signed_notification(payment, "paid"))  # a re-sent notification: counted once
     assert Offer.objects.get(pk=offer_id).sales_count == before + 1
-    from orders import payments
+    from orders.payments import services as payments
 
     refund = payments.request_refund(Order.objects.get(pk=order.pk), reason="test")
     payments.complete_refund(refund.out_refund_no)  # a refunded order is no sale

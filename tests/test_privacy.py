@@ -46,10 +46,10 @@ def _dump() -> str:
 
 @pytest.fixture
 def committed_verified_order(django_db_blocker, caplog):
-    from orders import checkout
-    from orders.checkout_form import CheckoutDetails
+    from orders.checkout import services as checkout
+    from orders.checkout.form import CheckoutDetails
     from orders.models import Order
-    from orders.payments import confirm_paid, start_payment
+    from orders.payments.services import confirm_paid, start_payment
     from realname import services as realname
 
     caplog.set_level(logging.DEBUG)

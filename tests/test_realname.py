@@ -12,8 +12,10 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from numberpool.models import MobileNumber
-from orders import checkout, closing, fulfilment
-from orders.checkout_form import CheckoutDetails
+from orders import fulfilment
+from orders.aftersales import closing
+from orders.checkout import services as checkout
+from orders.checkout.form import CheckoutDetails
 from realname import crypto, retention
 from realname import services as realname
 from realname.idcard import clean_id_number, clean_name

@@ -55,10 +55,10 @@ def gamma(django_db_setup, django_db_blocker):
 
 def paid_sim_orders(carrier, count: int) -> list[int]:
     """Committed, verified, paid SIM orders (each holder a different person)."""
-    from orders import checkout
-    from orders.checkout_form import CheckoutDetails
+    from orders.checkout import services as checkout
+    from orders.checkout.form import CheckoutDetails
     from orders.models import Order
-    from orders.payments import confirm_paid, start_payment
+    from orders.payments.services import confirm_paid, start_payment
     from realname import services as realname
     from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
     from tests.support.identities import portrait_png, valid_id

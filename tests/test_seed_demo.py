@@ -51,7 +51,7 @@ def _demo_orders_are_real():
             assert Verification.objects.filter(order__status="needs_attention", reason="mismatch").exists()
             assert orders.filter(kind="top_up", status="completed").exists()
             assert orders.filter(kind="new_sim", status="refunded").exists()  # cancelled before shipping
-            from orders import divisions
+            from orders.checkout import divisions
 
             for order in orders.exclude(district=""):  # addresses of the carrier's own city
                 assert order.district in divisions.districts(order.province, order.city), (order.city, order.district)

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from orders import checkout, divisions
+from orders.checkout import divisions
+from orders.checkout import services as checkout
 from orders.models import Cart, Order
 from tests.orders_support import DETAILS, PASSWORD, place_sim_order, sim_cart, subscriber
 from tests.support.clients import host_client
@@ -106,7 +107,7 @@ def test_divisions_data_covers_the_mainland():
 def test_top_up_prefills_my_number_and_shows_its_balance_once_proved(in_carrier_a):
     from django.contrib.auth import get_user_model
 
-    from orders import number_auth
+    from orders.checkout import number_auth
     from tenants.simulators.models import SimSubscriber
 
     SimSubscriber.objects.create(number="13800138000", plan="畅享 59", balance=Decimal("42.50"))
@@ -146,7 +147,7 @@ def test_a_failing_bss_only_hides_the_balance(in_carrier_a):
         gateways={**in_carrier_a.gateways, "bss": {"error_rate": 1.0, "latency_ms": [0, 0]}}
     )
     client = _shop_client(get_user_model().objects.create_user("13800138000", password=PASSWORD))
-    from orders import number_auth
+    from orders.checkout import number_auth
 
     session = client.session
     number_auth.remember(session, "13800138000", "deposit")

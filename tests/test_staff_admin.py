@@ -3,7 +3,7 @@ other staff pages show names, not codes or model reprs."""
 
 import pytest
 
-from orders import staff_selectors
+from orders.aftersales import staff_selectors
 from orders.models import Order
 from tests.support.clients import STAFF_PASSWORD, sign_in
 from tests.support.staff_orders import delivered_sim_order

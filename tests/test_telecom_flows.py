@@ -13,8 +13,11 @@ from django.utils import timezone
 from catalog.models import DepositOffer
 from demo.catalog import seed_deposit_offers
 from demo.simulators import seed_bss
-from orders import checkout, fulfilment, payouts, telecom_checkout
+from orders import fulfilment
+from orders.checkout import services as checkout
+from orders.checkout import telecom as telecom_checkout
 from orders.models import NumberAuthCode, Order, Payout
+from orders.payments import payouts
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
 from tests.support.clients import host_client
@@ -141,7 +144,7 @@ def test_deposit_for_credit_credits_the_deposit_and_pays_out_month_by_month(tele
 
 
 def test_refunding_a_deposit_order_stops_future_payouts(telecom):
-    from orders.payments import request_refund
+    from orders.payments.services import request_refund
 
     order = telecom_checkout.place_deposit(subscriber(), DepositOffer.objects.get(code="deposit-120"), MAIN, token="d2")
     fulfilment.run(_pay(order).pk)
@@ -236,7 +239,7 @@ def test_deposit_pages_authenticate_then_check_eligibility(telecom):
 
 
 def test_codes_go_only_to_the_carriers_numbers_and_are_limited_per_address(telecom, monkeypatch):
-    from orders import code_step
+    from orders.checkout import code_step
 
     monkeypatch.setattr(code_step, "CODES_PER_IP_PER_HOUR", 3)
     user = subscriber()

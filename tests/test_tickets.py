@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from numberpool.models import MobileNumber
-from orders import fulfilment, tickets
+from orders import fulfilment
+from orders.aftersales import tickets
 from orders.fulfilment import steps
 from orders.models import Order, Ticket
 from tenants.simulators.models import SimShipment, SimSubscriber
@@ -198,7 +199,7 @@ def test_the_carriers_systems_are_never_called_while_the_ticket_row_is_locked(qu
     assert {name for name, _nested in calls} == {"create_shipment", "release_number"}
     assert all(nested == 0 for _name, nested in calls), calls
     # a refund that cannot be made (one is under way already) is found before the number is released
-    from orders import payments
+    from orders.payments import services as payments
 
     other, _m = shipped_order()
     late = tickets.open_ticket(other.user, K.RETURN, order=other, description="不要了")

@@ -143,8 +143,8 @@ def compensate(order: Order) -> list[str]:
 def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> str:
     """A permanent refusal: staff take over; if the money can still simply go back (nothing has
     left the warehouse), what was done is undone and the payment refunded at once."""
-    from orders.cancellation import release_after_refund
-    from orders.payments import request_refund
+    from orders.aftersales.cancellation import release_after_refund
+    from orders.payments.services import request_refund
 
     _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300], finished_at=timezone.now())
     order = transition(

@@ -12,9 +12,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from orders import notify, payouts
+from orders import notify
 from orders.models import Order, OrderLine
 from orders.models import OrderStatus as S
+from orders.payments import payouts
 from orders.states import record, transition
 from realname.masking import mask_phone
 from tenants import ports

@@ -138,9 +138,9 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
 
 def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
     """The card cannot be activated for this subscriber: refund it; the numbers go back."""
-    from orders.cancellation import release_after_refund
+    from orders.aftersales.cancellation import release_after_refund
     from orders.fulfilment import compensate
-    from orders.payments import PaymentError, request_refund
+    from orders.payments.services import PaymentError, request_refund
 
     if not choices(order)["cancel"]:
         raise IdentityCorrectionError(_("This order cannot be cancelled here."))

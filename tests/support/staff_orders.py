@@ -13,7 +13,8 @@ def delivered_sim_order(carrier) -> object:
     import contextlib
     import dataclasses
 
-    from orders import fulfilment, staff, tickets
+    from orders import fulfilment
+    from orders.aftersales import staff, tickets
     from orders.fulfilment import steps
     from orders.models import Order
     from tests.orders_support import DETAILS, fresh_id, paid, place_sim_order, quick_gateways

@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import HallError
-from orders import closing, fulfilment, payments
-from orders.cancellation import cancel_paid
+from orders import fulfilment
+from orders.aftersales import closing
+from orders.aftersales.cancellation import cancel_paid
 from orders.models import FulfilmentStep, Order, Refund
 from orders.models import OrderStatus as S
+from orders.payments import services as payments
 from orders.states import IllegalTransition, record, transition
 
 ACTIONS = {

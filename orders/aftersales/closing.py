@@ -14,7 +14,7 @@ from catalog.models import OfferVariant
 from numberpool import holds
 from orders.models import Order
 from orders.models import OrderStatus as S
-from orders.payments import PaymentError, close_payments
+from orders.payments.services import PaymentError, close_payments
 from orders.states import IllegalTransition, record, transition
 from realname.registry import services as registry
 from tenants.gateways import current_carrier

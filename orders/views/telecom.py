@@ -10,10 +10,12 @@ from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
 from core.phone import MOBILE_NUMBER
-from orders import number_auth, payouts, telecom_checkout
-from orders.checkout import CheckoutError
-from orders.code_step import CodeStep
-from orders.order_views import pay_redirect
+from orders.checkout import number_auth
+from orders.checkout import telecom as telecom_checkout
+from orders.checkout.code_step import CodeStep
+from orders.checkout.services import CheckoutError
+from orders.payments import payouts
+from orders.views.order import pay_redirect
 from realname.masking import mask_phone
 
 BROADBAND = CodeStep("broadband", "broadband_lookup")

@@ -143,8 +143,8 @@ def open_ticket(
 
 
 def _decide_cancel(ticket: Ticket) -> None:
-    from orders.cancellation import cancel_paid
-    from orders.payments import PaymentError
+    from orders.aftersales.cancellation import cancel_paid
+    from orders.payments.services import PaymentError
 
     try:
         cancel_paid(ticket.order, actor=ticket.user, actor_label="subscriber", reason=_("after-sales request"))
@@ -210,7 +210,7 @@ def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str
 def _at_the_carrier(ticket: Ticket, to: str) -> dict:
     """What the move asks of the carrier's systems, before anything is written here; a refusal
     changes nothing (a refund that could not be made is found first)."""
-    from orders.payments import refund_problem
+    from orders.payments.services import refund_problem
 
     order = ticket.order
     try:
@@ -235,8 +235,8 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
 
 
 def _in_our_tables(ticket: Ticket, to: str, done_outside: dict) -> None:
-    from orders.cancellation import release_after_refund
-    from orders.payments import PaymentError, request_refund
+    from orders.aftersales.cancellation import release_after_refund
+    from orders.payments.services import PaymentError, request_refund
 
     order = ticket.order
     try:

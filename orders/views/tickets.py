@@ -7,7 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from orders import tickets
+from orders.aftersales import tickets
 from orders.models import Order, Ticket
 
 

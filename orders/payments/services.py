@@ -22,9 +22,9 @@ from core import ratelimit
 from core.errors import HallError
 from core.tasks import send_on_commit
 from numberpool import holds
-from orders import payouts
 from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
 from orders.models import OrderStatus as S
+from orders.payments import payouts
 from orders.states import allowed, lock, record, transition
 from tenants import ports
 from tenants.gateways import current_carrier

@@ -21,8 +21,8 @@ from catalog.models import OfferVariant
 from core.errors import HallError
 from core.phone import MOBILE_NUMBER
 from numberpool import holds
-from orders import cart as carts
-from orders.checkout_form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
+from orders.cart import services as carts
+from orders.checkout.form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
 from orders.models import Cart, Order, OrderKind, OrderLine
 from orders.states import record
 from realname import services as verification

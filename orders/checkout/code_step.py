@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from core import ratelimit
-from orders import number_auth
+from orders.checkout import number_auth
 from realname.masking import mask_phone
 
 CODES_PER_IP_PER_HOUR = 10

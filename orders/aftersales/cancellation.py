@@ -6,12 +6,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from orders.closing import restore_stock
+from orders.aftersales.closing import restore_stock
 from orders.fulfilment import compensate
 from orders.fulfilment.steps import unsell_numbers
 from orders.models import Order
 from orders.models import OrderStatus as S
-from orders.payments import PaymentError, request_refund
+from orders.payments.services import PaymentError, request_refund
 from orders.states import lock
 
 CANCELLABLE = {S.PAID, S.IN_FULFILMENT}

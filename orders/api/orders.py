@@ -14,10 +14,11 @@ from rest_framework.views import APIView
 from core import ratelimit
 from core.api import error_body
 from core.http import max_body
-from orders import cart as carts
-from orders import checkout, payments
-from orders.checkout_form import CheckoutForm
+from orders.cart import services as carts
+from orders.checkout import services as checkout
+from orders.checkout.form import CheckoutForm
 from orders.models import Order, OrderEvent, OrderLine
+from orders.payments import services as payments
 from orders.selectors import my_orders, timeline
 from tenants import ports
 from tenants.gateways import ADAPTERS, UnknownAdapter

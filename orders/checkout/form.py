@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.phone import MOBILE_NUMBER
-from orders import divisions
+from orders.checkout import divisions
 from realname.idcard import age_on, clean_id_number, clean_name
 from tenants.gateways import current_carrier
 

@@ -6,7 +6,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders import cart as carts
+from orders.cart import services as carts
 
 
 class LineSerializer(serializers.Serializer):

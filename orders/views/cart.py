@@ -1,4 +1,4 @@
-"""Cart pages: thin — parse, call orders.cart, render."""
+"""Cart pages: thin — parse, call orders.cart.services, render."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.http import redirect_back
-from orders import cart as carts
 from orders import signals
+from orders.cart import services as carts
 
 
 def cart(request):

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
-from orders.checkout import CheckoutError, _new_order, _once, record_placed
-from orders.checkout_form import CheckoutDetails
+from orders.checkout.form import CheckoutDetails
+from orders.checkout.services import CheckoutError, _new_order, _once, record_placed
 from orders.models import Order, OrderKind, OrderLine
 from orders.states import OPEN
 from tenants import ports

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from orders import fulfilment, payments
+from orders import fulfilment
 from orders.models import FulfilmentStep, Order, OrderKind, OrderLine, Payment
 from orders.models import OrderStatus as S
+from orders.payments import services as payments
 from tenants import ports
 from tenants.gateways.bss import BssError
 from tenants.gateways.payment import PaymentGatewayError
