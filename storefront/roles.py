@@ -26,8 +26,8 @@ ROLES = {
             "catalog": [],
         },
     ),
-    "shop_designer": (_("Shop designers"), {"decoration": ["decorate_page", "shopasset"]}),
-    "shop_publisher": (_("Shop publishers"), {"decoration": ["decorate_page", "publish_page", "shopasset"]}),
+    "shop_designer": (_("Shop designers"), {"shop": ["decorate_page", "shopasset"]}),
+    "shop_publisher": (_("Shop publishers"), {"shop": ["decorate_page", "publish_page", "shopasset"]}),
 }
 ROLE_GROUP_NAMES = {
     "catalogue_manager": "商品管理员",
@@ -57,5 +57,5 @@ def sync_roles_after_migrate(sender, **kwargs):
     that app's permissions by then); carrier schemas only."""
     from django.db import connection
 
-    if sender.label in {"decoration", "catalog", "numberpool", "orders"} and connection.schema_name != "public":
+    if sender.label in {"shop", "catalog", "numberpool", "orders"} and connection.schema_name != "public":
         ensure_staff_roles()

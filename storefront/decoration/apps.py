@@ -7,5 +7,5 @@ class DecorationConfig(AppConfig):
     they had when they belonged to `hall` (migrations/0001 adopts them)."""
 
     name = "storefront.decoration"
-    label = "decoration"
+    label = "shop"  # not "decoration": /admin/decoration/ is the editor
     verbose_name = _("Shop")

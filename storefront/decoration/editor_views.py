@@ -22,7 +22,7 @@ from storefront.decoration.theme import TEXT_PAIRS, ThemeForm, contrast_problems
 
 
 def _require(request, perm):
-    if not request.user.has_perm(f"decoration.{perm}"):
+    if not request.user.has_perm(f"shop.{perm}"):
         raise PermissionDenied
 
 
@@ -142,7 +142,7 @@ def editor(request, slug):
             sections=sections,
             palette=REGISTRY.values(),
             preview_url=_preview_url(latest),
-            can_publish=request.user.has_perm("decoration.publish_page"),
+            can_publish=request.user.has_perm("shop.publish_page"),
             unpublished=latest is not None and latest.pk != target.live_version_id,
         ),
     )
@@ -283,7 +283,7 @@ def versions(request, slug):
             title=_("Versions: %(page)s") % {"page": target.title},
             page=target,
             rows=rows,
-            can_publish=request.user.has_perm("decoration.publish_page"),
+            can_publish=request.user.has_perm("shop.publish_page"),
         ),
     )
 

@@ -15,9 +15,7 @@ from storefront.decoration.theme import clean_tokens
 @xframe_options_sameorigin
 def preview(request, slug, version_id):
     version = get_object_or_404(PageVersion.objects.select_related("page"), pk=version_id, page__slug=slug)
-    staff_ok = (
-        request.user.is_authenticated and request.user.is_staff and request.user.has_perm("decoration.decorate_page")
-    )
+    staff_ok = request.user.is_authenticated and request.user.is_staff and request.user.has_perm("shop.decorate_page")
     if not staff_ok and not token_allows(request.GET.get("t", ""), version):
         raise Http404  # not "forbidden": a guessed address learns nothing
     theme_page = services.page(services.THEME_SLUG)

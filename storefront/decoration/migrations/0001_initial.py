@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                                 null=True,
                                 on_delete=django.db.models.deletion.SET_NULL,
                                 related_name="+",
-                                to="decoration.pageversion",
+                                to="shop.pageversion",
                             ),
                         ),
                         (
@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                             models.ForeignKey(
                                 on_delete=django.db.models.deletion.CASCADE,
                                 related_name="versions",
-                                to="decoration.page",
+                                to="shop.page",
                             ),
                         ),
                         (
@@ -120,7 +120,7 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.PROTECT,
                         related_name="+",
-                        to="decoration.pageversion",
+                        to="shop.pageversion",
                     ),
                 ),
                 migrations.AddConstraint(
@@ -167,5 +167,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
-        MoveContentTypes("hall", "decoration", ["page", "pageversion", "shopasset"]),
+        MoveContentTypes("hall", "shop", ["page", "pageversion", "shopasset"]),
     ]
