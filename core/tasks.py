@@ -1,4 +1,5 @@
-"""One way to send a task: by dotted path, on commit, in the current carrier's schema."""
+"""One way to send a task: by dotted path (no service imports a tasks module), in the current
+carrier's schema, on commit (`send_on_commit`) or at once from a sweeper (`send`)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,9 @@ def send_on_commit(task_path: str, args: tuple = (), countdown: float = 0) -> No
         lambda: import_string(task_path).apply_async(args, countdown=countdown, headers={"_schema_name": schema}),
         robust=True,
     )
+
+
+def send(task_path: str, args: tuple = ()) -> None:
+    """Send a task now (a sweeper re-sending lost work: no transaction to wait for), in the
+    current carrier's schema."""
+    import_string(task_path).apply_async(args, headers={"_schema_name": connection.schema_name})

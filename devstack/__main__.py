@@ -191,6 +191,7 @@ def ensure_browser() -> None:
 HABITS = [
     ["ruff", "check", "."],
     ["ruff", "format", "--check", "."],
+    ["lint-imports"],  # the layers of DESIGN.md ([tool.importlinter] in pyproject.toml)
 ]  # run before the whole suite; any failure fails the run
 
 

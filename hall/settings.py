@@ -313,6 +313,7 @@ CELERY_TASK_TENANT_CACHE_SECONDS = 30
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 # The result backend (Redis too) would otherwise retry 20 times, a second apart, per task sent.
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
+HALL_JOBS = _jobs.JOBS  # read by `manage.py sweep` (operators), which may not import the project
 CELERY_BEAT_SCHEDULE = _jobs.beat_schedule()  # every periodic job, declared once in hall/jobs.py
 
 # One clock in every log line (core.clock: the platform's zone, with its offset). Under `hallctl up`

@@ -1,11 +1,11 @@
 import time
 
 import redis
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-from hall.celery import app as celery_app
 from operators.tasks import BEAT_HEARTBEAT_KEY
 
 BEAT_STALE_SECONDS = 90

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from decimal import Decimal
 
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, OrderLine
 
 ADDRESS_FIELDS = ("recipient", "contact_phone", "province", "city", "district", "address_detail")
 
@@ -23,33 +22,6 @@ def address_initial(user) -> dict:
 def timeline(order: Order, staff: bool = False):
     events = OrderEvent.objects.filter(order=order)
     return events if staff else events.filter(public=True)
-
-
-def live_signatures(order: Order) -> dict[str, str]:
-    """A short fingerprint of what each live section of the order page shows: the page swaps a
-    section in when its fingerprint changes (the status, the verification and its choices, the
-    monthly returns, the after-sales choices, the renewal)."""
-    from orders import fulfilment
-    from orders.aftersales import tickets
-
-    verification = getattr(order, "verification", None)
-    parts = {
-        "head": order.status,
-        "verification": (
-            f"{order.status}:{verification.status}:{verification.reason}:{verification.attempts}:"
-            f"{verification.identity_id}"
-        )
-        if verification
-        else "",
-        "payouts": ",".join(order.payouts.order_by("due_on").values_list("status", flat=True)),
-        "aftersales": order.status
-        + ":"
-        + ",".join(tickets.kinds_for(order))
-        + ":"
-        + ",".join(f"{pk}{status}" for pk, status in order.tickets.values_list("pk", "status")),
-        "renewed": str(fulfilment.new_expiry(order) or ""),
-    }
-    return {name: hashlib.blake2s(value.encode(), digest_size=6).hexdigest() for name, value in parts.items()}
 
 
 def own_number(user) -> str:
@@ -74,3 +46,8 @@ def current_balance(number: str) -> Decimal | None:
         return ports.bss().balance(number)
     except (BssError, UnknownAdapter):
         return None
+
+
+def new_numbers(order: Order) -> list[str]:
+    """The numbers the order sells (its number-fee lines)."""
+    return list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))

@@ -196,7 +196,7 @@ def test_staff_retry_a_failed_step_or_compensate(quick, monkeypatch):
 
 
 def test_reconcile_reports_and_repairs_mismatches(quick):
-    from orders.payments.reconcile import reconcile
+    from orders.reconcile import reconcile
     from tenants.simulators.models import SimPayment
 
     order, number = place_sim_order()

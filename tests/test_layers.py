@@ -58,3 +58,14 @@ def test_no_test_imports_conftest_or_another_test_module():
         if not path.endswith("conftest.py")
     }
     assert not {path: names for path, names in offending.items() if names}
+
+
+def test_the_layer_contracts_cover_every_app_and_ignore_nothing():
+    """DESIGN.md's layers are import-linter contracts (run before the suite), with no exceptions listed."""
+    import tomllib
+
+    config = tomllib.loads((PROJECT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    apps = {path.parent.name for path in PROJECT.glob("*/apps.py")}
+    assert apps <= set(config["root_packages"])
+    assert all("ignore_imports" not in contract for contract in config["contracts"])
+    assert {contract.get("containers", ["*"])[0] for contract in config["contracts"]} == {"*", "orders"}

@@ -151,7 +151,7 @@ def test_every_command_of_the_project_takes_lang():
         name: app
         for name, app in get_commands().items()
         if app.split(".")[0]
-        in {"operators", "demo", "analytics", "storefront", "tenants", "catalog", "orders", "realname"}
+        in {"operators", "demo", "analytics", "storefront", "tenants", "catalog", "numberpool", "orders", "realname"}
     }
     assert {"sweep", "list_carriers", "import_numbers", "reconcile_orders", "purge_realname"} <= set(ours)
     for name, app in ours.items():
@@ -273,7 +273,7 @@ def test_the_whole_suite_starts_with_the_projects_habits(monkeypatch, capsys):
 
     from devstack import __main__ as stack
 
-    assert ["ruff", "check", "."] in stack.HABITS
+    assert ["ruff", "check", "."] in stack.HABITS and ["lint-imports"] in stack.HABITS
     monkeypatch.setattr(stack, "HABITS", [["python", "-c", "raise SystemExit(1)"]])
     monkeypatch.setattr(stack, "ensure_browser", lambda: (_ for _ in ()).throw(AssertionError("tests ran")))
     assert stack.cmd_test(argparse.Namespace(pytest_args=[])) == 1

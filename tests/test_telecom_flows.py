@@ -114,7 +114,7 @@ def test_deposit_for_credit_credits_the_deposit_and_pays_out_month_by_month(tele
     before = SimSubscriber.objects.get(number=MAIN).balance
     order = telecom_checkout.place_deposit(subscriber(), offer, MAIN, token="d1")
     assert (order.kind, order.payable, order.deposit_total) == ("deposit_credit", Decimal("100.00"), Decimal("100.00"))
-    from orders.selectors import live_signatures
+    from orders.live import live_signatures
 
     shown = live_signatures(order)  # what the open order page shows before the worker carries it on
     assert fulfilment.run(_pay(order).pk) == "completed"

@@ -6,12 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from orders.aftersales.closing import restore_stock
 from orders.fulfilment import compensate
-from orders.fulfilment.steps import unsell_numbers
 from orders.models import Order
 from orders.models import OrderStatus as S
 from orders.payments.services import PaymentError, request_refund
+from orders.release import release_after_refund
 from orders.states import lock
 
 CANCELLABLE = {S.PAID, S.IN_FULFILMENT}
@@ -27,9 +26,3 @@ def cancel_paid(order: Order, *, actor=None, actor_label="subscriber", reason=""
     compensate(order)
     release_after_refund(order)
     return Order.objects.get(pk=order.pk)
-
-
-def release_after_refund(order: Order) -> None:
-    """Give back what an order that never left the warehouse kept: numbers and stock."""
-    unsell_numbers(order, key=f"{order.number}:cancel")
-    restore_stock(order)

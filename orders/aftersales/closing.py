@@ -4,40 +4,15 @@ then the order's numbers and stock go back."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import OfferVariant
-from numberpool import holds
 from orders.models import Order
 from orders.models import OrderStatus as S
 from orders.payments.services import PaymentError, close_payments
-from orders.states import IllegalTransition, record, transition
-from realname.registry import services as registry
-from tenants.gateways import current_carrier
-
-
-def give_back(order: Order) -> None:
-    """Return what the order kept from others: its numbers (after a cool-off) and its stock."""
-    released = holds.release(order.hold_owner, settings.HALL_NUMBER_COOLOFF_MINUTES)
-    carrier = current_carrier()
-    registry.release(carrier.slug, f"{carrier.slug}:{order.number}")  # the ID's claims on them too
-    if released:
-        record(
-            order,
-            "number_released",
-            data={"numbers": released, "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES},
-        )
-    restore_stock(order)
-
-
-def restore_stock(order: Order) -> None:
-    """Put back the stock the order reserved (its goods never left the warehouse)."""
-    for line in order.lines.exclude(variant=None).order_by("variant_id"):  # one lock order: no deadlock
-        OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+from orders.release import give_back
+from orders.states import IllegalTransition, transition
 
 
 def _end_unpaid(order: Order, to: str, action: str, **event) -> Order:

@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 
 from core.errors import HallError
 from orders import notify
-from orders.fulfilment.steps import new_numbers
 from orders.models import Order, Ticket, TicketEvent
 from orders.models import OrderStatus as OS
+from orders.selectors import new_numbers
 from tenants import ports
 from tenants.gateways.errors import GatewayError
 
@@ -235,8 +235,8 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
 
 
 def _in_our_tables(ticket: Ticket, to: str, done_outside: dict) -> None:
-    from orders.aftersales.cancellation import release_after_refund
     from orders.payments.services import PaymentError, request_refund
+    from orders.release import release_after_refund
 
     order = ticket.order
     try:

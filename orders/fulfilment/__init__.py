@@ -12,15 +12,16 @@ import datetime as dt
 import logging
 import time
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.tasks import send_on_commit
+from core.tasks import send, send_on_commit
 from orders.fulfilment.pipelines import PIPELINES
-from orders.fulfilment.steps import Wait, new_numbers
+from orders.fulfilment.steps import Wait
 from orders.models import FulfilmentStep, Order
 from orders.models import OrderStatus as S
+from orders.selectors import new_numbers
 from orders.states import IllegalTransition, lock, record, transition
 from tenants import ports
 from tenants.gateways.errors import GatewayError
@@ -143,8 +144,8 @@ def compensate(order: Order) -> list[str]:
 def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> str:
     """A permanent refusal: staff take over; if the money can still simply go back (nothing has
     left the warehouse), what was done is undone and the payment refunded at once."""
-    from orders.aftersales.cancellation import release_after_refund
     from orders.payments.services import request_refund
+    from orders.release import release_after_refund
 
     _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300], finished_at=timezone.now())
     order = transition(
@@ -206,10 +207,8 @@ def sweep_stuck(older_than: dt.timedelta) -> int:
         .values_list("pk", flat=True)
         .distinct()
     )
-    from orders.tasks import run_fulfilment
-
     count = 0
     for order_id in stuck:
-        run_fulfilment.apply_async((order_id,), headers={"_schema_name": connection.schema_name})
+        send("orders.tasks.run_fulfilment", (order_id,))
         count += 1
     return count

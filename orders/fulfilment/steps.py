@@ -5,7 +5,6 @@ its way, a verification under way). Every call carries a key built from the orde
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from decimal import Decimal
 
@@ -16,10 +15,10 @@ from orders import notify
 from orders.models import Order, OrderLine
 from orders.models import OrderStatus as S
 from orders.payments import payouts
+from orders.selectors import new_numbers
 from orders.states import record, transition
 from realname.masking import mask_phone
 from tenants import ports
-from tenants.gateways import current_carrier
 
 
 class Wait(Exception):
@@ -32,10 +31,6 @@ class Wait(Exception):
 
 def _terms(order: Order) -> dict:
     return order.lines.first().terms
-
-
-def new_numbers(order: Order) -> list[str]:
-    return list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
 
 
 # -- telecom steps -------------------------------------------------------------------------------
@@ -187,14 +182,3 @@ def activate(order, key):
         result["first_top_up"] = str(credit)
     notify.send(order, "activated")
     return result
-
-
-def unsell_numbers(order, key):
-    """After a cancellation: the sold numbers rest, then return to the pool."""
-    from numberpool import holds
-    from realname.registry import services as registry
-
-    for number in new_numbers(order):
-        holds.recycle(number, order.hold_owner, dt.timedelta(minutes=settings.HALL_NUMBER_COOLOFF_MINUTES))
-    carrier = current_carrier()
-    registry.release(carrier.slug, f"{carrier.slug}:{order.number}")

@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from core.errors import HallError
 from orders import notify
-from orders.fulfilment.steps import new_numbers
 from orders.models import Order
 from orders.models import OrderStatus as S
+from orders.selectors import new_numbers
 from orders.states import IllegalTransition, lock, record, transition
 from realname import services as realname
 from realname.models import Identity, Verification
@@ -138,9 +138,9 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
 
 def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
     """The card cannot be activated for this subscriber: refund it; the numbers go back."""
-    from orders.aftersales.cancellation import release_after_refund
     from orders.fulfilment import compensate
     from orders.payments.services import PaymentError, request_refund
+    from orders.release import release_after_refund
 
     if not choices(order)["cancel"]:
         raise IdentityCorrectionError(_("This order cannot be cancelled here."))

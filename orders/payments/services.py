@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Offer
 from core import ratelimit
 from core.errors import HallError
-from core.tasks import send_on_commit
+from core.tasks import send, send_on_commit
 from numberpool import holds
 from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
 from orders.models import OrderStatus as S
@@ -341,9 +341,7 @@ def complete_refund(out_refund_no: str) -> bool:
 
 def resubmit_stuck_refunds(older_than) -> int:
     """Pending refunds whose message was lost: ask the gateway again (it dedupes by number)."""
-    from orders.tasks import submit_refund
-
     stuck = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=timezone.now() - older_than)
     for refund_id in stuck.values_list("pk", flat=True):
-        submit_refund.apply_async((refund_id,), headers={"_schema_name": connection.schema_name})
+        send("orders.tasks.submit_refund", (refund_id,))
     return stuck.count()

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core import ratelimit
 from core.http import loads_safely
+from core.money import yuan
 from orders import fulfilment, signals
 from orders.aftersales import closing, tickets
 from orders.cart import services as carts
@@ -20,13 +21,13 @@ from orders.checkout import number_auth
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutForm, IdentityForm
 from orders.fulfilment import verification as verifying
+from orders.live import live_signatures
 from orders.models import Order, OrderStatus, Ticket
 from orders.payments import payouts
 from orders.payments import services as payments
-from orders.selectors import address_initial, current_balance, live_signatures, my_orders, own_number, timeline
+from orders.selectors import address_initial, current_balance, my_orders, own_number, timeline
 from orders.states import ENDED, describe
 from realname import services as realname
-from storefront.templatetags.shop import yuan
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
 

@@ -1,11 +1,12 @@
 """Template tags of the shop shell."""
 
 import re
-from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from core import money
 
 register = template.Library()
 
@@ -38,12 +39,7 @@ def icon(name):
 
 @register.filter
 def yuan(value):
-    """¥39, ¥39.90: money in yuan without a pointless .00."""
-    if value is None or value == "":
-        return ""
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    text = f"{amount:,.0f}" if amount == amount.to_integral() else f"{amount:,.2f}"
-    return f"¥{text}"
+    return money.yuan(value)
 
 
 @register.filter

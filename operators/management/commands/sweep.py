@@ -1,7 +1,8 @@
-"""manage.py sweep [--carrier S]: what beat does, at once: every periodic job of `hall.jobs` that
+"""manage.py sweep [--carrier S]: what beat does, at once: every periodic job of settings.HALL_JOBS that
 works in a carrier's schema (expired holds, unpaid orders, monthly returns, real-name reminders,
 stuck orders and refunds, overdue tickets, buffered and aggregated analytics)."""
 
+from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -9,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from django_tenants.utils import tenant_context
 
 from core.commands import HallCommand
-from hall.jobs import sweeps
+from core.periodic import sweeps
 from tenants.services import shop_carriers
 
 # the breakdowns the jobs return (e.g. {"closed": 2, "kept": 1}), as an operator reads them
@@ -48,7 +49,7 @@ class Command(HallCommand):
         rows = []
         for each in carriers:
             with tenant_context(each):
-                for job in sweeps():
+                for job in sweeps(settings.HALL_JOBS):
                     rows.append((each.slug, str(job.label), _count(import_string(job.in_carrier)())))
         self.table([_("carrier"), _("job"), _("result")], rows)
 

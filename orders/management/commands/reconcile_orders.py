@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import tenant_context
 
 from core.commands import HallCommand
-from orders.payments.reconcile import reconcile
+from orders.reconcile import reconcile
 from tenants.services import shop_carriers
 
 

@@ -7,8 +7,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.admin.sites import platform_site
+from orders.health import carrier_health
 from tenants.gateways import simulated_systems
-from tenants.health import carrier_health
 from tenants.models import Carrier, CarrierGroup, Domain
 
 
