@@ -71,7 +71,3 @@ JOBS: tuple[Job, ...] = (
 
 def beat_schedule() -> dict[str, dict]:
     return periodic.beat_schedule(JOBS)
-
-
-def sweeps() -> tuple[Job, ...]:
-    return periodic.sweeps(JOBS)
