@@ -11,6 +11,7 @@ from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
+from core.money import yuan
 from storefront.decoration import documents, services
 from storefront.decoration.blocks import REGISTRY, BlockSettingsForm, settings_as_form_data
 from storefront.decoration.contrast import contrast_ratio
@@ -18,7 +19,7 @@ from storefront.decoration.fields import LinkField
 from storefront.decoration.models import Page
 from storefront.decoration.preview import make_token
 from storefront.decoration.theme import DEFAULT_TOKENS, ThemeForm
-from storefront.templatetags.shop import sanitize, yuan
+from storefront.templatetags.shop import sanitize
 from tests.support.clients import HOME_NOTICE, STAFF_PASSWORD, host_client, sign_in
 
 
