@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 
 import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
+
+from core.tenancy import current_schema, in_public
 
 log = logging.getLogger(__name__)
 VISITOR_COOKIE = "hall_vid"
@@ -57,7 +58,7 @@ def buffer():
 
 
 def key(schema: str | None = None) -> str:
-    return f"hall:analytics:{schema or connection.schema_name}"
+    return f"hall:analytics:{schema or current_schema()}"
 
 
 # A web process keeps a few events and sends them together (one round trip per batch, not per
@@ -169,7 +170,7 @@ class AnalyticsMiddleware:
             and request.method == "GET"
             and response.status_code == 200
             and counted(request)
-            and connection.schema_name != "public"
+            and not in_public()
             and response.get("Content-Type", "").startswith("text/html")
         ):
             referrer = urlsplit(request.headers.get("Referer", "")).hostname or ""

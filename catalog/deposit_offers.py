@@ -3,6 +3,7 @@ back month by month. Kept apart from `Offer`: they are bought for an existing nu
 number authentication, not put in a cart."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
@@ -10,7 +11,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-positive_money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0.01"))]}
+positive_money: dict[str, Any] = {
+    "max_digits": 10,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(Decimal("0.01"))],
+}
 
 
 class DepositOffer(models.Model):

@@ -1,6 +1,7 @@
 """The catalogue of one carrier (tenant schema): categories, offers, variants, images, cities."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.kinds import KIND_CHOICES, KINDS
 from core.richtext import sanitize_html
 
-money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+money: dict[str, Any] = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
 class City(models.Model):

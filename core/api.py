@@ -1,6 +1,8 @@
 """REST API plumbing shared by every app: one error body shape, pagination, docs."""
 
 import logging
+from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.utils.translation import gettext as _
@@ -70,9 +72,11 @@ def form_parameters(form_class) -> list[OpenApiParameter]:
     from django import forms
 
     parameters = []
+    schema: dict[str, object]
     for name, field in form_class.base_fields.items():
         if isinstance(field, forms.ChoiceField):
-            schema = {"type": "string", "enum": [str(value) for value, _label in field.choices if value != ""]}
+            choices = cast("Iterable[tuple[object, object]]", field.choices)
+            schema = {"type": "string", "enum": [str(value) for value, _label in choices if value != ""]}
         elif isinstance(field, forms.IntegerField):  # DecimalField and FloatField are IntegerFields too
             schema = {"type": "number" if isinstance(field, forms.DecimalField | forms.FloatField) else "integer"}
             schema |= {

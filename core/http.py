@@ -21,7 +21,7 @@ def max_body(limit: int) -> Callable:
     """Refuse bodies over `limit` bytes with 413 (core.middleware.BadInputMiddleware reads it)."""
 
     def decorate(view: Callable) -> Callable:
-        view.max_body_bytes = limit
+        view.max_body_bytes = limit  # type: ignore[attr-defined]  # a mark on the view, read by the middleware
         return view
 
     return decorate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 
-def yuan(value: object) -> str:
+def yuan(value: Decimal | int | float | str | None) -> str:
     """¥39, ¥39.90: money in yuan without a pointless .00."""
     if value is None or value == "":
         return ""

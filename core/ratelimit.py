@@ -8,7 +8,8 @@ from time import time as now
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+
+from core.tenancy import current_schema
 
 
 def client_ip(request) -> str:
@@ -80,7 +81,7 @@ def allow_distinct(request, scope: str, value: str, limit: int, window_seconds: 
     added_to = []
     allowed = True
     for who in callers:
-        key = f"hall:distinct:{connection.schema_name}:{scope}:{who}:{window}"
+        key = f"hall:distinct:{current_schema()}:{scope}:{who}:{window}"
         pipe = client.pipeline()
         pipe.sadd(key, digest)
         pipe.expire(key, window_seconds + 5)

@@ -19,7 +19,7 @@ def validate_image_upload(upload):
         raise ValidationError(_("The image is larger than 2 MB."))
     try:
         upload.seek(0)
-        image = Image.open(upload, formats=["PNG", "JPEG", "WEBP"])  # never hand other parsers the bytes
+        image: Image.Image = Image.open(upload, formats=["PNG", "JPEG", "WEBP"])  # never hand other parsers the bytes
         if image.width * image.height > MAX_PIXELS:
             raise ValidationError(_("The image has too many pixels (at most 40 million)."))
         image.load()

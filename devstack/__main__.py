@@ -192,6 +192,7 @@ HABITS = [
     ["ruff", "check", "."],
     ["ruff", "format", "--check", "."],
     ["lint-imports"],  # the layers of DESIGN.md ([tool.importlinter] in pyproject.toml)
+    ["mypy"],  # core, the gateways and orders, widening from there ([tool.mypy] in pyproject.toml)
 ]  # run before the whole suite; any failure fails the run
 
 

@@ -3,11 +3,12 @@ withdraw/restore, and a dashboard of counts by status, tier and city."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.tenancy import current_schema
 from numberpool import holds, tiers
 from numberpool.models import MobileNumber, NumberImport, NumberSegment, TierRule
 
@@ -38,7 +39,7 @@ class NumberSegmentAdmin(admin.ModelAdmin):
 def _reclassify_later():
     from numberpool.tasks import reclassify_numbers
 
-    schema = connection.schema_name
+    schema = current_schema()
     transaction.on_commit(lambda: reclassify_numbers.apply_async(headers={"_schema_name": schema}))
 
 
@@ -222,6 +223,6 @@ class NumberImportAdmin(admin.ModelAdmin):
 
         obj.created_by = request.user
         super().save_model(request, obj, form, change)
-        schema = connection.schema_name
+        schema = current_schema()
         transaction.on_commit(lambda: load_number_upload.apply_async(args=[obj.pk], headers={"_schema_name": schema}))
         messages.info(request, _("The upload is being loaded in the background; refresh this list to see progress."))

@@ -14,6 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
 from core.phone import is_mobile_number
+from core.tenancy import current_schema
 from numberpool.models import DroppedNumberIndex, MobileNumber, NumberSegment
 from numberpool.patterns import MASK4, NO_TIER, Classifier
 from numberpool.tiers import active_rules
@@ -146,7 +147,7 @@ def _build_indexes(table, indexes) -> None:
     # PostgreSQL builds a btree index with parallel workers but a GIN index on one core: the GIN
     # builds run on a second connection meanwhile.
     failures = []
-    side = threading.Thread(target=_create_indexes_elsewhere, args=(connection.schema_name, table, gin, failures))
+    side = threading.Thread(target=_create_indexes_elsewhere, args=(current_schema(), table, gin, failures))
     side.start()
     try:
         _create_indexes(connection, table, btree)

@@ -1,6 +1,7 @@
 """Mobile numbers of one carrier (tenant schema), the segments it owns and its lucky-tier rules."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -11,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 
 from numberpool.patterns import PATTERN_CHOICES
 
-money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+money: dict[str, Any] = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
 
 class NumberSegment(models.Model):

@@ -1,4 +1,3 @@
-from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template.loader import get_template
@@ -6,6 +5,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.api import error_body
+from core.tenancy import in_public
 
 
 class UnknownHostView(View):
@@ -22,7 +22,7 @@ def _is_api(request) -> bool:
 def not_found(request, exception=None):
     if _is_api(request):  # a path no API view matched: the API's one error shape, not the shop's page
         return JsonResponse(error_body("not_found", _("Not found.")), status=404)
-    if connection.schema_name != "public":  # inside a carrier's shop: keep its header and tabs
+    if not in_public():  # inside a carrier's shop: keep its header and tabs
         return render(request, "errors/404_shop.html", {"tab": ""}, status=404)
     return render(request, "errors/404.html", status=404)
 

@@ -1,9 +1,10 @@
 import posixpath
 
 from django.conf import settings
-from django.db import connection
 from django.http import Http404
 from django.views.static import serve
+
+from core.tenancy import current_schema, in_public
 
 
 def tenant_media(request, path):
@@ -11,7 +12,7 @@ def tenant_media(request, path):
     in MEDIA_ROOT/<schema>/ and puts the schema in the URL; another schema's files are a 404 here.
     Production puts a web server in front; this keeps the embedded default complete."""
     schema, _sep, rest = posixpath.normpath(path).partition("/")
-    if schema != connection.schema_name or not rest:
+    if schema != current_schema() or not rest:
         raise Http404
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -25,7 +26,7 @@ def favicon(request):
     from django.shortcuts import redirect
 
     url = None
-    if connection.schema_name != "public":
+    if not in_public():
         from storefront.decoration import render
 
         icon = render.live_theme().get("favicon")

@@ -5,7 +5,8 @@ import time
 import redis
 from celery import shared_task
 from django.conf import settings
-from django.db import connection
+
+from core.tenancy import current_schema, in_public
 
 BEAT_HEARTBEAT_KEY = "hall:beat:last-seen"
 
@@ -21,11 +22,11 @@ def beat_heartbeat() -> float:
 @shared_task
 def shop_probe() -> dict:
     """Report which carrier schema the task ran in and what that schema holds (diagnostics)."""
-    if connection.schema_name == "public":
+    if in_public():
         return {"schema": "public", "primary_color": None}
     from storefront.decoration.render import live_theme
 
-    return {"schema": connection.schema_name, "primary_color": live_theme()["primary"]}
+    return {"schema": current_schema(), "primary_color": live_theme()["primary"]}
 
 
 @shared_task(ignore_result=True)

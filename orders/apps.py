@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import in_public
+
 
 class OrdersConfig(AppConfig):
     name = "orders"
@@ -8,16 +10,15 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
-        from django.db import connection
 
-        from orders.cart.services import adopt_session_cart
+        from orders.cart.visitor import adopt_session_cart
         from orders.fulfilment import verification
 
         verification.connect()  # the order's side of real-name verification (realname.signals)
 
         def merge_cart_on_sign_in(sender, request, user, **kwargs):
             # Carts live in carrier schemas; the public host's operators have none.
-            if request is not None and connection.schema_name != "public":
+            if request is not None and not in_public():
                 adopt_session_cart(request, user)
 
         # weak=False: the receiver is a closure that would otherwise be collected right away.

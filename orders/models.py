@@ -1,6 +1,7 @@
 """Carts (and, with checkout, orders) of one carrier's subscribers (tenant schema)."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -79,7 +80,7 @@ class OrderKind(models.TextChoices):
     DEVICE = "device", _("Device")
 
 
-money = {"max_digits": 12, "decimal_places": 2}
+money: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}
 
 
 class Order(models.Model):

@@ -33,8 +33,9 @@ def give_back(order: Order) -> None:
 
 def restore_stock(order: Order) -> None:
     """Put back the stock the order reserved (its goods never left the warehouse)."""
-    for line in order.lines.exclude(variant=None).order_by("variant_id"):  # one lock order: no deadlock
-        OfferVariant.objects.filter(pk=line.variant_id).update(stock=F("stock") + line.quantity)
+    lines = order.lines.exclude(variant=None).order_by("variant_id")  # one lock order: no deadlock
+    for variant_id, quantity in lines.values_list("variant_id", "quantity"):
+        OfferVariant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
 
 
 def unsell_numbers(order, key):

@@ -6,6 +6,8 @@ A plain status field + a transition map in code + an append-only event log + one
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -151,7 +153,7 @@ def transition(
     reason="",
     data=None,
     public=True,
-    expect: set[str] | None = None,
+    expect: AbstractSet[str] | None = None,
 ) -> Order:
     """Lock the order, check the move is allowed (and, with `expect`, that the order is still in one
     of those states), write the new state and append the event. Raises IllegalTransition."""

@@ -14,7 +14,7 @@ import logging
 import time
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from core import ratelimit
 from core.errors import HallError
 from core.tasks import send_on_commit
+from core.tenancy import current_schema
 from realname import crypto, signals
 from realname.models import Verification
 from tenants import ports
@@ -61,7 +62,7 @@ def check_before_order(name: str, id_number: str, *, who: str) -> str:
     if cache.get(remembered):
         return "passed"
     if (
-        ratelimit.count(f"realname:precheck:{connection.schema_name}:{who}:{int(time.time() // 3600)}", 3605)
+        ratelimit.count(f"realname:precheck:{current_schema()}:{who}:{int(time.time() // 3600)}", 3605)
         > PRECHECK_LIMIT_PER_HOUR
     ):
         raise VerificationError(_("Too many identity checks in an hour. Please try again later."))
@@ -177,7 +178,7 @@ def send_to_provider(verification_id: int) -> str:
         provider = ports.realname()
         name, id_number = verification.identity.reveal()
         ref = provider.submit(
-            reference=f"{connection.schema_name}:{verification.pk}:{verification.identity_id}:"
+            reference=f"{current_schema()}:{verification.pk}:{verification.identity_id}:"
             f"{verification.attempts}",  # a corrected identity is a new check
             name=name,
             id_number=id_number,

@@ -1,5 +1,4 @@
-from django.db import connection
-
+from core.tenancy import in_public
 from storefront.decoration import render
 from storefront.decoration.theme import css_variables
 
@@ -7,7 +6,7 @@ from storefront.decoration.theme import css_variables
 def shop(request):
     """The carrier and its live theme (or the previewed draft theme), for the shop shell."""
     carrier = getattr(request, "tenant", None)
-    if carrier is None or connection.schema_name == "public":
+    if carrier is None or in_public():
         return {"carrier": carrier}
     tokens = getattr(request, "preview_theme", None) or render.live_theme()
     logo_id, favicon_id = tokens.get("logo"), tokens.get("favicon")

@@ -14,6 +14,7 @@ from core.ratelimit import allow
 from numberpool import holds, search
 from numberpool.models import MobileNumber
 from orders.cart import services as carts
+from orders.cart import visitor
 
 
 class NumberSerializer(serializers.ModelSerializer):
@@ -97,7 +98,7 @@ class NumberHoldView(APIView):
             raise Throttled(wait=60)
         data = HoldRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cart = carts.cart_for(request, create=True)
+        cart = visitor.cart_to_fill(request)
         try:
             held = holds.hold(
                 data.validated_data["number"],

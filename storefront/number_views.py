@@ -14,6 +14,7 @@ from core.ratelimit import allow
 from numberpool import holds, search
 from numberpool.models import MobileNumber
 from orders.cart import services as carts
+from orders.cart import visitor
 
 
 def _sim_offers():
@@ -87,7 +88,7 @@ def hold_number(request):
     if not MOBILE_NUMBER.match(number):
         messages.error(request, _("Choose a number from the list."))
         return redirect("numbers")
-    cart = carts.cart_for(request, create=True)
+    cart = visitor.cart_to_fill(request)
     try:
         holds.hold(
             number,
@@ -115,7 +116,7 @@ def hold_number(request):
 
 
 def held(request, number):
-    cart = carts.cart_for(request)
+    cart = visitor.current_cart(request)
     hold = holds.current_hold(number, carts.hold_owner(cart)) if cart else None
     if hold is None:
         messages.error(request, _("Your hold on %(number)s has ended. Choose a number again.") % {"number": number})

@@ -3,6 +3,8 @@ the catalogue, order handlers the carts and orders. Kept current after every mig
 
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import in_public
+
 ROLES = {
     "catalogue_manager": (
         _("Catalogue managers"),
@@ -55,7 +57,6 @@ def ensure_staff_roles():
 def sync_roles_after_migrate(sender, **kwargs):
     """post_migrate of the apps whose permissions the roles hold (auth's own receiver has made
     that app's permissions by then); carrier schemas only."""
-    from django.db import connection
 
-    if sender.label in {"shop", "catalog", "numberpool", "orders"} and connection.schema_name != "public":
+    if sender.label in {"shop", "catalog", "numberpool", "orders"} and not in_public():
         ensure_staff_roles()

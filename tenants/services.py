@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
 from core.errors import HallError
+from core.tenancy import in_public
 from tenants.models import RESERVED_SLUGS, SLUG_PATTERN, Carrier, CarrierGroup, Domain
 
 PUBLIC_SLUG = "public"
@@ -124,7 +125,7 @@ def validate_spec(spec: CarrierSpec) -> list[str]:
 def create_carrier(spec: CarrierSpec) -> Carrier:
     """Create the carrier, its schema (cloned from the template), its host name and its first
     staff account, or nothing at all."""
-    if connection.schema_name != "public":
+    if not in_public():
         connection.set_schema_to_public()
     errors = validate_spec(spec)
     if errors:

@@ -273,7 +273,7 @@ def test_the_whole_suite_starts_with_the_projects_habits(monkeypatch, capsys):
 
     from devstack import __main__ as stack
 
-    assert ["ruff", "check", "."] in stack.HABITS and ["lint-imports"] in stack.HABITS
+    assert ["ruff", "check", "."] in stack.HABITS and ["lint-imports"] in stack.HABITS and ["mypy"] in stack.HABITS
     monkeypatch.setattr(stack, "HABITS", [["python", "-c", "raise SystemExit(1)"]])
     monkeypatch.setattr(stack, "ensure_browser", lambda: (_ for _ in ()).throw(AssertionError("tests ran")))
     assert stack.cmd_test(argparse.Namespace(pytest_args=[])) == 1

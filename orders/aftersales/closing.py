@@ -39,7 +39,7 @@ def cancel(order: Order, *, actor=None, actor_label="subscriber", reason="") -> 
 
 def close_unpaid(order_id: int) -> str:
     order = Order.objects.get(pk=order_id)
-    if order.status != S.AWAITING_PAYMENT or order.payment_due_at > timezone.now():
+    if order.status != S.AWAITING_PAYMENT or not order.payment_due_at or order.payment_due_at > timezone.now():
         return "not due"
     try:
         _end_unpaid(order, S.CLOSED_UNPAID, "closed_unpaid", reason=_("not paid within the payment window"))

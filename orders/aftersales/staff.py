@@ -3,6 +3,8 @@ and leaves an event naming the staff member and their reason."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +18,10 @@ from orders.models import OrderStatus as S
 from orders.payments import services as payments
 from orders.states import IllegalTransition, record, transition
 
-ACTIONS = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+ACTIONS: dict[str, tuple[StrOrPromise, set[str]]] = {
     "cancel": (gettext_lazy("Cancel (not paid yet)"), {S.AWAITING_PAYMENT}),
     "refund": (gettext_lazy("Refund in full"), {S.PAID, S.IN_FULFILMENT, S.DELIVERED, S.COMPLETED, S.NEEDS_ATTENTION}),
     "flag": (gettext_lazy("Flag for attention"), {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}),
@@ -32,7 +37,7 @@ class StaffActionError(HallError):
 
 
 def available(order: Order) -> list[tuple[str, str]]:
-    return [(code, label) for code, (label, states) in ACTIONS.items() if order.status in states]
+    return [(code, str(label)) for code, (label, states) in ACTIONS.items() if order.status in states]
 
 
 def act(order: Order, code: str, user, reason: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,10 @@ from orders.states import ACTIONS as EVENT_TEXTS
 from orders.states import describe
 from realname.masking import mask_phone
 
-STEP_LABELS = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+STEP_LABELS: dict[str, StrOrPromise] = {
     "occupy_number": pgettext_lazy("fulfilment step", "Occupy the number"),
     "open_account": pgettext_lazy("fulfilment step", "Open the account"),
     "ship": pgettext_lazy("fulfilment step", "Ship"),
@@ -30,7 +34,7 @@ STEP_LABELS = {
     "schedule_payouts": pgettext_lazy("fulfilment step", "Schedule the monthly returns"),
     "credit_top_up": pgettext_lazy("fulfilment step", "Credit the top-up"),
 }
-STEP_STATUS = {
+STEP_STATUS: dict[str, StrOrPromise] = {
     FulfilmentStep.Status.RUNNING: pgettext_lazy("fulfilment step", "In progress"),
     FulfilmentStep.Status.DONE: pgettext_lazy("fulfilment step", "Done"),
     FulfilmentStep.Status.FAILED: pgettext_lazy("fulfilment step", "Failed"),

@@ -22,9 +22,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import HallError
+from core.tenancy import current_schema
 from orders import notify
+from orders.aftersales.cancellation import cancel_paid
 from orders.models import Order, Ticket, TicketEvent
 from orders.models import OrderStatus as OS
+from orders.payments.services import PaymentError, refund_problem, request_refund
+from orders.release import release_after_refund
 from orders.selectors import new_numbers
 from tenants import ports
 from tenants.gateways.errors import GatewayError
@@ -41,10 +45,10 @@ MACHINES: dict[str, dict[str, set[str]]] = {
     K.COMPLAINT: {T.OPEN: {T.IN_PROGRESS, T.RESOLVED, T.CLOSED}, T.IN_PROGRESS: {T.RESOLVED, T.CLOSED}},
     K.FAULT: {T.OPEN: {T.SCHEDULED, T.REJECTED}, T.SCHEDULED: {T.RESOLVED, T.SCHEDULED}},
 }
-SLA_HOURS = {K.CANCEL: 2, K.REFUND: 24, K.RETURN: 48, K.REPLACEMENT: 48, K.COMPLAINT: 24, K.FAULT: 48}
+SLA_HOURS: dict[str, int] = {K.CANCEL: 2, K.REFUND: 24, K.RETURN: 48, K.REPLACEMENT: 48, K.COMPLAINT: 24, K.FAULT: 48}
 RETURN_DAYS = 7
 # What a subscriber may ask for about an order in each state.
-OFFERED = {
+OFFERED: dict[str, list[str]] = {
     OS.PAID: [K.CANCEL, K.COMPLAINT],
     OS.IN_FULFILMENT: [K.CANCEL, K.COMPLAINT],
     OS.SHIPPED: [K.RETURN, K.COMPLAINT],
@@ -57,7 +61,7 @@ OFFERED = {
 # moment it is paid (nothing to cancel before shipment, no card to return or replace, not
 # refundable once applied); a deposit-for-credit offer cannot be withdrawn during its campaign
 # (活动期内不可退订). An order that needs attention may always be refunded: it was not delivered.
-FITS = {
+FITS: dict[str, set[str]] = {
     "new_sim": {K.CANCEL, K.REFUND, K.RETURN, K.REPLACEMENT, K.COMPLAINT},
     "device": {K.CANCEL, K.REFUND, K.RETURN, K.COMPLAINT},
     "broadband_install": {K.CANCEL, K.REFUND, K.COMPLAINT, K.FAULT},
@@ -143,9 +147,8 @@ def open_ticket(
 
 
 def _decide_cancel(ticket: Ticket) -> None:
-    from orders.aftersales.cancellation import cancel_paid
-    from orders.payments.services import PaymentError
 
+    assert ticket.order is not None  # a cancellation ticket is opened on an order
     try:
         cancel_paid(ticket.order, actor=ticket.user, actor_label="subscriber", reason=_("after-sales request"))
     except PaymentError as exc:
@@ -173,7 +176,7 @@ def _event(
 def _one_at_a_time(ticket_pk: int):
     """Moves of one ticket wait for each other, without a transaction held open: the carrier's
     systems are called between the check and the write, never while a row is locked."""
-    key = f"ticket:{connection.schema_name}:{ticket_pk}"
+    key = f"ticket:{current_schema()}:{ticket_pk}"
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
     try:
@@ -210,9 +213,10 @@ def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str
 def _at_the_carrier(ticket: Ticket, to: str) -> dict:
     """What the move asks of the carrier's systems, before anything is written here; a refusal
     changes nothing (a refund that could not be made is found first)."""
-    from orders.payments.services import refund_problem
 
     order = ticket.order
+    if order is None:  # complaints and faults without an order ask nothing of the carrier
+        return {}
     try:
         if ticket.kind in (K.REFUND, K.RETURN) and to == T.RESOLVED and (problem := refund_problem(order)):
             raise TicketError(problem)
@@ -235,10 +239,9 @@ def _at_the_carrier(ticket: Ticket, to: str) -> dict:
 
 
 def _in_our_tables(ticket: Ticket, to: str, done_outside: dict) -> None:
-    from orders.payments.services import PaymentError, request_refund
-    from orders.release import release_after_refund
-
     order = ticket.order
+    if order is None:  # complaints and faults without an order change nothing but the ticket
+        return
     try:
         if ticket.kind == K.REFUND and to == T.RESOLVED:
             request_refund(order, actor_label="staff", reason=_("after-sales refund %(code)s") % {"code": ticket.code})

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.cart import services as carts
+from orders.cart import visitor
 
 
 class LineSerializer(serializers.Serializer):
@@ -43,7 +44,7 @@ class QuantitySerializer(serializers.Serializer):
 
 
 def _cart_response(request, status_code=status.HTTP_200_OK):
-    summary = carts.summarise(carts.cart_for(request))
+    summary = carts.summarise(visitor.current_cart(request))
     return Response(CartSerializer(summary).data, status=status_code)
 
 
@@ -66,7 +67,7 @@ class CartLinesView(APIView):
         data = AddLineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         carts.add_to_cart(
-            carts.cart_for(request, create=True),
+            visitor.cart_to_fill(request),
             data.validated_data["offer"],
             quantity=data.validated_data["quantity"],
             variant_id=data.validated_data.get("variant"),
@@ -92,7 +93,7 @@ class CartLineView(APIView):
 
     @staticmethod
     def _cart(request):
-        cart = carts.cart_for(request)
+        cart = visitor.current_cart(request)
         if cart is None:
             raise carts.CartError("empty")
         return cart

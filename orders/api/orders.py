@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from core import ratelimit
 from core.api import error_body
 from core.http import max_body
-from orders.cart import services as carts
+from orders.cart import visitor
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutForm
 from orders.models import Order, OrderEvent, OrderLine
@@ -44,7 +44,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    label = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]  # the event's label, not the field's
     reason = serializers.CharField(source="subscriber_reason")
 
     class Meta:
@@ -92,7 +92,7 @@ class OrderDetailSerializer(OrderSerializer):
         fields = OrderSerializer.Meta.fields + ["timeline"]
 
     def get_timeline(self, order) -> list:
-        return EventSerializer(timeline(order), many=True).data
+        return list(EventSerializer(timeline(order), many=True).data)
 
 
 class PlaceOrderSerializer(serializers.Serializer):
@@ -150,9 +150,9 @@ class OrdersView(generics.ListAPIView):
             )
         if (done := checkout.placed_with(request.user, key)) is not None:
             return Response(OrderDetailSerializer(done).data, status=status.HTTP_201_CREATED)
-        cart = carts.cart_for(request)
+        cart = visitor.current_cart(request)
         plan = checkout.plan_checkout(cart)
-        if plan.problems:
+        if plan.problems or cart is None:
             return Response(error_body("checkout_refused", " ".join(plan.problems)), status=status.HTTP_409_CONFLICT)
         data = request.data.dict() if hasattr(request.data, "dict") else dict(request.data)
         form = CheckoutForm({**data, "token": key}, needs=plan.needs, terms=plan.terms, sims=plan.sims)

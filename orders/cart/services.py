@@ -7,12 +7,14 @@ import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import Offer, OfferVariant
 from core.errors import HallError
 from numberpool import holds
+from numberpool.models import MobileNumber
 from orders.models import Cart, CartLine
 
 MAX_LINES = 30
@@ -33,7 +35,7 @@ class PricedLine:
     saving: Decimal
     needs: str
     problem: str = ""  # why this line cannot be bought as it is (off sale, out of stock)
-    number_hold: object = None  # the live hold on the chosen number of a SIM line
+    number_hold: MobileNumber | None = None  # the live hold on the chosen number of a SIM line
 
 
 @dataclass
@@ -49,26 +51,22 @@ class CartSummary:
         return any(p.needs for p in self.lines)
 
 
-SESSION_TOKEN = "cart_token"
+def find_cart(user: User | AnonymousUser, token: str | None) -> Cart | None:
+    """The cart of this visitor: the user's when signed in, else the anonymous one the token names."""
+    if user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    return Cart.objects.filter(token=token, user__isnull=True).first() if token else None
 
 
-def cart_for(request, create=False) -> Cart | None:
-    """The cart of this visitor: the user's when signed in, else the one named in the session."""
-    if request.user.is_authenticated:
-        if create:
-            return Cart.objects.get_or_create(user=request.user)[0]
-        return Cart.objects.filter(user=request.user).first()
-    token = request.session.get(SESSION_TOKEN)
-    cart = Cart.objects.filter(token=token).first() if token else None
-    if cart is None and create:
-        cart = Cart.objects.create(token=secrets.token_hex(16))
-        request.session[SESSION_TOKEN] = cart.token
-    return cart
+def open_cart(user: User | AnonymousUser, token: str | None) -> Cart:
+    """The visitor's cart, made when there is none (an anonymous one gets a fresh token)."""
+    if user.is_authenticated:
+        return Cart.objects.get_or_create(user=user)[0]
+    return find_cart(user, token) or Cart.objects.create(token=secrets.token_hex(16))
 
 
-def adopt_session_cart(request, user) -> None:
-    """On sign-in: merge the anonymous cart named in the session into the user's cart."""
-    token = request.session.pop(SESSION_TOKEN, None)
+def merge_anonymous_cart(token: str | None, user: User) -> None:
+    """On sign-in: the anonymous cart the token names merges into the user's cart."""
     anonymous = Cart.objects.filter(token=token, user__isnull=True).first() if token else None
     if anonymous is None:
         return

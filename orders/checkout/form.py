@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -113,7 +115,7 @@ class CheckoutForm(forms.Form):
     accept_terms = forms.BooleanField(required=False)
     agreements = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, needs: set[str], terms: list[str], sims: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args, needs: set[str], terms: list[str], sims: Sequence[tuple[str, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.needs, self.terms, self.sims = needs, terms, list(sims)
         for need, names in FIELDS.items():
@@ -125,7 +127,7 @@ class CheckoutForm(forms.Form):
         if not terms:
             del self.fields["accept_terms"]
         if self.sims:
-            self.fields["agreements"].choices = self.sims
+            cast(forms.MultipleChoiceField, self.fields["agreements"]).choices = self.sims
         else:
             del self.fields["agreements"]
 
@@ -173,8 +175,9 @@ class CheckoutForm(forms.Form):
             )
         return tuple(number for number, _display in self.sims)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         # The picker's lists are a convenience; the address is checked here whatever was posted.
         province, city, district = data.get("province"), data.get("city"), data.get("district")
         if province and city:

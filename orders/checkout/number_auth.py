@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import HallError
+from core.tenancy import current_schema
 from orders.models import NumberAuthCode
 from tenants import ports
 from tenants.gateways import current_carrier
@@ -40,7 +41,7 @@ class AuthError(HallError):
 
 def _hash(number: str, purpose: str, code: str) -> str:
     key = hashlib.sha256(b"number-auth:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, f"{connection.schema_name}:{purpose}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{current_schema()}:{purpose}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
@@ -54,7 +55,7 @@ def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
         raise AuthError(_("%(number)s is not a number of this carrier.") % {"number": number})
     with transaction.atomic():
         with connection.cursor() as cursor:  # one sender per number at a time: the limits hold
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{connection.schema_name}:auth:{number}"])
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{current_schema()}:auth:{number}"])
         recent = NumberAuthCode.objects.filter(number=number, created_at__gt=now - timedelta(hours=1))
         last = recent.order_by("-created_at").first()
         if last and last.created_at > now - RESEND_AFTER:

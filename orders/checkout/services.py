@@ -74,7 +74,7 @@ class CheckoutPlan:
 
     @property
     def kind_label(self) -> str:
-        return OrderKind(self.kind).label
+        return str(OrderKind(self.kind).label)
 
 
 def order_kind(kinds: set[str]) -> str:
@@ -207,8 +207,9 @@ def _reserve_stock(priced) -> None:
 
 def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
     # Stock first, in variant order: two checkouts sharing variants lock them in the same order.
-    for priced in sorted((p for p in summary.lines if p.line.variant_id), key=lambda p: p.line.variant_id):
+    for priced in sorted((p for p in summary.lines if p.line.variant_id), key=lambda p: p.line.variant_id or 0):
         _reserve_stock(priced)
+    assert order.payment_due_at is not None  # a new order always has its window
     until = order.payment_due_at + HOLD_GRACE
     for priced in summary.lines:
         line, offer, hold = priced.line, priced.line.offer, priced.number_hold
@@ -261,6 +262,7 @@ def _check_identity(user, details: CheckoutDetails, key: str) -> str:
 def _register_identity(order: Order, precheck: str = "") -> None:
     """One ID, five numbers: claim the order's numbers for the holder (counted across the carrier
     group, in the same transaction), and open the real-name verification the card will wait for."""
+    assert order.identity is not None  # only new-SIM orders, which always carry their holder
     carrier = current_carrier()
     numbers = list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
     try:

@@ -30,7 +30,8 @@ class Wait(Exception):
 
 
 def _terms(order: Order) -> dict:
-    return order.lines.first().terms
+    line = order.lines.first()
+    return line.terms if line is not None else {}
 
 
 # -- telecom steps -------------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def activate(order, key):
     from orders.fulfilment import activate_sim
 
     activate_sim(order)
-    result = {"numbers": new_numbers(order)}
+    result: dict[str, object] = {"numbers": new_numbers(order)}
     credit = sum(
         (
             Decimal(str(line.offer.attributes.get("prepaid_credit") or 0))

@@ -129,7 +129,7 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
             raise IdentityCorrectionError(str(exc)) from None
         Verification.objects.filter(pk=verification.pk).update(precheck=precheck)
         # the wrong name and ID serve nothing now: not kept (personal data is kept only while it serves)
-        Identity.objects.filter(pk=old_identity).exclude(orders__isnull=False).exclude(
+        Identity.objects.filter(pk__in=[old_identity]).exclude(orders__isnull=False).exclude(
             verifications__isnull=False
         ).delete()
         record(order, "identity_corrected", actor=user, actor_label="subscriber")

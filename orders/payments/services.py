@@ -9,6 +9,7 @@ closer, the notification handler and the return page).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -63,7 +64,8 @@ def start_payment(order: Order, *, notify_url: str, return_url: str) -> str:
             subject=f"{current_carrier().name} {order.number}",
             notify_url=notify_url,
             return_url=return_url,
-            expires_at=order.payment_due_at,
+            expires_at=order.payment_due_at
+            or timezone.now() + timedelta(minutes=current_carrier().payment_window_minutes),
         )
     except PaymentGatewayError as exc:
         log.warning("payment gateway refused %s: %s", payment.out_trade_no, exc)
@@ -270,7 +272,7 @@ def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") 
     with transaction.atomic():
         order = lock(order)
         payment, problem = _refundable_payment(order)
-        if problem:
+        if problem or payment is None:
             raise PaymentError(problem)
         order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label, reason=reason)
         payouts.stop(order)  # no more monthly credits for a refunded deposit-for-credit order

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_POST
 from core.http import redirect_back
 from orders import signals
 from orders.cart import services as carts
+from orders.cart import visitor
 
 
 def cart(request):
-    summary = carts.summarise(carts.cart_for(request))
+    summary = carts.summarise(visitor.current_cart(request))
     return render(request, "orders/cart.html", {"tab": "cart", "summary": summary})
 
 
@@ -19,7 +20,7 @@ def cart(request):
 def cart_add(request):
     try:
         line = carts.add_to_cart(
-            carts.cart_for(request, create=True),
+            visitor.cart_to_fill(request),
             request.POST.get("offer"),
             quantity=request.POST.get("quantity", 1),
             variant_id=request.POST.get("variant"),
@@ -37,7 +38,7 @@ def cart_add(request):
 
 
 def _change_line(request, change):
-    current = carts.cart_for(request)
+    current = visitor.current_cart(request)
     try:
         if current is None:
             raise carts.CartError(_("Your cart is empty."))

@@ -16,7 +16,7 @@ from core.http import loads_safely
 from core.money import yuan
 from orders import fulfilment, signals
 from orders.aftersales import closing, tickets
-from orders.cart import services as carts
+from orders.cart import visitor
 from orders.checkout import number_auth
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutForm, IdentityForm
@@ -58,10 +58,10 @@ def pay_redirect(request, order: Order):
 def checkout_page(request):
     if request.method == "POST" and (done := checkout.placed_with(request.user, request.POST.get("token", ""))):
         return pay_redirect(request, done)  # a double click: the first click's order
-    cart = carts.cart_for(request)
+    cart = visitor.current_cart(request)
     plan = checkout.plan_checkout(cart)
     form = None
-    if request.method == "POST" and not plan.problems:
+    if request.method == "POST" and not plan.problems and cart is not None:
         form = CheckoutForm(request.POST, needs=plan.needs, terms=plan.terms, sims=plan.sims)
         if form.is_valid():
             try:
@@ -76,8 +76,9 @@ def checkout_page(request):
             except checkout.CheckoutError as exc:
                 form.add_error(getattr(exc, "field", None), str(exc))
                 plan = checkout.plan_checkout(cart)
-                form.data = form.data.copy()
-                form.data["expected_total"] = str(plan.payable)  # the next submit agrees to the new prices
+                data = request.POST.copy()
+                data["expected_total"] = str(plan.payable)
+                form.data = data  # the next submit agrees to the new prices
     if form is None:
         if plan.summary.lines:
             signals.checkout_started.send(Order, request=request, offer_kind=plan.summary.lines[0].line.offer.kind)

@@ -5,14 +5,15 @@ Ids repeat in every carrier's schema, so the token names the carrier (its schema
 slug too: a link made at one carrier opens nothing at another."""
 
 from django.core import signing
-from django.db import connection
+
+from core.tenancy import current_schema
 
 SALT = "storefront.decoration.preview"
 MAX_AGE_SECONDS = 30 * 60
 
 
 def _subject(version) -> str:
-    return f"{connection.schema_name}:{version.page.slug}:{version.page_id}:{version.pk}"
+    return f"{current_schema()}:{version.page.slug}:{version.page_id}:{version.pk}"
 
 
 def make_token(version) -> str:

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils.module_loading import import_string
 
 from core.errors import HallError
+from core.tenancy import current_schema
 
 # system → adapter name → class. A real adapter is one more entry here plus its configuration.
 ADAPTERS = {
@@ -75,7 +76,7 @@ def current_carrier():
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Carrier):
         return tenant
-    return Carrier.objects.get(schema_name=connection.schema_name)
+    return Carrier.objects.get(schema_name=current_schema())
 
 
 def config_for(system: str, carrier=None) -> dict:

@@ -10,7 +10,7 @@ import hmac
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 UNSIGNED = {"sign", "sign_type"}
 
@@ -40,10 +40,19 @@ class RsaSigner:
     sign_type = "RSA2"
 
     def __init__(self, public_pem: str, private_pem: str = ""):
-        self.public_key = serialization.load_pem_public_key(public_pem.encode())
-        self.private_key = serialization.load_pem_private_key(private_pem.encode(), None) if private_pem else None
+        public_key = serialization.load_pem_public_key(public_pem.encode())
+        private_key = serialization.load_pem_private_key(private_pem.encode(), None) if private_pem else None
+        # RSA2 means RSA: a configured EC or Ed25519 key is a configuration mistake, said at once
+        if not isinstance(public_key, rsa.RSAPublicKey) or not (
+            private_key is None or isinstance(private_key, rsa.RSAPrivateKey)
+        ):
+            raise ValueError("RSA2 signing needs RSA keys")
+        self.public_key: rsa.RSAPublicKey = public_key
+        self.private_key: rsa.RSAPrivateKey | None = private_key
 
     def sign(self, fields: dict) -> str:
+        if self.private_key is None:
+            raise ValueError("signing needs the private key")
         signature = self.private_key.sign(canonical(fields), padding.PKCS1v15(), hashes.SHA256())
         return base64.b64encode(signature).decode()
 
