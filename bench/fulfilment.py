@@ -39,8 +39,8 @@ def paid_orders(count: int) -> list[int]:
 
     from catalog.models import Offer
     from numberpool.models import MobileNumber
-    from orders.models import Order, OrderLine
-    from realname.models import Identity, Verification
+    from orders.models import Order, OrderLine, Verification
+    from realname.models import Identity
 
     sim = Offer.objects.filter(kind="sim").order_by("pk").first()
     user = get_user_model().objects.create_user(f"bench{uuid.uuid4().hex[:6]}", password="Bench-pass-2026")

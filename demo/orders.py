@@ -25,9 +25,9 @@ from orders.aftersales.cancellation import cancel_paid
 from orders.cart import services as carts
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutDetails
+from orders.fulfilment import verification as realname
 from orders.models import Cart, Order
 from orders.payments import services as payments
-from realname import services as realname
 from tenants.gateways import current_carrier
 from tenants.simulators.models import SimPayment
 

@@ -34,8 +34,8 @@ JOBS: tuple[Job, ...] = (
     Job(
         "realname-remind-and-recycle",
         3600,
-        "realname.tasks.remind_and_recycle",
-        "realname.tasks.remind_and_recycle_in_carrier",
+        "orders.tasks.remind_and_recycle_verifications",
+        "orders.tasks.remind_and_recycle_verifications_in_carrier",
         _("real-name reminders and recycling"),
     ),
     Job(

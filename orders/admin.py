@@ -9,8 +9,10 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin.readonly import ReadOnlyAdmin
 from orders.aftersales import staff, staff_selectors, tickets
-from orders.models import Order, Ticket
+from orders.fulfilment.verification import reason_text
+from orders.models import Order, Ticket, Verification
 from orders.states import IllegalTransition
 
 
@@ -197,3 +199,49 @@ class TicketAdmin(admin.ModelAdmin):
         except (tickets.TicketError, ValueError) as exc:
             messages.error(request, str(exc))
         return redirect("admin:orders_ticket_change", ticket_id)
+
+
+PROVIDERS = {"simulator": _("the built-in simulated provider"), "http-json": _("HTTP JSON provider")}
+PRECHECK = {  # how the name + ID check before the order went (realname.precheck.check)
+    "passed": _("passed before the order"),
+    "skipped": _("not offered by the provider"),
+    "unavailable": _("provider unavailable: checked later"),
+}
+
+
+@admin.register(Verification)
+class VerificationAdmin(ReadOnlyAdmin):
+    list_display = ("order", "status", "why", "name_id_check", "attempts", "deadline", "decided_at")
+    list_filter = ("status",)
+    fields = (
+        "order",
+        "identity",
+        "status",
+        "why",
+        "name_id_check",
+        "attempts",
+        "provider_shown",
+        "provider_ref",
+        "deadline",
+        "reminders",
+        "submitted_at",
+        "decided_at",
+    )
+    readonly_fields = ("why", "name_id_check", "provider_shown", "reminders")
+    list_select_related = ("order",)
+
+    @admin.display(description=_("reason"), ordering="reason")
+    def why(self, verification):
+        return reason_text(verification) if verification.reason else "—"
+
+    @admin.display(description=_("name and ID check before the order"), ordering="precheck")
+    def name_id_check(self, verification):
+        return PRECHECK.get(verification.precheck, verification.precheck or "—")
+
+    @admin.display(description=_("provider"), ordering="provider")
+    def provider_shown(self, verification):
+        return PROVIDERS.get(verification.provider, verification.provider or "—")
+
+    @admin.display(description=_("reminders sent (days left)"))
+    def reminders(self, verification):
+        return "、".join(str(d) for d in verification.reminders_sent or []) or "—"

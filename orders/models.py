@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Offer, OfferVariant
+from realname.models import Identity
 
 
 class Cart(models.Model):
@@ -103,7 +104,7 @@ class Order(models.Model):
     # The subscriber's existing number an add-on, top-up or renewal is for.
     service_number = models.CharField(_("service number"), max_length=11, blank=True)
     identity = models.ForeignKey(
-        "realname.Identity",
+        Identity,
         verbose_name=_("registered to"),
         null=True,
         blank=True,
@@ -409,3 +410,44 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+
+class Verification(models.Model):
+    """The real-name check of a SIM order's identity: ship first, verify later; activation waits
+    for "passed". The portrait is kept (encrypted) only until the provider has it. The workflow
+    is orders.fulfilment.verification."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("Waiting for your portrait")
+        CHECKING = "checking", _("Being checked")
+        PASSED = "passed", _("Verified")
+        FAILED = "failed", _("Not verified")
+        EXPIRED = "expired", _("Deadline passed")
+
+    order = models.OneToOneField(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="verification")
+    identity = models.ForeignKey(
+        Identity, verbose_name=_("identity"), on_delete=models.CASCADE, related_name="verifications"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    provider = models.CharField(_("provider"), max_length=20, blank=True)
+    provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, blank=True)
+    # the two-factor check before the order: passed, skipped (the provider has none), unavailable
+    precheck = models.CharField(_("name and ID check before the order"), max_length=12, blank=True)
+    portrait_encrypted = models.TextField(blank=True)
+    liveness = models.JSONField(default=dict, blank=True)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    reminders_sent = models.JSONField(_("reminders sent (days left)"), default=list, blank=True)
+    submitted_at = models.DateTimeField(_("portrait submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        db_table = "realname_verification"  # made by realname's migrations before the model moved here
+        verbose_name = _("real-name verification")
+        verbose_name_plural = _("real-name verifications")
+        indexes = [models.Index(fields=["status", "deadline"])]
+
+    def __str__(self):
+        return str(self.order)  # staff find a verification by its order number

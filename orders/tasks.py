@@ -11,9 +11,11 @@ from django.conf import settings
 
 from orders import fulfilment
 from orders.aftersales import closing, tickets
+from orders.fulfilment import verification
 from orders.payments import payouts
 from orders.payments import services as payments
 from tenants.gateways.payment import PaymentGatewayError
+from tenants.gateways.realname import ProviderError
 from tenants.services import dispatch_to_carriers
 
 
@@ -87,3 +89,41 @@ def escalate_overdue_tickets() -> list[str]:
 @shared_task(acks_late=True)
 def escalate_overdue_tickets_in_carrier() -> int:
     return tickets.escalate_overdue()
+
+
+# Real-name verification. The two per-verification tasks keep the names they had in realname/ so
+# that messages queued before an upgrade still find their task.
+@shared_task(bind=True, acks_late=True, max_retries=8, name="realname.tasks.send_to_provider")
+def send_to_provider(self, verification_id: int) -> str:
+    try:
+        outcome = verification.send_to_provider(verification_id)
+    except ProviderError as exc:
+        if not exc.transient:
+            raise
+        raise self.retry(countdown=min(5 * 2**self.request.retries, 600)) from exc
+    poll_provider.apply_async((verification_id,), countdown=2)
+    return outcome
+
+
+@shared_task(bind=True, acks_late=True, max_retries=60, name="realname.tasks.poll_provider")
+def poll_provider(self, verification_id: int) -> str:
+    try:
+        outcome = verification.poll(verification_id)
+    except ProviderError as exc:
+        if not exc.transient:
+            raise
+        outcome = "pending"
+    if outcome == "pending":
+        raise self.retry(countdown=min(2 * (self.request.retries + 1), 60))
+    return outcome
+
+
+@shared_task
+def remind_and_recycle_verifications() -> list[str]:
+    """Beat, in the public schema: one task per active carrier."""
+    return dispatch_to_carriers(remind_and_recycle_verifications_in_carrier)
+
+
+@shared_task(acks_late=True)
+def remind_and_recycle_verifications_in_carrier() -> dict:
+    return verification.remind_and_recycle()

@@ -1,4 +1,4 @@
-"""Identities and verifications in the carrier's admin: masked always; a full value only for
+"""Identities in the carrier's admin: masked always; a full value only for
 staff with the reveal permission, one identity at a time, with a reason, audited."""
 
 from django import forms
@@ -9,16 +9,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core.admin.readonly import ReadOnlyAdmin
-from realname.models import Identity, RevealAudit, Verification
+from realname.models import Identity, RevealAudit
 from realname.reveal import reveal
-from realname.services import reason_text
-
-PROVIDERS = {"simulator": _("the built-in simulated provider"), "http-json": _("HTTP JSON provider")}
-PRECHECK = {  # how the name + ID check before the order went (realname.services.check_before_order)
-    "passed": _("passed before the order"),
-    "skipped": _("not offered by the provider"),
-    "unavailable": _("provider unavailable: checked later"),
-}
 
 
 class RevealForm(forms.Form):
@@ -59,44 +51,6 @@ class IdentityAdmin(ReadOnlyAdmin):
             messages.error(request, _("Give a reason of at least 4 characters."))
             return redirect("admin:realname_identity_change", identity_id)
         return redirect("admin:realname_identity_change", identity_id)
-
-
-@admin.register(Verification)
-class VerificationAdmin(ReadOnlyAdmin):
-    list_display = ("order", "status", "why", "name_id_check", "attempts", "deadline", "decided_at")
-    list_filter = ("status",)
-    fields = (
-        "order",
-        "identity",
-        "status",
-        "why",
-        "name_id_check",
-        "attempts",
-        "provider_shown",
-        "provider_ref",
-        "deadline",
-        "reminders",
-        "submitted_at",
-        "decided_at",
-    )
-    readonly_fields = ("why", "name_id_check", "provider_shown", "reminders")
-    list_select_related = ("order",)
-
-    @admin.display(description=_("reason"), ordering="reason")
-    def why(self, verification):
-        return reason_text(verification) if verification.reason else "—"
-
-    @admin.display(description=_("name and ID check before the order"), ordering="precheck")
-    def name_id_check(self, verification):
-        return PRECHECK.get(verification.precheck, verification.precheck or "—")
-
-    @admin.display(description=_("provider"), ordering="provider")
-    def provider_shown(self, verification):
-        return PROVIDERS.get(verification.provider, verification.provider or "—")
-
-    @admin.display(description=_("reminders sent (days left)"))
-    def reminders(self, verification):
-        return "、".join(str(d) for d in verification.reminders_sent or []) or "—"
 
 
 @admin.register(RevealAudit)

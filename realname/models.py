@@ -38,47 +38,6 @@ class Identity(models.Model):
         return crypto.decrypt(self.name_encrypted, "name"), crypto.decrypt(self.id_number_encrypted, "id")
 
 
-class Verification(models.Model):
-    """The real-name check of a SIM order's identity: ship first, verify later; activation waits
-    for "passed". The portrait is kept (encrypted) only until the provider has it."""
-
-    class Status(models.TextChoices):
-        WAITING = "waiting", _("Waiting for your portrait")
-        CHECKING = "checking", _("Being checked")
-        PASSED = "passed", _("Verified")
-        FAILED = "failed", _("Not verified")
-        EXPIRED = "expired", _("Deadline passed")
-
-    order = models.OneToOneField(
-        "orders.Order", verbose_name=_("order"), on_delete=models.CASCADE, related_name="verification"
-    )
-    identity = models.ForeignKey(
-        Identity, verbose_name=_("identity"), on_delete=models.CASCADE, related_name="verifications"
-    )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.WAITING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    provider = models.CharField(_("provider"), max_length=20, blank=True)
-    provider_ref = models.CharField(_("provider reference"), max_length=64, blank=True)
-    reason = models.CharField(_("reason"), max_length=20, blank=True)
-    # the two-factor check before the order: passed, skipped (the provider has none), unavailable
-    precheck = models.CharField(_("name and ID check before the order"), max_length=12, blank=True)
-    portrait_encrypted = models.TextField(blank=True)
-    liveness = models.JSONField(default=dict, blank=True)
-    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
-    reminders_sent = models.JSONField(_("reminders sent (days left)"), default=list, blank=True)
-    submitted_at = models.DateTimeField(_("portrait submitted at"), null=True, blank=True)
-    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    created_at = models.DateTimeField(_("opened at"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("real-name verification")
-        verbose_name_plural = _("real-name verifications")
-        indexes = [models.Index(fields=["status", "deadline"])]
-
-    def __str__(self):
-        return str(self.order)  # staff find a verification by its order number
-
-
 class RevealAudit(models.Model):
     """Every time staff saw a full ID number or name."""
 

@@ -1,33 +1,49 @@
 """Retention: identities are kept while they serve (an order under way, a number in service);
 those of orders that ended without service (cancelled, closed unpaid, refunded, recycled) are
-deleted once older than the retention period. Key rotation re-encrypts old values."""
+deleted once older than the retention period. Key rotation re-encrypts old values: the identities
+here, and the encrypted bytes other apps keep (an order's pending portrait), which they register
+at start-up with `encrypted_bytes` (realname never imports them)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from realname import crypto
-from realname.models import Identity, Verification
+from realname.models import Identity
+
+# (model, field, purpose) of encrypted bytes kept outside realname, re-encrypted by rotate()
+ENCRYPTED_BYTES: list[tuple[type[models.Model], str, str]] = []
+# an identity whose order's verification expired (a recycled card) no longer serves
+_EXPIRED_VERIFICATION = Q(verifications__status="expired")
+
+
+def encrypted_bytes(model: type[models.Model], field: str, purpose: str) -> None:
+    """Register a field of encrypted bytes (crypto.encrypt_bytes with `purpose`) for key rotation."""
+    if (model, field, purpose) not in ENCRYPTED_BYTES:
+        ENCRYPTED_BYTES.append((model, field, purpose))
 
 
 def purgeable(older_than: dt.timedelta):
     cutoff = timezone.now() - older_than
-    serving = Q(
-        orders__status__in=[
-            "awaiting_payment",
-            "paid",
-            "in_fulfilment",
-            "shipped",
-            "delivered",
-            "completed",
-            "needs_attention",
-            "refunding",
-        ]
-    ) & ~Q(verifications__status=Verification.Status.EXPIRED)
+    serving = (
+        Q(
+            orders__status__in=[
+                "awaiting_payment",
+                "paid",
+                "in_fulfilment",
+                "shipped",
+                "delivered",
+                "completed",
+                "needs_attention",
+                "refunding",
+            ]
+        )
+        & ~_EXPIRED_VERIFICATION
+    )
     return Identity.objects.filter(created_at__lt=cutoff).exclude(serving).distinct()
 
 
@@ -51,14 +67,10 @@ def rotate() -> int:
             name_encrypted=crypto.encrypt(name, "name"), id_number_encrypted=crypto.encrypt(id_number, "id")
         )
         count += 1
-    for verification in (
-        Verification.objects.exclude(portrait_encrypted="")
-        .exclude(portrait_encrypted__startswith=f"{current}:")
-        .iterator()
-    ):
-        portrait = crypto.decrypt_bytes(verification.portrait_encrypted, "portrait")
-        Verification.objects.filter(pk=verification.pk).update(
-            portrait_encrypted=crypto.encrypt_bytes(portrait, "portrait")
-        )
-        count += 1
+    for model, field, purpose in ENCRYPTED_BYTES:
+        stale = model._default_manager.exclude(**{field: ""}).exclude(**{f"{field}__startswith": f"{current}:"})
+        for pk, value in stale.values_list("pk", field).iterator():
+            plain = crypto.decrypt_bytes(value, purpose)
+            model._default_manager.filter(pk=pk).update(**{field: crypto.encrypt_bytes(plain, purpose)})
+            count += 1
     return count

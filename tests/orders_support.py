@@ -129,8 +129,8 @@ def paid(order):
 
 
 def verify(order):
+    from orders.fulfilment import verification as realname
     from orders.models import Order
-    from realname import services as realname
     from tests.support.identities import portrait_png
 
     verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})

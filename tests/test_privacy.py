@@ -48,9 +48,9 @@ def _dump() -> str:
 def committed_verified_order(django_db_blocker, caplog):
     from orders.checkout import services as checkout
     from orders.checkout.form import CheckoutDetails
+    from orders.fulfilment import verification as realname
     from orders.models import Order
     from orders.payments.services import confirm_paid, start_payment
-    from realname import services as realname
 
     caplog.set_level(logging.DEBUG)
     details = CheckoutDetails(

@@ -12,14 +12,15 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from numberpool.models import MobileNumber
-from orders import fulfilment
 from orders.aftersales import closing
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutDetails
-from realname import crypto, retention
-from realname import services as realname
+from orders.fulfilment import steps
+from orders.fulfilment import verification as realname
+from orders.models import Verification
+from realname import crypto, precheck, retention
 from realname.idcard import clean_id_number, clean_name
-from realname.models import Identity, RevealAudit, Verification
+from realname.models import Identity, RevealAudit
 from realname.registry import services as registry
 from realname.registry.models import NumberClaim
 from tenants import ports
@@ -234,11 +235,11 @@ def test_activation_waits_for_verification(quick_provider):
     bss = ports.bss()
     bss.occupy_number(number=number, key="o")
     bss.open_account(number=number, plan="畅享", key="a")
-    with pytest.raises(realname.NotVerified):
-        fulfilment.activate_sim(order)
+    with pytest.raises(steps.NotVerified):
+        steps.activate_sim(order)
     assert SimSubscriber.objects.get(number=number).status == "opened"
     _verify(order)
-    fulfilment.activate_sim(Order_refreshed(order))
+    steps.activate_sim(Order_refreshed(order))
     assert SimSubscriber.objects.get(number=number).status == "active"
     assert NumberClaim.objects.get(number=number, carrier="alpha").status == "active"
 
@@ -383,10 +384,10 @@ def test_a_provider_down_does_not_stop_the_order_and_one_without_the_check_is_sk
 
 def test_identity_checks_are_limited_per_subscriber(quick_provider):
     quick_provider.gateways["realname"] = {**quick_provider.gateways["realname"]}
-    for i in range(realname.PRECHECK_LIMIT_PER_HOUR):
-        realname.check_before_order("张三", valid_id(f"110105199001{i:02d}123"), who="user:limit")
-    with pytest.raises(realname.VerificationError, match="过多|Too many"):
-        realname.check_before_order("张三", valid_id("11010519900199123"), who="user:limit")
+    for i in range(precheck.LIMIT_PER_HOUR):
+        precheck.check("张三", valid_id(f"110105199001{i:02d}123"), who="user:limit")
+    with pytest.raises(precheck.IdentityCheckRefused, match="过多|Too many"):
+        precheck.check("张三", valid_id("11010519900199123"), who="user:limit")
 
 
 @pytest.fixture

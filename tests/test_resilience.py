@@ -57,9 +57,9 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
     """Committed, verified, paid SIM orders (each holder a different person)."""
     from orders.checkout import services as checkout
     from orders.checkout.form import CheckoutDetails
+    from orders.fulfilment import verification as realname
     from orders.models import Order
     from orders.payments.services import confirm_paid, start_payment
-    from realname import services as realname
     from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
     from tests.support.identities import portrait_png, valid_id
 

@@ -36,8 +36,7 @@ def test_seed_demo_is_idempotent(db, capsys):
 
 def _demo_orders_are_real():
     """Each demo carrier has orders in the states staff work with, placed through the services."""
-    from orders.models import Order
-    from realname.models import Verification
+    from orders.models import Order, Verification
     from tenants.simulators.models import SimBroadbandAccount, SimSms
 
     for spec in demo.CARRIERS:

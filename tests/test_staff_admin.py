@@ -64,7 +64,7 @@ def test_tickets_verifications_and_the_pool_in_words(staff_a, order):
     page = staff_a.get(f"/admin/orders/ticket/{ticket.pk}/change/").content.decode()
     assert "TicketEvent object" not in page and "已提交" in page and "已联系快递公司" in page
     assert "工单号" in page
-    verifications = staff_a.get("/admin/realname/verification/").content.decode()
+    verifications = staff_a.get("/admin/orders/verification/").content.decode()
     assert "尝试次数" in verifications and "ATTEMPTS" not in verifications
     pool = staff_a.get("/admin/numberpool/mobilenumber/").content.decode()
     assert "广州" in pool and "可选" in pool and "guangzhou:" not in pool

@@ -23,9 +23,9 @@ from core.phone import MOBILE_NUMBER
 from numberpool import holds
 from orders.cart import services as carts
 from orders.checkout.form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
-from orders.models import Cart, Order, OrderKind, OrderLine
+from orders.models import Cart, Order, OrderKind, OrderLine, Verification
 from orders.states import record
-from realname import services as verification
+from realname import precheck
 from realname.models import Identity
 from realname.registry import services as registry
 from tenants import ports
@@ -254,12 +254,12 @@ def _check_identity(user, details: CheckoutDetails, key: str) -> str:
     if not details.holder_id_number or _existing(key) is not None:
         return ""
     try:
-        return verification.check_before_order(details.holder_name, details.holder_id_number, who=f"user:{user.pk}")
-    except verification.VerificationError as exc:
+        return precheck.check(details.holder_name, details.holder_id_number, who=f"user:{user.pk}")
+    except precheck.IdentityCheckRefused as exc:
         raise IdentityRejected(str(exc)) from None
 
 
-def _register_identity(order: Order, precheck: str = "") -> None:
+def _register_identity(order: Order, check: str = "") -> None:
     """One ID, five numbers: claim the order's numbers for the holder (counted across the carrier
     group, in the same transaction), and open the real-name verification the card will wait for."""
     assert order.identity is not None  # only new-SIM orders, which always carry their holder
@@ -269,7 +269,8 @@ def _register_identity(order: Order, precheck: str = "") -> None:
         registry.reserve(carrier, order.identity.id_hash, numbers, f"{carrier.slug}:{order.number}")
     except registry.LimitReached as exc:
         raise CheckoutError(str(exc)) from None
-    verification.open_for(order, order.identity, precheck)
+    # the real-name check the card will wait for (orders.fulfilment.verification carries it on)
+    Verification.objects.get_or_create(order=order, defaults={"identity": order.identity, "precheck": check})
 
 
 def record_placed(order: Order, user, **detail) -> None:
@@ -310,7 +311,7 @@ def _once(key: str, make) -> Order:
 def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, expected_total: Decimal) -> Order:
     """Place the cart as one order, or return the order this token already placed."""
     key = f"{user.pk}:{token}"
-    precheck = _check_identity(user, details, key)
+    check = _check_identity(user, details, key)
 
     def make():
         try:
@@ -352,7 +353,7 @@ def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, e
         )
         _freeze_lines(order, summary, cart)
         if order.identity is not None:
-            _register_identity(order, precheck)
+            _register_identity(order, check)
         cart.lines.all().delete()
         record_placed(order, user)
         return order

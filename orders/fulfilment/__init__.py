@@ -21,9 +21,7 @@ from orders.fulfilment.pipelines import PIPELINES
 from orders.fulfilment.steps import Wait
 from orders.models import FulfilmentStep, Order
 from orders.models import OrderStatus as S
-from orders.selectors import new_numbers
 from orders.states import IllegalTransition, lock, record, transition
-from tenants import ports
 from tenants.gateways.errors import GatewayError
 
 log = logging.getLogger(__name__)
@@ -34,7 +32,6 @@ __all__ = [
     "RUNNING",
     "RetryLater",
     "Wait",
-    "activate_sim",
     "compensate",
     "enqueue",
     "give_up",
@@ -180,21 +177,6 @@ def give_up(order_id: int, error: str) -> str:
 def new_expiry(order: Order) -> dt.date | None:
     step = order.steps.filter(step="renew_broadband", status=FulfilmentStep.Status.DONE).first()
     return dt.date.fromisoformat(step.result["expires_on"]) if step else None
-
-
-def activate_sim(order: Order) -> None:
-    """Switch the order's new numbers on at the BSS, never before real-name verification passed
-    (raises realname.services.NotVerified). Each number's key makes a repeat harmless."""
-    from realname import services as realname
-    from realname.registry import services as registry
-    from tenants.gateways import current_carrier
-
-    realname.require_verified(order)
-    numbers = new_numbers(order)
-    for number in numbers:
-        ports.bss().activate(number=number, key=f"{order.number}:activate:{number}")
-    carrier = current_carrier()
-    registry.activate(carrier.slug, f"{carrier.slug}:{order.number}")
 
 
 def sweep_stuck(older_than: dt.timedelta) -> int:

@@ -27,7 +27,6 @@ from orders.payments import payouts
 from orders.payments import services as payments
 from orders.selectors import address_initial, current_balance, my_orders, own_number, timeline
 from orders.states import ENDED, describe
-from realname import services as realname
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
 
@@ -182,7 +181,7 @@ def _detail(request, order: Order, identity_form: IdentityForm | None = None, st
             "ticket_kinds": [(k, Ticket.Kind(k).label) for k in tickets.kinds_for(order)],
             "fault_slots": tickets.fault_slots(),
             "tickets": order.tickets.all(),
-            "verification_reason": realname.reason_text(verification) if verification else "",
+            "verification_reason": verifying.reason_text(verification) if verification else "",
         },
         status=status,
     )
@@ -226,13 +225,13 @@ def order_verify(request, number):
     except ValueError:
         liveness = {}
     try:
-        realname.submit(
+        verifying.submit(
             verification,
-            upload.read(realname.MAX_PORTRAIT_BYTES + 1) if upload else b"",
+            upload.read(verifying.MAX_PORTRAIT_BYTES + 1) if upload else b"",
             liveness if isinstance(liveness, dict) else {},
         )
         messages.success(request, _("Thank you: your photo is being checked."))
-    except realname.VerificationError as exc:
+    except verifying.VerificationError as exc:
         messages.error(request, str(exc))
     return redirect("order", order.number)
 
