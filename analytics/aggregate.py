@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from analytics import sessions as definitions
 from analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
+from orders.models import Order, OrderEvent, OrderLine
 
 # Order steps that end a way of buying (the fulfilment step's timeline action), else "completed".
 DONE_ACTIONS = ("activate", "credit_top_up", "renew_broadband", "credit_deposit")
@@ -38,7 +39,6 @@ def events_of(day: dt.date, through: int | None = None) -> list[definitions.Even
 
 def order_events(start: dt.datetime, end: dt.datetime) -> list[definitions.Event]:
     """Placed, paid and done of the orders placed from the shop (with a visitor), as funnel events."""
-    from orders.models import Order, OrderEvent, OrderLine
 
     window = Q(created_at__gte=start, created_at__lt=end) | Q(paid_at__gte=start, paid_at__lt=end)
     orders = {

@@ -17,6 +17,12 @@ from django.utils.translation import pgettext_lazy
 from analytics import sessions as definitions
 from analytics.aggregate import day_bounds
 from analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
+from catalog.models import Category, Offer
+from numberpool.models import MobileNumber
+from orders.models import Order, OrderLine
+from orders.models import OrderStatus as S
+from storefront.decoration.blocks import REGISTRY
+from storefront.decoration.models import Page, PageVersion
 
 
 def _days(days: int) -> list[dt.date]:
@@ -64,8 +70,6 @@ def top_pages(days: list[dt.date], fresh: list[dict], limit: int = 10) -> list[d
 
 def page_names(rows: list[dict]) -> dict[tuple[str, str], str]:
     """What staff call the pages a slug stands for: the offer's, category's or landing page's name."""
-    from catalog.models import Category, Offer
-    from storefront.decoration.models import Page
 
     slugs: dict[str, set[str]] = defaultdict(set)
     for row in rows:
@@ -88,8 +92,6 @@ def page_names(rows: list[dict]) -> dict[tuple[str, str], str]:
 def block_names(rows: list[dict]) -> list[dict]:
     """A clicked block as staff know it: the page's name and the block's kind and title, found in
     the page's versions (a block keeps its id from version to version)."""
-    from storefront.decoration.blocks import REGISTRY
-    from storefront.decoration.models import PageVersion
 
     wanted = {row["block_id"] for row in rows}
     found: dict[str, str] = {}
@@ -135,9 +137,6 @@ def funnels(start: dt.date, offer_kind: str = "") -> list[dict]:
 
 
 def summary(days: int = 7, offer_kind: str = "") -> dict:
-    from numberpool.models import MobileNumber
-    from orders.models import Order, OrderLine
-    from orders.models import OrderStatus as S
 
     today = timezone.localdate()
     span = _days(days)

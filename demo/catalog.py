@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageDraw, ImageFont
 
-from catalog.models import Category, City, Offer, OfferImage, OfferVariant
+from catalog.models import Category, City, DepositOffer, Offer, OfferImage, OfferVariant
 
 KIND_COLOURS = {"plan": "#3A7BD5", "sim": "#E4572E", "broadband": "#17A398", "phone": "#33312E", "addon": "#F0A202"}
 
@@ -265,7 +265,6 @@ DEPOSIT_OFFERS = [  # code, name, deposit, bonus, months, deposit monthly, depos
 
 
 def seed_deposit_offers(price_factor: Decimal = Decimal("1")) -> int:
-    from catalog.models import DepositOffer
 
     made = 0
     for weight, (code, name, deposit, bonus, months, monthly, first, conflicts) in enumerate(reversed(DEPOSIT_OFFERS)):

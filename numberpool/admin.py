@@ -8,14 +8,16 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from catalog.models import City
 from core.tenancy import current_schema
 from numberpool import holds, tiers
+from numberpool.importing import known_cities
 from numberpool.models import MobileNumber, NumberImport, NumberSegment, TierRule
+from numberpool.tasks import load_number_upload, reclassify_numbers
 
 
 def city_names() -> dict[str, str]:
     """City codes (the pool's) to the names staff read, from the catalogue's cities."""
-    from catalog.models import City
 
     return dict(City.objects.values_list("code", "name"))
 
@@ -37,7 +39,6 @@ class NumberSegmentAdmin(admin.ModelAdmin):
 
 
 def _reclassify_later():
-    from numberpool.tasks import reclassify_numbers
 
     schema = current_schema()
     transaction.on_commit(lambda: reclassify_numbers.apply_async(headers={"_schema_name": schema}))
@@ -163,7 +164,6 @@ class NumberImportForm(forms.ModelForm):
         fields = ["file", "city"]
 
     def clean_city(self):
-        from numberpool.importing import known_cities
 
         city = self.cleaned_data["city"].strip()
         if city not in known_cities():
@@ -219,7 +219,6 @@ class NumberImportAdmin(admin.ModelAdmin):
         return obj is None and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        from numberpool.tasks import load_number_upload
 
         obj.created_by = request.user
         super().save_model(request, obj, form, change)

@@ -13,9 +13,10 @@ from itertools import chain, islice
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils.translation import gettext as _
 
+from catalog.models import City
 from core.phone import is_mobile_number
 from core.tenancy import current_schema
-from numberpool.models import DroppedNumberIndex, MobileNumber, NumberSegment
+from numberpool.models import DroppedNumberIndex, MobileNumber, NumberImport, NumberSegment
 from numberpool.patterns import MASK4, NO_TIER, Classifier
 from numberpool.tiers import active_rules
 
@@ -188,7 +189,6 @@ def _copy_text(value) -> str:
 
 
 def known_cities() -> set[str]:
-    from catalog.models import City
 
     return set(City.objects.values_list("code", flat=True))
 
@@ -324,8 +324,6 @@ def run_upload(upload_id: int) -> str:
     """Load a staff upload (NumberImport), saving progress after every batch. Idempotent: a finished
     upload is left alone, and re-running an interrupted one skips the numbers already loaded."""
     from django.utils import timezone
-
-    from numberpool.models import NumberImport
 
     with transaction.atomic():
         job = NumberImport.objects.select_for_update().filter(pk=upload_id).first()

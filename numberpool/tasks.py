@@ -4,6 +4,7 @@ from celery import shared_task
 from django_tenants.utils import schema_context
 
 from numberpool import holds, tiers
+from numberpool.importing import run_upload
 from tenants.services import shop_carriers
 
 
@@ -26,6 +27,5 @@ def reclassify_numbers() -> int:
 @shared_task(acks_late=True)
 def load_number_upload(upload_id: int) -> str:
     """A staff upload of numbers, in the schema of the carrier that sent it."""
-    from numberpool.importing import run_upload
 
     return run_upload(upload_id)

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from core.tenancy import current_schema, in_public
+from storefront.decoration.render import live_theme
 
 BEAT_HEARTBEAT_KEY = "hall:beat:last-seen"
 
@@ -24,7 +25,6 @@ def shop_probe() -> dict:
     """Report which carrier schema the task ran in and what that schema holds (diagnostics)."""
     if in_public():
         return {"schema": "public", "primary_color": None}
-    from storefront.decoration.render import live_theme
 
     return {"schema": current_schema(), "primary_color": live_theme()["primary"]}
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.phone import MOBILE_NUMBER
 from orders.models import Order, OrderEvent, OrderLine
+from tenants import ports
+from tenants.gateways import UnknownAdapter
+from tenants.gateways.bss import BssError
 
 ADDRESS_FIELDS = ("recipient", "contact_phone", "province", "city", "district", "address_detail")
 
@@ -26,7 +30,6 @@ def timeline(order: Order, staff: bool = False):
 
 def own_number(user) -> str:
     """The signed-in subscriber's own mobile number (accounts are named by it), or ""."""
-    from core.phone import MOBILE_NUMBER
 
     username = getattr(user, "username", "") or ""
     return username if MOBILE_NUMBER.match(username) else ""
@@ -35,10 +38,6 @@ def own_number(user) -> str:
 def current_balance(number: str) -> Decimal | None:
     """The number's balance at the carrier's BSS; None when it is not the carrier's or the BSS
     does not answer (the page then simply shows no balance)."""
-    from core.phone import MOBILE_NUMBER
-    from tenants import ports
-    from tenants.gateways import UnknownAdapter
-    from tenants.gateways.bss import BssError
 
     if not MOBILE_NUMBER.match(number or ""):
         return None

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import HallError
 from orders.models import Order, OrderEvent
 from orders.models import OrderStatus as S
+from orders.reactions import follow
 
 TRANSITIONS: dict[str, set[str]] = {
     S.AWAITING_PAYMENT: {S.PAID, S.CANCELLED, S.CLOSED_UNPAID},
@@ -179,7 +180,6 @@ def transition(
         from_status=before,
         to_status=to,
     )
-    from orders.reactions import follow  # the table of what follows each state (orders/reactions.py)
 
     follow(order, to)
     return order

@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus
+from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus, Ticket
 from orders.states import ACTIONS as EVENT_TEXTS
 from orders.states import describe
 from realname.masking import mask_phone
@@ -254,7 +254,6 @@ TICKET_ACTIONS = {
 
 
 def ticket_history(ticket) -> list[EventView]:
-    from orders.models import Ticket
 
     def status(value: str) -> str:
         return str(Ticket.Status(value).label) if value in Ticket.Status.values else value

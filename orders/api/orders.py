@@ -20,6 +20,7 @@ from orders.checkout.form import CheckoutForm
 from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import services as payments
 from orders.selectors import my_orders, timeline
+from orders.states import describe
 from tenants import ports
 from tenants.gateways import ADAPTERS, UnknownAdapter
 
@@ -52,7 +53,6 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["at", "action", "label", "from_status", "to_status", "reason"]
 
     def get_label(self, event) -> str:
-        from orders.states import describe
 
         return describe(event)
 

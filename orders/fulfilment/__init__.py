@@ -21,6 +21,8 @@ from orders.fulfilment.pipelines import PIPELINES
 from orders.fulfilment.steps import Wait
 from orders.models import FulfilmentStep, Order
 from orders.models import OrderStatus as S
+from orders.payments.services import request_refund
+from orders.release import release_after_refund
 from orders.states import IllegalTransition, lock, record, transition
 from tenants.gateways.errors import GatewayError
 
@@ -141,8 +143,6 @@ def compensate(order: Order) -> list[str]:
 def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> str:
     """A permanent refusal: staff take over; if the money can still simply go back (nothing has
     left the warehouse), what was done is undone and the payment refunded at once."""
-    from orders.payments.services import request_refund
-    from orders.release import release_after_refund
 
     _mark(done, status=FulfilmentStep.Status.FAILED, error=str(exc)[:300], finished_at=timezone.now())
     order = transition(

@@ -13,8 +13,12 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from catalog.filters import SORTS
+from catalog.kinds import KINDS
+from catalog.models import Category, Offer
+from catalog.selectors import CategoryTree, shop_offers
 from storefront.decoration.fields import AssetField, LinkField, RichTextField
-from storefront.templatetags.shop import ICON_PATHS
+from storefront.decoration.icons import ICON_PATHS
 
 REGISTRY: dict[str, BlockType] = {}
 SPACER_HEIGHTS = (4, 8, 12, 16, 24, 32, 48, 64)  # CSS classes: no inline styles under our CSP
@@ -38,6 +42,10 @@ class BlockType:
     @property
     def template(self):
         return f"blocks/{self.code}.html"
+
+
+class BlockUnavailable(Exception):
+    """The block's data is gone (e.g. its category was deleted): skip it (control flow, not an error)."""
 
 
 def register(block_type: BlockType) -> BlockType:
@@ -128,14 +136,10 @@ PATTERN_CHOICES = [("tail", _("Ending with")), ("contains", _("Containing")), ("
 
 
 def _product_grid_context(settings, request):
-    from catalog.selectors import shop_offers
-    from storefront.decoration.render import BlockUnavailable
 
     offers = shop_offers(request.session.get("city") if hasattr(request, "session") else None)
     source, value = settings.get("source"), settings.get("value")
     if source == "category":
-        from catalog.selectors import CategoryTree
-
         tree = CategoryTree()
         category = tree.get(value)
         if category is None:
@@ -145,15 +149,12 @@ def _product_grid_context(settings, request):
         offers = offers.filter(tags__contains=[value])
     elif source == "kind":
         offers = offers.filter(kind=value)
-    from catalog.filters import SORTS
 
     offers = offers.order_by(*SORTS[settings.get("sort") if settings.get("sort") in SORTS else "recommended"])
     return {"offers": list(offers[: min(int(settings.get("limit") or 4), 20)])}
 
 
 def _product_grid_check(data):
-    from catalog.kinds import KINDS
-    from catalog.models import Category
 
     source, value = data.get("source"), data.get("value")
     if source == "category" and not Category.objects.filter(slug=value, is_active=True).exists():
@@ -260,7 +261,6 @@ register(
 
 
 def _discounted_offers():
-    from catalog.models import Offer
 
     return Offer.objects.on_sale().filter(sale_price__lt=F("list_price"))
 
@@ -288,7 +288,6 @@ def _coupon_check(data):
 
 
 def _coupon_context(settings, request):
-    from storefront.decoration.render import BlockUnavailable
 
     offer = _discounted_offers().filter(slug=settings.get("offer") or "").first()
     if offer is None:  # the discount ended (price changed, offer off sale): advertise nothing

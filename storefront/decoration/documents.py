@@ -14,6 +14,8 @@ from core.errors import HallError
 from storefront.decoration.blocks import MAX_SECTIONS, REGISTRY, BlockSettingsForm, settings_as_form_data
 
 SCHEMA_VERSION = 1
+THEME_SLUG = "theme"  # the page that holds the shop's theme tokens
+HOME_SLUG = "home"
 
 
 class DocumentError(HallError):
@@ -128,3 +130,8 @@ def validate_page(document, assets) -> list[str]:
                         % {"n": position, "type": block_type.label, "field": label or "", "error": error}
                     )
     return problems
+
+
+def live_cache_key(slug: str) -> str:
+    """Where the live version of a page is cached (the cache's KEY_FUNCTION adds the carrier's schema)."""
+    return f"decoration:live:{slug}"

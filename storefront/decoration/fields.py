@@ -8,7 +8,9 @@ from django import forms
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Category, Offer
 from core.richtext import sanitize_html
+from storefront.decoration.models import Page
 
 ROUTES = {
     "home": "home",
@@ -31,9 +33,6 @@ SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
 
 def link_target_exists(kind: str, value: str) -> bool:
-    from catalog.models import Category, Offer
-    from storefront.decoration.models import Page
-
     if kind == "route":
         return value in ROUTES
     if kind == "page":

@@ -10,17 +10,13 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from storefront.decoration.blocks import REGISTRY
+from storefront.decoration.documents import THEME_SLUG, live_cache_key
 from storefront.decoration.fields import resolve_link
 from storefront.decoration.models import Page, ShopAsset
-from storefront.decoration.services import THEME_SLUG, live_cache_key
 from storefront.decoration.theme import DEFAULT_TOKENS, clean_tokens
 
 log = logging.getLogger(__name__)
 CACHE_SECONDS = 3600
-
-
-class BlockUnavailable(Exception):
-    """The block's data is gone (e.g. its category was deleted): skip it."""
 
 
 def live(slug: str) -> dict | None:

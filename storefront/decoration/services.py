@@ -11,12 +11,16 @@ from django.utils.translation import gettext as _
 
 from core.errors import HallError
 from core.uploads import validate_image_upload
-from storefront.decoration.documents import DocumentError, empty_page, validate_page
+from storefront.decoration.documents import (
+    HOME_SLUG,
+    THEME_SLUG,
+    DocumentError,
+    empty_page,
+    live_cache_key,
+    validate_page,
+)
 from storefront.decoration.models import Page, PageVersion, ShopAsset
 from storefront.decoration.theme import DEFAULT_TOKENS, ThemeForm, clean_tokens
-
-THEME_SLUG = "theme"
-HOME_SLUG = "home"
 
 
 class EditConflict(HallError):
@@ -32,10 +36,6 @@ class EditConflict(HallError):
             )
             % {"who": who, "n": latest.number, "when": timezone.localtime(latest.created_at).strftime("%H:%M:%S")}
         )
-
-
-def live_cache_key(slug: str) -> str:
-    return f"decoration:live:{slug}"  # the cache's KEY_FUNCTION adds the carrier's schema
 
 
 def page(slug: str) -> Page | None:
