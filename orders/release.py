@@ -10,9 +10,9 @@ from django.db.models import F
 
 from catalog.models import OfferVariant
 from numberpool import holds
+from orders.events import Action, record
 from orders.models import Order
 from orders.selectors import new_numbers
-from orders.states import record
 from realname.registry import services as registry
 from tenants.gateways import current_carrier
 
@@ -25,7 +25,7 @@ def give_back(order: Order) -> None:
     if released:
         record(
             order,
-            "number_released",
+            Action.NUMBER_RELEASED,
             data={"numbers": released, "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES},
         )
     restore_stock(order)

@@ -10,10 +10,10 @@ from collections.abc import Set as AbstractSet
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from core.errors import HallError
-from orders.models import Order, OrderEvent
+from orders.events import Action, record
+from orders.models import Order
 from orders.models import OrderStatus as S
 from orders.reactions import follow
 
@@ -32,70 +32,6 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 OPEN = {S.AWAITING_PAYMENT, S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED, S.NEEDS_ATTENTION, S.REFUNDING}
 ENDED = set(S.values) - OPEN  # nothing more happens to the order (completed, cancelled, closed, refunded)
-
-# What each action reads like on the timeline (subscriber wording; staff also see the data).
-ACTIONS = {
-    "placed": _("Order placed"),
-    "paid": _("Payment received"),
-    "payment_failed": _("A payment attempt failed"),
-    "cancelled": _("Order cancelled"),
-    "closed_unpaid": _("Closed: not paid in time"),
-    "number_released": _("Number released"),
-    "number_sold": _("Number reserved for you"),
-    "number_lost": _("The chosen number could not be kept"),
-    "refund_requested": _("Refund requested"),
-    "refunded": _("Refund completed"),
-    "late_payment_refunded": _("A late payment is being refunded"),
-    "flagged": _("Flagged for staff attention"),
-    "resumed": _("Back in fulfilment"),
-    "retried": _("Being handled again"),
-    "fulfilment_started": _("Being prepared"),
-    "shipped": _("Shipped"),
-    "delivered": _("Delivered"),
-    "completed": _("Completed"),
-    "note": _("Note"),
-    "renew_broadband": _("Broadband renewed until %(expires_on)s"),
-    "join_offer": _("Offer registered at the carrier"),
-    "credit_deposit": _("Deposit of ¥%(credited)s credited to your number"),
-    "schedule_payouts": _("Monthly returns scheduled"),
-    "credit_top_up": _("¥%(amount)s credited to your number"),
-    "step_failed": _("The carrier could not complete the order"),
-    "refund_failed": _("The refund did not go through; our staff are on it"),
-    "verification_submitted": _("Portrait submitted for real-name verification"),
-    "verified": _("Real-name verification passed"),
-    "verification_failed": _("Real-name verification did not pass"),
-    "verification_reminder": _("Reminder sent: %(days_left)s days left to verify"),
-    "recycled": _("Not verified in time: the card was recycled"),
-    "verification_stuck": _("Real-name verification needs your action"),
-    "identity_corrected": _("Name and ID number corrected: please verify again"),
-    "activated": _("Activated"),
-    "activate": _("Activated"),
-    "occupy_number": _("Number reserved at the carrier"),
-    "open_account": _("Account opened"),
-    "shipping": _("Packed and handed to the courier"),
-    "ship": _("Shipped with %(courier)s, tracking number %(tracking_no)s"),
-    "parcel_picked_up": _("Picked up by the courier"),
-    "parcel_in_transit": _("In transit"),
-    "parcel_out_for_delivery": _("Out for delivery"),
-    "apply_addons": _("Add-ons applied to your number"),
-    "compensated": _("Undone at the carrier"),
-    "compensation_failed": _("Undoing at the carrier failed"),
-    "cancelled_paid": _("Cancelled; the payment is being refunded"),
-}
-
-
-def describe(event) -> str:
-    """An event in the subscriber's words, with its figures (dates, amounts) filled in."""
-    label = str(ACTIONS.get(event.action, event.action))
-    # money as people write it: 300.00 → 300, 12.50 stays
-    data = {
-        k: v[:-3] if isinstance(v, str) and v.endswith(".00") and v[:-3].isdigit() else v
-        for k, v in (event.data or {}).items()
-    }
-    try:
-        return label % data if "%(" in label else label
-    except (KeyError, TypeError, ValueError):
-        return label.split("%(")[0].strip()
 
 
 class IllegalTransition(HallError):
@@ -117,37 +53,11 @@ def lock(order_or_pk) -> Order:
     return Order.objects.select_for_update().get(pk=pk)
 
 
-def record(
-    order: Order,
-    action: str,
-    *,
-    actor=None,
-    actor_label="system",
-    reason="",
-    data=None,
-    public=True,
-    from_status="",
-    to_status="",
-) -> OrderEvent:
-    """Append an event to the timeline without changing the state."""
-    return OrderEvent.objects.create(
-        order=order,
-        action=action,
-        actor=actor if actor and actor.pk else None,
-        actor_label=actor_label,
-        reason=str(reason)[:300],
-        data=data or {},
-        public=public,
-        from_status=from_status,
-        to_status=to_status,
-    )
-
-
 @transaction.atomic
 def transition(
     order_or_pk,
     to: str,
-    action: str,
+    action: Action,
     *,
     actor=None,
     actor_label="system",

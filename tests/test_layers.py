@@ -4,6 +4,8 @@ function. The full contracts (import-linter) follow when the tree is moved (issu
 import ast
 from pathlib import Path
 
+import pytest
+
 PROJECT = Path(__file__).resolve().parents[1]
 
 
@@ -69,3 +71,15 @@ def test_the_layer_contracts_cover_every_app_and_ignore_nothing():
     assert apps <= set(config["root_packages"])
     assert all("ignore_imports" not in contract for contract in config["contracts"])
     assert {contract.get("containers", ["*"])[0] for contract in config["contracts"]} == {"*", "orders"}
+
+
+def test_every_timeline_action_is_declared_once_with_its_words():
+    """The runner records each pipeline step under its name and the timeline reads it back through
+    orders.events.Action: every step has its member, and an undeclared action is refused."""
+    from orders.events import Action, record
+    from orders.fulfilment.pipelines import PIPELINES
+
+    steps = {step.name for pipeline in PIPELINES.values() for step in pipeline}
+    assert steps <= set(Action.values), steps - set(Action.values)
+    with pytest.raises(ValueError, match="not_an_action"):
+        record(None, "not_an_action")  # refused before anything is written

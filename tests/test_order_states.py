@@ -4,6 +4,7 @@ import itertools
 
 import pytest
 
+from orders.events import Action
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.states import TRANSITIONS, IllegalTransition, transition
 from tests.orders_support import subscriber
@@ -24,7 +25,7 @@ def test_every_transition_is_either_allowed_and_logged_or_refused(in_carrier_a):
     for n, (before, after) in enumerate(itertools.product(ALL, ALL)):
         order = _order(user, before, n)
         if after in TRANSITIONS[before]:
-            transition(order, after, "test", actor=user, actor_label="staff", reason="table")
+            transition(order, after, Action.NOTE, actor=user, actor_label="staff", reason="table")
             order.refresh_from_db()
             event = OrderEvent.objects.get(order=order)
             assert (order.status, event.from_status, event.to_status, event.actor, event.reason) == (
@@ -37,7 +38,7 @@ def test_every_transition_is_either_allowed_and_logged_or_refused(in_carrier_a):
             allowed_count += 1
         else:
             with pytest.raises(IllegalTransition):
-                transition(order, after, "test")
+                transition(order, after, Action.NOTE)
             order.refresh_from_db()
             assert order.status == before and not OrderEvent.objects.filter(order=order).exists()
     assert allowed_count == sum(len(v) for v in TRANSITIONS.values())

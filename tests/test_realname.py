@@ -15,6 +15,7 @@ from numberpool.models import MobileNumber
 from orders.aftersales import closing
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutDetails
+from orders.events import Action
 from orders.fulfilment import steps
 from orders.fulfilment import verification as realname
 from orders.models import Verification
@@ -414,8 +415,8 @@ def _shipped_with_wrong_name():
         expected_total=checkout.plan_checkout(cart).payable,
     )
     order = paid(order)
-    for to in ("in_fulfilment", "shipped"):
-        transition(order, to, to)
+    for to, action in (("in_fulfilment", Action.FULFILMENT_STARTED), ("shipped", Action.SHIPPED)):
+        transition(order, to, action)
     _verify(Order.objects.get(pk=order.pk))
     return Order.objects.get(pk=order.pk), number, user
 
@@ -470,7 +471,7 @@ def test_the_last_failed_photo_queues_the_order_with_cancel_only(no_precheck):
     from tests.orders_support import paid
 
     order = paid(place_sim_order()[0])
-    transition(order, "in_fulfilment", "in_fulfilment")
+    transition(order, "in_fulfilment", Action.FULFILMENT_STARTED)
     for _attempt in range(realname.MAX_ATTEMPTS):
         assert _verify(Order_refreshed(order), liveness={"method": "none"}) == "failed"
     order = Order_refreshed(order)

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders.events import Action
 from orders.models import Order
 from orders.models import OrderStatus as S
 from orders.payments.services import PaymentError, close_payments
@@ -15,7 +16,7 @@ from orders.release import give_back
 from orders.states import IllegalTransition, transition
 
 
-def _end_unpaid(order: Order, to: str, action: str, **event) -> Order:
+def _end_unpaid(order: Order, to: str, action: Action, **event) -> Order:
     if not close_payments(order):
         order.refresh_from_db()
         if order.status == S.AWAITING_PAYMENT:  # the gateway could not be reached: try again later
@@ -32,7 +33,7 @@ def cancel(order: Order, *, actor=None, actor_label="subscriber", reason="") -> 
     if order.status != S.AWAITING_PAYMENT:
         raise PaymentError(_("Only an order waiting for payment can be cancelled here."))
     try:
-        return _end_unpaid(order, S.CANCELLED, "cancelled", actor=actor, actor_label=actor_label, reason=reason)
+        return _end_unpaid(order, S.CANCELLED, Action.CANCELLED, actor=actor, actor_label=actor_label, reason=reason)
     except IllegalTransition:
         raise PaymentError(_("This order has just changed; please look at it again.")) from None
 
@@ -42,7 +43,7 @@ def close_unpaid(order_id: int) -> str:
     if order.status != S.AWAITING_PAYMENT or not order.payment_due_at or order.payment_due_at > timezone.now():
         return "not due"
     try:
-        _end_unpaid(order, S.CLOSED_UNPAID, "closed_unpaid", reason=_("not paid within the payment window"))
+        _end_unpaid(order, S.CLOSED_UNPAID, Action.CLOSED_UNPAID, reason=_("not paid within the payment window"))
     except (PaymentError, IllegalTransition) as exc:
         return f"kept: {exc}"
     return "closed"

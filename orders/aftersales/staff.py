@@ -13,10 +13,11 @@ from core.errors import HallError
 from orders import fulfilment
 from orders.aftersales import closing
 from orders.aftersales.cancellation import cancel_paid
+from orders.events import Action, record
 from orders.models import FulfilmentStep, Order, Refund
 from orders.models import OrderStatus as S
 from orders.payments import services as payments
-from orders.states import IllegalTransition, record, transition
+from orders.states import IllegalTransition, transition
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -55,16 +56,16 @@ def act(order: Order, code: str, user, reason: str) -> None:
         elif code == "refund":
             payments.request_refund(order, reason=reason, **who)
         elif code == "flag":
-            transition(order, S.NEEDS_ATTENTION, "flagged", reason=reason, **who)
+            transition(order, S.NEEDS_ATTENTION, Action.FLAGGED, reason=reason, **who)
         elif code == "retry":
             retry(order, user, reason)
         elif code == "compensate":
             cancel_paid(order, reason=reason, **who)
         elif code == "resume":
             _refuse_if_refunded(order)
-            transition(order, S.IN_FULFILMENT, "resumed", reason=reason, **who)
+            transition(order, S.IN_FULFILMENT, Action.RESUMED, reason=reason, **who)
         else:
-            record(order, "note", reason=reason, public=False, **who)
+            record(order, Action.NOTE, reason=reason, public=False, **who)
     except (IllegalTransition, payments.PaymentError) as exc:
         raise StaffActionError(str(exc)) from None
 
@@ -81,7 +82,7 @@ def retry(order: Order, user, reason: str) -> Order:
     back_to = flagged.from_status if flagged and flagged.from_status in fulfilment.RUNNING else S.IN_FULFILMENT
     with transaction.atomic():
         order = transition(
-            order, back_to, "retried", actor=user, actor_label="staff", reason=reason, expect={S.NEEDS_ATTENTION}
+            order, back_to, Action.RETRIED, actor=user, actor_label="staff", reason=reason, expect={S.NEEDS_ATTENTION}
         )
         order.steps.filter(status=FulfilmentStep.Status.FAILED).update(status=FulfilmentStep.Status.RUNNING, error="")
         fulfilment.enqueue(order)

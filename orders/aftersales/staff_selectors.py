@@ -12,9 +12,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orders.events import Action, describe
 from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus, Ticket
-from orders.states import ACTIONS as EVENT_TEXTS
-from orders.states import describe
 from realname.masking import mask_phone
 
 if TYPE_CHECKING:
@@ -155,7 +154,7 @@ def event_views(order: Order) -> list[EventView]:
         # a quiet step's own event (await_delivery …) has no subscriber wording: name the step
         text = (
             describe(e)
-            if e.action in EVENT_TEXTS or e.action not in STEP_LABELS
+            if e.action in Action.values or e.action not in STEP_LABELS
             else str(pgettext_lazy("fulfilment step", "%(step)s: done") % {"step": STEP_LABELS[e.action]})
         )
         views.append(

@@ -17,10 +17,10 @@ from core.http import max_body
 from orders.cart import visitor
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutForm
+from orders.events import describe
 from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import services as payments
 from orders.selectors import my_orders, timeline
-from orders.states import describe
 from tenants import ports
 from tenants.gateways import ADAPTERS, UnknownAdapter
 

@@ -23,8 +23,8 @@ from core.phone import MOBILE_NUMBER
 from numberpool import holds
 from orders.cart import services as carts
 from orders.checkout.form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
+from orders.events import Action, record
 from orders.models import Cart, Order, OrderKind, OrderLine, Verification
-from orders.states import record
 from realname import precheck
 from realname.models import Identity
 from realname.registry import services as registry
@@ -277,7 +277,7 @@ def record_placed(order: Order, user, **detail) -> None:
     """The first event of every order's timeline."""
     record(
         order,
-        "placed",
+        Action.PLACED,
         actor=user,
         actor_label="subscriber",
         to_status=order.status,

@@ -17,13 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.tasks import send, send_on_commit
+from orders.events import Action, record
 from orders.fulfilment.pipelines import PIPELINES
 from orders.fulfilment.steps import Wait
 from orders.models import FulfilmentStep, Order
 from orders.models import OrderStatus as S
 from orders.payments.services import request_refund
 from orders.release import release_after_refund
-from orders.states import IllegalTransition, lock, record, transition
+from orders.states import IllegalTransition, lock, transition
 from tenants.gateways.errors import GatewayError
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def run(order_id: int) -> str:
         return order.status
     if order.status == S.PAID:
         try:
-            order = transition(order, S.IN_FULFILMENT, "fulfilment_started", expect={S.PAID})
+            order = transition(order, S.IN_FULFILMENT, Action.FULFILMENT_STARTED, expect={S.PAID})
         except IllegalTransition:
             order.refresh_from_db()
     if order.status not in RUNNING:
@@ -108,13 +109,13 @@ def run(order_id: int) -> str:
                 finished_at=timezone.now(),
                 duration_ms=elapsed,
             )
-            record(order, step.name, data=result, public=step.name not in QUIET_STEPS)
+            record(order, Action(step.name), data=result, public=step.name not in QUIET_STEPS)
             cancelled = order.status not in RUNNING
         if cancelled:  # cancelled while this step ran: undo what it just did
             compensate(order)
             return Order.objects.get(pk=order.pk).status
     with contextlib.suppress(IllegalTransition):
-        transition(order, S.COMPLETED, "completed", expect=RUNNING)
+        transition(order, S.COMPLETED, Action.COMPLETED, expect=RUNNING)
     return Order.objects.get(pk=order.pk).status
 
 
@@ -133,10 +134,10 @@ def compensate(order: Order) -> list[str]:
             step.undo(order, key=f"{order.number}:{step.name}")
             undone.append(step.name)
         except GATEWAY_ERRORS as exc:
-            record(order, "compensation_failed", public=False, data={"step": step.name, "error": str(exc)})
+            record(order, Action.COMPENSATION_FAILED, public=False, data={"step": step.name, "error": str(exc)})
             log.warning("order %s: undoing %s failed: %s", order.number, step.name, exc)
     if undone:
-        record(order, "compensated", public=False, data={"steps": undone})
+        record(order, Action.COMPENSATED, public=False, data={"steps": undone})
     return undone
 
 
@@ -148,7 +149,7 @@ def _failed(order: Order, pipeline, index: int, done: FulfilmentStep, exc) -> st
     order = transition(
         order,
         S.NEEDS_ATTENTION,
-        "step_failed",
+        Action.STEP_FAILED,
         reason=_("the carrier refused: %(code)s") % {"code": getattr(exc, "code", "error")},
         data={"step": done.step, "error": str(exc)},
     )
@@ -166,7 +167,7 @@ def give_up(order_id: int, error: str) -> str:
         transition(
             order,
             S.NEEDS_ATTENTION,
-            "step_failed",
+            Action.STEP_FAILED,
             reason=_("the carrier's system kept failing"),
             data={"error": error[:200]},
             expect=RUNNING,

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from core.errors import HallError
 from orders import notify
+from orders.events import Action, record
 from orders.models import Order, OrderLine, Verification
 from orders.models import OrderStatus as S
 from orders.payments import payouts
 from orders.selectors import new_numbers
-from orders.states import record, transition
+from orders.states import transition
 from realname.masking import mask_phone
 from realname.registry import services as registry
 from tenants import ports
@@ -118,7 +119,7 @@ def open_accounts(order, key):
 def ship(order, key):
     """Claim the shipped state first: from here a cancellation is a return, never a race."""
     if order.status == S.IN_FULFILMENT:
-        transition(order, S.SHIPPED, "shipping", expect={S.IN_FULFILMENT})
+        transition(order, S.SHIPPED, Action.SHIPPING, expect={S.IN_FULFILMENT})
     items = [line.name for line in order.lines.filter(category=OrderLine.Category.GOODS)]
     shipment = ports.logistics().create_shipment(
         reference=order.number,
@@ -134,10 +135,10 @@ def ship(order, key):
 
 
 TRACKING_ACTIONS = {
-    "picked_up": "parcel_picked_up",
-    "in_transit": "parcel_in_transit",
-    "out_for_delivery": "parcel_out_for_delivery",
-    "delivered": "delivered",
+    "picked_up": Action.PARCEL_PICKED_UP,
+    "in_transit": Action.PARCEL_IN_TRANSIT,
+    "out_for_delivery": Action.PARCEL_OUT_FOR_DELIVERY,
+    "delivered": Action.DELIVERED,
 }
 
 

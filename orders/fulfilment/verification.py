@@ -32,13 +32,14 @@ from core.tasks import send_on_commit
 from core.tenancy import current_schema
 from numberpool import holds
 from orders import notify
+from orders.events import Action, record
 from orders.fulfilment import compensate, enqueue
 from orders.models import Order, Verification
 from orders.models import OrderStatus as S
 from orders.payments.services import PaymentError, request_refund
 from orders.release import release_after_refund
 from orders.selectors import new_numbers
-from orders.states import IllegalTransition, lock, record, transition
+from orders.states import IllegalTransition, lock, transition
 from realname import crypto, precheck
 from realname.models import Identity
 from realname.registry import services as registry
@@ -51,7 +52,7 @@ MAX_ATTEMPTS = 3
 PHOTO_CANNOT_FIX = {"mismatch"}
 MAX_PORTRAIT_BYTES = 5 * 1024 * 1024
 REMIND_DAYS_LEFT = (7, 3, 1)
-STUCK = "verification_stuck"  # the action that put an order in the queue for its verification
+STUCK = Action.VERIFICATION_STUCK  # the action that put an order in the queue for its verification
 
 
 class VerificationError(HallError):
@@ -133,7 +134,7 @@ def submit(verification: Verification, portrait: bytes, liveness: dict) -> Verif
         verification.attempts += 1
         verification.submitted_at = timezone.now()
         verification.save()
-        _record(verification, "verification_submitted")
+        _record(verification, Action.VERIFICATION_SUBMITTED)
         _later("send_to_provider", verification.pk)
     return verification
 
@@ -142,7 +143,7 @@ def _later(task_name: str, verification_id: int, countdown: float = 0) -> None:
     send_on_commit(f"orders.tasks.{task_name}", (verification_id,), countdown)
 
 
-def _record(verification: Verification, action: str, data: dict | None = None) -> None:
+def _record(verification: Verification, action: Action, data: dict | None = None) -> None:
     """What happened to the verification goes on the order's timeline."""
     record(verification.order, action, data=data or {})
 
@@ -186,7 +187,7 @@ def poll(verification_id: int) -> str:
         verification.save(update_fields=["status", "reason", "portrait_encrypted", "decided_at"])
         _record(
             verification,
-            "verified" if passed else "verification_failed",
+            Action.VERIFIED if passed else Action.VERIFICATION_FAILED,
             data={} if passed else {"reason": verification.reason},
         )
         _decided(verification)
@@ -238,7 +239,7 @@ def _remind(verification: Verification, days_left: int) -> bool:
         log.warning("verification reminder for order %s not sent (tried again next run): %s", order.number, exc)
         return False
     Verification.objects.filter(pk=verification.pk).update(reminders_sent=[*verification.reminders_sent, days_left])
-    _record(verification, "verification_reminder", data={"days_left": days_left})
+    _record(verification, Action.VERIFICATION_REMINDER, data={"days_left": days_left})
     return True
 
 
@@ -304,7 +305,7 @@ def _resume(order: Order, why: str, **who) -> None:
         if flagged.from_status in {S.PAID, S.IN_FULFILMENT, S.SHIPPED, S.DELIVERED}
         else S.IN_FULFILMENT
     )
-    transition(order, back_to, "resumed", reason=why, expect={S.NEEDS_ATTENTION}, **who)
+    transition(order, back_to, Action.RESUMED, reason=why, expect={S.NEEDS_ATTENTION}, **who)
 
 
 def choices(order: Order) -> dict[str, bool]:
@@ -357,7 +358,7 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
         Identity.objects.filter(pk__in=[old_identity]).exclude(orders__isnull=False).exclude(
             verifications__isnull=False
         ).delete()
-        record(order, "identity_corrected", actor=user, actor_label="subscriber")
+        record(order, Action.IDENTITY_CORRECTED, actor=user, actor_label="subscriber")
         _resume(order, _("the subscriber corrected the name and ID number"), actor=user, actor_label="subscriber")
 
 
@@ -397,9 +398,9 @@ def _recycle_the_card(verification: Verification) -> None:
         transition(
             order,
             S.NEEDS_ATTENTION,
-            "recycled",
+            Action.RECYCLED,
             reason=_("not verified in time: the card is recycled"),
             data={"numbers": numbers},
         )
     except IllegalTransition:
-        record(order, "recycled", data={"numbers": numbers})
+        record(order, Action.RECYCLED, data={"numbers": numbers})

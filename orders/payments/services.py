@@ -23,10 +23,11 @@ from core import ratelimit
 from core.errors import HallError
 from core.tasks import send, send_on_commit
 from numberpool import holds
+from orders.events import Action, record
 from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
 from orders.models import OrderStatus as S
 from orders.payments import payouts
-from orders.states import allowed, lock, record, transition
+from orders.states import allowed, lock, transition
 from tenants import ports
 from tenants.gateways import current_carrier
 from tenants.gateways.payment import BadNotification, PaymentGatewayError
@@ -77,7 +78,7 @@ def settle_free(order: Order) -> Order:
     with transaction.atomic():
         # what follows PAID (sales, numbers, deadline, fulfilment, text) is orders/reactions.py's
         return transition(
-            order, S.PAID, "paid", actor_label="system", data={"amount": "0.00"}, expect={S.AWAITING_PAYMENT}
+            order, S.PAID, Action.PAID, actor_label="system", data={"amount": "0.00"}, expect={S.AWAITING_PAYMENT}
         )
 
 
@@ -98,10 +99,10 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
         payment.save(update_fields=["status", "trade_no", "paid_at", "confirmed_by"])
         detail = {"out_trade_no": payment.out_trade_no, "trade_no": trade_no, "via": via, "amount": str(payment.amount)}
         if order.status != S.AWAITING_PAYMENT:  # closed, cancelled, or paid by another attempt
-            record(order, "late_payment_refunded", actor_label="gateway", data=detail)
+            record(order, Action.LATE_PAYMENT_REFUNDED, actor_label="gateway", data=detail)
             _refund(payment, payment.amount, "payment after the order closed or was paid")
             return True
-        transition(order, S.PAID, "paid", actor_label="gateway", data=detail)  # then orders/reactions.py
+        transition(order, S.PAID, Action.PAID, actor_label="gateway", data=detail)  # then orders/reactions.py
     return True
 
 
@@ -124,12 +125,12 @@ def sell_numbers(order: Order) -> None:
         order.lines.exclude(number="").filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True)
     ):
         if holds.sell(number, order.hold_owner):
-            record(order, "number_sold", actor_label="system", data={"number": number})
+            record(order, Action.NUMBER_SOLD, actor_label="system", data={"number": number})
         else:
             transition(
                 order,
                 S.NEEDS_ATTENTION,
-                "number_lost",
+                Action.NUMBER_LOST,
                 reason=_("the number was taken after the hold ended"),
                 data={"number": number},
             )
@@ -204,7 +205,7 @@ def _apply(payment: Payment, news) -> str:
     if news.event == "failed":
         if payment.status != Payment.Status.PENDING:  # an older attempt's news, arriving late
             return "ignored: out of date"
-        record(payment.order, "payment_failed", actor_label="gateway", data={"out_trade_no": payment.out_trade_no})
+        record(payment.order, Action.PAYMENT_FAILED, actor_label="gateway", data={"out_trade_no": payment.out_trade_no})
         return "applied"
     if news.event == "refunded":
         return "applied" if complete_refund(news.out_refund_no) else "ignored: already refunded"
@@ -274,7 +275,9 @@ def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") 
         payment, problem = _refundable_payment(order)
         if problem or payment is None:
             raise PaymentError(problem)
-        order = transition(order, S.REFUNDING, "refund_requested", actor=actor, actor_label=actor_label, reason=reason)
+        order = transition(
+            order, S.REFUNDING, Action.REFUND_REQUESTED, actor=actor, actor_label=actor_label, reason=reason
+        )
         payouts.stop(order)  # no more monthly credits for a refunded deposit-for-credit order
         return _refund(payment, payment.amount, reason, closes_order=True)
 
@@ -316,9 +319,9 @@ def refund_failed(refund_id: int, error: str) -> None:
             return
         detail = {"out_refund_no": refund.out_refund_no, "error": error[:200]}
         if refund.closes_order and order.status == S.REFUNDING:
-            transition(order, S.NEEDS_ATTENTION, "refund_failed", data=detail)
+            transition(order, S.NEEDS_ATTENTION, Action.REFUND_FAILED, data=detail)
         else:
-            record(order, "refund_failed", data=detail, public=False)
+            record(order, Action.REFUND_FAILED, data=detail, public=False)
 
 
 def complete_refund(out_refund_no: str) -> bool:
@@ -335,9 +338,9 @@ def complete_refund(out_refund_no: str) -> bool:
         if refund.closes_order and order.status == S.REFUNDING:
             # Numbers and stock are not given back here: what happened to the card or the goods
             # (not shipped, returned, activated) decides that, in after-sales.
-            transition(order, S.REFUNDED, "refunded", actor_label="gateway", data=detail)  # then reactions
+            transition(order, S.REFUNDED, Action.REFUNDED, actor_label="gateway", data=detail)  # then reactions
         else:
-            record(order, "refunded", actor_label="gateway", data=detail)
+            record(order, Action.REFUNDED, actor_label="gateway", data=detail)
     return True
 
 

@@ -20,13 +20,14 @@ from orders.cart import visitor
 from orders.checkout import number_auth
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutForm, IdentityForm
+from orders.events import describe
 from orders.fulfilment import verification as verifying
 from orders.live import live_signatures
 from orders.models import Order, OrderStatus, Ticket
 from orders.payments import payouts
 from orders.payments import services as payments
 from orders.selectors import address_initial, current_balance, my_orders, own_number, timeline
-from orders.states import ENDED, describe
+from orders.states import ENDED
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
 

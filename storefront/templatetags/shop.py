@@ -8,7 +8,7 @@ from django.utils.safestring import mark_safe
 
 from core import money
 from core.richtext import sanitize_html
-from orders.states import describe
+from orders.events import describe
 from realname.masking import mask_name, mask_phone
 from storefront.decoration.icons import ICON_PATHS
 
