@@ -12,6 +12,7 @@ from django.utils import timezone
 from analytics import sessions as definitions
 from analytics.models import AggregatedThrough, AnalyticsEvent, FunnelDaily, PageDaily
 from orders.models import Order, OrderEvent, OrderLine
+from orders.models import OrderStatus as S
 
 # Order steps that end a way of buying (the fulfilment step's timeline action), else "completed".
 DONE_ACTIONS = ("activate", "credit_top_up", "renew_broadband", "credit_deposit")
@@ -50,7 +51,7 @@ def order_events(start: dt.datetime, end: dt.datetime) -> list[definitions.Event
     done = list(
         OrderEvent.objects.filter(at__gte=start, at__lt=end)
         .exclude(order__visitor_id="")
-        .filter(Q(action__in=DONE_ACTIONS) | Q(to_status="completed"))
+        .filter(Q(action__in=DONE_ACTIONS) | Q(to_status=S.COMPLETED))
         .values_list("order_id", "at", "order__visitor_id", "order__kind")
         .order_by("at")
     )

@@ -5,7 +5,7 @@ import re
 
 from django.db.models import Prefetch
 
-from catalog.models import Category, City, Offer, OfferImage
+from catalog.models import Category, City, DepositOffer, Offer, OfferImage
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
@@ -76,3 +76,12 @@ def offer_for_detail(slug):
 
 def offers_to_compare(ids):
     return list(shop_offers().filter(pk__in=ids))
+
+
+def sim_offers() -> list[Offer]:
+    """The SIM offers on sale, first the one the carrier puts first: a chosen number goes with one."""
+    return list(Offer.objects.on_sale().filter(kind="sim").order_by("-sort_weight", "pk"))
+
+
+def deposit_offers_on_sale():
+    return DepositOffer.objects.filter(is_active=True)

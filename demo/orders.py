@@ -26,7 +26,7 @@ from orders.cart import services as carts
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutDetails
 from orders.fulfilment import verification as realname
-from orders.models import Cart, Order
+from orders.models import Cart, Order, Payment
 from orders.payments import services as payments
 from tenants.gateways import current_carrier
 from tenants.simulators.models import SimPayment
@@ -62,9 +62,9 @@ def _pay(order: Order) -> Order:
         notify_url=carrier.public_url("/api/payments/notify/simulator/"),
         return_url=carrier.public_url(f"/orders/{order.number}/return/"),
     )
-    pending = order.payments.get(status="pending")
+    pending = order.payments.get(status=Payment.Status.PENDING)
     SimPayment.objects.filter(out_trade_no=pending.out_trade_no).update(
-        trade_no="T" + uuid.uuid4().hex[:16], status="paid", paid_at=timezone.now()
+        trade_no="T" + uuid.uuid4().hex[:16], status=Payment.Status.PAID, paid_at=timezone.now()
     )
     payments.sync_with_gateway(order)
     return Order.objects.get(pk=order.pk)
@@ -79,7 +79,7 @@ def _carry_on(order: Order) -> Order:
 def _sim_order(user, name: str, id_number: str, details: dict) -> Order:
     cart, _created = Cart.objects.get_or_create(user=user)
     number = (
-        MobileNumber.objects.filter(status="available", price=0)
+        MobileNumber.objects.filter(status=MobileNumber.Status.AVAILABLE, price=0)
         .order_by("number")
         .values_list("number", flat=True)
         .first()

@@ -135,3 +135,10 @@ def similar(number: str, n=6):
         if found:
             return found
     return random_pick(n)
+
+
+def tier_names(limit: int = 20) -> list[str]:
+    """The tiers numbers in the pool carry (靓号 levels), for the filter's choices."""
+    return list(
+        MobileNumber.objects.exclude(tier="").values_list("tier", flat=True).order_by("tier").distinct()[:limit]
+    )

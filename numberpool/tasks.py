@@ -5,6 +5,7 @@ from django_tenants.utils import schema_context
 
 from numberpool import holds, tiers
 from numberpool.importing import run_upload
+from tenants.models import Carrier
 from tenants.services import shop_carriers
 
 
@@ -12,7 +13,7 @@ from tenants.services import shop_carriers
 def sweep_number_holds() -> dict:
     """Beat, in the public schema: release expired holds in every active carrier."""
     released = {}
-    for carrier in shop_carriers().filter(status="active"):
+    for carrier in shop_carriers().filter(status=Carrier.Status.ACTIVE):
         with schema_context(carrier.schema_name):
             released[carrier.slug] = holds.sweep_expired()
     return released

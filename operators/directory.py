@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from tenants.models import Carrier
 from tenants.services import shop_carriers
 
 
@@ -9,7 +10,7 @@ def directory(request):
     suffix = f":{port}" if port else ""
     carriers = [
         {"carrier": c, "url": f"{request.scheme}://{c.primary_domain.domain}{suffix}/"}
-        for c in shop_carriers().filter(status="active")
+        for c in shop_carriers().filter(status=Carrier.Status.ACTIVE)
         if c.primary_domain
     ]
     return render(request, "public/directory.html", {"carriers": carriers})

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin.readonly import ReadOnlyAdmin
 from orders.aftersales import staff, staff_selectors, tickets
 from orders.fulfilment.verification import reason_text
-from orders.models import Order, Ticket, Verification
+from orders.models import Order, OrderStatus, Ticket, Verification
 from orders.states import IllegalTransition
 
 
@@ -80,7 +80,7 @@ class OrderAdmin(admin.ModelAdmin):
     )
     def retry_selected(self, request, queryset):
         done, refused = 0, 0
-        for order in queryset.filter(status="needs_attention"):
+        for order in queryset.filter(status=OrderStatus.NEEDS_ATTENTION):
             try:
                 staff.retry(order, request.user, str(_("bulk retry")))
                 done += 1

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
 from core.phone import MOBILE_NUMBER
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, Ticket, TicketEvent
 from tenants import ports
 from tenants.gateways import UnknownAdapter
 from tenants.gateways.bss import BssError
@@ -50,3 +54,21 @@ def current_balance(number: str) -> Decimal | None:
 def new_numbers(order: Order) -> list[str]:
     """The numbers the order sells (its number-fee lines)."""
     return list(order.lines.filter(category=OrderLine.Category.NUMBER_FEE).values_list("number", flat=True))
+
+
+def my_order(user: User, number: str) -> Order:
+    """The subscriber's own order by its number; anyone else's is not found (404), never refused."""
+    return get_object_or_404(Order.objects.select_related("identity"), number=number, user=user)
+
+
+def my_tickets(user: User) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(user=user).select_related("order")
+
+
+def my_ticket(user: User, pk: int) -> Ticket:
+    return get_object_or_404(Ticket.objects.select_related("order"), pk=pk, user=user)
+
+
+def ticket_events_for_subscriber(ticket: Ticket) -> QuerySet[TicketEvent]:
+    """The ticket's history without staff's internal notes."""
+    return ticket.events.filter(internal=False)

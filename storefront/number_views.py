@@ -7,18 +7,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from catalog.models import Offer
-from catalog.selectors import cities, city_named
+from catalog.selectors import cities, city_named, sim_offers
 from core.phone import MOBILE_NUMBER
 from core.ratelimit import allow
 from numberpool import holds, search
-from numberpool.models import MobileNumber
 from orders.cart import services as carts
 from orders.cart import visitor
-
-
-def _sim_offers():
-    return list(Offer.objects.on_sale().filter(kind="sim").order_by("-sort_weight", "pk"))
 
 
 def _too_many(request):
@@ -72,9 +66,7 @@ def numbers(request):
             "query": query.urlencode(),
             "offer": request.GET.get("offer", ""),
             "cities": shop_cities,
-            "tiers": list(
-                MobileNumber.objects.exclude(tier="").values_list("tier", flat=True).order_by("tier").distinct()[:20]
-            ),
+            "tiers": search.tier_names(),
         },
     )
 
@@ -121,7 +113,7 @@ def held(request, number):
     if hold is None:
         messages.error(request, _("Your hold on %(number)s has ended. Choose a number again.") % {"number": number})
         return redirect("numbers")
-    offers = _sim_offers()
+    offers = sim_offers()
     chosen = request.GET.get("offer") or (offers[0].slug if offers else "")
     if not offers:
         raise Http404(_("No SIM card is on sale right now."))

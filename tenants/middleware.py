@@ -3,6 +3,8 @@ import time
 from django.conf import settings
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from tenants.models import Carrier
+
 
 class CachedTenantMiddleware(TenantMainMiddleware):
     """django-tenants' host routing, with each host's carrier remembered for a few seconds in
@@ -19,7 +21,7 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         tenant = self._lookup(domain_model, hostname)
         # Only an active carrier (or the platform's public row) serves anything: a suspended
         # carrier's shop, admin and API answer like an unknown host; the template never does.
-        if tenant.schema_name != "public" and tenant.status != "active":
+        if tenant.schema_name != "public" and tenant.status != Carrier.Status.ACTIVE:
             raise domain_model.DoesNotExist
         return tenant
 

@@ -151,10 +151,11 @@ def test_cancel_before_shipment_and_cancel_racing_a_running_step(quick, monkeypa
     shipped = paid(shipped)
     with pytest.raises(steps.Wait):
         fulfilment.run(shipped.pk)
-    from orders.payments.services import PaymentError
+    from orders.aftersales.closing import CancelRefused
 
-    with pytest.raises(PaymentError, match="退货|return"):
+    with pytest.raises(CancelRefused, match="退货|return") as refused:
         cancel_paid(Order.objects.get(pk=shipped.pk))
+    assert refused.value.code == "shipped" and refused.value.status == 409
 
 
 def test_the_sweeper_resends_orders_that_have_not_moved(quick, monkeypatch):

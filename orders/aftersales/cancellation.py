@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from orders.aftersales.closing import CancelRefused
 from orders.fulfilment import compensate
 from orders.models import Order
 from orders.models import OrderStatus as S
-from orders.payments.services import PaymentError, request_refund
+from orders.payments.services import request_refund
 from orders.release import release_after_refund
 from orders.states import lock
 
@@ -20,7 +21,7 @@ def cancel_paid(order: Order, *, actor=None, actor_label="subscriber", reason=""
     with transaction.atomic():
         order = lock(order)
         if order.status not in CANCELLABLE:
-            raise PaymentError(_("The order has already been shipped: please ask for a return instead."))
+            raise CancelRefused(_("The order has already been shipped: please ask for a return instead."), "shipped")
         request_refund(order, actor=actor, actor_label=actor_label, reason=reason)
     # A step running right now sees the order refunding when it finishes and undoes itself.
     compensate(order)

@@ -8,20 +8,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import HallError
 from orders.events import Action
 from orders.models import Order
 from orders.models import OrderStatus as S
-from orders.payments.services import PaymentError, close_payments
+from orders.payments.services import close_payments
 from orders.release import give_back
 from orders.states import IllegalTransition, transition
+
+
+class CancelRefused(HallError):
+    """The order cannot be cancelled now; the message says why and what to do instead."""
+
+    code = "cancel_refused"
+    status = 409
 
 
 def _end_unpaid(order: Order, to: str, action: Action, **event) -> Order:
     if not close_payments(order):
         order.refresh_from_db()
         if order.status == S.AWAITING_PAYMENT:  # the gateway could not be reached: try again later
-            raise PaymentError(_("The payment service did not answer; please try again."))
-        raise PaymentError(_("This order has just been paid."))
+            raise CancelRefused(_("The payment service did not answer; please try again."), "payment_unavailable")
+        raise CancelRefused(_("This order has just been paid."), "already_paid")
     with transaction.atomic():
         order = transition(order, to, action, expect={S.AWAITING_PAYMENT}, **event)
         give_back(order)
@@ -31,11 +39,11 @@ def _end_unpaid(order: Order, to: str, action: Action, **event) -> Order:
 def cancel(order: Order, *, actor=None, actor_label="subscriber", reason="") -> Order:
     """Cancel before payment (after payment, cancelling is a refund)."""
     if order.status != S.AWAITING_PAYMENT:
-        raise PaymentError(_("Only an order waiting for payment can be cancelled here."))
+        raise CancelRefused(_("Only an order waiting for payment can be cancelled here."))
     try:
         return _end_unpaid(order, S.CANCELLED, Action.CANCELLED, actor=actor, actor_label=actor_label, reason=reason)
     except IllegalTransition:
-        raise PaymentError(_("This order has just changed; please look at it again.")) from None
+        raise CancelRefused(_("This order has just changed; please look at it again."), "changed") from None
 
 
 def close_unpaid(order_id: int) -> str:
@@ -44,7 +52,7 @@ def close_unpaid(order_id: int) -> str:
         return "not due"
     try:
         _end_unpaid(order, S.CLOSED_UNPAID, Action.CLOSED_UNPAID, reason=_("not paid within the payment window"))
-    except (PaymentError, IllegalTransition) as exc:
+    except (CancelRefused, IllegalTransition) as exc:
         return f"kept: {exc}"
     return "closed"
 

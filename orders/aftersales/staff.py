@@ -66,7 +66,7 @@ def act(order: Order, code: str, user, reason: str) -> None:
             transition(order, S.IN_FULFILMENT, Action.RESUMED, reason=reason, **who)
         else:
             record(order, Action.NOTE, reason=reason, public=False, **who)
-    except (IllegalTransition, payments.PaymentError) as exc:
+    except (IllegalTransition, closing.CancelRefused, payments.PaymentError) as exc:
         raise StaffActionError(str(exc)) from None
 
 

@@ -25,7 +25,8 @@ from core.errors import HallError
 from core.tenancy import current_schema
 from orders import notify
 from orders.aftersales.cancellation import cancel_paid
-from orders.models import Order, Ticket, TicketEvent
+from orders.aftersales.closing import CancelRefused
+from orders.models import FulfilmentStep, Order, Ticket, TicketEvent
 from orders.models import OrderStatus as OS
 from orders.payments.services import PaymentError, refund_problem, request_refund
 from orders.release import release_after_refund
@@ -97,7 +98,7 @@ def kinds_for(order: Order | None) -> list[str]:
 
 def return_allowed(order: Order) -> bool:
     """A card not activated, and at most RETURN_DAYS since delivery (or not yet delivered)."""
-    if order.steps.filter(step="activate", status="done").exists():
+    if order.steps.filter(step="activate", status=FulfilmentStep.Status.DONE).exists():
         return False
     delivered = order.events.filter(action="delivered").order_by("at").first()
     return delivered is None or delivered.at >= timezone.now() - dt.timedelta(days=RETURN_DAYS)
@@ -151,7 +152,7 @@ def _decide_cancel(ticket: Ticket) -> None:
     assert ticket.order is not None  # a cancellation ticket is opened on an order
     try:
         cancel_paid(ticket.order, actor=ticket.user, actor_label="subscriber", reason=_("after-sales request"))
-    except PaymentError as exc:
+    except (CancelRefused, PaymentError) as exc:
         move(ticket, T.REJECTED, note=str(exc))
         return
     move(ticket, T.RESOLVED, note=_("Cancelled; the payment is being refunded."))
@@ -184,6 +185,11 @@ def _one_at_a_time(ticket_pk: int):
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
+
+def can_move(ticket: Ticket, to: str) -> bool:
+    """Whether the ticket's kind allows moving from where it is to `to`."""
+    return to in MACHINES[ticket.kind].get(ticket.status, set())
 
 
 def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str = "") -> Ticket:

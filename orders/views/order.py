@@ -5,7 +5,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from orders.live import live_signatures
 from orders.models import Order, OrderStatus, Ticket
 from orders.payments import payouts
 from orders.payments import services as payments
-from orders.selectors import address_initial, current_balance, my_orders, own_number, timeline
+from orders.selectors import address_initial, current_balance, my_order, my_orders, own_number, timeline
 from orders.states import ENDED
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
@@ -159,7 +159,7 @@ def order_list(request):
 
 
 def _mine(request, number) -> Order:
-    return get_object_or_404(Order.objects.select_related("identity"), number=number, user=request.user)
+    return my_order(request.user, number)
 
 
 def _detail(request, order: Order, identity_form: IdentityForm | None = None, status: int = 200):
@@ -210,7 +210,7 @@ def order_identity(request, number):
             return redirect("order", order.number)
         except verifying.IdentityCorrectionError as exc:
             form.add_error("holder_name", str(exc))
-    return _detail(request, Order.objects.get(pk=order.pk), form, status=400)
+    return _detail(request, my_order(request.user, order.number), form, status=400)
 
 
 @login_required
@@ -290,6 +290,6 @@ def order_cancel(request, number):
         else:
             closing.cancel(order, actor=request.user, reason=request.POST.get("reason", "")[:200])
             messages.success(request, _("The order is cancelled."))
-    except (payments.PaymentError, verifying.IdentityCorrectionError) as exc:
+    except (closing.CancelRefused, payments.PaymentError, verifying.IdentityCorrectionError) as exc:
         messages.error(request, str(exc))
     return redirect("order", number)

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
+from catalog.selectors import deposit_offers_on_sale
 from core.phone import MOBILE_NUMBER
 from orders.checkout import number_auth
 from orders.checkout import telecom as telecom_checkout
@@ -87,9 +88,7 @@ def broadband_account(request, account):
 
 
 def deposit_offers(request):
-    return render(
-        request, "orders/deposit_offers.html", {"tab": "home", "offers": DepositOffer.objects.filter(is_active=True)}
-    )
+    return render(request, "orders/deposit_offers.html", {"tab": "home", "offers": deposit_offers_on_sale()})
 
 
 @login_required

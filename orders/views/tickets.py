@@ -2,13 +2,14 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from orders import selectors
 from orders.aftersales import tickets
-from orders.models import Order, Ticket
+from orders.models import Ticket
 
 
 def _slot(value):
@@ -19,7 +20,7 @@ def _slot(value):
 @login_required
 @require_POST
 def open_ticket(request, number=None):
-    order = get_object_or_404(Order, number=number, user=request.user) if number else None
+    order = selectors.my_order(request.user, number) if number else None
     try:
         ticket = tickets.open_ticket(
             request.user,
@@ -43,7 +44,7 @@ def ticket_list(request):
         "orders/ticket_list.html",
         {
             "tab": "me",
-            "tickets": Ticket.objects.filter(user=request.user).select_related("order"),
+            "tickets": selectors.my_tickets(request.user),
             "slots": tickets.fault_slots(),
         },
     )
@@ -51,7 +52,7 @@ def ticket_list(request):
 
 @login_required
 def ticket_detail(request, pk):
-    ticket = get_object_or_404(Ticket.objects.select_related("order"), pk=pk, user=request.user)
+    ticket = selectors.my_ticket(request.user, pk)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "close":
@@ -67,7 +68,7 @@ def ticket_detail(request, pk):
         {
             "tab": "me",
             "ticket": ticket,
-            "events": ticket.events.filter(internal=False),
-            "can_close": Ticket.Status.CLOSED in tickets.MACHINES[ticket.kind].get(ticket.status, set()),
+            "events": selectors.ticket_events_for_subscriber(ticket),
+            "can_close": tickets.can_move(ticket, Ticket.Status.CLOSED),
         },
     )

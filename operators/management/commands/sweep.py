@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 
 from core.commands import HallCommand
 from core.periodic import sweeps
+from tenants.models import Carrier
 from tenants.services import shop_carriers
 
 # the breakdowns the jobs return (e.g. {"closed": 2, "kept": 1}), as an operator reads them
@@ -39,7 +40,7 @@ class Command(HallCommand):
         parser.add_argument("--carrier", help="one carrier's slug (default: every active carrier)")
 
     def handle(self, *args, carrier=None, **options):
-        carriers = shop_carriers().filter(status="active")
+        carriers = shop_carriers().filter(status=Carrier.Status.ACTIVE)
         if carrier:
             carriers = carriers.filter(slug=carrier)
             if not carriers.exists():

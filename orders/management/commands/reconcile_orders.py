@@ -8,6 +8,7 @@ from django_tenants.utils import tenant_context
 
 from core.commands import HallCommand
 from orders.reconcile import reconcile
+from tenants.models import Carrier
 from tenants.services import shop_carriers
 
 
@@ -23,7 +24,7 @@ class Command(HallCommand):
         parser.add_argument("--fix", action="store_true", help="repair what can be repaired")
 
     def handle(self, *args, carrier=None, days=30, fix=False, **options):
-        carriers = shop_carriers().filter(status="active")
+        carriers = shop_carriers().filter(status=Carrier.Status.ACTIVE)
         if carrier:
             carriers = carriers.filter(slug=carrier)
             if not carriers.exists():
