@@ -1,4 +1,8 @@
-"""The visitor's compare list: 2–4 offers of one kind, kept in the session."""
+"""The visitor's compare list: 2–4 offers of one kind, kept in their session (passed in: this
+module knows sessions, not requests)."""
+
+from collections.abc import MutableMapping
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -13,16 +17,16 @@ class CompareError(HallError):
     pass
 
 
-def ids(request) -> list[int]:
-    return [i for i in request.session.get(SESSION_KEY, []) if isinstance(i, int)]
+def ids(session: MutableMapping[str, Any]) -> list[int]:
+    return [i for i in session.get(SESSION_KEY, []) if isinstance(i, int)]
 
 
-def add(request, offer_id) -> None:
+def add(session: MutableMapping[str, Any], offer_id: object) -> None:
     try:
-        offer = Offer.objects.on_sale().get(pk=int(offer_id))
+        offer = Offer.objects.on_sale().get(pk=int(str(offer_id)))
     except (TypeError, ValueError, Offer.DoesNotExist):
         raise CompareError(_("This offer is not on sale.")) from None
-    current = ids(request)
+    current = ids(session)
     if offer.pk in current:
         return
     kinds = set(Offer.objects.filter(pk__in=current).values_list("kind", flat=True))
@@ -30,12 +34,12 @@ def add(request, offer_id) -> None:
         raise CompareError(_("You can only compare offers of one kind. Remove the others first."))
     if len(current) >= MAX_OFFERS:
         raise CompareError(_("You can compare at most %(max)d offers.") % {"max": MAX_OFFERS})
-    request.session[SESSION_KEY] = current + [offer.pk]
+    session[SESSION_KEY] = current + [offer.pk]
 
 
-def remove(request, offer_id) -> None:
+def remove(session: MutableMapping[str, Any], offer_id: object) -> None:
     try:
-        offer_id = int(offer_id)
+        gone = int(str(offer_id))
     except (TypeError, ValueError):
         return
-    request.session[SESSION_KEY] = [i for i in ids(request) if i != offer_id]
+    session[SESSION_KEY] = [i for i in ids(session) if i != gone]

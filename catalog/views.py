@@ -34,7 +34,7 @@ def _listing(request, offers, kind, template, extra):
         "query": query.urlencode(),
         "city": current_city(request),
         "cities": selectors.cities(),
-        "compare_ids": compare_list.ids(request),
+        "compare_ids": compare_list.ids(request.session),
         **extra,
     }
     return render(request, template, context)
@@ -89,7 +89,7 @@ def offer_detail(request, slug):
             "city_unknown": city is None and bool(offer.available_cities),
             "variants": list(offer.variants.all()),
             "images": list(offer.images.all()),
-            "compare_ids": compare_list.ids(request),
+            "compare_ids": compare_list.ids(request.session),
         },
     )
 
@@ -107,7 +107,7 @@ def set_city(request):
 
 
 def compare(request):
-    offers = selectors.offers_to_compare(compare_list.ids(request))
+    offers = selectors.offers_to_compare(compare_list.ids(request.session))
     kind = KINDS[offers[0].kind] if offers else None
     rows = []
     if kind:
@@ -118,7 +118,7 @@ def compare(request):
 @require_POST
 def compare_add(request):
     try:
-        compare_list.add(request, request.POST.get("offer"))
+        compare_list.add(request.session, request.POST.get("offer"))
     except compare_list.CompareError as exc:
         messages.error(request, str(exc))
     return redirect_back(request, "catalogue")
@@ -126,5 +126,5 @@ def compare_add(request):
 
 @require_POST
 def compare_remove(request):
-    compare_list.remove(request, request.POST.get("offer"))
+    compare_list.remove(request.session, request.POST.get("offer"))
     return redirect_back(request, "compare")
