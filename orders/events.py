@@ -3,7 +3,7 @@ as (an `Action` member is the only way to name one, so names and labels cannot d
 refuses a typo), the one writer of events (`record`) and the subscriber's reading (`describe`).
 
 Step names of the pipelines are actions too: the runner records each step under its name
-(tests/test_layers.py checks every step has its member)."""
+(tests/platform/test_layers.py checks every step has its member)."""
 
 from __future__ import annotations
 

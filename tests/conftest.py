@@ -188,7 +188,7 @@ def celery_worker_process(django_db_setup):
 def quick(in_carrier_a, settings):
     """Carrier alpha with simulators that answer at once and its simulated BSS seeded."""
     from demo.simulators import seed_bss
-    from tests.orders_support import quick_gateways
+    from tests.support.orders import quick_gateways
 
     settings.HALL_TRACKING_POLL_SECONDS = 0
     quick_gateways(in_carrier_a)

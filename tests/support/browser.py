@@ -31,7 +31,7 @@ def to_checkout(phone, base) -> str:
 def fill_checkout(phone, mobile, name="张三", id_number=None) -> str:
     """Returns the ID number typed: one of its own unless given (a browser's orders are committed,
     and the registry's five numbers per ID count across tests)."""
-    from tests.orders_support import fresh_id
+    from tests.support.orders import fresh_id
 
     id_number = id_number or fresh_id().lower()  # a lower-case x is accepted too
     phone.fill("input[name=holder_name]", name)

@@ -17,7 +17,7 @@ def delivered_sim_order(carrier) -> object:
     from orders.aftersales import staff, tickets
     from orders.fulfilment import steps
     from orders.models import Order
-    from tests.orders_support import DETAILS, fresh_id, paid, place_sim_order, quick_gateways
+    from tests.support.orders import DETAILS, fresh_id, paid, place_sim_order, quick_gateways
 
     quick_gateways(carrier)
     connection.set_tenant(carrier)

@@ -28,9 +28,9 @@ from tenants import ports
 from tenants.models import Carrier
 from tenants.simulators.models import SimSms, SimSubscriber
 from tenants.simulators.realname import outcome_for
-from tests.orders_support import DETAILS, place_agreed, place_sim_order, sim_cart, subscriber
 from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
 from tests.support.identities import portrait_png, valid_id
+from tests.support.orders import DETAILS, place_agreed, place_sim_order, sim_cart, subscriber
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -352,7 +352,7 @@ def test_a_name_that_does_not_match_the_id_is_refused_before_the_order(quick_pro
 
 
 def test_the_checkout_page_shows_the_mismatch_on_the_name(quick_provider):
-    from tests.orders_support import PASSWORD
+    from tests.support.orders import PASSWORD
 
     user = subscriber()
     sim_cart(user)
@@ -393,7 +393,7 @@ def test_identity_checks_are_limited_per_subscriber(quick_provider):
 
 @pytest.fixture
 def no_precheck(quick_provider):
-    from tests.orders_support import quick_gateways
+    from tests.support.orders import quick_gateways
 
     quick_gateways(quick_provider)
     quick_provider.gateways["realname"]["identity_check"] = False  # found only after shipping
@@ -403,7 +403,7 @@ def no_precheck(quick_provider):
 def _shipped_with_wrong_name():
     from orders.models import Order
     from orders.states import transition
-    from tests.orders_support import paid
+    from tests.support.orders import paid
 
     user = subscriber()
     cart, number = sim_cart(user)
@@ -468,7 +468,7 @@ def test_an_unverifiable_card_can_be_cancelled_with_a_refund(no_precheck):
 def test_the_last_failed_photo_queues_the_order_with_cancel_only(no_precheck):
     from orders.fulfilment import verification as verifying
     from orders.states import transition
-    from tests.orders_support import paid
+    from tests.support.orders import paid
 
     order = paid(place_sim_order()[0])
     transition(order, "in_fulfilment", Action.FULFILMENT_STARTED)

@@ -30,7 +30,6 @@ from orders.payments import services as payments
 from tenants import ports
 from tenants.gateways import SimulatorRefused
 from tenants.simulators.models import SimPayment, SimSms
-from tests.orders_support import PASSWORD, free_number, place_sim_order, subscriber
 from tests.support.clients import (
     PROJECT,
     STAFF_PASSWORD,
@@ -38,6 +37,7 @@ from tests.support.clients import (
     sign_in,
     subprocess_env,
 )
+from tests.support.orders import PASSWORD, free_number, place_sim_order, subscriber
 
 NOTIFY = "/api/payments/notify/simulator/"
 PRODUCTION_ENV = {

@@ -194,7 +194,7 @@ def test_aggregated_funnels_read_paid_and_done_from_real_orders(in_carrier_a):
     """The number path and top-up, counted on PostgreSQL: placed, paid and activated/credited are the
     orders' own times and timeline, not events a worker may have failed to send."""
     from orders.models import OrderEvent
-    from tests.orders_support import subscriber
+    from tests.support.orders import subscriber
 
     user = subscriber("13900000001")
     _store([e for e in WAYS if e.name not in defs.ORDER_EVENTS])
@@ -283,7 +283,7 @@ def test_a_redis_outage_never_breaks_a_page(buffer_clean, settings, monkeypatch)
 
 
 def test_no_personal_data_in_analytics(buffer_clean):
-    from tests.orders_support import PASSWORD, sim_cart, subscriber
+    from tests.support.orders import PASSWORD, sim_cart, subscriber
 
     user = subscriber("13912345678")
     sim_cart(user)

@@ -19,8 +19,8 @@ from orders.checkout import telecom as telecom_checkout
 from orders.models import NumberAuthCode, Order, Payout
 from orders.payments import payouts
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
-from tests.orders_support import PASSWORD, signed_notification, start_sim_payment, subscriber
 from tests.support.clients import host_client
+from tests.support.orders import PASSWORD, signed_notification, start_sim_payment, subscriber
 from tests.support.telecom import MAIN, sent_code
 
 NOTIFY = "/api/payments/notify/simulator/"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 
 
 def imported_modules(package: str) -> dict[str, set[str]]:

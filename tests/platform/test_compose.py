@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-COMPOSE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 
 
 def test_compose_defines_the_production_like_stack():

@@ -17,8 +17,8 @@ from tenants import ports
 from tenants.gateways.signing import HmacSigner, RsaSigner, signed
 from tenants.simulators import payment as cashier
 from tenants.simulators.models import SimPayment
-from tests.orders_support import PASSWORD, place_sim_order, signed_notification, start_sim_payment
 from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
+from tests.support.orders import PASSWORD, place_sim_order, signed_notification, start_sim_payment
 
 NOTIFY = "/api/payments/notify/simulator/"
 

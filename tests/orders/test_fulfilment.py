@@ -21,7 +21,7 @@ from orders.fulfilment import steps
 from orders.models import Cart, FulfilmentStep, Order
 from realname.registry.models import NumberClaim
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
-from tests.orders_support import DETAILS, QUICK, paid, place_agreed, place_sim_order, subscriber, verify
+from tests.support.orders import DETAILS, QUICK, paid, place_agreed, place_sim_order, subscriber, verify
 from tests.support.telecom import MAIN
 
 
@@ -207,7 +207,7 @@ def test_reconcile_reports_and_repairs_mismatches(quick):
     assert reconcile(timedelta(days=1)) == []
     SimSubscriber.objects.filter(number=number).update(status="active")  # the carrier says active already
     unpaid, _n = place_sim_order()
-    from tests.orders_support import start_sim_payment
+    from tests.support.orders import start_sim_payment
 
     payment = start_sim_payment(unpaid)
     SimPayment.objects.filter(out_trade_no=payment.out_trade_no).update(status="paid", trade_no="X1")

@@ -13,8 +13,8 @@ from orders.aftersales import tickets
 from orders.fulfilment import steps
 from orders.models import Order, Ticket
 from tenants.simulators.models import SimShipment, SimSubscriber
-from tests.orders_support import PASSWORD, paid, place_sim_order
 from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
+from tests.support.orders import PASSWORD, paid, place_sim_order
 
 K, T = Ticket.Kind, Ticket.Status
 
@@ -33,7 +33,7 @@ def _ticket(user, kind, status):
 
 @pytest.mark.parametrize("kind", [K.COMPLAINT, K.FAULT])
 def test_state_machine_table(quick, kind):
-    from tests.orders_support import subscriber
+    from tests.support.orders import subscriber
 
     user = subscriber()
     allowed_total = 0
@@ -97,7 +97,7 @@ def test_replacement_posts_a_new_card_and_refund_requests_refund(quick):
 
 
 def test_fault_needs_an_offered_slot_and_overdue_tickets_escalate_once(quick):
-    from tests.orders_support import subscriber
+    from tests.support.orders import subscriber
 
     user = subscriber()
     tickets.escalate_overdue(now=timezone.now() + timedelta(days=30))  # settle tickets browser tests committed

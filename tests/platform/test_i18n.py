@@ -26,7 +26,7 @@ def test_every_message_has_a_chinese_translation_and_the_catalogue_is_compiled(t
     import subprocess
     from pathlib import Path
 
-    po = Path(__file__).resolve().parents[1] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    po = Path(__file__).resolve().parents[2] / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
     result = subprocess.run(
         ["msgfmt", "--statistics", "-o", str(tmp_path / "django.mo"), str(po)],
         capture_output=True,
@@ -70,8 +70,8 @@ def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, djang
     """Every page of the main journeys, rendered in zh-hans for a signed-in subscriber with an
     order of each kind, and the forms' error messages (sign-up, sign-in, number search)."""
     from catalog.models import Offer
-    from tests.orders_support import PASSWORD, paid, place_sim_order, subscriber
     from tests.support.clients import host_client
+    from tests.support.orders import PASSWORD, paid, place_sim_order, subscriber
 
     user = subscriber()
     order, number = place_sim_order(user)

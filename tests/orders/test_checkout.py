@@ -17,8 +17,8 @@ from orders.cart import services as carts
 from orders.checkout import services as checkout
 from orders.models import Cart, Order
 from realname.models import Identity
-from tests.orders_support import DETAILS, ID_NUMBER, NAME, PASSWORD, place_agreed, place_sim_order, sim_cart, subscriber
 from tests.support.clients import host_client
+from tests.support.orders import DETAILS, ID_NUMBER, NAME, PASSWORD, place_agreed, place_sim_order, sim_cart, subscriber
 
 
 def test_placing_freezes_lines_and_moves_the_hold_to_the_order(in_carrier_a):

@@ -7,7 +7,7 @@ import pytest
 from orders.events import Action
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.states import TRANSITIONS, IllegalTransition, transition
-from tests.orders_support import subscriber
+from tests.support.orders import subscriber
 
 ALL = list(OrderStatus.values)
 

@@ -8,8 +8,8 @@ import pytest
 from orders.checkout import divisions
 from orders.checkout import services as checkout
 from orders.models import Cart, Order
-from tests.orders_support import DETAILS, PASSWORD, place_sim_order, sim_cart, subscriber
 from tests.support.clients import host_client
+from tests.support.orders import DETAILS, PASSWORD, place_sim_order, sim_cart, subscriber
 
 pytestmark = pytest.mark.django_db
 

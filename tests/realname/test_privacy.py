@@ -12,9 +12,9 @@ from django_tenants.utils import tenant_context
 
 from devstack.postgres import _pgserver_dir
 from tenants.models import Carrier
-from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
 from tests.support.clients import in_own_connection
 from tests.support.identities import portrait_png, valid_id
+from tests.support.orders import DETAILS, place_agreed, sim_cart, subscriber
 
 pytestmark = pytest.mark.django_db  # (the database is set up; the order itself is made and committed in a thread)
 

@@ -60,8 +60,8 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
     from orders.fulfilment import verification as realname
     from orders.models import Order
     from orders.payments.services import confirm_paid, start_payment
-    from tests.orders_support import DETAILS, place_agreed, sim_cart, subscriber
     from tests.support.identities import portrait_png, valid_id
+    from tests.support.orders import DETAILS, place_agreed, sim_cart, subscriber
 
     def make():
         ids = []
