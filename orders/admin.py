@@ -3,6 +3,8 @@ orders.aftersales.staff (the status field is never editable here)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils import formats, timezone
@@ -10,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin.readonly import ReadOnlyAdmin
+from core.http import SignedInRequest
 from orders.aftersales import staff, staff_selectors, tickets
 from orders.fulfilment.verification import reason_text
 from orders.models import Order, OrderStatus, Ticket, Verification
@@ -52,33 +55,33 @@ class OrderAdmin(admin.ModelAdmin):
     )
 
     @admin.display(description=_("status"), ordering="status")
-    def status_chip(self, order):
+    def status_chip(self, order: Order):
         return format_html('<span class="hall-chip hall-status-{}">{}</span>', order.status, order.get_status_display())
 
     @admin.display(description=_("subscriber"), ordering="user__username")
-    def subscriber(self, order):
+    def subscriber(self, order: Order):
         return staff_selectors.subscriber_masked(order)
 
     @admin.display(description=_("placed at"), ordering="created_at")
-    def placed(self, order):
+    def placed(self, order: Order):
         return _short(order.created_at)
 
     @admin.display(description=_("pay by"), ordering="payment_due_at")
-    def pay_by(self, order):
+    def pay_by(self, order: Order):
         return _short(order.payment_due_at)
 
     @admin.display(description=_("address"))
-    def address_line(self, order):
+    def address_line(self, order: Order):
         return order.address_line or "—"
 
     @admin.display(description=_("terms accepted"))
-    def terms(self, order):
+    def terms(self, order: Order):
         return "、".join(str(t) for t in order.terms_accepted or []) or "—"
 
     @admin.action(
         description=_("Retry the failed step of the selected orders that need attention"), permissions=["act"]
     )
-    def retry_selected(self, request, queryset):
+    def retry_selected(self, request: SignedInRequest, queryset: QuerySet):
         done, refused = 0, 0
         for order in queryset.filter(status=OrderStatus.NEEDS_ATTENTION):
             try:
@@ -90,23 +93,23 @@ class OrderAdmin(admin.ModelAdmin):
             request, _("%(done)d orders sent again; %(refused)d refused.") % {"done": done, "refused": refused}
         )
 
-    def has_act_permission(self, request):
+    def has_act_permission(self, request: HttpRequest):
         return request.user.has_perm("orders.act_on_order")
 
-    def get_readonly_fields(self, request, obj=None):
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
         return [f for group in self.fieldsets for f in group[1]["fields"]]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest):
         return False  # orders come from checkout
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj=None):
         return False  # the timeline is the record
 
     def get_urls(self):
         act = self.admin_site.admin_view(self.act_view)
         return [path("<int:order_id>/act/", act, name="orders_order_act"), *super().get_urls()]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         order = self.get_object(request, object_id)
         extra = {
             "staff_actions": staff.available(order) if order else [],
@@ -115,7 +118,7 @@ class OrderAdmin(admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    def act_view(self, request, order_id):
+    def act_view(self, request: SignedInRequest, order_id):
         if request.method != "POST":
             return redirect("admin:orders_order_change", order_id)
         if not request.user.has_perm("orders.act_on_order"):
@@ -156,24 +159,24 @@ class TicketAdmin(admin.ModelAdmin):
     change_form_template = "admin/orders/ticket/change_form.html"
 
     @admin.display(description=_("ticket number"), ordering="pk")
-    def ticket_code(self, ticket):
+    def ticket_code(self, ticket: Ticket):
         return ticket.code
 
     @admin.display(description=_("subscriber"), ordering="user__username")
-    def subscriber(self, ticket):
+    def subscriber(self, ticket: Ticket):
         return staff_selectors.mask_phone(ticket.user.username)
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request: HttpRequest):
         return False
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj=None):
         return False
 
     def get_urls(self):
         act = self.admin_site.admin_view(self.act_view)
         return [path("<int:ticket_id>/act/", act, name="orders_ticket_act"), *super().get_urls()]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         ticket = self.get_object(request, object_id)
         moves = sorted(tickets.MACHINES[ticket.kind].get(ticket.status, set())) if ticket else []
         extra = {
@@ -183,7 +186,7 @@ class TicketAdmin(admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
-    def act_view(self, request, ticket_id):
+    def act_view(self, request: SignedInRequest, ticket_id):
         if request.method != "POST":
             return redirect("admin:orders_ticket_change", ticket_id)
         if not request.user.has_perm("orders.change_ticket"):
@@ -231,17 +234,17 @@ class VerificationAdmin(ReadOnlyAdmin):
     list_select_related = ("order",)
 
     @admin.display(description=_("reason"), ordering="reason")
-    def why(self, verification):
+    def why(self, verification: Verification):
         return reason_text(verification) if verification.reason else "—"
 
     @admin.display(description=_("name and ID check before the order"), ordering="precheck")
-    def name_id_check(self, verification):
+    def name_id_check(self, verification: Verification):
         return PRECHECK.get(verification.precheck, verification.precheck or "—")
 
     @admin.display(description=_("provider"), ordering="provider")
-    def provider_shown(self, verification):
+    def provider_shown(self, verification: Verification):
         return PROVIDERS.get(verification.provider, verification.provider or "—")
 
     @admin.display(description=_("reminders sent (days left)"))
-    def reminders(self, verification):
+    def reminders(self, verification: Verification):
         return "、".join(str(d) for d in verification.reminders_sent or []) or "—"

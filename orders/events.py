@@ -7,6 +7,7 @@ Step names of the pipelines are actions too: the runner records each step under 
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -70,13 +71,13 @@ def record(
     order: Order,
     action: Action,
     *,
-    actor=None,
-    actor_label="system",
-    reason="",
-    data=None,
-    public=True,
-    from_status="",
-    to_status="",
+    actor: User | None = None,
+    actor_label: str = "system",
+    reason: str = "",
+    data: dict | None = None,
+    public: bool = True,
+    from_status: str = "",
+    to_status: str = "",
 ) -> OrderEvent:
     """Append an event to the timeline without changing the state (an unknown action is refused)."""
     return OrderEvent.objects.create(

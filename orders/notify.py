@@ -7,6 +7,7 @@ import logging
 
 from django.utils.translation import gettext as _
 
+from orders.models import Order
 from tenants import ports
 from tenants.gateways import current_carrier
 from tenants.gateways.sms import SmsError, signed
@@ -46,7 +47,7 @@ TEXTS = {
 }
 
 
-def send(order, event: str, **data) -> None:
+def send(order: Order, event: str, **data) -> None:
     number = order.contact_phone or order.service_number
     if not number:
         return
@@ -58,6 +59,6 @@ def send(order, event: str, **data) -> None:
         log.warning("text about order %s (%s) not sent: %s", order.number, event, exc)
 
 
-def paid(order) -> None:
+def paid(order: Order) -> None:
     """The "paid" text (a reaction to PAID, once the payment has committed)."""
     send(order, "paid")

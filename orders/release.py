@@ -38,7 +38,7 @@ def restore_stock(order: Order) -> None:
         OfferVariant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
 
 
-def unsell_numbers(order, key):
+def unsell_numbers(order: Order, key: str):
     """After a cancellation: the sold numbers rest, then return to the pool."""
     for number in new_numbers(order):
         holds.recycle(number, order.hold_owner, dt.timedelta(minutes=settings.HALL_NUMBER_COOLOFF_MINUTES))

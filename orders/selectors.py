@@ -17,11 +17,11 @@ from tenants.gateways.bss import BssError
 ADDRESS_FIELDS = ("recipient", "contact_phone", "province", "city", "district", "address_detail")
 
 
-def my_orders(user):
+def my_orders(user: User):
     return Order.objects.filter(user=user).prefetch_related("lines").order_by("-created_at", "-pk")
 
 
-def address_initial(user) -> dict:
+def address_initial(user: User) -> dict:
     """Checkout starts from the address of the subscriber's last posted order."""
     last = Order.objects.filter(user=user).exclude(address_detail="").order_by("-created_at").first()
     return {f: getattr(last, f) for f in ADDRESS_FIELDS} if last else {}
@@ -32,7 +32,7 @@ def timeline(order: Order, staff: bool = False):
     return events if staff else events.filter(public=True)
 
 
-def own_number(user) -> str:
+def own_number(user: User) -> str:
     """The signed-in subscriber's own mobile number (accounts are named by it), or ""."""
 
     username = getattr(user, "username", "") or ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,7 +48,7 @@ def allowed(current: str, to: str) -> bool:
     return to in TRANSITIONS.get(current, set())
 
 
-def lock(order_or_pk) -> Order:
+def lock(order_or_pk: Order | int) -> Order:
     """The order row, locked until the transaction ends (call inside transaction.atomic)."""
     pk = order_or_pk.pk if isinstance(order_or_pk, Order) else order_or_pk
     return Order.objects.select_for_update().get(pk=pk)
@@ -55,15 +56,15 @@ def lock(order_or_pk) -> Order:
 
 @transaction.atomic
 def transition(
-    order_or_pk,
+    order_or_pk: Order | int,
     to: str,
     action: Action,
     *,
-    actor=None,
-    actor_label="system",
-    reason="",
-    data=None,
-    public=True,
+    actor: User | None = None,
+    actor_label: str = "system",
+    reason: str = "",
+    data: dict | None = None,
+    public: bool = True,
     expect: AbstractSet[str] | None = None,
 ) -> Order:
     """Lock the order, check the move is allowed (and, with `expect`, that the order is still in one

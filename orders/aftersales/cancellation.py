@@ -3,6 +3,7 @@ undone, the numbers rest and return, the stock comes back. Once shipped, it is a
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from orders.states import lock
 CANCELLABLE = {S.PAID, S.IN_FULFILMENT}
 
 
-def cancel_paid(order: Order, *, actor=None, actor_label="subscriber", reason="") -> Order:
+def cancel_paid(order: Order, *, actor: User | None = None, actor_label: str = "subscriber", reason: str = "") -> Order:
     with transaction.atomic():
         order = lock(order)
         if order.status not in CANCELLABLE:

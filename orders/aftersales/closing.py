@@ -4,6 +4,7 @@ then the order's numbers and stock go back."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,7 +37,7 @@ def _end_unpaid(order: Order, to: str, action: Action, **event) -> Order:
     return order
 
 
-def cancel(order: Order, *, actor=None, actor_label="subscriber", reason="") -> Order:
+def cancel(order: Order, *, actor: User | None = None, actor_label: str = "subscriber", reason: str = "") -> Order:
     """Cancel before payment (after payment, cancelling is a refund)."""
     if order.status != S.AWAITING_PAYMENT:
         raise CancelRefused(_("Only an order waiting for payment can be cancelled here."))

@@ -3,8 +3,9 @@ and leaves an event naming the staff member and their reason."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,7 +42,7 @@ def available(order: Order) -> list[tuple[str, str]]:
     return [(code, str(label)) for code, (label, states) in ACTIONS.items() if order.status in states]
 
 
-def act(order: Order, code: str, user, reason: str) -> None:
+def act(order: Order, code: str, user: User, reason: str) -> None:
     reason = (reason or "").strip()[:300]
     if code not in ACTIONS or order.status not in ACTIONS[code][1]:
         raise StaffActionError(
@@ -49,7 +50,7 @@ def act(order: Order, code: str, user, reason: str) -> None:
         )
     if not reason:
         raise StaffActionError(_("Give a reason: it goes on the order's timeline."))
-    who = {"actor": user, "actor_label": "staff"}
+    who: dict[str, Any] = {"actor": user, "actor_label": "staff"}
     try:
         if code == "cancel":
             closing.cancel(order, reason=reason, **who)
@@ -75,7 +76,7 @@ def _refuse_if_refunded(order: Order) -> None:
         raise StaffActionError(_("This order's money has been or is being refunded: it cannot resume."))
 
 
-def retry(order: Order, user, reason: str) -> Order:
+def retry(order: Order, user: User, reason: str) -> Order:
     """Back to where the order was before it needed attention; its failed steps run again."""
     _refuse_if_refunded(order)
     flagged = order.events.filter(to_status=S.NEEDS_ATTENTION).order_by("-at", "-pk").first()

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orders.events import Action, describe
-from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus, Ticket
+from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus, Ticket, TicketEvent
 from realname.masking import mask_phone
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def _status_label(value: str) -> str:
     return str(OrderStatus(value).label) if value in OrderStatus.values else value
 
 
-def actor_text(event: OrderEvent) -> str:
+def actor_text(event: OrderEvent | TicketEvent) -> str:
     who = str(ACTORS.get(event.actor_label, event.actor_label))
     if not (event.actor_id and event.actor):
         return who
@@ -252,7 +252,7 @@ TICKET_ACTIONS = {
 }
 
 
-def ticket_history(ticket) -> list[EventView]:
+def ticket_history(ticket: Ticket) -> list[EventView]:
 
     def status(value: str) -> str:
         return str(Ticket.Status(value).label) if value in Ticket.Status.values else value

@@ -16,7 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from contextlib import contextmanager
+from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -104,7 +106,7 @@ def return_allowed(order: Order) -> bool:
     return delivered is None or delivered.at >= timezone.now() - dt.timedelta(days=RETURN_DAYS)
 
 
-def fault_slots(now=None) -> list[dt.datetime]:
+def fault_slots(now: datetime | None = None) -> list[dt.datetime]:
     """Bookable technician slots: the next three days, mornings and afternoons."""
     now = timezone.localtime(now or timezone.now())
     slots = []
@@ -116,7 +118,7 @@ def fault_slots(now=None) -> list[dt.datetime]:
 
 
 def open_ticket(
-    user,
+    user: User,
     kind: str,
     *,
     order: Order | None = None,
@@ -159,7 +161,15 @@ def _decide_cancel(ticket: Ticket) -> None:
 
 
 def _event(
-    ticket, action, *, actor=None, actor_label="system", from_status="", to_status="", note="", internal=False
+    ticket: Ticket,
+    action,
+    *,
+    actor: User | None = None,
+    actor_label: str = "system",
+    from_status: str = "",
+    to_status: str = "",
+    note: str = "",
+    internal: bool = False,
 ) -> TicketEvent:
     return TicketEvent.objects.create(
         ticket=ticket,
@@ -192,7 +202,7 @@ def can_move(ticket: Ticket, to: str) -> bool:
     return to in MACHINES[ticket.kind].get(ticket.status, set())
 
 
-def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str = "") -> Ticket:
+def move(ticket: Ticket, to: str, *, actor: User | None = None, actor_label: str = "system", note: str = "") -> Ticket:
     """The one way a ticket changes state (then the side effect its kind has for that state).
     Check, then the carrier's systems (keyed, so a repeat is harmless), then one short transaction
     that writes the state and what the move does in our own tables."""
@@ -211,7 +221,7 @@ def move(ticket: Ticket, to: str, *, actor=None, actor_label="system", note: str
             ticket.save(update_fields=["status", "updated_at"])
             _event(ticket, "moved", actor=actor, actor_label=actor_label, from_status=before, to_status=to, note=note)
             _in_our_tables(ticket, to, done_outside)
-    if ticket.order_id:
+    if ticket.order is not None:
         notify.send(ticket.order, "ticket", ticket=ticket.code, status=T(to).label)
     return ticket
 
@@ -274,7 +284,7 @@ def add_note(ticket: Ticket, author, text: str, *, internal: bool) -> TicketEven
     )
 
 
-def escalate_overdue(now=None) -> int:
+def escalate_overdue(now: datetime | None = None) -> int:
     """Beat: tickets past their answer time are escalated once (a supervisor's queue)."""
     now = now or timezone.now()
     overdue = Ticket.objects.exclude(status__in=DONE).filter(sla_due_at__lt=now, escalated_at__isnull=True)

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -43,7 +44,7 @@ class QuantitySerializer(serializers.Serializer):
     quantity = serializers.IntegerField()
 
 
-def _cart_response(request, status_code=status.HTTP_200_OK):
+def _cart_response(request: Request, status_code=status.HTTP_200_OK):
     summary = carts.summarise(visitor.current_cart(request))
     return Response(CartSerializer(summary).data, status=status_code)
 
@@ -55,7 +56,7 @@ class CartView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(responses=CartSerializer)
-    def get(self, request):
+    def get(self, request: Request):
         return _cart_response(request)
 
 
@@ -63,7 +64,7 @@ class CartLinesView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(request=AddLineSerializer, responses={201: CartSerializer, 400: REFUSED})
-    def post(self, request):
+    def post(self, request: Request):
         data = AddLineSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         carts.add_to_cart(
@@ -80,19 +81,19 @@ class CartLineView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(request=QuantitySerializer, responses={200: CartSerializer, 400: REFUSED})
-    def patch(self, request, line_id):
+    def patch(self, request: Request, line_id):
         data = QuantitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         carts.set_quantity(self._cart(request), line_id, data.validated_data["quantity"])
         return _cart_response(request)
 
     @extend_schema(responses={200: CartSerializer, 400: REFUSED})
-    def delete(self, request, line_id):
+    def delete(self, request: Request, line_id):
         carts.remove_line(self._cart(request), line_id)
         return _cart_response(request)
 
     @staticmethod
-    def _cart(request):
+    def _cart(request: Request):
         cart = visitor.current_cart(request)
         if cart is None:
             raise carts.CartError("empty")

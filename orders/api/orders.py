@@ -1,6 +1,9 @@
 """Order API: place an order from the cart, read my orders, and the payment gateways'
 notification endpoint. The same services as the pages."""
 
+from typing import cast
+
+from django.contrib.auth.models import User
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
@@ -8,6 +11,7 @@ from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -81,7 +85,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "lines",
         ]
 
-    def get_holder(self, order) -> str:  # masked: personal data never leaves in full
+    def get_holder(self, order: Order) -> str:  # masked: personal data never leaves in full
         return str(order.identity) if order.identity_id else ""
 
 
@@ -91,7 +95,7 @@ class OrderDetailSerializer(OrderSerializer):
     class Meta(OrderSerializer.Meta):
         fields = OrderSerializer.Meta.fields + ["timeline"]
 
-    def get_timeline(self, order) -> list:
+    def get_timeline(self, order: Order) -> list:
         return list(EventSerializer(timeline(order), many=True).data)
 
 
@@ -122,7 +126,7 @@ class OrdersView(generics.ListAPIView):
     serializer_class = OrderSerializer
 
     def get_queryset(self):
-        return my_orders(self.request.user)
+        return my_orders(cast(User, self.request.user))  # IsAuthenticated
 
     @extend_schema(
         request=PlaceOrderSerializer,
@@ -141,14 +145,15 @@ class OrdersView(generics.ListAPIView):
             )
         ],
     )
-    def post(self, request):
+    def post(self, request: Request):
         key = request.headers.get("Idempotency-Key", "").strip()[:40]
         if not key:
             return Response(
                 error_body("idempotency_key_required", "Send an Idempotency-Key header."),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        if (done := checkout.placed_with(request.user, key)) is not None:
+        user = cast(User, request.user)  # IsAuthenticated
+        if (done := checkout.placed_with(user, key)) is not None:
             return Response(OrderDetailSerializer(done).data, status=status.HTTP_201_CREATED)
         cart = visitor.current_cart(request)
         plan = checkout.plan_checkout(cart)
@@ -162,7 +167,7 @@ class OrdersView(generics.ListAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         order = checkout.place_from_cart(
-            request.user, cart, form.details(), token=key, expected_total=form.cleaned_data["expected_total"]
+            user, cart, form.details(), token=key, expected_total=form.cleaned_data["expected_total"]
         )
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
 
@@ -171,7 +176,7 @@ class OrderView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: OrderDetailSerializer, 404: OpenApiResponse(description="Not one of my orders.")})
-    def get(self, request, number):
+    def get(self, request: Request, number: str):
         return Response(OrderDetailSerializer(get_object_or_404(Order, number=number, user=request.user)).data)
 
 
@@ -181,7 +186,7 @@ NOTIFICATION_MAX_BYTES = 64 * 1024  # a gateway's notification is a few hundred 
 @csrf_exempt  # the gateway posts from outside; its signature is the proof, not a cookie
 @require_POST
 @max_body(NOTIFICATION_MAX_BYTES)
-def payment_notify(request, adapter):
+def payment_notify(request: Request, adapter):
     if adapter not in ADAPTERS["payment"]:
         raise Http404
     try:  # only the adapter this carrier may use answers (production refuses simulators)

@@ -121,7 +121,9 @@ def chosen_numbers(cart: Cart | None) -> list[str]:
     return [n for n in cart.lines.values_list("details__number", flat=True) if n]
 
 
-def add_to_cart(cart: Cart, offer_id, quantity=1, variant_id=None, city_code=None, number=None) -> CartLine:
+def add_to_cart(
+    cart: Cart, offer_id, quantity=1, variant_id=None, city_code=None, number: str | None = None
+) -> CartLine:
     offer = _buyable_offer(offer_id, city_code)
     variant = _variant_for(offer, variant_id)
     quantity = _check_quantity(offer, quantity)

@@ -10,6 +10,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from core import ratelimit
@@ -28,39 +29,39 @@ class CodeStep:
     purpose: str  # number_auth purpose: "deposit", "broadband"
     session_key: str  # where this flow keeps what it is waiting for
 
-    def pending(self, request) -> dict:
+    def pending(self, request: HttpRequest) -> dict:
         """{"number", "sent_at", ...extra} of the code sent and not yet confirmed, or {}."""
         value = request.session.get(self.session_key) or {}
         if isinstance(value, str):  # sessions from before this module kept the bare number
             value = {"number": value, "sent_at": 0}
         return value
 
-    def number(self, request) -> str:
+    def number(self, request: HttpRequest) -> str:
         return self.pending(request).get("number", "")
 
-    def verified(self, request) -> bool:
+    def verified(self, request: HttpRequest) -> bool:
         number = self.number(request)
         return bool(number) and number_auth.is_verified(request.session, number, self.purpose)
 
-    def send(self, request, number: str, **extra) -> str:
+    def send(self, request: HttpRequest, number: str, **extra) -> str:
         """Text a code to `number`; "" when sent (the step is then pending), else why not."""
         error = _send(request, number, self.purpose)
         if not error:
             request.session[self.session_key] = {"number": number, "sent_at": time.time(), **extra}
         return error
 
-    def resend(self, request) -> str:
+    def resend(self, request: HttpRequest) -> str:
         pending = self.pending(request)
         if not pending:
             return _("Enter the number first.")
         extra = {k: v for k, v in pending.items() if k not in ("number", "sent_at")}
         return self.send(request, pending["number"], **extra)
 
-    def change(self, request) -> None:
+    def change(self, request: HttpRequest) -> None:
         """Another number: forget the pending one (and that it was confirmed here)."""
         request.session.pop(self.session_key, None)
 
-    def verify(self, request, code: str) -> str:
+    def verify(self, request: HttpRequest, code: str) -> str:
         pending = self.pending(request)
         if not pending:
             return _("Ask for a code first.")
@@ -74,7 +75,7 @@ class CodeStep:
         number_auth.remember(request.session, pending["number"], self.purpose)
         return ""
 
-    def act(self, request, action: str | None) -> str | None:
+    def act(self, request: HttpRequest, action: str | None) -> str | None:
         """The step's own buttons (send again, change the number, confirm the code): the error, or
         "" when done; None when `action` is not one of them."""
         if action == "resend":
@@ -86,7 +87,7 @@ class CodeStep:
             return self.verify(request, request.POST.get("code", ""))
         return None
 
-    def context(self, request) -> dict:
+    def context(self, request: HttpRequest) -> dict:
         """What the code-step template needs; `code_step` only while a sent code waits."""
         pending = self.pending(request)
         if not pending or self.verified(request):
@@ -100,7 +101,7 @@ class CodeStep:
         }
 
 
-def _send(request, number: str, purpose: str) -> str:
+def _send(request: HttpRequest, number: str, purpose: str) -> str:
     """Send a code (limits per caller here; per number in the service). Returns an error or ""."""
     if not ratelimit.allow(request, "sms-code", CODES_PER_IP_PER_HOUR, window_seconds=3600):
         return _("Too many codes requested from here. Please try again later.")

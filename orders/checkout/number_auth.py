@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -44,7 +44,7 @@ def _hash(number: str, purpose: str, code: str) -> str:
     return hmac.new(key, f"{current_schema()}:{purpose}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
+def send_code(number: str, purpose: str, now: datetime | None = None) -> NumberAuthCode:
     """Text a code to `number`, which must be one the carrier serves (no texts to strangers)."""
     now = now or timezone.now()
     try:
@@ -79,7 +79,7 @@ def send_code(number: str, purpose: str, now=None) -> NumberAuthCode:
     return record
 
 
-def verify_code(number: str, purpose: str, code: str, now=None) -> None:
+def verify_code(number: str, purpose: str, code: str, now: datetime | None = None) -> None:
     now = now or timezone.now()
     code = (code or "").strip()
     with transaction.atomic():

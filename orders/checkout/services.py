@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -175,7 +176,7 @@ def _identity(details: CheckoutDetails) -> Identity | None:
     return identity
 
 
-def _new_order(user, kind, key, details: CheckoutDetails, payable: Decimal, **totals) -> Order:
+def _new_order(user: User, kind, key: str, details: CheckoutDetails, payable: Decimal, **totals) -> Order:
     address = {
         k: getattr(details, k)
         for k in ("recipient", "contact_phone", "province", "city", "district", "address_detail", "service_number")
@@ -249,7 +250,7 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
         )
 
 
-def _check_identity(user, details: CheckoutDetails, key: str) -> str:
+def _check_identity(user: User, details: CheckoutDetails, key: str) -> str:
     """二要素 before anything is written (a call to the provider must not hold the cart's lock)."""
     if not details.holder_id_number or _existing(key) is not None:
         return ""
@@ -273,7 +274,7 @@ def _register_identity(order: Order, check: str = "") -> None:
     Verification.objects.get_or_create(order=order, defaults={"identity": order.identity, "precheck": check})
 
 
-def record_placed(order: Order, user, **detail) -> None:
+def record_placed(order: Order, user: User, **detail) -> None:
     """The first event of every order's timeline."""
     record(
         order,
@@ -289,7 +290,7 @@ def _existing(key: str) -> Order | None:
     return Order.objects.filter(idempotency_key=key).first()
 
 
-def placed_with(user, token: str) -> Order | None:
+def placed_with(user: User, token: str) -> Order | None:
     """The order this subscriber already placed with this checkout token (a repeated submit)."""
     return _existing(f"{user.pk}:{token}") if token else None
 
@@ -308,7 +309,7 @@ def _once(key: str, make) -> Order:
         raise
 
 
-def place_from_cart(user, cart: Cart, details: CheckoutDetails, *, token: str, expected_total: Decimal) -> Order:
+def place_from_cart(user: User, cart: Cart, details: CheckoutDetails, *, token: str, expected_total: Decimal) -> Order:
     """Place the cart as one order, or return the order this token already placed."""
     key = f"{user.pk}:{token}"
     check = _check_identity(user, details, key)
@@ -373,7 +374,7 @@ def clean_top_up_amount(value) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
-def place_top_up(user, number: str, amount, *, token: str) -> Order:
+def place_top_up(user: User, number: str, amount, *, token: str) -> Order:
     """A top-up: credit `amount` to `number` (the carrier's BSS checks the number when it is credited)."""
     amount = clean_top_up_amount(amount)
     if not MOBILE_NUMBER.match(number or ""):

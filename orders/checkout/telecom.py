@@ -4,6 +4,7 @@ BSS at the moment of placing, never from the request)."""
 
 from __future__ import annotations
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
@@ -62,7 +63,7 @@ def find_broadband(query: str) -> BroadbandAccount:
     return found
 
 
-def place_broadband_renewal(user, account_code: str, option_code: str, *, token: str) -> Order:
+def place_broadband_renewal(user: User, account_code: str, option_code: str, *, token: str) -> Order:
     account = find_broadband(account_code)
     if account.refusal:
         raise CheckoutError(refusal_text(account))
@@ -128,7 +129,7 @@ def deposit_problems(offer: DepositOffer, number: str) -> tuple[Subscriber | Non
     return subscriber, problems
 
 
-def place_deposit(user, offer: DepositOffer, number: str, *, token: str) -> Order:
+def place_deposit(user: User, offer: DepositOffer, number: str, *, token: str) -> Order:
     if not offer.is_active:
         raise CheckoutError(_("This offer is no longer available."))
     _subscriber, problems = deposit_problems(offer, number)

@@ -43,21 +43,21 @@ def _terms(order: Order) -> dict:
 
 
 # -- telecom steps -------------------------------------------------------------------------------
-def renew_broadband(order, key):
+def renew_broadband(order: Order, key: str):
     terms = _terms(order)
     expires = ports.bss().renew_broadband(account=terms["account"], option=terms["option"], key=key)
     notify.send(order, "renewed", account=terms["account"], expires_on=expires.isoformat())
     return {"expires_on": expires.isoformat(), "account": terms["account"]}
 
 
-def join_offer(order, key):
+def join_offer(order: Order, key: str):
     ports.bss().join_offer(number=order.service_number, offer=_terms(order)["offer"], key=key)
     line = order.lines.first()
     notify.send(order, "deposit_joined", number=mask_phone(order.service_number), offer=line.name if line else "")
     return {}
 
 
-def credit_deposit(order, key):
+def credit_deposit(order: Order, key: str):
     terms = _terms(order)
     if terms.get("return_deposit_monthly"):
         return {"credited": "0"}  # it comes back with the monthly payouts instead
@@ -67,14 +67,14 @@ def credit_deposit(order, key):
     return {"credited": terms["deposit"], "balance": str(balance)}
 
 
-def schedule_payouts(order, key):
+def schedule_payouts(order: Order, key: str):
     start = timezone.localdate(order.paid_at) if order.paid_at else timezone.localdate()
     made = payouts.schedule(order, _terms(order), start)
     payouts.credit_due(order=order)  # the first month is due at once
     return {"payouts": made, "first_due": start.isoformat()}
 
 
-def credit_top_up(order, key):
+def credit_top_up(order: Order, key: str):
     balance = ports.bss().top_up(number=order.service_number, amount=order.payable, key=key)
     notify.send(
         order, "topped_up", amount=_yuan(order.payable), number=mask_phone(order.service_number), balance=_yuan(balance)
@@ -88,35 +88,37 @@ def _yuan(value) -> str:
     return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
 
 
-def apply_addons(order, key):
+def apply_addons(order: Order, key: str):
     applied = []
-    for line in order.lines.exclude(offer_kind__in=["number", "phone", "sim"]).exclude(offer=None):
+    lines = order.lines.exclude(offer_kind__in=["number", "phone", "sim"]).exclude(offer=None).select_related("offer")
+    for line in lines:
+        slug = line.offer.slug if line.offer else ""
         for unit in range(line.quantity):
-            ports.bss().apply_addon(number=order.service_number, addon=line.offer.slug, key=f"{key}:{line.pk}:{unit}")
+            ports.bss().apply_addon(number=order.service_number, addon=slug, key=f"{key}:{line.pk}:{unit}")
         applied.append(line.name)
     return {"applied": applied}
 
 
 # -- new SIM and goods ---------------------------------------------------------------------------
-def occupy_numbers(order, key):
+def occupy_numbers(order: Order, key: str):
     for number in new_numbers(order):
         ports.bss().occupy_number(number=number, key=f"{key}:{number}")
     return {"numbers": new_numbers(order)}
 
 
-def release_numbers(order, key):
+def release_numbers(order: Order, key: str):
     for number in new_numbers(order):
         ports.bss().release_number(number=number, key=f"{key}:release:{number}")
 
 
-def open_accounts(order, key):
+def open_accounts(order: Order, key: str):
     sim = order.lines.filter(offer_kind="sim").select_related("offer").first()
     plan = (sim.offer.attributes.get("plan_name") if sim and sim.offer else "") or (sim.name if sim else "")
     accounts = {n: ports.bss().open_account(number=n, plan=plan, key=f"{key}:{n}") for n in new_numbers(order)}
     return {"accounts": accounts}
 
 
-def ship(order, key):
+def ship(order: Order, key: str):
     """Claim the shipped state first: from here a cancellation is a return, never a race."""
     if order.status == S.IN_FULFILMENT:
         transition(order, S.SHIPPED, Action.SHIPPING, expect={S.IN_FULFILMENT})
@@ -142,7 +144,7 @@ TRACKING_ACTIONS = {
 }
 
 
-def await_delivery(order, key):
+def await_delivery(order: Order, key: str):
     shipped = order.steps.get(step="ship").result
     events = ports.logistics().track(shipped["tracking_no"])
     seen = set(order.events.filter(action__in=TRACKING_ACTIONS.values()).values_list("action", flat=True))
@@ -165,7 +167,7 @@ def _verified(order: Order) -> bool:
     return Verification.objects.filter(order=order, status=Verification.Status.PASSED).exists()
 
 
-def await_verification(order, key):
+def await_verification(order: Order, key: str):
     if not _verified(order):
         # Passing re-enqueues the order at once; this wait is only the safety net.
         raise Wait(3600, "real-name verification not passed yet")
@@ -184,7 +186,7 @@ def activate_sim(order: Order) -> None:
     registry.activate(carrier.slug, f"{carrier.slug}:{order.number}")
 
 
-def activate(order, key):
+def activate(order: Order, key: str):
     activate_sim(order)
     result: dict[str, object] = {"numbers": new_numbers(order)}
     credit = sum(

@@ -19,8 +19,10 @@ import contextlib
 import datetime as dt
 import io
 import logging
+from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,7 +208,7 @@ def reason_text(verification: Verification) -> str:
     return str(REASONS.get(verification.reason, _("the check did not pass")))
 
 
-def remind_and_recycle(now=None) -> dict[str, int]:
+def remind_and_recycle(now: datetime | None = None) -> dict[str, int]:
     """Beat: remind before the deadline (7, 3, 1 days left, by SMS to the contact phone); recycle
     after it: the claim in the registry, the number at the carrier and in the pool are released."""
     now = now or timezone.now()
@@ -215,8 +217,10 @@ def remind_and_recycle(now=None) -> dict[str, int]:
         status__in=[Verification.Status.WAITING, Verification.Status.FAILED], deadline__isnull=False
     ).select_related("order")
     for verification in open_checks:
-        days_left = (verification.deadline - now).days
-        if verification.deadline <= now:
+        deadline = verification.deadline
+        assert deadline is not None  # filtered above
+        days_left = (deadline - now).days
+        if deadline <= now:
             done["recycled"] += recycle(verification)
         elif days_left + 1 in REMIND_DAYS_LEFT and days_left + 1 not in verification.reminders_sent:
             done["reminded"] += _remind(verification, days_left + 1)
@@ -323,7 +327,7 @@ def choices(order: Order) -> dict[str, bool]:
     }
 
 
-def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
+def correct_identity(order: Order, name: str, id_number: str, *, user: User) -> None:
     """A corrected name and ID: checked with the provider first (a mismatch changes nothing), then
     the numbers are claimed for the new identity and the check starts again with a new portrait."""
     verification = order.verification
@@ -362,7 +366,7 @@ def correct_identity(order: Order, name: str, id_number: str, *, user) -> None:
         _resume(order, _("the subscriber corrected the name and ID number"), actor=user, actor_label="subscriber")
 
 
-def cancel_unverified(order: Order, *, user, reason: str = "") -> None:
+def cancel_unverified(order: Order, *, user: User, reason: str = "") -> None:
     """The card cannot be activated for this subscriber: refund it; the numbers go back."""
     if not choices(order)["cancel"]:
         raise IdentityCorrectionError(_("This order cannot be cancelled here."))

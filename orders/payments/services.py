@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -267,7 +268,7 @@ def refund_problem(order: Order) -> str:
     return ""
 
 
-def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") -> Refund:
+def request_refund(order: Order, *, actor: User | None = None, actor_label: str = "staff", reason: str = "") -> Refund:
     """Refund a paid order in full: the order goes to refunding; the gateway's notification (or
     the refund task's retry) finishes it. One full refund per order."""
     with transaction.atomic():
@@ -282,7 +283,7 @@ def request_refund(order: Order, *, actor=None, actor_label="staff", reason="") 
         return _refund(payment, payment.amount, reason, closes_order=True)
 
 
-def _refund(payment: Payment, amount, reason, closes_order=False) -> Refund:
+def _refund(payment: Payment, amount, reason: str, closes_order=False) -> Refund:
     refund = Refund.objects.create(
         payment=payment,
         amount=amount,

@@ -5,19 +5,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.http import redirect_back
+from core.http import SignedInRequest, redirect_back
 from orders import signals
 from orders.cart import services as carts
 from orders.cart import visitor
 
 
-def cart(request):
+def cart(request: SignedInRequest):
     summary = carts.summarise(visitor.current_cart(request))
     return render(request, "orders/cart.html", {"tab": "cart", "summary": summary})
 
 
 @require_POST
-def cart_add(request):
+def cart_add(request: SignedInRequest):
     try:
         line = carts.add_to_cart(
             visitor.cart_to_fill(request),
@@ -37,7 +37,7 @@ def cart_add(request):
     return redirect("cart")
 
 
-def _change_line(request, change):
+def _change_line(request: SignedInRequest, change):
     current = visitor.current_cart(request)
     try:
         if current is None:
@@ -49,10 +49,10 @@ def _change_line(request, change):
 
 
 @require_POST
-def cart_quantity(request, line_id):
+def cart_quantity(request: SignedInRequest, line_id):
     return _change_line(request, lambda cart: carts.set_quantity(cart, line_id, request.POST.get("quantity")))
 
 
 @require_POST
-def cart_remove(request, line_id):
+def cart_remove(request: SignedInRequest, line_id):
     return _change_line(request, lambda cart: carts.remove_line(cart, line_id))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import ratelimit
-from core.http import loads_safely
+from core.http import SignedInRequest, loads_safely
 from core.money import yuan
 from orders import fulfilment, signals
 from orders.aftersales import closing, tickets
@@ -32,7 +32,7 @@ from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
 
 
-def pay_redirect(request, order: Order):
+def pay_redirect(request: SignedInRequest, order: Order):
     """Send the subscriber to the gateway's page for this order."""
     signals.order_handed_to_payment.send(Order, request=request, order=order)
     if order.payable == 0 and order.status == OrderStatus.AWAITING_PAYMENT:
@@ -55,7 +55,7 @@ def pay_redirect(request, order: Order):
 
 
 @login_required
-def checkout_page(request):
+def checkout_page(request: SignedInRequest):
     if request.method == "POST" and (done := checkout.placed_with(request.user, request.POST.get("token", ""))):
         return pay_redirect(request, done)  # a double click: the first click's order
     cart = visitor.current_cart(request)
@@ -100,7 +100,7 @@ def _top_up_amount(post) -> str:
 
 
 @login_required
-def top_up(request):
+def top_up(request: SignedInRequest):
     error = ""
     if request.method == "POST":
         if not ratelimit.allow(request, "top-up", 10):
@@ -136,7 +136,7 @@ def top_up(request):
     )
 
 
-def _balance_for(request, number: str):
+def _balance_for(request: SignedInRequest, number: str):
     """A balance is the holder's business: shown only for a number this visitor proved by an SMS
     code (renewal, deposit) in the last 15 minutes, never for any number typed in (an account's
     name is not yet proof of its number)."""
@@ -144,7 +144,7 @@ def _balance_for(request, number: str):
 
 
 @login_required
-def top_up_balance(request):
+def top_up_balance(request: SignedInRequest):
     """The balance of the number being typed on the top-up page (shop.js asks once 11 digits are
     in), for a number this visitor proved; rate-limited like the top-up itself."""
     if not ratelimit.allow(request, "top-up-balance", 20):
@@ -154,15 +154,15 @@ def top_up_balance(request):
 
 
 @login_required
-def order_list(request):
+def order_list(request: SignedInRequest):
     return render(request, "orders/order_list.html", {"tab": "me", "orders": my_orders(request.user)})
 
 
-def _mine(request, number) -> Order:
+def _mine(request: SignedInRequest, number: str) -> Order:
     return my_order(request.user, number)
 
 
-def _detail(request, order: Order, identity_form: IdentityForm | None = None, status: int = 200):
+def _detail(request: SignedInRequest, order: Order, identity_form: IdentityForm | None = None, status: int = 200):
     verification = getattr(order, "verification", None)
     return render(
         request,
@@ -189,13 +189,13 @@ def _detail(request, order: Order, identity_form: IdentityForm | None = None, st
 
 
 @login_required
-def order_detail(request, number):
+def order_detail(request: SignedInRequest, number: str):
     return _detail(request, _mine(request, number))
 
 
 @login_required
 @require_POST
-def order_identity(request, number):
+def order_identity(request: SignedInRequest, number: str):
     """A corrected name and ID after a mismatch; errors are shown on the form, kept as typed."""
     order = _mine(request, number)
     if getattr(order, "verification", None) is None:
@@ -215,7 +215,7 @@ def order_identity(request, number):
 
 @login_required
 @require_POST
-def order_verify(request, number):
+def order_verify(request: SignedInRequest, number: str):
     order = _mine(request, number)
     verification = getattr(order, "verification", None)
     if verification is None:
@@ -238,7 +238,7 @@ def order_verify(request, number):
 
 
 @login_required
-def order_status(request, number):
+def order_status(request: SignedInRequest, number: str):
     """What the order page shows, for it to refresh itself without a reload."""
     order = _mine(request, number)
     events = [
@@ -260,12 +260,12 @@ def order_status(request, number):
 
 @login_required
 @require_POST
-def order_pay(request, number):
+def order_pay(request: SignedInRequest, number: str):
     return pay_redirect(request, _mine(request, number))
 
 
 @login_required
-def order_return(request, number):
+def order_return(request: SignedInRequest, number: str):
     """Back from the gateway's page: ask the gateway rather than wait for its notification."""
     order = _mine(request, number)
     if order.status == OrderStatus.AWAITING_PAYMENT:
@@ -278,7 +278,7 @@ def order_return(request, number):
 
 @login_required
 @require_POST
-def order_cancel(request, number):
+def order_cancel(request: SignedInRequest, number: str):
     order = _mine(request, number)
     refund = verifying.choices(order)["cancel"]  # a card that cannot be verified: cancelled with a refund
     if request.POST.get("confirm") != "yes":  # the order page's button asks first, with or without script

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import DepositOffer
 from catalog.selectors import deposit_offers_on_sale
+from core.http import SignedInRequest
 from core.phone import MOBILE_NUMBER
 from orders.checkout import number_auth
 from orders.checkout import telecom as telecom_checkout
@@ -27,7 +28,7 @@ def _deposit_step(offer) -> CodeStep:
 
 
 @login_required
-def broadband_start(request):
+def broadband_start(request: SignedInRequest):
     """Step 1: account or bound number → code to the bound number → step 2: the code."""
     context = {"tab": "home", "query": request.POST.get("query", "")}
     action = request.POST.get("action")
@@ -56,7 +57,7 @@ def broadband_start(request):
 
 
 @login_required
-def broadband_account(request, account):
+def broadband_account(request: SignedInRequest, account):
     """Step 3: the account as the BSS sees it, with its renewals or why there are none."""
     if BROADBAND.pending(request).get("account") != account or not BROADBAND.verified(request):
         messages.info(request, _("Confirm the code sent to the bound number first."))
@@ -87,12 +88,12 @@ def broadband_account(request, account):
     )
 
 
-def deposit_offers(request):
+def deposit_offers(request: SignedInRequest):
     return render(request, "orders/deposit_offers.html", {"tab": "home", "offers": deposit_offers_on_sale()})
 
 
 @login_required
-def deposit_offer(request, code):
+def deposit_offer(request: SignedInRequest, code: str):
     offer = get_object_or_404(DepositOffer, code=code, is_active=True)
     step = _deposit_step(offer)
     context = {"tab": "home", "offer": offer, "preview": payouts.plan(_terms(offer), _today())}

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.http import SignedInRequest
 from orders import selectors
 from orders.aftersales import tickets
 from orders.models import Ticket
@@ -19,7 +20,7 @@ def _slot(value):
 
 @login_required
 @require_POST
-def open_ticket(request, number=None):
+def open_ticket(request: SignedInRequest, number: str | None = None):
     order = selectors.my_order(request.user, number) if number else None
     try:
         ticket = tickets.open_ticket(
@@ -38,7 +39,7 @@ def open_ticket(request, number=None):
 
 
 @login_required
-def ticket_list(request):
+def ticket_list(request: SignedInRequest):
     return render(
         request,
         "orders/ticket_list.html",
@@ -51,7 +52,7 @@ def ticket_list(request):
 
 
 @login_required
-def ticket_detail(request, pk):
+def ticket_detail(request: SignedInRequest, pk: int):
     ticket = selectors.my_ticket(request.user, pk)
     if request.method == "POST":
         try:
