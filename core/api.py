@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiParameter
@@ -17,14 +18,14 @@ from rest_framework.views import exception_handler
 from core.errors import HallError
 
 
-def error_body(code, message, fields=None):
+def error_body(code, message: object, fields: dict | None = None):
     body = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields
     return body
 
 
-def api_exception_handler(exc, context):
+def api_exception_handler(exc: Exception, context):
     """Every error as {"error": {"code", "message", "fields"?}}, in the request's language."""
     if isinstance(exc, (SuspiciousOperation, BadRequest)):  # Django would answer with its HTML 400 page
         logging.getLogger(f"django.security.{exc.__class__.__name__}").error(str(exc))
@@ -137,7 +138,7 @@ BODY_ERRORS = {"413": "The request body is too large."}
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait."}}
 
 
-def document_errors(result, generator, request, public):
+def document_errors(result, generator, request: HttpRequest, public):
     """Postprocessing hook: every operation documents the shared error answers, and every 4xx
     answer without a body of its own gets the one Error shape (core.api.error_body)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA

@@ -2,6 +2,7 @@
 
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
 
 
 class CsrfSessionAuthentication(SessionAuthentication):
@@ -9,7 +10,7 @@ class CsrfSessionAuthentication(SessionAuthentication):
     A client that proves itself with a valid token is not a browser riding a cookie and needs no
     CSRF token; any other Authorization header (empty, unknown scheme, wrong key) changes nothing."""
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request):
         result = super().authenticate(request)
         if (
             result is None
@@ -20,7 +21,7 @@ class CsrfSessionAuthentication(SessionAuthentication):
         return result
 
 
-def _valid_credential(request) -> bool:
+def _valid_credential(request: Request) -> bool:
     if not request._request.META.get("HTTP_AUTHORIZATION"):
         return False
     try:

@@ -21,7 +21,7 @@ else:
     SignedInRequest = HttpRequest
 
 
-def redirect_back(request, fallback):
+def redirect_back(request: HttpRequest, fallback):
     """Back to where a form was posted from (`next` field or Referer) when that is this host."""
     target = request.POST.get("next") or request.META.get("HTTP_REFERER")
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):

@@ -1,8 +1,9 @@
 import json
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
@@ -19,11 +20,11 @@ class ShopLanguageMiddleware:
     Django's LocaleMiddleware would follow the browser's Accept-Language; a Chinese carrier's
     shop shows Chinese by default whatever the browser says."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable):
         self.get_response = get_response
         self.available = {code for code, _name in settings.LANGUAGES}
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest):
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         language = chosen if chosen in self.available else settings.LANGUAGE_CODE
         translation.activate(language)
@@ -38,7 +39,7 @@ MAX_JSON_BYTES = 256 * 1024  # Hall's JSON bodies are a few hundred bytes
 UTF8 = {"utf-8", "utf8", "ascii", "us-ascii"}
 
 
-def _bad_input(request) -> str | None:
+def _bad_input(request: HttpRequest) -> str | None:
     """Why this request cannot be taken, or None. PostgreSQL text cannot hold NUL, and no form
     or serializer should have to remember that; Python's json recursion must not be reached."""
     nul = _("The request contains a character that is not allowed (a NUL byte).")
@@ -83,13 +84,13 @@ class BadInputMiddleware:
     runs, so nothing is half-written and no new view can forget it. It also maps a HallError
     that no view caught to a page (or the API's error body)."""
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable):
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest):
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):
+    def process_view(self, request: HttpRequest, view_func: Callable, view_args: tuple, view_kwargs: dict):
         limit = getattr(view_func, "max_body_bytes", None)
         if limit is not None and _over(request, limit):
             return _refusal(request, 413, _("The request is too large (at most %(kb)d KB).") % {"kb": limit // 1024})
@@ -103,7 +104,7 @@ class BadInputMiddleware:
             return _refusal(request, 400, problem)
         return None
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception):
         """A refusal no view caught (core.errors): its message on a clear page (or the API's error
         body), with its status; the transaction it interrupted was rolled back, so nothing is half-written."""
         if isinstance(exception, HallError):
@@ -111,7 +112,7 @@ class BadInputMiddleware:
         return None
 
 
-def _over(request, limit: int) -> bool:
+def _over(request: HttpRequest, limit: int) -> bool:
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -121,7 +122,7 @@ def _over(request, limit: int) -> bool:
     return len(request.body) > limit  # no length declared: read (Django caps it) and measure
 
 
-def _refusal(request, status: int, message: str, code: str = "") -> HttpResponse:
+def _refusal(request: HttpRequest, status: int, message: str, code: str = "") -> HttpResponse:
     if request.path_info.startswith("/api/"):
         code = code or ("bad_input" if status == 400 else "too_large")
         return JsonResponse(error_body(code, message), status=status)

@@ -8,11 +8,12 @@ from time import time as now
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 from core.tenancy import current_schema
 
 
-def client_ip(request) -> str:
+def client_ip(request: HttpRequest) -> str:
     """The client's address. Behind HALL_TRUSTED_PROXIES reverse proxies, each of which appends
     the address it saw to X-Forwarded-For, the client is that many entries from the right; what
     lies further left was written by the client and is never believed."""
@@ -30,7 +31,7 @@ def client_ip(request) -> str:
         return remote
 
 
-def allow(request, scope: str, limit: int, window_seconds: int = 60) -> bool:
+def allow(request: HttpRequest, scope: str, limit: int, window_seconds: int = 60) -> bool:
     """Count this request; False once the visitor went over `limit` in the current window."""
     window = int(now() // window_seconds)
     session = request.session.session_key or "-" if hasattr(request, "session") else "-"
@@ -64,7 +65,7 @@ def _client():
     return _redis
 
 
-def allow_distinct(request, scope: str, value: str, limit: int, window_seconds: int = 3600) -> bool:
+def allow_distinct(request: HttpRequest, scope: str, value: str, limit: int, window_seconds: int = 3600) -> bool:
     """Count distinct `value`s (say, the numbers one caller had codes texted to) per client
     address, session and signed-in account; False when `value` would be one too many for any of
     them. Values are kept as keyed hashes (no phone numbers in Redis); one round trip each."""

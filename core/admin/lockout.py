@@ -17,18 +17,18 @@ class AdminSignInHandler(AxesDatabaseHandler):
     """Axes for the admin sign-in only. Both admin sites sit at /admin/ under their own URL names
     (the platform's is not `admin:`), so the path decides, not a reverse()."""
 
-    def is_admin_request(self, request) -> bool:
+    def is_admin_request(self, request: HttpRequest | None) -> bool:
         return request is not None and getattr(request, "path", "").startswith(ADMIN_PREFIX)
 
-    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
+    def user_login_failed(self, sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
         if self.is_admin_request(request):  # a subscriber's typo is the shop's business
             super().user_login_failed(sender, credentials, request, **kwargs)
 
-    def user_logged_in(self, sender, request, user, **kwargs) -> None:
+    def user_logged_in(self, sender, request: HttpRequest, user, **kwargs) -> None:
         if self.is_admin_request(request):
             super().user_logged_in(sender, request, user, **kwargs)
 
-    def user_logged_out(self, sender, request, user, **kwargs) -> None:
+    def user_logged_out(self, sender, request: HttpRequest, user, **kwargs) -> None:
         if self.is_admin_request(request):
             super().user_logged_out(sender, request, user, **kwargs)
 

@@ -7,12 +7,18 @@ Which adapter serves a carrier is its configuration (`Carrier.gateways`), never 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import connection
 from django.utils.module_loading import import_string
 
 from core.errors import HallError
 from core.tenancy import current_schema
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
+
 
 # system → adapter name → class. A real adapter is one more entry here plus its configuration.
 ADAPTERS = {
@@ -48,20 +54,20 @@ class SimulatorRefused(UnknownAdapter):
     everyone) unless the operator opted in for that carrier and system."""
 
 
-def adapter_name(system: str, carrier) -> str:
+def adapter_name(system: str, carrier: Carrier | None) -> str:
     return config_for(system, carrier).get("adapter") or DEFAULT_ADAPTER
 
 
-def is_simulated(system: str, carrier) -> bool:
+def is_simulated(system: str, carrier: Carrier | None) -> bool:
     return ADAPTERS.get(system, {}).get(adapter_name(system, carrier), "").startswith(SIMULATOR_PACKAGE)
 
 
-def simulated_systems(carrier) -> list[str]:
+def simulated_systems(carrier: Carrier | None) -> list[str]:
     """The carrier's systems that a built-in simulator serves (for the admin's red badge)."""
     return [system for system in ADAPTERS if is_simulated(system, carrier)]
 
 
-def simulator_allowed(system: str, carrier) -> bool:
+def simulator_allowed(system: str, carrier: Carrier | None) -> bool:
     """Development always; production only with HALL_ALLOW_SIMULATORS (a demo site) or the
     carrier's own `gateways[system]["allow_in_production"]`."""
     if not settings.PRODUCTION or settings.HALL_ALLOW_SIMULATORS:
@@ -79,12 +85,12 @@ def current_carrier():
     return Carrier.objects.get(schema_name=current_schema())
 
 
-def config_for(system: str, carrier=None) -> dict:
+def config_for(system: str, carrier: Carrier | None = None) -> dict:
     carrier = carrier or current_carrier()
     return dict((carrier.gateways or {}).get(system) or {})
 
 
-def gateway(system: str, carrier=None, adapter: str | None = None):
+def gateway(system: str, carrier: Carrier | None = None, adapter: str | None = None):
     """The adapter serving `system` for `carrier` (default: the current tenant). `adapter` names
     one explicitly, e.g. the one a callback URL says it came from."""
     carrier = carrier or current_carrier()

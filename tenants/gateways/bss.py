@@ -8,8 +8,12 @@ import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tenants.gateways.errors import GatewayError
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
 
 
 class BssError(GatewayError):
@@ -61,7 +65,7 @@ class BroadbandAccount:
 class BssGateway(ABC):
     name: str
 
-    def __init__(self, carrier, config: dict):
+    def __init__(self, carrier: Carrier | None, config: dict):
         self.carrier = carrier
         self.config = config
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tenants.gateways.errors import GatewayError
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
 
 
 class LogisticsError(GatewayError):
@@ -29,7 +33,7 @@ class TrackingEvent:
 class LogisticsGateway(ABC):
     name: str
 
-    def __init__(self, carrier, config: dict):
+    def __init__(self, carrier: Carrier | None, config: dict):
         self.carrier = carrier
         self.config = config
 

@@ -12,9 +12,13 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from core.errors import HallError
 from tenants.gateways.errors import GatewayError
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
 
 
 class PaymentGatewayError(GatewayError):
@@ -60,7 +64,7 @@ class PaymentGateway(ABC):
     name: str
     acknowledgement = "success"  # the body a notification handler answers once it took the news
 
-    def __init__(self, carrier, config: dict):
+    def __init__(self, carrier: Carrier | None, config: dict):
         self.carrier = carrier
         self.config = config
 

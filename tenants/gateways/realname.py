@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tenants.gateways.errors import GatewayError
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
 
 
 class ProviderError(GatewayError):
@@ -27,7 +31,7 @@ class RealnameProvider(ABC):
     name: str
     supports_identity_check: bool = False
 
-    def __init__(self, carrier, config: dict):
+    def __init__(self, carrier: Carrier | None, config: dict):
         self.carrier = carrier
         self.config = config
 

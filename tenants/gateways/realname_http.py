@@ -14,8 +14,12 @@ import json
 import time
 import urllib.error
 import urllib.request
+from typing import TYPE_CHECKING
 
 from tenants.gateways.realname import Decision, ProviderError, RealnameProvider
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
 
 
 def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:
@@ -26,7 +30,7 @@ def signature(secret: str, method: str, path: str, timestamp: str, body: bytes) 
 class HttpJsonRealnameProvider(RealnameProvider):
     name = "http-json"
 
-    def __init__(self, carrier, config: dict):
+    def __init__(self, carrier: Carrier | None, config: dict):
         super().__init__(carrier, config)
         self.supports_identity_check = bool(config.get("identity_check"))
 
@@ -54,7 +58,7 @@ class HttpJsonRealnameProvider(RealnameProvider):
         except (urllib.error.URLError, TimeoutError, ValueError) as exc:
             raise ProviderError(f"provider unreachable: {type(exc).__name__}", "unreachable", transient=True) from None
 
-    def submit(self, *, reference, name, id_number, portrait, liveness):
+    def submit(self, *, reference: str, name: str, id_number: str, portrait: bytes, liveness: dict):
         answer = self._request(
             "POST",
             "/v1/verifications",
@@ -72,7 +76,7 @@ class HttpJsonRealnameProvider(RealnameProvider):
         answer = self._request("GET", f"/v1/verifications/{request_id}")
         return Decision(answer.get("status", "pending"), answer.get("reason", ""))
 
-    def check_identity(self, *, name, id_number):
+    def check_identity(self, *, name: str, id_number: str):
         answer = self._request("POST", "/v1/identity-checks", {"name": name, "id_number": id_number})
         if "match" not in answer:
             raise ProviderError("provider's identity check answered without a result", "bad_answer", transient=True)

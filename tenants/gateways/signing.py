@@ -71,7 +71,7 @@ class RsaSigner:
         return True
 
 
-def signed(fields: dict, signer) -> dict:
+def signed(fields: dict, signer: HmacSigner | RsaSigner) -> dict:
     fields = {k: v for k, v in fields.items() if k not in UNSIGNED}
     fields["sign_type"] = signer.sign_type
     fields["sign"] = signer.sign(fields)

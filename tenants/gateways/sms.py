@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING
 
 from tenants.gateways.errors import GatewayError
+
+if TYPE_CHECKING:
+    from tenants.models import Carrier  # the gateways sit below the models that name them
 
 
 class SmsError(GatewayError):
@@ -14,7 +18,7 @@ class SmsError(GatewayError):
 class SmsGateway(ABC):
     name: str
 
-    def __init__(self, carrier, config: dict):
+    def __init__(self, carrier: Carrier | None, config: dict):
         self.carrier = carrier
         self.config = config
 
