@@ -25,7 +25,7 @@ from orders.aftersales.cancellation import cancel_paid
 from orders.cart import services as carts
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutDetails
-from orders.fulfilment import verification as realname
+from orders.fulfilment import verification as verifying
 from orders.models import Cart, Order, Payment
 from orders.payments import services as payments
 from tenants.gateways import current_carrier
@@ -64,7 +64,7 @@ def _pay(order: Order) -> Order:
     )
     pending = order.payments.get(status=Payment.Status.PENDING)
     SimPayment.objects.filter(out_trade_no=pending.out_trade_no).update(
-        trade_no="T" + uuid.uuid4().hex[:16], status=Payment.Status.PAID, paid_at=timezone.now()
+        trade_no="T" + uuid.uuid4().hex[:16], status=SimPayment.Status.PAID, paid_at=timezone.now()
     )
     payments.sync_with_gateway(order)
     return Order.objects.get(pk=order.pk)
@@ -103,9 +103,9 @@ def _sim_order(user, name: str, id_number: str, details: dict) -> Order:
 
 
 def _verify(order: Order) -> None:
-    verification = realname.submit(Order.objects.get(pk=order.pk).verification, _portrait(), {"method": "camera"})
-    realname.send_to_provider(verification.pk)
-    realname.poll(verification.pk)
+    verification = verifying.submit(Order.objects.get(pk=order.pk).verification, _portrait(), {"method": "camera"})
+    verifying.send_to_provider(verification.pk)
+    verifying.poll(verification.pk)
 
 
 def seed_orders(subscriber_number: str, province: str, city: str) -> int:

@@ -63,8 +63,8 @@ class Action(models.TextChoices):
     COMPENSATED = "compensated", _("Undone at the carrier")
     COMPENSATION_FAILED = "compensation_failed", _("Undoing at the carrier failed")
     CANCELLED_PAID = "cancelled_paid", _("Cancelled; the payment is being refunded")
-    AWAIT_DELIVERY = "await_delivery", _("Delivered")  # the quiet step: done when delivered
-    AWAIT_VERIFICATION = "await_verification", _("Real-name verification passed")  # done when passed
+    AWAIT_DELIVERY = "await_delivery", _("Delivered")  # quiet steps: staff read them as "<step>: done"
+    AWAIT_VERIFICATION = "await_verification", _("Real-name verification passed")
 
 
 def record(

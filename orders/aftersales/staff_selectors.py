@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orders.events import Action, describe
+from orders.fulfilment import QUIET_STEPS
 from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus, Ticket, TicketEvent
 from realname.masking import mask_phone
 
@@ -151,10 +152,10 @@ def event_views(order: Order) -> list[EventView]:
     for e in order.events.select_related("actor"):
         change = f"{_status_label(e.from_status)} → {_status_label(e.to_status)}" if e.to_status else ""
         where = (e.data or {}).get("where", "") if isinstance(e.data, dict) else ""
-        # a quiet step's own event (await_delivery …) has no subscriber wording: name the step
+        # a quiet step's own event (await_delivery …) repeats the real one: name the step instead
         text = (
             describe(e)
-            if e.action in Action.values or e.action not in STEP_LABELS
+            if (e.action in Action.values and e.action not in QUIET_STEPS) or e.action not in STEP_LABELS
             else str(pgettext_lazy("fulfilment step", "%(step)s: done") % {"step": STEP_LABELS[e.action]})
         )
         views.append(

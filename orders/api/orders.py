@@ -4,7 +4,7 @@ notification endpoint. The same services as the pages."""
 from typing import cast
 
 from django.contrib.auth.models import User
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -186,7 +186,7 @@ NOTIFICATION_MAX_BYTES = 64 * 1024  # a gateway's notification is a few hundred 
 @csrf_exempt  # the gateway posts from outside; its signature is the proof, not a cookie
 @require_POST
 @max_body(NOTIFICATION_MAX_BYTES)
-def payment_notify(request: Request, adapter):
+def payment_notify(request: HttpRequest, adapter):
     if adapter not in ADAPTERS["payment"]:
         raise Http404
     try:  # only the adapter this carrier may use answers (production refuses simulators)

@@ -1,23 +1,24 @@
 """Cart pages: thin — parse, call orders.cart.services, render."""
 
 from django.contrib import messages
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.http import SignedInRequest, redirect_back
+from core.http import redirect_back
 from orders import signals
 from orders.cart import services as carts
 from orders.cart import visitor
 
 
-def cart(request: SignedInRequest):
+def cart(request: HttpRequest):
     summary = carts.summarise(visitor.current_cart(request))
     return render(request, "orders/cart.html", {"tab": "cart", "summary": summary})
 
 
 @require_POST
-def cart_add(request: SignedInRequest):
+def cart_add(request: HttpRequest):
     try:
         line = carts.add_to_cart(
             visitor.cart_to_fill(request),
@@ -37,7 +38,7 @@ def cart_add(request: SignedInRequest):
     return redirect("cart")
 
 
-def _change_line(request: SignedInRequest, change):
+def _change_line(request: HttpRequest, change):
     current = visitor.current_cart(request)
     try:
         if current is None:
@@ -49,10 +50,10 @@ def _change_line(request: SignedInRequest, change):
 
 
 @require_POST
-def cart_quantity(request: SignedInRequest, line_id):
+def cart_quantity(request: HttpRequest, line_id):
     return _change_line(request, lambda cart: carts.set_quantity(cart, line_id, request.POST.get("quantity")))
 
 
 @require_POST
-def cart_remove(request: SignedInRequest, line_id):
+def cart_remove(request: HttpRequest, line_id):
     return _change_line(request, lambda cart: carts.remove_line(cart, line_id))

@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -88,7 +89,7 @@ def broadband_account(request: SignedInRequest, account):
     )
 
 
-def deposit_offers(request: SignedInRequest):
+def deposit_offers(request: HttpRequest):
     return render(request, "orders/deposit_offers.html", {"tab": "home", "offers": deposit_offers_on_sale()})
 
 

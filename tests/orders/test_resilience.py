@@ -31,7 +31,7 @@ GATEWAYS = {
 
 
 @pytest.fixture(scope="module")
-def gamma(django_db_setup, django_db_blocker):
+def sigma(django_db_setup, django_db_blocker):
     """A carrier of its own (no group), with quick simulators, a catalogue and a number pool."""
     from demo.catalog import seed_catalogue
     from demo.numbers import seed_pool
@@ -39,8 +39,8 @@ def gamma(django_db_setup, django_db_blocker):
     from tenants.services import CarrierSpec, create_carrier
 
     def make():
-        carrier = Carrier.objects.filter(slug="gamma").first() or create_carrier(
-            CarrierSpec(slug="gamma", name="伽马通信", admin_password="Staff-pass-2026")
+        carrier = Carrier.objects.filter(slug="sigma").first() or create_carrier(
+            CarrierSpec(slug="sigma", name="西格玛通信", admin_password="Staff-pass-2026")
         )
         carrier.gateways = GATEWAYS
         carrier.save(update_fields=["gateways"])
@@ -57,7 +57,7 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
     """Committed, verified, paid SIM orders (each holder a different person)."""
     from orders.checkout import services as checkout
     from orders.checkout.form import CheckoutDetails
-    from orders.fulfilment import verification as realname
+    from orders.fulfilment import verification as verifying
     from orders.models import Order
     from orders.payments.services import confirm_paid, start_payment
     from tests.support.identities import portrait_png, valid_id
@@ -74,10 +74,10 @@ def paid_sim_orders(carrier, count: int) -> list[int]:
                 order = place_agreed(
                     user, cart, details, token=uuid.uuid4().hex, expected_total=checkout.plan_checkout(cart).payable
                 )
-                verification = realname.submit(order.verification, portrait_png(), {"method": "camera"})
-                realname.send_to_provider(verification.pk)
-                realname.poll(verification.pk)
-                start_payment(order, notify_url="http://gamma.localhost/n/", return_url="http://gamma.localhost/r/")
+                verification = verifying.submit(order.verification, portrait_png(), {"method": "camera"})
+                verifying.send_to_provider(verification.pk)
+                verifying.poll(verification.pk)
+                start_payment(order, notify_url="http://sigma.localhost/n/", return_url="http://sigma.localhost/r/")
                 confirm_paid(Order.objects.get(pk=order.pk).payments.get().pk, "T" + uuid.uuid4().hex[:10], "query")
                 ids.append(order.pk)
         return ids
@@ -180,28 +180,28 @@ def _effects(carrier, ids):
     return in_own_connection(read)
 
 
-def test_killing_workers_mid_step_never_loses_or_doubles_anything(gamma, own_broker, django_db_blocker):
+def test_killing_workers_mid_step_never_loses_or_doubles_anything(sigma, own_broker, django_db_blocker):
     worker = Worker(broker=own_broker.url)  # alone on its broker: no other worker takes the orders
     with django_db_blocker.unblock():
         try:
-            ids = paid_sim_orders(gamma, 8)  # queued before any worker runs: there is work to kill
+            ids = paid_sim_orders(sigma, 8)  # queued before any worker runs: there is work to kill
             worker.start()
             deadline = time.monotonic() + 150
             kills = 0
             while time.monotonic() < deadline:
                 time.sleep(2.5 if kills == 0 else 0.6 + (kills % 3) * 0.4)  # the first: once it is running
-                if set(_states(gamma, ids).values()) == {"completed"}:
+                if set(_states(sigma, ids).values()) == {"completed"}:
                     break
                 if kills < 8:
                     worker.kill()  # mid-step: BSS calls take 40-160 ms each
                     kills += 1
                     worker.start()
-                _sweep(gamma)  # what beat does every two minutes
+                _sweep(sigma)  # what beat does every two minutes
             else:
                 worker.log.seek(0)
-                raise AssertionError(f"not all completed: {_states(gamma, ids)}\n{worker.log.read()[-3000:]}")
+                raise AssertionError(f"not all completed: {_states(sigma, ids)}\n{worker.log.read()[-3000:]}")
             assert kills >= 3
-            for row in _effects(gamma, ids):
+            for row in _effects(sigma, ids):
                 assert row == {
                     "status": "completed",
                     "active": True,
@@ -251,22 +251,22 @@ def own_broker():
         broker.server.stop()
 
 
-def test_redis_down_during_checkout_loses_no_order(gamma, own_broker, django_db_blocker):
+def test_redis_down_during_checkout_loses_no_order(sigma, own_broker, django_db_blocker):
     worker = Worker(broker=own_broker.url)
     with django_db_blocker.unblock():
         try:
             worker.start()
             own_broker.stop()
-            ids = paid_sim_orders(gamma, 3)  # paid while the broker is down: their messages never left
-            assert set(_states(gamma, ids).values()) == {"paid"}
+            ids = paid_sim_orders(sigma, 3)  # paid while the broker is down: their messages never left
+            assert set(_states(sigma, ids).values()) == {"paid"}
             own_broker.start()
             wait_until(
-                lambda: _sweep(gamma) is not None and set(_states(gamma, ids).values()) == {"completed"},
+                lambda: _sweep(sigma) is not None and set(_states(sigma, ids).values()) == {"completed"},
                 timeout=120,
                 interval=4,
                 what="the sweeper and the worker to finish the orders",
             )
-            for row in _effects(gamma, ids):
+            for row in _effects(sigma, ids):
                 assert row["shipments"] == 1 and row["balance_is_one_top_up"] and row["active"], row
         finally:
             worker.stop()

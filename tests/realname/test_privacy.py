@@ -48,7 +48,7 @@ def _dump() -> str:
 def committed_verified_order(django_db_blocker, caplog):
     from orders.checkout import services as checkout
     from orders.checkout.form import CheckoutDetails
-    from orders.fulfilment import verification as realname
+    from orders.fulfilment import verification as verifying
     from orders.models import Order
     from orders.payments.services import confirm_paid, start_payment
 
@@ -68,11 +68,11 @@ def committed_verified_order(django_db_blocker, caplog):
             )
             start_payment(order, notify_url="http://alpha.localhost/n/", return_url="http://alpha.localhost/r/")
             confirm_paid(order.payments.get().pk, "T1", "query")
-            verification = realname.submit(
+            verification = verifying.submit(
                 Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera", "frames": 12}
             )
-            realname.send_to_provider(verification.pk)
-            assert realname.poll(verification.pk) == "passed"
+            verifying.send_to_provider(verification.pk)
+            assert verifying.poll(verification.pk) == "passed"
             return order
 
     def clean_up():

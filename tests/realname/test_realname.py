@@ -17,7 +17,7 @@ from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutDetails
 from orders.events import Action
 from orders.fulfilment import steps
-from orders.fulfilment import verification as realname
+from orders.fulfilment import verification as verifying
 from orders.models import Verification
 from realname import crypto, precheck, retention
 from realname.idcard import clean_id_number, clean_name
@@ -202,9 +202,9 @@ def quick_provider(in_carrier_a):
 
 
 def _verify(order, portrait=None, liveness=None):
-    verification = realname.submit(order.verification, portrait or portrait_png(), liveness or {"method": "camera"})
-    realname.send_to_provider(verification.pk)
-    return realname.poll(verification.pk)
+    verification = verifying.submit(order.verification, portrait or portrait_png(), liveness or {"method": "camera"})
+    verifying.send_to_provider(verification.pk)
+    return verifying.poll(verification.pk)
 
 
 def test_verification_passes_and_the_portrait_is_deleted(quick_provider):
@@ -219,9 +219,9 @@ def test_verification_passes_and_the_portrait_is_deleted(quick_provider):
 def test_a_failed_check_can_be_retried_a_few_times(quick_provider):
     order, _number = place_sim_order()
     assert _verify(order, liveness={"method": "none"}) == "failed"
-    assert "活体" in realname.reason_text(Verification.objects.get(pk=order.verification.pk))
-    with pytest.raises(realname.VerificationError):
-        realname.submit(Verification.objects.get(pk=order.verification.pk), b"not an image", {})
+    assert "活体" in verifying.reason_text(Verification.objects.get(pk=order.verification.pk))
+    with pytest.raises(verifying.VerificationError):
+        verifying.submit(Verification.objects.get(pk=order.verification.pk), b"not an image", {})
     assert _verify(Order_refreshed(order)) == "passed"
 
 
@@ -254,17 +254,15 @@ def test_reminders_then_recycling_after_the_deadline(quick_provider, settings):
     transition(order, "paid", "paid")
     MobileNumber.objects.filter(number=number).update(status="sold")
     Verification.objects.filter(order=order).update(deadline=timezone.now() + timedelta(days=2, hours=12))
-    assert realname.remind_and_recycle() == {"reminded": 1, "recycled": 0}
-    assert realname.remind_and_recycle() == {"reminded": 0, "recycled": 0}  # once per reminder day
+    assert verifying.remind_and_recycle() == {"reminded": 1, "recycled": 0}
+    assert verifying.remind_and_recycle() == {"reminded": 0, "recycled": 0}  # once per reminder day
     assert "实名" in SimSms.objects.filter(number=order.contact_phone).latest("pk").text
     Verification.objects.filter(order=order).update(deadline=timezone.now() - timedelta(minutes=1))
-    assert realname.remind_and_recycle() == {"reminded": 0, "recycled": 1}
+    assert verifying.remind_and_recycle() == {"reminded": 0, "recycled": 1}
     order = Order.objects.get(pk=order.pk)
     assert order.status == "needs_attention" and order.verification.status == "expired"
     recycled = MobileNumber.objects.get(number=number)
     assert recycled.status == "cooling" and recycled.held_until > timezone.now() + timedelta(days=29)
-    from orders.fulfilment import verification as verifying
-
     assert verifying.choices(order)["cancel"]  # the subscriber can still get the money back
     assert NumberClaim.objects.get(number=number, carrier="alpha").status == "released"
 
@@ -430,8 +428,8 @@ def test_a_mismatch_after_shipping_texts_queues_and_offers_a_correction_not_a_ph
     text = SimSms.objects.filter(number=order.contact_phone).latest("pk").text
     assert "实名" in text and "更正" in text and text.startswith("【")
     assert verifying.choices(order) == {"photo": False, "correct": True, "cancel": True}
-    with pytest.raises(realname.VerificationError, match="拍照|photo"):
-        realname.submit(order.verification, portrait_png(), {"method": "camera"})
+    with pytest.raises(verifying.VerificationError, match="拍照|photo"):
+        verifying.submit(order.verification, portrait_png(), {"method": "camera"})
 
 
 def test_correcting_the_name_checks_again_and_puts_the_order_back_on_its_way(no_precheck):
@@ -472,7 +470,7 @@ def test_the_last_failed_photo_queues_the_order_with_cancel_only(no_precheck):
 
     order = paid(place_sim_order()[0])
     transition(order, "in_fulfilment", Action.FULFILMENT_STARTED)
-    for _attempt in range(realname.MAX_ATTEMPTS):
+    for _attempt in range(verifying.MAX_ATTEMPTS):
         assert _verify(Order_refreshed(order), liveness={"method": "none"}) == "failed"
     order = Order_refreshed(order)
     assert order.status == "needs_attention"
@@ -498,6 +496,6 @@ def test_one_reminder_that_cannot_be_sent_does_not_stop_the_others(quick_provide
         return real_send(self, number=number, text=text, key=key)
 
     monkeypatch.setattr(sms_class, "send", flaky)
-    assert realname.remind_and_recycle() == {"reminded": 1, "recycled": 0}  # the other one still went
+    assert verifying.remind_and_recycle() == {"reminded": 1, "recycled": 0}  # the other one still went
     monkeypatch.setattr(sms_class, "send", real_send)
-    assert realname.remind_and_recycle() == {"reminded": 1, "recycled": 0}  # the first, on the next run
+    assert verifying.remind_and_recycle() == {"reminded": 1, "recycled": 0}  # the first, on the next run

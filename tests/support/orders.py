@@ -129,10 +129,10 @@ def paid(order):
 
 
 def verify(order):
-    from orders.fulfilment import verification as realname
+    from orders.fulfilment import verification as verifying
     from orders.models import Order
     from tests.support.identities import portrait_png
 
-    verification = realname.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})
-    realname.send_to_provider(verification.pk)
-    assert realname.poll(verification.pk) == "passed"
+    verification = verifying.submit(Order.objects.get(pk=order.pk).verification, portrait_png(), {"method": "camera"})
+    verifying.send_to_provider(verification.pk)
+    assert verifying.poll(verification.pk) == "passed"
