@@ -11,9 +11,11 @@ setup_django()
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import F
 from django.test import Client, override_settings
 from django_tenants.utils import schema_context
 
+from catalog.models import Offer
 from demo.carriers import logo_png
 from demo.catalog import seed_catalogue
 from storefront.decoration import services
@@ -23,7 +25,7 @@ from storefront.decoration.models import Page
 urlpatterns = urls_with_baseline()
 
 
-def ten_blocks(banner_id):
+def ten_blocks(banner_id, coupon_offer: str):
     return {
         "schema_version": 1,
         "sections": [
@@ -41,7 +43,7 @@ def ten_blocks(banner_id):
                 "product_grid",
                 {"title": "热门套餐", "source": "kind", "value": "plan", "sort": "popular", "limit": 6, "columns": 2},
             ),
-            new_section("coupon", {"title": "立减", "amount": "20", "condition": "", "link": "category:sim-cards"}),
+            new_section("coupon", {"title": "立减", "offer": coupon_offer}),
             new_section("number_search"),
             new_section(
                 "product_grid",
@@ -69,7 +71,8 @@ def main():
         banner = services.upload_asset(
             SimpleUploadedFile("b.png", logo_png("BANNER", "#0B57A4", (750, 300), 64), "image/png"), "banner"
         )
-        services.publish_document(Page.Kind.HOME, "home", "首页", ten_blocks(banner.pk))
+        discounted = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).first()
+        services.publish_document(Page.Kind.HOME, "home", "首页", ten_blocks(banner.pk, discounted.slug))
     connection.set_schema_to_public()
     cache.clear()
     client = Client(HTTP_HOST="benchdeco.localhost")

@@ -93,6 +93,7 @@ TENANT_APPS = [
     "numberpool",
     "orders",
     "realname",
+    "subscribers",
     "tenants.simulators",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -7,7 +7,7 @@ from django.urls import include, path
 from analytics import dashboard_views as dashboard
 from analytics import views as analytics
 from operators import errors, health, media
-from storefront import number_views
+from storefront import number_views, signin_views
 from storefront import views as storefront
 from storefront.decoration import preview_views as preview
 
@@ -25,8 +25,9 @@ urlpatterns = [
     path("admin/dashboard/", dashboard.dashboard, name="staff-dashboard"),
     path("analytics/click/", analytics.block_click, name="analytics-click"),
     path("me/", storefront.account, name="account"),
-    path("me/login/", storefront.LoginView.as_view(), name="account-login"),
-    path("me/signup/", storefront.sign_up, name="account-signup"),
+    path("me/login/", signin_views.sign_in, name="account-login"),
+    path("me/signup/", signin_views.sign_in, name="account-signup"),  # one flow: the code makes the account
+    path("me/password/", storefront.set_password, name="account-password"),
     path("me/logout/", auth_views.LogoutView.as_view(), name="account-logout"),
     path("api/", include("hall.urls_api")),
     path("sim/", include("tenants.simulators.urls")),

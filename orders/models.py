@@ -269,22 +269,6 @@ class PaymentNotification(models.Model):
         ]
 
 
-class NumberAuthCode(models.Model):
-    """An SMS code proving a visitor holds a number (number authentication). Only a keyed hash of
-    the code is stored."""
-
-    number = models.CharField(max_length=11)
-    purpose = models.CharField(max_length=20)
-    code_hash = models.CharField(max_length=64)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["number", "purpose", "-created_at"])]
-
-
 class FulfilmentStep(models.Model):
     """One step of an order's fulfilment, done at most once (the guard for its external effect)."""
 

@@ -7,7 +7,3 @@ def mask_id(value: str) -> str:
 
 def mask_name(value: str) -> str:
     return value[:1] + "*" * max(len(value) - 1, 1) if value else ""
-
-
-def mask_phone(value: str) -> str:
-    return value[:3] + "****" + value[7:] if len(value) == 11 else value

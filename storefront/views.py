@@ -1,17 +1,16 @@
 """The shop shell's pages: home, account. Number selection fills in with its issue."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
-from django.db import IntegrityError
-from django.http import Http404
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from core.http import SignedInRequest
 from core.ratelimit import allow
-from storefront.accounts import SignUpForm, create_subscriber
 from storefront.decoration import render as render_blocks
 from storefront.decoration import services as decoration
 
@@ -67,25 +66,16 @@ def account(request):
     return render(request, "hall/account.html", {"tab": "me"})
 
 
-def sign_up(request):
-    if request.user.is_authenticated:
-        return redirect("account")
-    if request.method == "POST" and not allow(request, "sign-up", SIGN_IN_ATTEMPTS_PER_MINUTE):
-        return render(request, "hall/slow_down.html", {"tab": "me"}, status=429)
-    form = SignUpForm(request.POST or None)
+@login_required
+def set_password(request: SignedInRequest) -> HttpResponse:
+    """Codes sign in; a password is optional, set (or changed) here by a signed-in subscriber."""
+    form = SetPasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            user = create_subscriber(form.cleaned_data["phone"], form.cleaned_data["password1"])
-        except IntegrityError:  # the same number submitted twice at once
-            form.add_error("phone", _("This number already has an account. Sign in instead."))
-            return render(request, "hall/signup.html", {"tab": "me", "form": form})
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your account is ready."))
-        target = request.GET.get("next")
-        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            return redirect(target)
+        form.save()
+        update_session_auth_hash(request, form.user)  # this session stays signed in
+        messages.success(request, _("Your password is set. You can sign in with it or with a code."))
         return redirect("account")
-    return render(request, "hall/signup.html", {"tab": "me", "form": form})
+    return render(request, "hall/set_password.html", {"tab": "me", "form": form})
 
 
 class ShopAuthenticationForm(AuthenticationForm):

@@ -194,3 +194,24 @@ def quick(in_carrier_a, settings):
     quick_gateways(in_carrier_a)
     seed_bss("18000000001", "180", "广州")
     return in_carrier_a
+
+
+@pytest.fixture
+def telecom(in_carrier_a):
+    """Carrier alpha with quick BSS, SMS and payment simulators, the demo BSS subscribers and deposit
+    offers, and no codes left over for the main demo number."""
+    from demo.catalog import seed_deposit_offers
+    from demo.simulators import seed_bss
+    from subscribers.models import NumberAuthCode
+    from tests.support.telecom import MAIN
+
+    in_carrier_a.gateways = {
+        "bss": {"latency_ms": [0, 0]},
+        "sms": {"latency_ms": [0, 0]},
+        "payment": {"latency_ms": [0, 0]},
+    }
+    in_carrier_a.save(update_fields=["gateways"])
+    seed_bss(MAIN, "180", "广州")
+    seed_deposit_offers()
+    NumberAuthCode.objects.filter(number=MAIN).delete()  # codes a browser test sent (committed) must not count
+    return in_carrier_a

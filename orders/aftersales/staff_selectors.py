@@ -12,10 +12,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.phone import mask_phone
 from orders.events import Action, describe
 from orders.fulfilment import QUIET_STEPS
 from orders.models import FulfilmentStep, Order, OrderEvent, OrderStatus, Ticket, TicketEvent
-from realname.masking import mask_phone
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

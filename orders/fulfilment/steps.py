@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.errors import HallError
+from core.phone import mask_phone
 from orders import notify
 from orders.events import Action, record
 from orders.models import Order, OrderLine, Verification
@@ -19,7 +20,6 @@ from orders.models import OrderStatus as S
 from orders.payments import payouts
 from orders.selectors import new_numbers
 from orders.states import transition
-from realname.masking import mask_phone
 from realname.registry import services as registry
 from tenants import ports
 from tenants.gateways import current_carrier

@@ -17,7 +17,6 @@ from core.money import yuan
 from orders import fulfilment, signals
 from orders.aftersales import closing, tickets
 from orders.cart import visitor
-from orders.checkout import number_auth
 from orders.checkout import services as checkout
 from orders.checkout.form import CheckoutForm, IdentityForm
 from orders.events import describe
@@ -28,6 +27,7 @@ from orders.payments import payouts
 from orders.payments import services as payments
 from orders.selectors import address_initial, current_balance, my_order, my_orders, own_number, timeline
 from orders.states import ENDED
+from subscribers import codes
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
 
@@ -140,7 +140,7 @@ def _balance_for(request: SignedInRequest, number: str):
     """A balance is the holder's business: shown only for a number this visitor proved by an SMS
     code (renewal, deposit) in the last 15 minutes, never for any number typed in (an account's
     name is not yet proof of its number)."""
-    return current_balance(number) if number and number_auth.proved(request.session, number) else None
+    return current_balance(number) if number and codes.proved(request.session, number) else None
 
 
 @login_required

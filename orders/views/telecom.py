@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from catalog.models import DepositOffer
 from catalog.selectors import deposit_offers_on_sale
 from core.http import SignedInRequest
-from core.phone import MOBILE_NUMBER
-from orders.checkout import number_auth
+from core.phone import MOBILE_NUMBER, mask_phone
 from orders.checkout import telecom as telecom_checkout
-from orders.checkout.code_step import CodeStep
 from orders.checkout.services import CheckoutError
 from orders.payments import payouts
 from orders.views.order import pay_redirect
-from realname.masking import mask_phone
+from subscribers import codes
+from subscribers.code_step import CodeStep
 
 BROADBAND = CodeStep("broadband", "broadband_lookup")
 
@@ -39,7 +38,7 @@ def broadband_start(request: SignedInRequest):
         except CheckoutError as exc:
             context["error"] = str(exc)
         else:
-            if number_auth.is_verified(request.session, account.bound_number, "broadband"):
+            if codes.is_verified(request.session, account.bound_number, "broadband"):
                 request.session[BROADBAND.session_key] = {
                     "number": account.bound_number,
                     "sent_at": 0,

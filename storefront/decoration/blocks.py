@@ -261,7 +261,6 @@ register(
 
 
 def _discounted_offers():
-
     return Offer.objects.on_sale().filter(sale_price__lt=F("list_price"))
 
 

@@ -7,9 +7,10 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from core import money
+from core.phone import mask_phone
 from core.richtext import sanitize_html
 from orders.events import describe
-from realname.masking import mask_name, mask_phone
+from realname.masking import mask_name
 from storefront.decoration.icons import ICON_PATHS
 
 register = template.Library()

@@ -60,17 +60,3 @@ def phone(browser):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
-
-
-def sign_up(phone, base) -> str:
-    """A new subscriber signs up in the browser; returns their mobile number (also the username)."""
-    import random
-
-    mobile = f"139{random.randrange(10**8):08d}"
-    phone.goto(f"{base}/me/signup/")
-    phone.fill("input[name=phone]", mobile)
-    phone.fill("input[name=password1]", "Journey-pass-2026")
-    phone.fill("input[name=password2]", "Journey-pass-2026")
-    phone.locator("form.form button[type=submit]").click()
-    phone.wait_for_url(f"{base}/me/")
-    return mobile

@@ -9,8 +9,7 @@ from django_tenants.utils import schema_context
 
 from orders.models import Order, PaymentNotification
 from tenants.simulators.models import SimNotification
-from tests.e2e.conftest import sign_up
-from tests.support.browser import fill_checkout, to_checkout
+from tests.support.browser import fill_checkout, sign_up, to_checkout
 from tests.support.clients import wait_until
 from tests.support.identities import portrait_png
 

@@ -9,8 +9,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from orders.models import Order
-from tests.e2e.conftest import sign_up
-from tests.support.browser import WATCH_CSP, fill_checkout, staff_sign_in, to_checkout
+from tests.support.browser import WATCH_CSP, fill_checkout, sign_up, staff_sign_in, to_checkout
 from tests.support.language import data_words, english_words, visible_text
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]

@@ -9,8 +9,7 @@ from django_tenants.utils import schema_context
 
 from orders.models import Order
 from tenants.simulators.models import SimSubscriber
-from tests.e2e.conftest import sign_up
-from tests.support.browser import fill_checkout, to_checkout
+from tests.support.browser import fill_checkout, sign_up, to_checkout
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

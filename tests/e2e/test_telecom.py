@@ -8,7 +8,7 @@ import pytest
 from django_tenants.utils import schema_context
 
 from tenants.simulators.models import SimSms, SimSubscriber
-from tests.e2e.conftest import sign_up
+from tests.support.browser import sign_up
 from tests.support.clients import wait_until
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]

@@ -142,18 +142,6 @@ def test_anonymous_cart_merges_into_the_account_at_sign_in(client_a, offers, car
     assert "畅享 39 元套餐" in client_a.get("/cart/").content.decode()
 
 
-def test_sign_up_with_a_mobile_number(client_a, carrier_a):
-    bad = client_a.post("/me/signup/", {"phone": "12345", "password1": "x", "password2": "y"})
-    assert bad.status_code == 200 and "11 位" in bad.content.decode()
-    ok = client_a.post(
-        "/me/signup/", {"phone": "13912345678", "password1": "Good-pass-2026", "password2": "Good-pass-2026"}
-    )
-    assert ok.status_code == 302
-    with schema_context(carrier_a.schema_name):
-        assert get_user_model().objects.filter(username="13912345678").exists()
-    assert "13912345678" in client_a.get("/me/").content.decode()
-
-
 def test_sign_in_attempts_are_rate_limited(client_a, monkeypatch):
     monkeypatch.setattr("core.ratelimit.now", lambda: 1_800_000_000.0)  # one window, not a boundary
     codes = [

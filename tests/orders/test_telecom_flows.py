@@ -11,13 +11,12 @@ from django.db import connection
 from django.utils import timezone
 
 from catalog.models import DepositOffer
-from demo.catalog import seed_deposit_offers
-from demo.simulators import seed_bss
 from orders import fulfilment
 from orders.checkout import services as checkout
 from orders.checkout import telecom as telecom_checkout
-from orders.models import NumberAuthCode, Order, Payout
+from orders.models import Order, Payout
 from orders.payments import payouts
+from subscribers.models import NumberAuthCode
 from tenants.simulators.models import SimBroadbandAccount, SimSms, SimSubscriber
 from tests.support.clients import host_client
 from tests.support.orders import PASSWORD, signed_notification, start_sim_payment, subscriber
@@ -46,20 +45,6 @@ def test_the_real_120_back_in_11_months_schedule():
     assert [p.deposit_part for p in plan] == [0] + [Decimal("10")] * 10 + [Decimal("20")]
     assert all(p.bonus_part == 20 for p in plan) and sum(p.bonus_part + p.deposit_part for p in plan) == 360
     assert plan[1].due_on == dt.date(2026, 2, 28) and plan[11].due_on == dt.date(2026, 12, 31)
-
-
-@pytest.fixture
-def telecom(in_carrier_a):
-    in_carrier_a.gateways = {
-        "bss": {"latency_ms": [0, 0]},
-        "sms": {"latency_ms": [0, 0]},
-        "payment": {"latency_ms": [0, 0]},
-    }
-    in_carrier_a.save(update_fields=["gateways"])
-    seed_bss(MAIN, "180", "广州")
-    seed_deposit_offers()
-    NumberAuthCode.objects.filter(number=MAIN).delete()  # codes a browser test sent (committed) must not count
-    return in_carrier_a
 
 
 def _pay(order):
@@ -239,7 +224,7 @@ def test_deposit_pages_authenticate_then_check_eligibility(telecom):
 
 
 def test_codes_go_only_to_the_carriers_numbers_and_are_limited_per_address(telecom, monkeypatch):
-    from orders.checkout import code_step
+    from subscribers import code_step
 
     monkeypatch.setattr(code_step, "CODES_PER_IP_PER_HOUR", 3)
     user = subscriber()

@@ -25,8 +25,9 @@ from demo.simulators import seed_bss
 from numberpool import holds
 from numberpool.models import MobileNumber
 from orders.cart import services as carts
-from orders.models import Cart, NumberAuthCode, Order, PaymentNotification, Ticket
+from orders.models import Cart, Order, PaymentNotification, Ticket
 from orders.payments import services as payments
+from subscribers.models import NumberAuthCode
 from tenants import ports
 from tenants.gateways import SimulatorRefused
 from tenants.simulators.models import SimPayment, SimSms

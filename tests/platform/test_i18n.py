@@ -98,7 +98,7 @@ def test_the_main_journeys_render_without_english_in_chinese(in_carrier_a, djang
         if words := english_in(response.content.decode()):
             problems[path] = words
     for path, data in {
-        "/me/signup/": {"phone": "13800138000", "password1": "123", "password2": "123"},
+        "/me/signup/": {"action": "send", "number": "12345"},
         "/me/login/": {"username": "13800138000", "password": "wrong"},
     }.items():
         if words := english_in(client.post(path, data).content.decode()):

@@ -55,7 +55,7 @@ def test_payments_wire_nothing_that_follows_paid():
 def test_no_test_imports_conftest_or_another_test_module():
     """Tests share through tests/support/ (clients, orders, identities, browser steps)."""
     offending = {
-        path: sorted(n for n in names if n == "tests.conftest" or n.split(".")[-1].startswith("test_"))
+        path: sorted(n for n in names if n.split(".")[-1] == "conftest" or n.split(".")[-1].startswith("test_"))
         for path, names in imported_modules("tests").items()
         if not path.endswith("conftest.py")
     }

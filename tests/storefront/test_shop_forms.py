@@ -107,7 +107,7 @@ def test_divisions_data_covers_the_mainland():
 def test_top_up_prefills_my_number_and_shows_its_balance_once_proved(in_carrier_a):
     from django.contrib.auth import get_user_model
 
-    from orders.checkout import number_auth
+    from subscribers import codes
     from tenants.simulators.models import SimSubscriber
 
     SimSubscriber.objects.create(number="13800138000", plan="畅享 59", balance=Decimal("42.50"))
@@ -119,7 +119,7 @@ def test_top_up_prefills_my_number_and_shows_its_balance_once_proved(in_carrier_
     assert 'value="13800138000"' in page and "¥42.50" not in page
     assert client.get("/topup/balance/", {"number": "13800138000"}).json() == {"balance": None}
     session = client.session
-    number_auth.remember(session, "13800138000", "deposit")  # proved by an SMS code, as on /deposit/
+    codes.remember(session, "13800138000", "deposit")  # proved by an SMS code, as on /deposit/
     session.save()
     page = client.get("/topup/").content.decode()
     assert "当前余额 <strong data-balance-amount>¥42.50</strong>" in page
@@ -147,10 +147,10 @@ def test_a_failing_bss_only_hides_the_balance(in_carrier_a):
         gateways={**in_carrier_a.gateways, "bss": {"error_rate": 1.0, "latency_ms": [0, 0]}}
     )
     client = _shop_client(get_user_model().objects.create_user("13800138000", password=PASSWORD))
-    from orders.checkout import number_auth
+    from subscribers import codes
 
     session = client.session
-    number_auth.remember(session, "13800138000", "deposit")
+    codes.remember(session, "13800138000", "deposit")
     session.save()
     page = client.get("/topup/")
     assert page.status_code == 200 and 'data-testid="balance" aria-live="polite" hidden' in page.content.decode()

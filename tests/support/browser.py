@@ -58,3 +58,25 @@ def staff_sign_in(page, base: str, next_path: str = "/admin/") -> None:
     page.fill("input[name=password]", STAFF_PASSWORD)
     page.locator("input[type=submit]").click()
     page.wait_for_url(f"{base}{next_path}")
+
+
+def sign_up(phone, base: str) -> str:
+    """A new subscriber signs up in the browser with a code texted to a fresh number (another
+    carrier's: nothing is bound); returns the number (also the username)."""
+    import random
+
+    from django_tenants.utils import schema_context
+
+    from tests.support.telecom import sent_code
+
+    mobile = f"139{random.randrange(10**8):08d}"
+    phone.goto(f"{base}/me/signup/")
+    phone.get_by_test_id("sign-in-number").fill(mobile)
+    phone.get_by_test_id("send-code").click()
+    phone.get_by_test_id("code-input").wait_for()
+    with schema_context("c_alpha"):
+        code = sent_code(mobile)
+    phone.get_by_test_id("code-input").fill(code)
+    phone.get_by_test_id("verify-code").click()
+    phone.wait_for_url(f"{base}/me/")
+    return mobile

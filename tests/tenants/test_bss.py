@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from demo.simulators import seed_bss
-from orders.checkout import number_auth
-from orders.models import NumberAuthCode
+from subscribers import codes
+from subscribers.models import NumberAuthCode
 from tenants import ports
 from tenants.gateways import ADAPTERS
 from tenants.gateways.bss import BssError
@@ -131,44 +131,44 @@ def test_two_year_renewal_is_cheaper_per_month(bss):
 
 # -- number authentication -----------------------------------------------------------------
 def test_code_is_stored_hashed_and_verifies_once(bss_state):
-    number_auth.send_code(MAIN, "deposit")
+    codes.send_code(MAIN, "deposit")
     record = NumberAuthCode.objects.get(number=MAIN)
     code = sent_code(MAIN)
     assert code not in record.code_hash and len(record.code_hash) == 64
-    with pytest.raises(number_auth.AuthError):
-        number_auth.verify_code(MAIN, "broadband", code)  # a code is for one purpose
-    number_auth.verify_code(MAIN, "deposit", code)
-    with pytest.raises(number_auth.AuthError):
-        number_auth.verify_code(MAIN, "deposit", code)  # used
+    with pytest.raises(codes.AuthError):
+        codes.verify_code(MAIN, "broadband", code)  # a code is for one purpose
+    codes.verify_code(MAIN, "deposit", code)
+    with pytest.raises(codes.AuthError):
+        codes.verify_code(MAIN, "deposit", code)  # used
 
 
 def test_codes_expire_and_allow_few_attempts(bss_state):
-    number_auth.send_code(MAIN, "deposit")
+    codes.send_code(MAIN, "deposit")
     for left in (4, 3, 2, 1):
-        with pytest.raises(number_auth.AuthError, match=str(left)):
-            number_auth.verify_code(MAIN, "deposit", "000000" if left % 2 else "999999")
-    with pytest.raises(number_auth.AuthError):
-        number_auth.verify_code(MAIN, "deposit", "123456")
-    assert NumberAuthCode.objects.get(number=MAIN).attempts == number_auth.MAX_ATTEMPTS
+        with pytest.raises(codes.AuthError, match=str(left)):
+            codes.verify_code(MAIN, "deposit", "000000" if left % 2 else "999999")
+    with pytest.raises(codes.AuthError):
+        codes.verify_code(MAIN, "deposit", "123456")
+    assert NumberAuthCode.objects.get(number=MAIN).attempts == codes.MAX_ATTEMPTS
     later = timezone.now() + timedelta(minutes=2)
-    number_auth.send_code(MAIN, "deposit", now=later)
-    with pytest.raises(number_auth.AuthError):
-        number_auth.verify_code(MAIN, "deposit", "000000", now=later + timedelta(minutes=6))  # expired
+    codes.send_code(MAIN, "deposit", now=later)
+    with pytest.raises(codes.AuthError):
+        codes.verify_code(MAIN, "deposit", "000000", now=later + timedelta(minutes=6))  # expired
 
 
 def test_resend_cooldown_and_hourly_limit(bss_state):
     sent_before = SimSms.objects.filter(number=MAIN).count()
     start = timezone.now()
-    number_auth.send_code(MAIN, "deposit", now=start)
-    with pytest.raises(number_auth.AuthError):
-        number_auth.send_code(MAIN, "deposit", now=start + timedelta(seconds=30))
+    codes.send_code(MAIN, "deposit", now=start)
+    with pytest.raises(codes.AuthError):
+        codes.send_code(MAIN, "deposit", now=start + timedelta(seconds=30))
     NumberAuthCode.objects.update(created_at=start - timedelta(minutes=2))
-    for i in range(1, number_auth.CODES_PER_HOUR):
-        number_auth.send_code(MAIN, "deposit")
+    for i in range(1, codes.CODES_PER_HOUR):
+        codes.send_code(MAIN, "deposit")
         NumberAuthCode.objects.update(created_at=start - timedelta(minutes=2 + i))
-    with pytest.raises(number_auth.AuthError):
-        number_auth.send_code(MAIN, "deposit")
-    assert SimSms.objects.filter(number=MAIN).count() - sent_before == number_auth.CODES_PER_HOUR
+    with pytest.raises(codes.AuthError):
+        codes.send_code(MAIN, "deposit")
+    assert SimSms.objects.filter(number=MAIN).count() - sent_before == codes.CODES_PER_HOUR
 
 
 def test_every_port_has_one_error_with_one_default():

@@ -1,8 +1,8 @@
-"""The one code step of every flow that texts a code to a number (deposit-for-credit, broadband
-renewal, later sign-in): what is pending lives in the session, so a reload keeps the step; the step
-shows only after a code was really sent (an error and "code sent" never appear together); the
-subscriber can ask again after the wait or change the number; a code that is not six digits is
-refused without using one of the five tries."""
+"""The one code step of every flow that texts a code to a number (sign-in, binding a number,
+deposit-for-credit, broadband renewal, itemised records): what is pending lives in the session, so
+a reload keeps the step; the step shows only after a code was really sent (an error and "code
+sent" never appear together); the subscriber can ask again after the wait or change the number;
+a code that is not six digits is refused without using one of the five tries."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from core import ratelimit
-from orders.checkout import number_auth
-from realname.masking import mask_phone
+from core.phone import mask_phone
+from subscribers import codes
 
 CODES_PER_IP_PER_HOUR = 10
 # Different numbers one caller (address, session or account) may have codes texted to per hour:
@@ -26,8 +26,9 @@ CODE = re.compile(r"^\d{6}$")
 
 @dataclass(frozen=True)
 class CodeStep:
-    purpose: str  # number_auth purpose: "deposit", "broadband"
+    purpose: str  # the code's purpose: "sign-in", "bind", "deposit", "broadband", "records"
     session_key: str  # where this flow keeps what it is waiting for
+    served_only: bool = True  # only numbers the carrier serves (signing in is open to any number)
 
     def pending(self, request: HttpRequest) -> dict:
         """{"number", "sent_at", ...extra} of the code sent and not yet confirmed, or {}."""
@@ -41,11 +42,11 @@ class CodeStep:
 
     def verified(self, request: HttpRequest) -> bool:
         number = self.number(request)
-        return bool(number) and number_auth.is_verified(request.session, number, self.purpose)
+        return bool(number) and codes.is_verified(request.session, number, self.purpose)
 
     def send(self, request: HttpRequest, number: str, **extra) -> str:
         """Text a code to `number`; "" when sent (the step is then pending), else why not."""
-        error = _send(request, number, self.purpose)
+        error = _send(request, number, self.purpose, self.served_only)
         if not error:
             request.session[self.session_key] = {"number": number, "sent_at": time.time(), **extra}
         return error
@@ -69,10 +70,10 @@ class CodeStep:
         if not CODE.match(code):  # a slip of the keyboard is not a wrong code: no try is used
             return _("The code is the 6 digits in the text message.")
         try:
-            number_auth.verify_code(pending["number"], self.purpose, code)
-        except number_auth.AuthError as exc:
+            codes.verify_code(pending["number"], self.purpose, code)
+        except codes.AuthError as exc:
             return str(exc)
-        number_auth.remember(request.session, pending["number"], self.purpose)
+        codes.remember(request.session, pending["number"], self.purpose)
         return ""
 
     def act(self, request: HttpRequest, action: str | None) -> str | None:
@@ -92,7 +93,7 @@ class CodeStep:
         pending = self.pending(request)
         if not pending or self.verified(request):
             return {"code_step": False}
-        resend_at = pending.get("sent_at", 0) + number_auth.RESEND_AFTER.total_seconds()
+        resend_at = pending.get("sent_at", 0) + codes.RESEND_AFTER.total_seconds()
         return {
             "code_step": True,
             "masked": mask_phone(pending["number"]),
@@ -101,14 +102,14 @@ class CodeStep:
         }
 
 
-def _send(request: HttpRequest, number: str, purpose: str) -> str:
+def _send(request: HttpRequest, number: str, purpose: str, served_only: bool = True) -> str:
     """Send a code (limits per caller here; per number in the service). Returns an error or ""."""
     if not ratelimit.allow(request, "sms-code", CODES_PER_IP_PER_HOUR, window_seconds=3600):
         return _("Too many codes requested from here. Please try again later.")
     if not ratelimit.allow_distinct(request, "sms-code-recipients", number, CODE_RECIPIENTS_PER_CALLER_PER_HOUR):
         return _("Codes were sent to too many different numbers from here. Please try again in an hour.")
     try:
-        number_auth.send_code(number, purpose)
-    except number_auth.AuthError as exc:
+        codes.send_code(number, purpose, served_only=served_only)
+    except codes.AuthError as exc:
         return str(exc)
     return ""

@@ -1,5 +1,6 @@
-"""Number authentication: prove you hold a number by an SMS code sent to it, before a renewal or
-a deposit-for-credit order on that number.
+"""Number authentication: prove you hold a number by an SMS code sent to it, to sign in, to bind
+it to your account, or before acting on a number that is not bound to you (a renewal, a
+deposit-for-credit order, an add-on).
 
 Rules: a code lives 5 minutes and allows 5 tries; a new code needs a 60-second wait and a number
 gets at most 5 codes an hour (the views also limit codes per IP); codes are stored as keyed
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import HallError
 from core.tenancy import current_schema
-from orders.models import NumberAuthCode
+from subscribers.models import NumberAuthCode
 from tenants import ports
 from tenants.gateways import current_carrier
 from tenants.gateways.bss import BssError
@@ -44,15 +45,13 @@ def _hash(number: str, purpose: str, code: str) -> str:
     return hmac.new(key, f"{current_schema()}:{purpose}:{number}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def send_code(number: str, purpose: str, now: datetime | None = None) -> NumberAuthCode:
-    """Text a code to `number`, which must be one the carrier serves (no texts to strangers)."""
+def send_code(number: str, purpose: str, now: datetime | None = None, *, served_only: bool = True) -> NumberAuthCode:
+    """Text a code to `number`. For acting on a number it must be one the carrier serves (no texts to
+    strangers); signing in (`served_only=False`) is open to any mobile number, since people sign up
+    to buy their first number here, and the per-number and per-caller limits hold the same."""
     now = now or timezone.now()
-    try:
-        served = ports.bss().subscriber(number)
-    except BssError:
-        raise AuthError(_("The carrier's system did not answer. Please try again in a moment.")) from None
-    if served is None:
-        raise AuthError(_("%(number)s is not a number of this carrier.") % {"number": number})
+    if served_only:
+        _require_served(number)
     with transaction.atomic():
         with connection.cursor() as cursor:  # one sender per number at a time: the limits hold
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{current_schema()}:auth:{number}"])
@@ -77,6 +76,15 @@ def send_code(number: str, purpose: str, now: datetime | None = None) -> NumberA
             transaction.set_rollback(True)
             raise AuthError(_("The text message could not be sent. Please try again.")) from None
     return record
+
+
+def _require_served(number: str) -> None:
+    try:
+        served = ports.bss().subscriber(number)
+    except BssError:
+        raise AuthError(_("The carrier's system did not answer. Please try again in a moment.")) from None
+    if served is None:
+        raise AuthError(_("%(number)s is not a number of this carrier.") % {"number": number})
 
 
 def verify_code(number: str, purpose: str, code: str, now: datetime | None = None) -> None:
