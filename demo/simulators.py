@@ -12,6 +12,17 @@ from django.utils import timezone
 from tenants.simulators.models import SimBroadbandAccount, SimSubscriber
 
 PLANS = ("畅享 59 元套餐", "畅享 79 元套餐", "畅享 99 元套餐", "5G 尊享 129 元套餐")
+# What each demo subscriber shows on 我的: (catalogue plan index, share of the allowances used per
+# month, contract months left, services). The plans are the demo catalogue's (demo.catalog.PLANS).
+SELF_SERVICE = [
+    (3, "0.55", 0, [("crbt", "彩铃", "5", "next_month"), ("call-alert", "来电提醒", "2", "now")]),
+    (2, "0.50", 0, []),
+    (2, "0.30", 0, []),
+    (4, "0.70", 8, [("crbt", "彩铃", "5", "next_month")]),  # in a contract: no plan change
+    (5, "1.15", 0, [("video-vip", "视频会员", "15", "next_month")]),  # runs out of data before month end
+    (1, "0.40", 0, []),
+    (3, "0.60", 0, []),
+]
 # Real districts of each demo city, so a demo address reads like one from there.
 DISTRICTS = {
     "广州": ("天河区", "越秀区", "海珠区", "番禺区"),
@@ -57,6 +68,12 @@ def seed_bss(main_number: str, prefix: str, city_name: str, seed: int = 7) -> No
                 "note": note,
             },
         )
+    _self_service(people, today)
+    closed = _number(prefix, random.Random(seed * 31))  # left the carrier: a binding of it is dropped
+    SimSubscriber.objects.get_or_create(
+        number=closed,
+        defaults={"status": SimSubscriber.Status.CLOSED, "plan": PLANS[0], "note": "已销户：绑定会被解除"},
+    )
     main, arrears_number, *_rest, first_month_number, promotion_number = [p[0] for p in people]
     code = prefix[:3]
     accounts = [  # (account, bound number, Mbps, expires in days, opened days ago, promotion, note)
@@ -83,4 +100,28 @@ def seed_bss(main_number: str, prefix: str, city_name: str, seed: int = 7) -> No
                 "promotion_until": today + dt.timedelta(days=promo_days) if promo_days else None,
                 "note": note,
             },
+        )
+
+
+def _self_service(people: list, today: dt.date) -> None:
+    """Plans, allowances, usage, contracts and services of the demo subscribers (once)."""
+    from dateutil.relativedelta import relativedelta
+
+    from demo.catalog import PLANS as CATALOGUE_PLANS
+
+    for (number, *_rest), (plan, rate, contract, services) in zip(people, SELF_SERVICE, strict=True):
+        name, fee, data_gb, voice, sms, *_more = CATALOGUE_PLANS[plan]
+        SimSubscriber.objects.filter(number=number, plan_code="").update(
+            plan=name,
+            plan_code=f"plan-{plan + 1}",
+            plan_fee=Decimal(fee),
+            data_mb=data_gb * 1024,
+            voice_min=voice,
+            sms_msgs=sms,
+            usage_rate=Decimal(rate),
+            contract_until=today + relativedelta(months=contract) if contract else None,
+            services=[
+                {"code": code, "name": label, "fee": price, "cancel": when, "since": "2025-01-01"}
+                for code, label, price, when in services
+            ],
         )

@@ -29,6 +29,8 @@ class Subscriber:
     arrears: Decimal = Decimal("0")  # owed; > 0 means in arrears
     offers: tuple[str, ...] = ()  # codes of the offers the number is in (for conflicts)
     since: dt.date | None = None
+    plan_fee: Decimal = Decimal("0")  # the plan's monthly fee
+    contract_until: dt.date | None = None  # a plan contract (合约) runs until then
 
     @property
     def in_arrears(self) -> bool:
@@ -62,6 +64,94 @@ class BroadbandAccount:
     refusal_detail: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Bucket:
+    """An allowance of the current cycle, as TMF654's usage buckets: so much in total, so much used."""
+
+    kind: str  # "data" | "voice" | "sms"
+    name: str
+    unit: str  # "MB" | "min" | "msg"
+    total: Decimal
+    used: Decimal
+    valid_from: dt.date
+    valid_until: dt.date
+
+    @property
+    def remaining(self) -> Decimal:
+        return max(self.total - self.used, Decimal("0"))
+
+    @property
+    def used_share(self) -> float:
+        return float(min(self.used / self.total, Decimal("1"))) if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The number's money and allowances now, as the BSS sees them at `as_of`."""
+
+    number: str
+    as_of: dt.datetime
+    status: str
+    balance: Decimal
+    arrears: Decimal
+    buckets: tuple[Bucket, ...] = ()
+
+
+@dataclass(frozen=True)
+class Product:
+    """What the number has (TMF637-style): its plan, add-ons and value-added services."""
+
+    code: str
+    name: str
+    kind: str  # "plan" | "addon" | "vas"
+    starts_on: dt.date
+    ends_on: dt.date | None = None
+    monthly_fee: Decimal = Decimal("0")
+    cancellable: bool = False
+    cancel_effective: str = ""  # "now" | "next_month": when a cancellation takes effect
+
+
+@dataclass(frozen=True)
+class BillItem:
+    name: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Bill:
+    """A monthly bill (TMF678-style)."""
+
+    period: str  # "YYYY-MM"
+    amount: Decimal
+    items: tuple[BillItem, ...]
+    status: str  # "paid" | "unpaid" | "overdue"
+    due_on: dt.date
+
+
+@dataclass(frozen=True)
+class Record:
+    """One itemised record: a call, a text or a data session. Personal data: never cached or logged."""
+
+    at: dt.datetime
+    kind: str  # "call" | "sms" | "data"
+    direction: str  # "out" | "in" ("" for data)
+    counterpart: str  # the other number ("" for data)
+    quantity: int  # seconds of a call, texts, or KB of data
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PlanChangeQuote:
+    """Whether the number may move to `plan`, and how: the BSS's rules decide."""
+
+    plan: str
+    allowed: bool
+    refusal: str = ""  # "contract" | "arrears" | "suspended" | "conflict" | "same"
+    refusal_detail: dict = field(default_factory=dict)
+    effective: tuple[str, ...] = ()  # "next_month", and "now" where the rules allow it
+    fee_difference: Decimal = Decimal("0")  # new monthly fee − current
+
+
 class BssGateway(ABC):
     name: str
 
@@ -85,6 +175,31 @@ class BssGateway(ABC):
     def broadband_account(self, *, account: str = "", number: str = "") -> BroadbandAccount | None:
         """A broadband account by its account code or its bound mobile number, with the renewals
         it may take now; None if not this carrier's."""
+
+    @abstractmethod
+    def broadband_accounts(self, number: str) -> tuple[BroadbandAccount, ...]:
+        """Every broadband account bound to the mobile number."""
+
+    # -- self-service reads ---------------------------------------------------------------
+    @abstractmethod
+    def usage(self, number: str) -> Usage | None:
+        """Balance and this cycle's allowances, or None if the carrier does not serve the number."""
+
+    @abstractmethod
+    def products(self, number: str) -> tuple[Product, ...]:
+        """The plan, add-ons and value-added services the number has now."""
+
+    @abstractmethod
+    def bills(self, number: str, months: int = 6) -> tuple[Bill, ...]:
+        """The last `months` monthly bills, the newest first."""
+
+    @abstractmethod
+    def records(self, number: str, period: str, kind: str = "") -> tuple[Record, ...]:
+        """The itemised records of a month ("YYYY-MM"), optionally of one kind, the newest first."""
+
+    @abstractmethod
+    def quote_plan_change(self, number: str, *, plan: str, plan_fee: Decimal) -> PlanChangeQuote:
+        """May the number move to `plan` (monthly `plan_fee`), from when, at what difference."""
 
     @abstractmethod
     def number_status(self, number: str) -> str:
@@ -126,3 +241,24 @@ class BssGateway(ABC):
     @abstractmethod
     def activate(self, *, number: str, key: str) -> None:
         """Switch an opened number on (after real-name verification passed)."""
+
+    @abstractmethod
+    def change_plan(
+        self,
+        *,
+        number: str,
+        plan: str,
+        plan_name: str,
+        plan_fee: Decimal,
+        effective: str,
+        key: str,
+        allowances: dict | None = None,
+    ) -> dt.date:
+        """Move the number to another plan, "now" or from "next_month"; returns the day it applies.
+        Refused (BssError with the quote's refusal as code) when the rules do not allow it.
+        `allowances` ({"data_mb", "voice_min", "sms_msgs"}) is what the shop's catalogue says the plan
+        includes, for a BSS that takes it from there (a real one knows its own plans)."""
+
+    @abstractmethod
+    def cancel_product(self, *, number: str, product: str, key: str) -> dt.date:
+        """退订: cancel an add-on or value-added service; returns the day it stops."""

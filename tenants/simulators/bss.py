@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tenants.gateways.bss import BroadbandAccount, BssError, BssGateway, RenewalOption, Subscriber
+from tenants.simulators import selfcare
 from tenants.simulators.behaviour import KeyReused, once, simulate_call
 from tenants.simulators.models import SimBroadbandAccount, SimSubscriber
 
@@ -107,6 +108,7 @@ class SimulatedBss(BssGateway):
         )
         if record is None:
             return None
+        record = selfcare.apply_pending(record, timezone.localdate())
         return Subscriber(
             record.number,
             record.status,
@@ -115,7 +117,50 @@ class SimulatedBss(BssGateway):
             record.arrears,
             tuple(record.offers),
             record.since,
+            record.plan_fee,
+            record.contract_until,
         )
+
+    def _served(self, number: str) -> SimSubscriber | None:
+        record = (
+            SimSubscriber.objects.filter(number=number)
+            .exclude(status__in=[SimSubscriber.Status.RESERVED, SimSubscriber.Status.CLOSED])
+            .first()
+        )
+        return None if record is None else selfcare.apply_pending(record, timezone.localdate())
+
+    def usage(self, number):
+        self._call()
+        record = self._served(number)
+        return None if record is None else selfcare.usage(record, timezone.now())
+
+    def products(self, number):
+        self._call()
+        record = self._served(number)
+        return () if record is None else selfcare.products(record)
+
+    def bills(self, number, months=6):
+        self._call()
+        record = self._served(number)
+        return () if record is None else selfcare.bills(record, timezone.localdate(), months)
+
+    def records(self, number, period, kind=""):
+        self._call()
+        record = self._served(number)
+        return () if record is None else selfcare.records(record, period, kind, timezone.now())
+
+    def quote_plan_change(self, number, *, plan, plan_fee):
+        self._call()
+        record = self._served(number)
+        if record is None:
+            raise BssError("not a subscriber of this carrier", "not_found")
+        return selfcare.quote(record, plan, Decimal(plan_fee), timezone.localdate())
+
+    def broadband_accounts(self, number):
+        self._call()
+        codes = SimBroadbandAccount.objects.filter(bound_number=number).order_by("account")
+        found = (self.broadband_account(account=code) for code in codes.values_list("account", flat=True))
+        return tuple(account for account in found if account is not None)
 
     def balance(self, number):
         self._call()
@@ -293,3 +338,16 @@ class SimulatedBss(BssGateway):
             return {}
 
         self._once(key, "activate", perform)
+
+    def change_plan(self, *, number, plan, plan_name, plan_fee, effective, key):
+        self._call(mutating=True)
+        wanted = {"code": plan, "name": plan_name, "fee": str(plan_fee)}
+        done = self._once(
+            key, "change_plan", lambda: selfcare.change_plan(number, wanted, effective, timezone.localdate())
+        )
+        return dt.date.fromisoformat(done["from"])
+
+    def cancel_product(self, *, number, product, key):
+        self._call(mutating=True)
+        done = self._once(key, "cancel_product", lambda: selfcare.cancel_service(number, product, timezone.localdate()))
+        return dt.date.fromisoformat(done["until"])

@@ -1,5 +1,7 @@
 """State of the simulated carrier systems, kept in each carrier's schema like a real system's."""
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +73,17 @@ class SimSubscriber(models.Model):
     offers = models.JSONField(_("offers"), default=list, blank=True)  # codes, e.g. ["deposit-2025"]
     since = models.DateField(_("since"), null=True, blank=True)
     note = models.CharField(_("what to try it for"), max_length=80, blank=True)
+    # self-service: the plan's fee and allowances, how fast this subscriber uses them (a share of
+    # the allowance per month), a contract, a plan change waiting for next month, the services
+    plan_code = models.CharField(_("plan code"), max_length=40, blank=True)
+    plan_fee = models.DecimalField(_("plan fee"), max_digits=8, decimal_places=2, default=0)
+    data_mb = models.PositiveIntegerField(_("data (MB)"), default=0)
+    voice_min = models.PositiveIntegerField(_("voice (minutes)"), default=0)
+    sms_msgs = models.PositiveIntegerField(_("texts"), default=0)
+    usage_rate = models.DecimalField(_("share used per month"), max_digits=4, decimal_places=2, default=Decimal("0.6"))
+    contract_until = models.DateField(_("contract until"), null=True, blank=True)
+    pending_plan = models.JSONField(_("plan from next month"), default=dict, blank=True)
+    services = models.JSONField(_("value-added services"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("simulated subscriber")
@@ -79,6 +92,22 @@ class SimSubscriber(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class SimBill(models.Model):
+    """A monthly bill of the simulated BSS, written by its bill run for each month that ended."""
+
+    number = models.CharField(_("number"), max_length=11)
+    period = models.CharField(_("month"), max_length=7)  # YYYY-MM
+    amount = models.DecimalField(_("amount"), max_digits=10, decimal_places=2)
+    items = models.JSONField(_("items"), default=list)  # [[name, "amount"], …]
+    status = models.CharField(_("status"), max_length=8)  # paid | unpaid | overdue
+    due_on = models.DateField(_("due on"))
+
+    class Meta:
+        verbose_name = _("simulated bill")
+        verbose_name_plural = _("simulated bills")
+        constraints = [models.UniqueConstraint(fields=["number", "period"], name="sim_one_bill_per_month")]
 
 
 class SimBroadbandAccount(models.Model):
