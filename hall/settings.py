@@ -88,6 +88,7 @@ TENANT_APPS = [
     "axes",  # each carrier's staff sign-in attempts, in its own schema
     "storefront",
     "storefront.decoration",
+    "selfcare",
     "analytics",
     "catalog",
     "numberpool",

@@ -7,6 +7,7 @@ from django.urls import include, path
 from analytics import dashboard_views as dashboard
 from analytics import views as analytics
 from operators import errors, health, media
+from selfcare import views as selfcare
 from storefront import number_views, signin_views
 from storefront import views as storefront
 from storefront.decoration import preview_views as preview
@@ -24,7 +25,9 @@ urlpatterns = [
     path("admin/decoration/", include("storefront.decoration.editor_urls")),
     path("admin/dashboard/", dashboard.dashboard, name="staff-dashboard"),
     path("analytics/click/", analytics.block_click, name="analytics-click"),
-    path("me/", storefront.account, name="account"),
+    path("me/", selfcare.me, name="account"),
+    path("me/numbers/bind/", selfcare.bind_number, name="bind-number"),
+    path("me/numbers/<str:number>/", selfcare.number_action, name="number-action"),
     path("me/login/", signin_views.sign_in, name="account-login"),
     path("me/signup/", signin_views.sign_in, name="account-signup"),  # one flow: the code makes the account
     path("me/password/", storefront.set_password, name="account-password"),

@@ -62,10 +62,6 @@ def _decorated(request, slug, fallback=None):
     )
 
 
-def account(request):
-    return render(request, "hall/account.html", {"tab": "me"})
-
-
 @login_required
 def set_password(request: SignedInRequest) -> HttpResponse:
     """Codes sign in; a password is optional, set (or changed) here by a signed-in subscriber."""

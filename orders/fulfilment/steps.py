@@ -21,6 +21,8 @@ from orders.payments import payouts
 from orders.selectors import new_numbers
 from orders.states import transition
 from realname.registry import services as registry
+from subscribers import bindings
+from subscribers.models import BoundNumber
 from tenants import ports
 from tenants.gateways import current_carrier
 
@@ -189,6 +191,8 @@ def activate_sim(order: Order) -> None:
 def activate(order: Order, key: str):
     activate_sim(order)
     result: dict[str, object] = {"numbers": new_numbers(order)}
+    for number in new_numbers(order):  # bought and activated here: the buyer's, on 我的 at once
+        bindings.bind(order.user, number, BoundNumber.Proof.PURCHASE)
     credit = sum(
         (
             Decimal(str(line.offer.attributes.get("prepaid_credit") or 0))

@@ -1,10 +1,12 @@
 """Template tags of the shop shell."""
 
 import re
+from decimal import Decimal
 
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from core import money
 from core.phone import mask_phone
@@ -76,3 +78,17 @@ def time_tag(value, fmt="Y-m-d H:i"):
         return ""
     shown = localtime(value) if hasattr(value, "hour") and is_aware(value) else value
     return format_html('<time datetime="{}">{}</time>', value.isoformat(), date_format(shown, fmt))
+
+
+@register.filter
+def amount_of(value, unit: str) -> str:
+    """An allowance as people read it: 12.5 GB (from MB), 300 分钟, 50 条."""
+    amount = Decimal(value)
+    if unit == "MB":
+        if amount >= 1024:
+            gb = (amount / 1024).quantize(Decimal("0.1"))
+            return _("%(n)s GB") % {"n": gb.normalize() if gb == gb.to_integral() else gb}
+        return _("%(n)s MB") % {"n": amount.quantize(Decimal("1"))}
+    if unit == "min":
+        return _("%(n)s min") % {"n": amount.quantize(Decimal("1"))}
+    return _("%(n)s texts") % {"n": amount.quantize(Decimal("1"))}

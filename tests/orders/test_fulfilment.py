@@ -20,6 +20,7 @@ from orders.checkout import services as checkout
 from orders.fulfilment import steps
 from orders.models import Cart, FulfilmentStep, Order
 from realname.registry.models import NumberClaim
+from subscribers.models import BoundNumber
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
 from tests.support.orders import DETAILS, QUICK, paid, place_agreed, place_sim_order, subscriber, verify
 from tests.support.telecom import MAIN
@@ -59,6 +60,8 @@ def test_new_sim_from_payment_to_activation(quick):
     sim_line = order.lines.get(offer_kind="sim")
     credit = Decimal(str(sim_line.offer.attributes.get("prepaid_credit") or 0))
     assert SimSubscriber.objects.get(number=number).balance == credit  # the first top-up
+    bound = BoundNumber.objects.get(number=number, unbound_at__isnull=True)
+    assert bound.user_id == order.user_id and bound.proof == "purchase"  # on the buyer's 我的 at once
     expected = [
         "occupy_number",
         "open_account",
