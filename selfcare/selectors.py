@@ -53,7 +53,8 @@ def _cached(number: str, what: str, read):  # noqa: ANN001, ANN202 - a reader of
 
 def forget(number: str) -> None:
     """After a change made here (a top-up paid, a plan changed, a service cancelled)."""
-    cache.delete_many([f"selfcare:{what}:{number}" for what in ("subscriber", "usage", "products", "broadband")])
+    what = ("subscriber", "usage", "products", "broadband", "bills")
+    cache.delete_many([f"selfcare:{one}:{number}" for one in what])
 
 
 def card(binding: BoundNumber) -> NumberCard:
@@ -82,3 +83,8 @@ def cards(user: User) -> list[NumberCard]:
             continue
         shown.append(one)
     return shown
+
+
+def bills(number: str) -> tuple:
+    """The last six monthly bills (cached like the rest of the card)."""
+    return _cached(number, "bills", lambda: ports.bss().bills(number))

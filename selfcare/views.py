@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import HallError
 from core.http import SignedInRequest
 from core.phone import is_mobile_number
-from selfcare import selectors
-from subscribers import bindings
+from selfcare import records, selectors
+from subscribers import bindings, codes
 from subscribers.code_step import CodeStep
 from subscribers.models import BoundNumber
+from tenants.gateways.bss import BssError
 
 BIND = CodeStep("bind", "bind_pending")
 
@@ -77,3 +79,56 @@ def number_action(request: SignedInRequest, number: str) -> HttpResponse:
     except bindings.BindingError as exc:
         messages.error(request, str(exc))
     return redirect("account")
+
+
+def _own(request: SignedInRequest, number: str) -> str:
+    """The number if it is bound to this subscriber; anyone else's is not found, never refused."""
+    if not bindings.is_bound(request.user, number):
+        raise Http404
+    return number
+
+
+@login_required
+def bills(request: SignedInRequest, number: str) -> HttpResponse:
+    number = _own(request, number)
+    try:
+        found = selectors.bills(number)
+    except BssError:
+        found, unavailable = (), True
+    else:
+        unavailable = False
+    return render(
+        request, "selfcare/bills.html", {"tab": "me", "number": number, "bills": found, "unavailable": unavailable}
+    )
+
+
+def _records_step(number: str) -> CodeStep:
+    return CodeStep(records.PURPOSE, f"records_pending:{number}")
+
+
+@login_required
+def bill_records(request: SignedInRequest, number: str, period: str) -> HttpResponse:
+    """The month's itemised records, after a fresh code to the number (a second check)."""
+    number = _own(request, number)
+    step = _records_step(number)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        error = step.send(request, number) if action == "send" else (step.act(request, action) or "")
+        if not error:
+            return redirect("bill-records", number, period)
+    context: dict[str, object] = {"tab": "me", "number": number, "period": period, "error": error}
+    kind = request.GET.get("kind", "")
+    context["kind"] = kind
+    if not codes.is_verified(request.session, number, records.PURPOSE):
+        response = render(request, "selfcare/records_check.html", {**context, **step.context(request)})
+    else:
+        try:
+            context["records"] = records.read(request.user, number, period, kind, via="page")
+        except HallError as exc:
+            context["error"] = str(exc)
+        except BssError:
+            context["unavailable"] = True
+        response = render(request, "selfcare/records.html", context)
+    response["Cache-Control"] = "no-store"  # personal data: no copy in any cache on the way
+    return response

@@ -34,26 +34,22 @@ register.filter("yuan", money.yuan)  # ¥39, ¥39.90 (core.money: the views form
 @register.filter
 def sanitize(html):
     """Staff HTML, cleaned again at render time whatever path stored it."""
-
     return mark_safe(sanitize_html(html or ""))
 
 
 @register.filter
 def phone_mask(value):
-
     return mask_phone(str(value or ""))
 
 
 @register.filter
 def name_mask(value):
-
     return mask_name(str(value or ""))
 
 
 @register.filter
 def event_label(event):
     """An order event in the subscriber's words."""
-
     return describe(event)
 
 
