@@ -60,6 +60,7 @@ class Action(models.TextChoices):
     PARCEL_IN_TRANSIT = "parcel_in_transit", _("In transit")
     PARCEL_OUT_FOR_DELIVERY = "parcel_out_for_delivery", _("Out for delivery")
     APPLY_ADDONS = "apply_addons", _("Add-ons applied to your number")
+    CHANGE_PLAN = "change_plan", _("Plan changes to %(plan)s from %(starts_on)s")
     COMPENSATED = "compensated", _("Undone at the carrier")
     COMPENSATION_FAILED = "compensation_failed", _("Undoing at the carrier failed")
     CANCELLED_PAID = "cancelled_paid", _("Cancelled; the payment is being refunded")

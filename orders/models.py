@@ -79,6 +79,7 @@ class OrderKind(models.TextChoices):
     TOP_UP = "top_up", _("Top-up")
     ADDON = "addon", _("Add-on / plan")
     DEVICE = "device", _("Device")
+    PLAN_CHANGE = "plan_change", _("Plan change")
 
 
 money: dict[str, Any] = {"max_digits": 12, "decimal_places": 2}

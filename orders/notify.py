@@ -19,6 +19,7 @@ PAID_TEXTS = {
     "new_sim": lambda: _("Payment for order %(order)s received. We are preparing your card."),
     "device": lambda: _("Payment for order %(order)s received. We are preparing your parcel."),
     "broadband_install": lambda: _("Payment for order %(order)s received. We will arrange the installation."),
+    "plan_change": lambda: _("Order %(order)s received: we are changing your plan."),
 }
 TEXTS = {
     "paid": lambda d: PAID_TEXTS.get(
@@ -44,6 +45,7 @@ TEXTS = {
         "Open the order to cancel it with a refund, or call customer service."
     ),
     "ticket": lambda d: _("Your request %(ticket)s about order %(order)s: %(status)s."),
+    "plan_changed": lambda d: _("%(number)s moves to %(plan)s from %(starts_on)s (order %(order)s)."),
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.core.cache import cache
 
+from catalog.models import Offer
 from subscribers import bindings
 from subscribers.models import BoundNumber
 from tenants import ports
@@ -88,3 +89,7 @@ def cards(user: User) -> list[NumberCard]:
 def bills(number: str) -> tuple:
     """The last six monthly bills (cached like the rest of the card)."""
     return _cached(number, "bills", lambda: ports.bss().bills(number))
+
+
+def plans_on_sale() -> list[Offer]:
+    return list(Offer.objects.on_sale().filter(kind="plan").order_by("sale_price", "pk"))

@@ -3,6 +3,8 @@ numbers with a code. Thin: the reads are selfcare.selectors, the changes subscri
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,10 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalog.models import Offer
 from core.errors import HallError
 from core.http import SignedInRequest
 from core.phone import is_mobile_number
-from selfcare import records, selectors
+from orders.checkout import telecom
+from orders.checkout.services import CheckoutError
+from orders.models import OrderStatus
+from orders.payments import services as payments
+from selfcare import records, selectors, services
 from subscribers import bindings, codes
 from subscribers.code_step import CodeStep
 from subscribers.models import BoundNumber
@@ -132,3 +139,66 @@ def bill_records(request: SignedInRequest, number: str, period: str) -> HttpResp
         response = render(request, "selfcare/records.html", context)
     response["Cache-Control"] = "no-store"  # personal data: no copy in any cache on the way
     return response
+
+
+@login_required
+def plan(request: SignedInRequest, number: str) -> HttpResponse:
+    """My plan and services: the current plan and contract, 退订 of what may be cancelled, and the
+    plans this number may change to, with why the others may not."""
+    number = _own(request, number)
+    shown = selectors.card(BoundNumber(number=number, primary=False))
+    if request.method == "POST" and request.POST.get("action") == "change":
+        return _change_plan(request, number)
+    try:
+        plans = [(offer, telecom.quote_plan(number, offer)) for offer in selectors.plans_on_sale()]
+    except CheckoutError:
+        plans, shown.unavailable = [], True
+    choices = [(offer, quote, "" if quote.allowed else telecom.plan_refusal_text(quote)) for offer, quote in plans]
+    return render(
+        request,
+        "selfcare/plan.html",
+        {"tab": "me", "number": number, "card": shown, "plans": choices, "token": uuid.uuid4().hex},
+    )
+
+
+def _change_plan(request: SignedInRequest, number: str) -> HttpResponse:
+    offer = Offer.objects.filter(slug=request.POST.get("plan", ""), kind="plan").first()
+    if offer is None or request.POST.get("accept") != "on":
+        messages.error(request, _("Choose a plan and accept its terms."))
+        return redirect("my-plan", number)
+    try:
+        order = telecom.place_plan_change(
+            request.user,
+            number,
+            offer,
+            request.POST.get("effective", "next_month"),
+            proved=bindings.is_bound(request.user, number),
+            token=request.POST.get("token", "")[:40] or uuid.uuid4().hex,
+        )
+    except CheckoutError as exc:
+        messages.error(request, str(exc))
+        return redirect("my-plan", number)
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        payments.settle_free(order)  # nothing to pay here: the carrier bills the new monthly fee
+    selectors.forget(number)
+    messages.success(request, _("Your plan change is on its way: you will get a text when it is done."))
+    return redirect("order", order.number)
+
+
+@login_required
+@require_POST
+def cancel_service(request: SignedInRequest, number: str) -> HttpResponse:
+    """退订 of a value-added service, after the subscriber confirmed it on the plan page."""
+    number = _own(request, number)
+    code = request.POST.get("service", "")
+    if request.POST.get("confirm") != "on":
+        messages.error(request, _("Tick the box to confirm the cancellation."))
+        return redirect("my-plan", number)
+    try:
+        until = services.cancel_service(number, code)
+    except HallError as exc:
+        messages.error(request, str(exc))
+    else:
+        selectors.forget(number)
+        messages.success(request, _("Cancelled: it stops on %(date)s.") % {"date": until.isoformat()})
+    return redirect("my-plan", number)

@@ -1,19 +1,21 @@
-"""Orders only a carrier can take: broadband renewal and deposit-for-credit, on an existing
-number or account, checked live against the carrier's BSS (prices and eligibility come from the
+"""Orders only a carrier can take: broadband renewal, deposit-for-credit and plan change, on an
+existing number or account, checked live against the carrier's BSS (prices and eligibility come from the
 BSS at the moment of placing, never from the request)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
-from catalog.models import DepositOffer
+from catalog.models import DepositOffer, Offer
 from orders.checkout.form import CheckoutDetails
 from orders.checkout.services import CheckoutError, _new_order, _once, record_placed
 from orders.models import Order, OrderKind, OrderLine
 from orders.states import OPEN
 from tenants import ports
-from tenants.gateways.bss import BroadbandAccount, BssError, Subscriber
+from tenants.gateways.bss import BroadbandAccount, BssError, PlanChangeQuote, Subscriber
 
 
 def _bss_busy() -> CheckoutError:
@@ -163,6 +165,74 @@ def place_deposit(user: User, offer: DepositOffer, number: str, *, token: str) -
             },
         )
         record_placed(order, user, offer=offer.code)
+        return order
+
+    return _once(f"{user.pk}:{token}", make)
+
+
+PLAN_REFUSALS = {
+    "contract": lambda d: _("The number is under a contract until %(until)s; its plan can change after that.") % d,
+    "arrears": lambda d: _("The number owes ¥%(amount)s. Please top it up first.") % d,
+    "suspended": lambda d: _("The number is suspended. Please restore it first."),
+    "conflict": lambda d: _("The number is in an offer (%(offer)s) that needs this plan or a dearer one.") % d,
+    "same": lambda d: _("This is the number's plan now."),
+}
+
+
+def plan_refusal_text(quote: PlanChangeQuote) -> str:
+    say = PLAN_REFUSALS.get(quote.refusal)
+    return say(quote.refusal_detail) if say else _("The carrier does not allow this plan change now.")
+
+
+def quote_plan(number: str, offer: Offer) -> PlanChangeQuote:
+    try:
+        return ports.bss().quote_plan_change(number, plan=offer.slug, plan_fee=offer.sale_price)
+    except BssError:
+        raise _bss_busy() from None
+
+
+def place_plan_change(user: User, number: str, offer: Offer, effective: str, *, proved: bool, token: str) -> Order:
+    """套餐变更 of a number the subscriber proved is theirs (bound, or a fresh code): checked with the
+    BSS's rules now, applied by the worker with an idempotency key; nothing to pay here (the new
+    monthly fee is billed by the carrier)."""
+    if not proved:
+        raise CheckoutError(_("Confirm the number with a code first: only its holder may change its plan."))
+    if offer.kind != "plan" or not Offer.objects.on_sale().filter(pk=offer.pk).exists():
+        raise CheckoutError(_("This plan is not on sale."))
+    quote = quote_plan(number, offer)
+    if not quote.allowed:
+        raise CheckoutError(plan_refusal_text(quote))
+    if effective not in quote.effective:
+        raise CheckoutError(_("This plan change cannot start then. Choose when it starts from the list."))
+    attributes = offer.attributes or {}
+    allowances = {
+        "data_mb": int(Decimal(str(attributes.get("data_gb") or 0)) * 1024),
+        "voice_min": int(attributes.get("voice_minutes") or 0),
+        "sms_msgs": int(attributes.get("sms") or 0),
+    }
+
+    def make() -> Order:
+        order = _new_order(
+            user, OrderKind.PLAN_CHANGE, f"{user.pk}:{token}", CheckoutDetails(service_number=number), Decimal("0")
+        )
+        OrderLine.objects.create(
+            order=order,
+            offer=offer,
+            offer_kind="plan",
+            name=offer.name,
+            detail=number,
+            unit_price=Decimal("0"),
+            unit_list_price=Decimal("0"),
+            terms={
+                "plan": offer.slug,
+                "plan_name": offer.name,
+                "plan_fee": str(offer.sale_price),
+                "effective": effective,
+                "fee_difference": str(quote.fee_difference),
+                "allowances": allowances,
+            },
+        )
+        record_placed(order, user, plan=offer.slug, effective=effective)
         return order
 
     return _once(f"{user.pk}:{token}", make)

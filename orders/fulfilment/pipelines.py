@@ -42,4 +42,5 @@ PIPELINES: dict[str, list[Step]] = {
         Step("schedule_payouts", steps.schedule_payouts),
     ],
     K.TOP_UP: [Step("credit_top_up", steps.credit_top_up)],
+    K.PLAN_CHANGE: [Step("change_plan", steps.change_plan)],
 }

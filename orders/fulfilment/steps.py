@@ -207,3 +207,22 @@ def activate(order: Order, key: str):
         result["first_top_up"] = str(credit)
     notify.send(order, "activated")
     return result
+
+
+def change_plan(order: Order, key: str) -> dict:
+    """The plan change at the BSS (keyed: a repeat changes nothing), confirmed by a text."""
+    line = order.lines.get()
+    terms = line.terms
+    starts = ports.bss().change_plan(
+        number=order.service_number,
+        plan=terms["plan"],
+        plan_name=terms["plan_name"],
+        plan_fee=Decimal(terms["plan_fee"]),
+        effective=terms["effective"],
+        key=key,
+        allowances=terms.get("allowances") or None,
+    )
+    notify.send(
+        order, "plan_changed", number=order.service_number, plan=terms["plan_name"], starts_on=starts.isoformat()
+    )
+    return {"plan": terms["plan_name"], "starts_on": starts.isoformat()}

@@ -339,12 +339,11 @@ class SimulatedBss(BssGateway):
 
         self._once(key, "activate", perform)
 
-    def change_plan(self, *, number, plan, plan_name, plan_fee, effective, key):
+    def change_plan(self, *, number, plan, plan_name, plan_fee, effective, key, allowances=None):
         self._call(mutating=True)
-        wanted = {"code": plan, "name": plan_name, "fee": str(plan_fee)}
-        done = self._once(
-            key, "change_plan", lambda: selfcare.change_plan(number, wanted, effective, timezone.localdate())
-        )
+        wanted = {"code": plan, "name": plan_name, "fee": str(plan_fee), **(allowances or {})}
+        today = timezone.localdate()
+        done = self._once(key, "change_plan", lambda: selfcare.change_plan(number, wanted, effective, today))
         return dt.date.fromisoformat(done["from"])
 
     def cancel_product(self, *, number, product, key):
