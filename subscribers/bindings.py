@@ -5,7 +5,7 @@ out) is unbound when the BSS says so."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -30,13 +30,13 @@ def active(user: User) -> QuerySet[BoundNumber]:
     return BoundNumber.objects.filter(user=user, unbound_at__isnull=True).order_by("-primary", "proved_at", "pk")
 
 
-def numbers_of(user: User) -> list[str]:
+def numbers_of(user: User | AnonymousUser) -> list[str]:
     if not user.is_authenticated:
         return []
     return list(active(user).values_list("number", flat=True))
 
 
-def is_bound(user: User, number: str) -> bool:
+def is_bound(user: User | AnonymousUser, number: str) -> bool:
     return bool(user.is_authenticated and active(user).filter(number=number).exists())
 
 

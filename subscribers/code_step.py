@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from core import ratelimit
 from core.phone import mask_phone
-from subscribers import codes
+from subscribers import bindings, codes
 
 CODES_PER_IP_PER_HOUR = 10
 # Different numbers one caller (address, session or account) may have codes texted to per hour:
@@ -29,6 +29,9 @@ class CodeStep:
     purpose: str  # the code's purpose: "sign-in", "bind", "deposit", "broadband", "records"
     session_key: str  # where this flow keeps what it is waiting for
     served_only: bool = True  # only numbers the carrier serves (signing in is open to any number)
+    # a number bound to the signed-in account needs no code (its binding is the proof); never for a
+    # second check such as itemised records
+    skip_when_bound: bool = False
 
     def pending(self, request: HttpRequest) -> dict:
         """{"number", "sent_at", ...extra} of the code sent and not yet confirmed, or {}."""
@@ -45,7 +48,12 @@ class CodeStep:
         return bool(number) and codes.is_verified(request.session, number, self.purpose)
 
     def send(self, request: HttpRequest, number: str, **extra) -> str:
-        """Text a code to `number`; "" when sent (the step is then pending), else why not."""
+        """Text a code to `number`; "" when sent (the step is then pending), else why not. A number
+        bound to the account is confirmed at once where the flow allows it (`skip_when_bound`)."""
+        if self.skip_when_bound and bindings.is_bound(request.user, number):
+            codes.remember(request.session, number, self.purpose)
+            request.session[self.session_key] = {"number": number, "sent_at": 0, **extra}
+            return ""
         error = _send(request, number, self.purpose, self.served_only)
         if not error:
             request.session[self.session_key] = {"number": number, "sent_at": time.time(), **extra}

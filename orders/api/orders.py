@@ -25,6 +25,7 @@ from orders.events import describe
 from orders.models import Order, OrderEvent, OrderLine
 from orders.payments import services as payments
 from orders.selectors import my_orders, timeline
+from subscribers import codes
 from tenants import ports
 from tenants.gateways import ADAPTERS, UnknownAdapter
 
@@ -167,7 +168,12 @@ class OrdersView(generics.ListAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         order = checkout.place_from_cart(
-            user, cart, form.details(), token=key, expected_total=form.cleaned_data["expected_total"]
+            user,
+            cart,
+            form.details(),
+            token=key,
+            expected_total=form.cleaned_data["expected_total"],
+            proved=frozenset(n for n in [form.details().service_number] if n and codes.proved(request.session, n)),
         )
         return Response(OrderDetailSerializer(order).data, status=status.HTTP_201_CREATED)
 

@@ -29,6 +29,7 @@ from orders.models import Cart, Order, OrderKind, OrderLine, Verification
 from realname import precheck
 from realname.models import Identity
 from realname.registry import services as registry
+from subscribers import bindings
 from tenants import ports
 from tenants.gateways import current_carrier
 from tenants.gateways.bss import BssError
@@ -49,6 +50,14 @@ class CheckoutError(HallError):
 
 class PricesChanged(CheckoutError):
     pass
+
+
+class ServiceNumberNotProved(CheckoutError):
+    field = "service_number"
+
+
+def _holds(user: User, number: str, proved: frozenset[str]) -> bool:
+    return number in proved or bindings.is_bound(user, number)
 
 
 class IdentityRejected(CheckoutError):
@@ -309,8 +318,17 @@ def _once(key: str, make) -> Order:
         raise
 
 
-def place_from_cart(user: User, cart: Cart, details: CheckoutDetails, *, token: str, expected_total: Decimal) -> Order:
-    """Place the cart as one order, or return the order this token already placed."""
+def place_from_cart(
+    user: User,
+    cart: Cart,
+    details: CheckoutDetails,
+    *,
+    token: str,
+    expected_total: Decimal,
+    proved: frozenset[str] = frozenset(),
+) -> Order:
+    """Place the cart as one order, or return the order this token already placed. Add-ons and plans
+    apply to a number its holder proved: bound to the account, or confirmed by a code (`proved`)."""
     key = f"{user.pk}:{token}"
     check = _check_identity(user, details, key)
 
@@ -331,6 +349,14 @@ def place_from_cart(user: User, cart: Cart, details: CheckoutDetails, *, token: 
             )
         if plan.terms and not details.accept_terms:
             raise CheckoutError(_("Please read and accept the terms above."))
+        if SERVICE_NUMBER in plan.needs and not _holds(user, details.service_number, proved):
+            raise ServiceNumberNotProved(
+                _(
+                    "Only the holder of %(number)s may change what it has: bind it under 我的 with a code "
+                    "first, then come back to check out."
+                )
+                % {"number": details.service_number}
+            )
         if {number for number, _shown in plan.sims} - set(details.agreements):  # every way in, not only the form
             raise CheckoutError(
                 _(

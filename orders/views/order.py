@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.timezone import localtime
@@ -27,9 +27,14 @@ from orders.payments import payouts
 from orders.payments import services as payments
 from orders.selectors import address_initial, current_balance, my_order, my_orders, own_number, timeline
 from orders.states import ENDED
-from subscribers import codes
+from subscribers import bindings, codes
 from tenants import ports
 from tenants.gateways import UnknownAdapter, current_carrier
+
+
+def _proved(request: HttpRequest, number: str) -> frozenset[str]:
+    """The number, if this visitor confirmed it by a code in the last 15 minutes."""
+    return frozenset([number]) if number and codes.proved(request.session, number) else frozenset()
 
 
 def pay_redirect(request: SignedInRequest, order: Order):
@@ -71,6 +76,7 @@ def checkout_page(request: SignedInRequest):
                     form.details(),
                     token=form.cleaned_data["token"],
                     expected_total=form.cleaned_data["expected_total"],
+                    proved=_proved(request, form.details().service_number),
                 )
                 return pay_redirect(request, order)
             except checkout.CheckoutError as exc:
@@ -83,7 +89,12 @@ def checkout_page(request: SignedInRequest):
         if plan.summary.lines:
             signals.checkout_started.send(Order, request=request, offer_kind=plan.summary.lines[0].line.offer.kind)
         form = CheckoutForm(
-            initial={"token": uuid.uuid4().hex, "expected_total": plan.payable, **address_initial(request.user)},
+            initial={
+                "token": uuid.uuid4().hex,
+                "expected_total": plan.payable,
+                "service_number": next(iter(bindings.numbers_of(request.user)), ""),
+                **address_initial(request.user),
+            },
             needs=plan.needs,
             terms=plan.terms,
             sims=plan.sims,
@@ -116,7 +127,9 @@ def top_up(request: SignedInRequest):
         except checkout.CheckoutError as exc:
             error = str(exc)
     # The number: as posted, as asked for (?number=, e.g. from "我的"), else the subscriber's own.
-    number = (request.POST.get("number") or request.GET.get("number") or own_number(request.user)).strip()[:11]
+    bound = bindings.numbers_of(request.user)
+    mine = bound[0] if bound else own_number(request.user)
+    number = (request.POST.get("number") or request.GET.get("number") or mine).strip()[:11]
     chosen = request.POST.get("amount") or str(checkout.TOP_UP_PRESETS[0])
     return render(
         request,
@@ -132,15 +145,16 @@ def top_up(request: SignedInRequest):
             "number": number,
             "chosen": chosen,
             "balance": _balance_for(request, number),
+            "bound": bound,
         },
     )
 
 
 def _balance_for(request: SignedInRequest, number: str):
-    """A balance is the holder's business: shown only for a number this visitor proved by an SMS
-    code (renewal, deposit) in the last 15 minutes, never for any number typed in (an account's
-    name is not yet proof of its number)."""
-    return current_balance(number) if number and codes.proved(request.session, number) else None
+    """A balance is the holder's business: shown only for a number bound to this account, or one
+    this visitor proved by an SMS code in the last 15 minutes, never for any number typed in."""
+    holds = number and (bindings.is_bound(request.user, number) or codes.proved(request.session, number))
+    return current_balance(number) if holds else None
 
 
 @login_required

@@ -17,14 +17,14 @@ from orders.checkout import telecom as telecom_checkout
 from orders.checkout.services import CheckoutError
 from orders.payments import payouts
 from orders.views.order import pay_redirect
-from subscribers import codes
+from subscribers import bindings, codes
 from subscribers.code_step import CodeStep
 
-BROADBAND = CodeStep("broadband", "broadband_lookup")
+BROADBAND = CodeStep("broadband", "broadband_lookup", skip_when_bound=True)
 
 
 def _deposit_step(offer) -> CodeStep:
-    return CodeStep("deposit", f"deposit_number:{offer.code}")
+    return CodeStep("deposit", f"deposit_number:{offer.code}", skip_when_bound=True)
 
 
 @login_required
@@ -46,6 +46,8 @@ def broadband_start(request: SignedInRequest):
                 }
                 return redirect("broadband-account", account.account)
             context["error"] = BROADBAND.send(request, account.bound_number, account=account.account)
+            if not context["error"] and BROADBAND.verified(request):  # the number is bound: no code
+                return redirect("broadband-account", account.account)
     elif (error := BROADBAND.act(request, action)) is not None:
         context["error"] = error
         if action == "verify" and not error:
@@ -124,7 +126,9 @@ def deposit_offer(request: SignedInRequest, code: str):
         except CheckoutError as exc:
             context["error"] = str(exc)
         context.update(verified=True, token=uuid.uuid4().hex, masked=mask_phone(number))
-    context.update(step.context(request))
+    bound = bindings.numbers_of(request.user)
+    context.update(step.context(request), bound=bound)
+    context.setdefault("number", bound[0] if bound else "")  # the subscriber's own number, pre-filled
     return render(request, "orders/deposit_offer.html", context)
 
 
