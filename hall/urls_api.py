@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from catalog.api import CategoryViewSet, OfferViewSet
 from orders.api.cart import CartLinesView, CartLineView, CartView
 from orders.api.orders import OrdersView, OrderView, payment_notify
+from selfcare.api import BillsView, MeView, PlanChangeView, RecordsView
 from storefront.number_api import NumberHoldView, NumberSearchView
 
 router = DefaultRouter()
@@ -23,6 +24,10 @@ urlpatterns = [
     path("v1/cart/lines/<int:line_id>/", CartLineView.as_view(), name="api-cart-line"),
     path("v1/orders/", OrdersView.as_view(), name="api-orders"),
     path("v1/orders/<str:number>/", OrderView.as_view(), name="api-order"),
+    path("v1/me/", MeView.as_view(), name="api-me"),
+    path("v1/me/numbers/<str:number>/bills/", BillsView.as_view(), name="api-me-bills"),
+    path("v1/me/numbers/<str:number>/bills/<str:period>/records/", RecordsView.as_view(), name="api-me-records"),
+    path("v1/me/numbers/<str:number>/plan-change/", PlanChangeView.as_view(), name="api-me-plan-change"),
     path("payments/notify/<slug:adapter>/", payment_notify, name="payment-notify"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's page carries inline script; it is served from our own static files (sidecar).

@@ -54,7 +54,9 @@ def subscriber(django_db_setup, django_db_blocker):
 
     from numberpool.models import MobileNumber
     from orders.models import Cart, Order, OrderEvent, OrderKind, OrderLine
+    from subscribers.models import BoundNumber
     from tenants.models import Carrier
+    from tenants.simulators.models import SimSubscriber
 
     with django_db_blocker.unblock():
         schema = Carrier.objects.get(domains__domain=HOST).schema_name
@@ -75,7 +77,12 @@ def subscriber(django_db_setup, django_db_blocker):
             OrderLine.objects.create(order=order, name="测试终端", unit_price="99.00", unit_list_price="129.00")
             OrderEvent.objects.create(order=order, action="placed", to_status=order.status)
             token = Token.objects.create(user=user).key
-        yield {"token": token, "order": order.number}
+            line = f"133{uuid.uuid4().int % 10**8:08d}"  # a number of the carrier's, bound to the account
+            SimSubscriber.objects.create(
+                number=line, plan="畅享 39 元套餐", plan_code="plan-2", plan_fee="39", data_mb=30720, balance="12.00"
+            )
+            BoundNumber.objects.create(user=user, number=line, primary=True, proof="code", proved_at=started)
+        yield {"token": token, "order": order.number, "line": line}
         with schema_context(schema):
             carts = Cart.objects.filter(user=user) | Cart.objects.filter(user=None, created_at__gte=started)
             owners = [f"cart:{pk}" for pk in carts.values_list("pk", flat=True)]
@@ -84,7 +91,8 @@ def subscriber(django_db_setup, django_db_blocker):
             )
             carts.delete()
             Order.objects.filter(user=user).delete()
-            user.delete()  # and its token
+            SimSubscriber.objects.filter(number=line).delete()
+            user.delete()  # and its token and binding
 
 
 def _request(server, method, path, body=None, **headers):
@@ -181,7 +189,7 @@ def test_api_answers_as_its_schema_says(api_server, subscriber, who):
         f"schemathesis ({who}) found problems:\n{output[-12000:]}\n--- server log ---\n{api_server.log_tail()}"
     )
     summary = output[output.rindex("SUMMARY") :]
-    assert "Tested: 13" in summary and " passed" in summary, summary  # every operation, and cases ran
+    assert "Tested: 17" in summary and " passed" in summary, summary  # every operation, and cases ran
 
 
 def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
@@ -248,3 +256,25 @@ def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
     call("GET", "/api/v1/orders/{number}/", 404, path_parameters={"number": "NOSUCHORDER"})
     call("GET", "/api/v1/orders/", 403, headers=host)  # anonymous
     call("POST", "/api/v1/orders/", 400, body={"expected_total": "1.00"}, headers=signed_in)  # no Idempotency-Key
+
+    me = call("GET", "/api/v1/me/", 200)
+    line = subscriber["line"]
+    assert [n["number"] for n in me["numbers"]] == [line] and me["numbers"][0]["balance"] == "12.00"
+    assert {b["kind"] for b in me["numbers"][0]["buckets"]} == {"data"}
+    call("GET", "/api/v1/me/", 403, headers=host)  # anonymous
+    assert len(call("GET", "/api/v1/me/numbers/{number}/bills/", 200, path_parameters={"number": line})) <= 6
+    call("GET", "/api/v1/me/numbers/{number}/bills/", 404, path_parameters={"number": "18000000001"})
+    refused = call(
+        "GET",
+        "/api/v1/me/numbers/{number}/bills/{period}/records/",
+        403,
+        path_parameters={"number": line, "period": "2026-11"},
+    )
+    assert refused["error"]["code"] == "second_check_required"
+    call(
+        "POST",
+        "/api/v1/me/numbers/{number}/plan-change/",
+        409,
+        path_parameters={"number": line},
+        body={"plan": "plan-6", "effective": "now", "accept_terms": False},
+    )

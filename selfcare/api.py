@@ -1,0 +1,192 @@
+"""/api/v1/me/…: the signed-in subscriber, their bound numbers with balance and allowances, bills,
+itemised records (after the same second check as the page) and plan changes, with the same rules
+as 我的. Session or token authentication; 401/403 when signed out."""
+
+from __future__ import annotations
+
+import uuid
+from typing import cast
+
+from django.contrib.auth.models import User
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import Offer
+from core.api import error_body
+from core.errors import HallError
+from orders.checkout import telecom
+from orders.checkout.services import CheckoutError
+from orders.models import OrderStatus
+from orders.payments import services as payments
+from selfcare import records, selectors
+from subscribers import bindings, codes
+from tenants.gateways.bss import BssError
+
+
+class BucketSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    used = serializers.DecimalField(max_digits=14, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=14, decimal_places=2)
+    valid_until = serializers.DateField()
+
+
+class BoundNumberSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    primary = serializers.BooleanField()
+    status = serializers.CharField(allow_null=True)
+    plan = serializers.CharField(allow_null=True)
+    contract_until = serializers.DateField(allow_null=True)
+    balance = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    arrears = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    as_of = serializers.DateTimeField(allow_null=True)
+    buckets = BucketSerializer(many=True)
+    unavailable = serializers.BooleanField(help_text="The BSS did not answer; nothing else is shown.")
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    numbers = BoundNumberSerializer(many=True)
+
+
+class BillItemSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class BillSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+    items = BillItemSerializer(many=True)
+    status = serializers.ChoiceField(choices=["paid", "unpaid", "overdue"])
+    due_on = serializers.DateField()
+
+
+class RecordSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=["call", "sms", "data"])
+    direction = serializers.CharField(allow_blank=True)
+    counterpart = serializers.CharField(allow_blank=True, help_text="Masked: 138****5678.")
+    quantity = serializers.IntegerField(help_text="Seconds of a call, texts, or KB of data.")
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2)
+
+
+class PlanChangeSerializer(serializers.Serializer):
+    plan = serializers.CharField(max_length=60)
+    effective = serializers.ChoiceField(choices=["next_month", "now"], default="next_month")
+    accept_terms = serializers.BooleanField()
+
+
+class PlacedSerializer(serializers.Serializer):
+    order = serializers.CharField()
+    status = serializers.CharField()
+
+
+def _number(card: selectors.NumberCard) -> dict:
+    usage, subscriber = card.usage, card.subscriber
+    return {
+        "number": card.number,
+        "primary": card.primary,
+        "status": usage.status if usage else None,
+        "plan": subscriber.plan if subscriber else None,
+        "contract_until": card.contract_until,
+        "balance": usage.balance if usage else None,
+        "arrears": usage.arrears if usage else None,
+        "as_of": usage.as_of if usage else None,
+        "buckets": [{**vars(b), "remaining": b.remaining} for b in (usage.buckets if usage else ())],
+        "unavailable": card.unavailable,
+    }
+
+
+def _user(request: Request) -> User:
+    return cast(User, request.user)  # IsAuthenticated
+
+
+def _own(request: Request, number: str) -> str:
+    if not bindings.is_bound(request.user, number):
+        raise Http404
+    return number
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        cards = selectors.cards(_user(request))
+        return Response(MeSerializer({"username": request.user.get_username(), "numbers": map(_number, cards)}).data)
+
+
+class BillsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: BillSerializer(many=True), 502: OpenApiResponse(description="The BSS is down.")})
+    def get(self, request: Request, number: str) -> Response:
+        try:
+            found = selectors.bills(_own(request, number))
+        except BssError:
+            busy = _("The carrier's system did not answer. Please try again in a moment.")
+            return Response(error_body("bss_unavailable", busy), status=status.HTTP_502_BAD_GATEWAY)
+        return Response(BillSerializer(found, many=True).data)
+
+
+class RecordsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("kind", str, enum=["call", "sms", "data"], required=False)],
+        responses={
+            200: RecordSerializer(many=True),
+            403: OpenApiResponse(description="A fresh code to the number is needed first (second_check_required)."),
+        },
+    )
+    def get(self, request: Request, number: str, period: str) -> Response:
+        number = _own(request, number)
+        if not codes.is_verified(request.session, number, records.PURPOSE):
+            return Response(
+                error_body("second_check_required", _("Confirm a fresh code sent to the number first.")),
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        kind = request.query_params.get("kind", "")
+        found = records.read(_user(request), number, period, kind, via="api")
+        response = Response(RecordSerializer(found, many=True).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PlanChangeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PlanChangeSerializer,
+        responses={
+            201: PlacedSerializer,
+            409: OpenApiResponse(description="Refused: the carrier's rules (error.message says which), or no terms."),
+        },
+    )
+    def post(self, request: Request, number: str) -> Response:
+        number = _own(request, number)
+        data = PlanChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if not data.validated_data["accept_terms"]:
+            raise CheckoutError(_("Choose a plan and accept its terms."), "terms_not_accepted")
+        offer = Offer.objects.filter(slug=data.validated_data["plan"], kind="plan").first()
+        if offer is None:
+            raise HallError(_("This plan is not on sale."), "unknown_plan")
+        key = request.headers.get("Idempotency-Key", "").strip()[:40] or uuid.uuid4().hex
+        order = telecom.place_plan_change(
+            _user(request), number, offer, data.validated_data["effective"], proved=True, token=key
+        )
+        if order.status == OrderStatus.AWAITING_PAYMENT:
+            payments.settle_free(order)
+            order.refresh_from_db()
+        selectors.forget(number)
+        return Response({"order": order.number, "status": order.status}, status=status.HTTP_201_CREATED)
