@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 from PIL import Image, ImageDraw, ImageFont
 
@@ -22,8 +23,11 @@ from storefront.decoration import services as decoration
 from storefront.decoration.documents import SCHEMA_VERSION, new_section
 from storefront.decoration.models import Page
 from storefront.roles import ensure_staff_roles
+from subscribers import bindings
+from subscribers.models import BoundNumber, SignInProof
 from tenants.models import Carrier, CarrierGroup
 from tenants.services import CarrierSpec, create_carrier, ensure_public_tenant, schema_name_for
+from tenants.simulators.models import SimSubscriber
 
 STAFF_USERNAME, STAFF_PASSWORD = "admin", "HallStaff-2026"
 SUBSCRIBER_PASSWORD = "Subscriber-2026"
@@ -218,6 +222,7 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
         seed_pool(list(demo.segments), [code for code, _name, _province in demo.cities])
         seed_deposit_offers(Decimal(demo.price_factor))
         seed_bss(demo.subscriber, demo.segments[0], demo.cities[0][1])
+        _bind_demo_numbers(users.get(username=demo.subscriber))
         if decoration.page(decoration.THEME_SLUG) is None:
             logo = _asset("logo", logo_png(demo.initials, demo.theme["primary"]))
             decoration.publish_theme(dict(demo.theme, logo=logo.pk, favicon=logo.pk))
@@ -244,3 +249,15 @@ def seed_demo() -> list[tuple[Carrier, bool]]:
 
 def demo_already_seeded() -> bool:
     return Carrier.objects.filter(schema_name__in=[schema_name_for(d.slug) for d in CARRIERS]).exists()
+
+
+def _bind_demo_numbers(user) -> None:  # noqa: ANN001 - the demo subscriber's account
+    """我的 of the demo subscriber: their own number first, a second line in a contract and a
+    family member's number that runs out of data (see demo.simulators.SELF_SERVICE)."""
+    SignInProof.objects.get_or_create(user=user, defaults={"number": user.username, "proved_at": timezone.now()})
+    if BoundNumber.objects.filter(user=user).exists():
+        return
+    others = SimSubscriber.objects.filter(contract_until__isnull=False) | SimSubscriber.objects.filter(usage_rate__gt=1)
+    for number in [user.username, *others.order_by("number").values_list("number", flat=True)[:2]]:
+        if SimSubscriber.objects.filter(number=number).exists():
+            bindings.bind(user, number, BoundNumber.Proof.CODE)

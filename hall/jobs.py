@@ -46,6 +46,13 @@ JOBS: tuple[Job, ...] = (
         _("stuck orders and refunds re-sent"),
     ),
     Job(
+        "unbind-departed-numbers",
+        86400,
+        "subscribers.tasks.unbind_departed_numbers",
+        "subscribers.tasks.unbind_departed_in_carrier",
+        _("numbers that left the carrier unbound"),
+    ),
+    Job(
         "escalate-overdue-tickets",
         600,
         "orders.tasks.escalate_overdue_tickets",

@@ -20,6 +20,7 @@ from orders.checkout import services as checkout
 from orders.fulfilment import steps
 from orders.models import Cart, FulfilmentStep, Order
 from realname.registry.models import NumberClaim
+from subscribers import bindings
 from subscribers.models import BoundNumber
 from tenants.simulators.models import SimShipment, SimSms, SimSubscriber
 from tests.support.orders import DETAILS, QUICK, paid, place_agreed, place_sim_order, subscriber, verify
@@ -98,6 +99,7 @@ def test_device_and_add_on_orders(quick):
 
     addon = Offer.objects.filter(kind="addon", status="on_sale").first()
     cart = Cart.objects.create(user=subscriber())
+    bindings.bind(cart.user, MAIN, BoundNumber.Proof.CODE)  # add-ons go on a number the buyer holds
     carts.add_to_cart(cart, addon.pk, quantity=2)
     details = DETAILS.__class__(**{**DETAILS.__dict__, "service_number": MAIN})
     order = paid(place_agreed(cart.user, cart, details, token="a", expected_total=checkout.plan_checkout(cart).payable))

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -23,7 +24,7 @@ from devstack import state as stack_state
 from devstack.__main__ import _celery
 from devstack.redis import free_port
 from devstack.supervisor import Supervisor
-from tests.support.clients import PROJECT
+from tests.support.clients import PROJECT, wait_until
 from tests.support.live_server import database_env
 
 CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # Asia/Shanghai, stated
@@ -33,6 +34,8 @@ CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # Asia/Shanghai, stated
 def fake_up():
     """A live process that looks like `python -m devstack up` (its argv names devstack)."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", "devstack"])
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    wait_until(lambda: b"devstack" in cmdline.read_bytes(), timeout=10, what="the fake up to exec")  # not yet exec'd
     yield proc.pid
     proc.kill()
     proc.wait()
