@@ -150,7 +150,7 @@ class RecordsView(APIView):
     )
     def get(self, request: Request, number: str, period: str) -> Response:
         number = _own(request, number)
-        if not codes.is_verified(request.session, number, records.PURPOSE):
+        if not codes.proved(request.session, number):
             return Response(
                 error_body("second_check_required", _("Confirm a fresh code sent to the number first.")),
                 status=status.HTTP_403_FORBIDDEN,

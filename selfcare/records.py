@@ -1,5 +1,6 @@
 """Itemised records (详单): personal data of the holder and of everyone they called. Behind a
-second check (a fresh code to the number, good for 15 minutes), read live from the BSS (never
+second check (a code to the number in the last 15 minutes, whatever it was for: binding it a
+moment ago is as fresh a proof as a code sent now), read live from the BSS (never
 cached), never logged, the other party's number masked, at most READS_PER_HOUR reads per number,
 and every read audited (subscribers.RecordsRead)."""
 

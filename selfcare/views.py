@@ -127,7 +127,7 @@ def bill_records(request: SignedInRequest, number: str, period: str) -> HttpResp
     context: dict[str, object] = {"tab": "me", "number": number, "period": period, "error": error}
     kind = request.GET.get("kind", "")
     context["kind"] = kind
-    if not codes.is_verified(request.session, number, records.PURPOSE):
+    if not codes.proved(request.session, number):
         response = render(request, "selfcare/records_check.html", {**context, **step.context(request)})
     else:
         try:

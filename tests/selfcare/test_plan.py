@@ -72,7 +72,7 @@ def test_a_plan_change_needs_the_number_proved_and_the_rules_met(telecom):
         telecom_checkout.place_plan_change(user, MAIN, Offer.objects.get(slug="plan-2"), "now", proved=True, token="y")
     stranger_client, _stranger = _holder_of(SimSubscriber.objects.filter(arrears__gt=0).first().number)
     assert stranger_client.post(f"/me/numbers/{MAIN}/plan/", {"action": "change", "plan": "plan-6"}).status_code == 404
-    assert not Order.objects.filter(kind="plan_change").exists()
+    assert not Order.objects.filter(kind="plan_change", user=user).exists()
 
 
 def test_a_service_is_cancelled_after_confirming(telecom):
