@@ -8,7 +8,16 @@ from rest_framework.routers import DefaultRouter
 from catalog.api import CategoryViewSet, OfferViewSet
 from orders.api.cart import CartLinesView, CartLineView, CartView
 from orders.api.orders import OrdersView, OrderView, payment_notify
-from selfcare.api import BillsView, MeView, PlanChangeView, RecordsView
+from selfcare.api import (
+    BillsView,
+    BindNumbersView,
+    CancelServiceView,
+    MeView,
+    PlanChangeView,
+    PlanView,
+    RecordsView,
+    VerifyBindCodeView,
+)
 from storefront.number_api import NumberHoldView, NumberSearchView
 
 router = DefaultRouter()
@@ -25,7 +34,11 @@ urlpatterns = [
     path("v1/orders/", OrdersView.as_view(), name="api-orders"),
     path("v1/orders/<str:number>/", OrderView.as_view(), name="api-order"),
     path("v1/me/", MeView.as_view(), name="api-me"),
+    path("v1/me/numbers/", BindNumbersView.as_view(), name="api-me-bind"),
+    path("v1/me/numbers/verify/", VerifyBindCodeView.as_view(), name="api-me-bind-verify"),
     path("v1/me/numbers/<str:number>/bills/", BillsView.as_view(), name="api-me-bills"),
+    path("v1/me/numbers/<str:number>/plan/", PlanView.as_view(), name="api-me-plan"),
+    path("v1/me/numbers/<str:number>/services/<str:code>/cancel/", CancelServiceView.as_view(), name="api-me-cancel"),
     path("v1/me/numbers/<str:number>/bills/<str:period>/records/", RecordsView.as_view(), name="api-me-records"),
     path("v1/me/numbers/<str:number>/plan-change/", PlanChangeView.as_view(), name="api-me-plan-change"),
     path("payments/notify/<slug:adapter>/", payment_notify, name="payment-notify"),

@@ -20,12 +20,15 @@ from rest_framework.views import APIView
 from catalog.models import Offer
 from core.api import error_body
 from core.errors import HallError
+from core.phone import mask_phone
 from orders.checkout import telecom
 from orders.checkout.services import CheckoutError
 from orders.models import OrderStatus
 from orders.payments import services as payments
-from selfcare import records, selectors
+from selfcare import records, selectors, services
+from selfcare.views import BIND
 from subscribers import bindings, codes
+from subscribers.models import BoundNumber
 from tenants.gateways.bss import BssError
 
 
@@ -190,3 +193,127 @@ class PlanChangeView(APIView):
             order.refresh_from_db()
         selectors.forget(number)
         return Response({"order": order.number, "status": order.status}, status=status.HTTP_201_CREATED)
+
+
+class SendBindCodeSerializer(serializers.Serializer):
+    number = serializers.RegexField(r"^1[3-9]\d{9}$", help_text="A mobile number of this carrier.")
+
+
+class VerifyBindCodeSerializer(serializers.Serializer):
+    number = serializers.RegexField(r"^1[3-9]\d{9}$")
+    code = serializers.RegexField(r"^\d{6}$")
+
+
+class SentSerializer(serializers.Serializer):
+    sent_to = serializers.CharField(help_text="The number, masked.")
+
+
+class BoundSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    primary = serializers.BooleanField()
+
+
+class ServiceSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    monthly_fee = serializers.DecimalField(max_digits=8, decimal_places=2)
+    ends_on = serializers.DateField(allow_null=True)
+    cancellable = serializers.BooleanField()
+    cancel_effective = serializers.CharField(allow_blank=True)
+
+
+class PlanChoiceSerializer(serializers.Serializer):
+    plan = serializers.CharField()
+    name = serializers.CharField()
+    monthly_fee = serializers.DecimalField(max_digits=8, decimal_places=2)
+    allowed = serializers.BooleanField()
+    refusal = serializers.CharField(allow_blank=True, help_text="Why not, in the subscriber's words.")
+    effective = serializers.ListField(child=serializers.CharField())
+    fee_difference = serializers.DecimalField(max_digits=8, decimal_places=2)
+
+
+class PlanSerializer(serializers.Serializer):
+    plan = serializers.CharField(allow_null=True)
+    contract_until = serializers.DateField(allow_null=True)
+    services = ServiceSerializer(many=True)
+    choices = PlanChoiceSerializer(many=True)
+
+
+class StopsSerializer(serializers.Serializer):
+    stops_on = serializers.DateField()
+
+
+class BindNumbersView(APIView):
+    """Bind a number: a code is texted to it (this POST), then confirmed (…/verify/)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=SendBindCodeSerializer, responses={202: SentSerializer})
+    def post(self, request: Request) -> Response:
+        data = SendBindCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        number = data.validated_data["number"]
+        if bindings.is_bound(request.user, number):
+            raise HallError(_("%(number)s is already bound to your account.") % {"number": number}, "already_bound")
+        if error := BIND.send(request, number):
+            raise HallError(error, "code_not_sent")
+        return Response({"sent_to": mask_phone(number)}, status=status.HTTP_202_ACCEPTED)
+
+
+class VerifyBindCodeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=VerifyBindCodeSerializer, responses={201: BoundSerializer})
+    def post(self, request: Request) -> Response:
+        data = VerifyBindCodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        number = data.validated_data["number"]
+        if BIND.number(request) != number:
+            raise HallError(_("Ask for a code first."), "no_code")
+        if error := BIND.verify(request, data.validated_data["code"]):
+            raise HallError(error, "wrong_code")
+        binding = bindings.bind(_user(request), number, BoundNumber.Proof.CODE)
+        BIND.change(request)
+        selectors.forget(number)
+        return Response({"number": binding.number, "primary": binding.primary}, status=status.HTTP_201_CREATED)
+
+
+class PlanView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: PlanSerializer, 409: OpenApiResponse(description="The BSS did not answer.")})
+    def get(self, request: Request, number: str) -> Response:
+        number = _own(request, number)
+        shown = selectors.card(BoundNumber(number=number, primary=False))
+        choices = []
+        for offer in selectors.plans_on_sale():
+            quote = telecom.quote_plan(number, offer)
+            choices.append(
+                {
+                    "plan": offer.slug,
+                    "name": offer.name,
+                    "monthly_fee": offer.sale_price,
+                    "allowed": quote.allowed,
+                    "refusal": "" if quote.allowed else telecom.plan_refusal_text(quote),
+                    "effective": list(quote.effective),
+                    "fee_difference": quote.fee_difference,
+                }
+            )
+        body = {
+            "plan": shown.plan.name if shown.plan else None,
+            "contract_until": shown.contract_until,
+            "services": [vars(p) for p in shown.services],
+            "choices": choices,
+        }
+        return Response(PlanSerializer(body).data)
+
+
+class CancelServiceView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: StopsSerializer})
+    def post(self, request: Request, number: str, code: str) -> Response:
+        until = services.cancel_service(_own(request, number), code)
+        selectors.forget(number)
+        return Response({"stops_on": until})

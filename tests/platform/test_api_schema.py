@@ -189,7 +189,7 @@ def test_api_answers_as_its_schema_says(api_server, subscriber, who):
         f"schemathesis ({who}) found problems:\n{output[-12000:]}\n--- server log ---\n{api_server.log_tail()}"
     )
     summary = output[output.rindex("SUMMARY") :]
-    assert "Tested: 17" in summary and " passed" in summary, summary  # every operation, and cases ran
+    assert "Tested: 21" in summary and " passed" in summary, summary  # every operation, and cases ran
 
 
 def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
@@ -278,3 +278,15 @@ def test_real_resources_answer_as_the_schema_says(api_server, subscriber):
         path_parameters={"number": line},
         body={"plan": "plan-6", "effective": "now", "accept_terms": False},
     )
+    plan = call("GET", "/api/v1/me/numbers/{number}/plan/", 200, path_parameters={"number": line})
+    assert plan["plan"] == "畅享 39 元套餐" and {c["plan"] for c in plan["choices"]} >= {"plan-2"}
+    assert next(c for c in plan["choices"] if c["plan"] == "plan-2")["allowed"] is False  # its plan now
+    call(
+        "POST",
+        "/api/v1/me/numbers/{number}/services/{code}/cancel/",
+        400,
+        path_parameters={"number": line, "code": "crbt"},
+    )
+    stranger = call("POST", "/api/v1/me/numbers/", 400, body={"number": "19999999999"})
+    assert stranger["error"]["code"] == "code_not_sent"
+    call("POST", "/api/v1/me/numbers/verify/", 400, body={"number": "19999999999", "code": "123456"})

@@ -2,27 +2,21 @@
 to the number, never cached, the other party masked, rate-limited per number, every read audited,
 and nobody else's by number or by guessing a URL."""
 
-import random
-
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from selfcare import records
 from subscribers import bindings
 from subscribers.models import BoundNumber, NumberAuthCode, RecordsRead
 from tests.support.clients import host_client
+from tests.support.subscribers import signed_in_by_code
 from tests.support.telecom import MAIN, sent_code
 
 pytestmark = pytest.mark.django_db
 
 
 def _with_main():
-    number = f"139{random.randrange(10**8):08d}"
-    client = host_client("alpha.localhost")
-    client.post("/me/login/", {"action": "send", "number": number})
-    client.post("/me/login/", {"action": "verify", "code": sent_code(number)})
-    user = User.objects.get(username=number)
+    client, user = signed_in_by_code()
     bindings.bind(user, MAIN, BoundNumber.Proof.CODE)
     NumberAuthCode.objects.filter(number=MAIN).delete()
     return client, user
@@ -66,11 +60,7 @@ def test_records_are_rate_limited_per_number(telecom, monkeypatch):
 
 def test_nobody_reads_another_subscribers_bills_or_records(telecom):
     _owner, _user = _with_main()
-    stranger = host_client("alpha.localhost")
-    number = f"139{random.randrange(10**8):08d}"
-    stranger.post("/me/login/", {"action": "send", "number": number})
-    stranger.post("/me/login/", {"action": "verify", "code": sent_code(number)})
-    reader = User.objects.get(username=number)
+    stranger, reader = signed_in_by_code()
     assert stranger.get(f"/me/numbers/{MAIN}/bills/").status_code == 404
     assert stranger.get(f"/me/numbers/{MAIN}/bills/{_last_month()}/records/").status_code == 404
     assert host_client("alpha.localhost").get(f"/me/numbers/{MAIN}/bills/").status_code == 302  # to sign in

@@ -1,11 +1,9 @@
 """Flows that act on a number skip the code for a bound number and pre-fill it; a number not bound
 still needs its code; add-on and plan orders need the number proved."""
 
-import random
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import User
 
 from catalog.models import Offer
 from core.money import yuan
@@ -16,18 +14,14 @@ from orders.models import Cart
 from subscribers import bindings
 from subscribers.models import BoundNumber, NumberAuthCode
 from tenants.simulators.models import SimSms, SimSubscriber
-from tests.support.clients import host_client
-from tests.support.telecom import MAIN, sent_code
+from tests.support.subscribers import signed_in_by_code
+from tests.support.telecom import MAIN
 
 pytestmark = pytest.mark.django_db
 
 
 def _holder(bind: bool = True):
-    login = f"139{random.randrange(10**8):08d}"
-    client = host_client("alpha.localhost")
-    client.post("/me/login/", {"action": "send", "number": login})
-    client.post("/me/login/", {"action": "verify", "code": sent_code(login)})
-    user = User.objects.get(username=login)
+    client, user = signed_in_by_code()
     if bind:
         bindings.bind(user, MAIN, BoundNumber.Proof.CODE)
     NumberAuthCode.objects.filter(number=MAIN).delete()

@@ -2,10 +2,7 @@
 plainly, binding a number with a code, numbers that left the carrier dropping off, and nobody
 seeing or changing another subscriber's numbers."""
 
-import random
-
 import pytest
-from django.contrib.auth.models import User
 
 from core.money import yuan
 from subscribers import bindings
@@ -13,22 +10,14 @@ from subscribers.models import BoundNumber, NumberAuthCode
 from tenants.simulators.bss import SimulatedBss
 from tenants.simulators.models import SimSubscriber
 from tests.support.clients import host_client
+from tests.support.subscribers import fresh_number, signed_in_by_code
 from tests.support.telecom import MAIN, sent_code
 
 pytestmark = pytest.mark.django_db
 
 
-def _signed_in(number: str | None = None):
-    """A subscriber signed in by code to a fresh number of another carrier; returns (client, user)."""
-    number = number or f"139{random.randrange(10**8):08d}"
-    client = host_client("alpha.localhost")
-    client.post("/me/login/", {"action": "send", "number": number})
-    client.post("/me/login/", {"action": "verify", "code": sent_code(number)})
-    return client, User.objects.get(username=number)
-
-
 def test_the_primary_numbers_card_shows_balance_allowances_plan_and_as_of(telecom):
-    client, user = _signed_in()
+    client, user = signed_in_by_code()
     bindings.bind(user, MAIN, BoundNumber.Proof.CODE)
     page = client.get("/me/").content.decode()
     assert 'data-testid="number-card"' in page and "180 0000 0001" in page
@@ -38,7 +27,7 @@ def test_the_primary_numbers_card_shows_balance_allowances_plan_and_as_of(teleco
 
 
 def test_arrears_and_suspension_are_said_plainly_with_what_to_do(telecom):
-    client, user = _signed_in()
+    client, user = signed_in_by_code()
     owing = SimSubscriber.objects.filter(arrears__gt=0).first().number
     suspended = SimSubscriber.objects.get(status="suspended", note__contains="停机").number
     bindings.bind(user, owing, BoundNumber.Proof.CODE)
@@ -49,7 +38,7 @@ def test_arrears_and_suspension_are_said_plainly_with_what_to_do(telecom):
 
 
 def test_bind_a_second_number_with_its_code(telecom):
-    client, user = _signed_in()
+    client, user = signed_in_by_code()
     NumberAuthCode.objects.filter(number=MAIN).delete()
     sent = client.post("/me/numbers/bind/", {"action": "send", "number": MAIN}, follow=True).content.decode()
     assert 'data-testid="code-form"' in sent and not bindings.is_bound(user, MAIN)
@@ -58,26 +47,26 @@ def test_bind_a_second_number_with_its_code(telecom):
 
 
 def test_a_number_cannot_be_bound_without_its_code_or_from_another_carrier(telecom):
-    client, user = _signed_in()
+    client, user = signed_in_by_code()
     early = client.post("/me/numbers/bind/", {"action": "verify", "code": "123456"}).content.decode()
     assert "请先获取验证码" in early
-    stranger = f"139{random.randrange(10**8):08d}"
+    stranger = fresh_number()
     refused = client.post("/me/numbers/bind/", {"action": "send", "number": stranger}).content.decode()
     assert "不是本运营商的号码" in refused and not BoundNumber.objects.filter(number=stranger).exists()
     assert bindings.numbers_of(user) == []
 
 
 def test_whoever_proves_a_number_last_holds_it(telecom):
-    _first_client, first = _signed_in()
+    _first_client, first = signed_in_by_code()
     bindings.bind(first, MAIN, BoundNumber.Proof.CODE)
-    _second_client, second = _signed_in()
+    _second_client, second = signed_in_by_code()
     bindings.bind(second, MAIN, BoundNumber.Proof.CODE)
     assert bindings.numbers_of(first) == [] and bindings.numbers_of(second) == [MAIN]
     assert BoundNumber.objects.get(user=first, number=MAIN).unbound_why == "proved_elsewhere"
 
 
 def test_a_number_that_left_the_carrier_drops_off(telecom):
-    client, user = _signed_in()
+    client, user = signed_in_by_code()
     bindings.bind(user, MAIN, BoundNumber.Proof.CODE)
     closed = SimSubscriber.objects.get(status="closed", note__contains="销户").number
     BoundNumber.objects.create(user=user, number=closed, proof="code", proved_at="2026-01-01T00:00:00Z")
@@ -86,9 +75,9 @@ def test_a_number_that_left_the_carrier_drops_off(telecom):
 
 
 def test_nobody_changes_or_sees_another_subscribers_numbers(telecom):
-    owner_client, owner = _signed_in()
+    owner_client, owner = signed_in_by_code()
     bindings.bind(owner, MAIN, BoundNumber.Proof.CODE)
-    other_client, _other = _signed_in()
+    other_client, _other = signed_in_by_code()
     other_client.post(f"/me/numbers/{MAIN}/", {"action": "unbind"})
     other_client.post(f"/me/numbers/{MAIN}/", {"action": "primary"})
     assert bindings.numbers_of(owner) == [MAIN] and "180 0000 0001" not in other_client.get("/me/").content.decode()
@@ -97,7 +86,7 @@ def test_nobody_changes_or_sees_another_subscribers_numbers(telecom):
 
 
 def test_the_bss_is_asked_once_per_number_in_the_cache_time(telecom, monkeypatch):
-    client, user = _signed_in()
+    client, user = signed_in_by_code()
     bindings.bind(user, MAIN, BoundNumber.Proof.CODE)
     calls = []
     real = SimulatedBss.usage

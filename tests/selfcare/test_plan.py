@@ -1,10 +1,7 @@
 """My plan and services: the plans a number may change to and why not the others, a plan change
 as an order the worker applies at the BSS with its key, and 退订 of a service after confirming."""
 
-import random
-
 import pytest
-from django.contrib.auth.models import User
 
 from catalog.models import Offer
 from orders import fulfilment
@@ -15,18 +12,14 @@ from subscribers import bindings
 from subscribers.models import BoundNumber
 from tenants.simulators import selfcare
 from tenants.simulators.models import SimSms, SimSubscriber
-from tests.support.clients import host_client
-from tests.support.telecom import MAIN, sent_code
+from tests.support.subscribers import signed_in_by_code
+from tests.support.telecom import MAIN
 
 pytestmark = pytest.mark.django_db
 
 
 def _holder_of(number: str):
-    login = f"139{random.randrange(10**8):08d}"
-    client = host_client("alpha.localhost")
-    client.post("/me/login/", {"action": "send", "number": login})
-    client.post("/me/login/", {"action": "verify", "code": sent_code(login)})
-    user = User.objects.get(username=login)
+    client, user = signed_in_by_code()
     bindings.bind(user, number, BoundNumber.Proof.CODE)
     return client, user
 

@@ -2,8 +2,6 @@
 the account bound to the number it proved, unproven accounts losing their number to whoever
 proves it, and password accounts still signing in."""
 
-import random
-
 import pytest
 from django.contrib.auth.models import User
 
@@ -11,14 +9,10 @@ from subscribers.models import BoundNumber, NumberAuthCode, SignInProof
 from tenants.simulators.models import SimSms
 from tests.support.clients import host_client
 from tests.support.orders import PASSWORD
+from tests.support.subscribers import fresh_number
 from tests.support.telecom import MAIN, sent_code
 
 pytestmark = pytest.mark.django_db
-
-
-def _stranger() -> str:
-    """A mobile number of another carrier (the BSS does not know it), fresh for each test."""
-    return f"139{random.randrange(10**8):08d}"
 
 
 def _code_sign_in(client, number: str) -> str:
@@ -41,14 +35,14 @@ def test_a_new_number_signs_up_with_a_code_and_its_carrier_number_is_bound(telec
 
 
 def test_a_number_of_another_carrier_gets_an_account_but_nothing_bound(telecom):
-    number = _stranger()
+    number = fresh_number()
     _code_sign_in(host_client("alpha.localhost"), number)
     user = User.objects.get(username=number)
     assert not BoundNumber.objects.filter(user=user).exists()
 
 
 def test_signing_up_says_the_same_whether_or_not_the_number_has_an_account(telecom):
-    known, unknown = _stranger(), _stranger()
+    known, unknown = fresh_number(), fresh_number()
     User.objects.create_user(username=known, password=PASSWORD)
     pages = []
     for number in (known, unknown):
@@ -60,7 +54,7 @@ def test_signing_up_says_the_same_whether_or_not_the_number_has_an_account(telec
 
 
 def test_an_unproven_account_loses_its_number_to_whoever_proves_it(telecom):
-    number = _stranger()
+    number = fresh_number()
     squatter = User.objects.create_user(username=number, password=PASSWORD)
     _code_sign_in(host_client("alpha.localhost"), number)
     holder = User.objects.get(username=number)
@@ -72,7 +66,7 @@ def test_an_unproven_account_loses_its_number_to_whoever_proves_it(telecom):
 
 
 def test_a_proven_account_signs_in_again_by_code_to_the_same_account(telecom):
-    number = _stranger()
+    number = fresh_number()
     _code_sign_in(host_client("alpha.localhost"), number)
     first = User.objects.get(username=number)
     NumberAuthCode.objects.filter(number=number).update(created_at="2000-01-01T00:00:00Z")  # past the wait
@@ -84,14 +78,14 @@ def test_a_proven_account_signs_in_again_by_code_to_the_same_account(telecom):
 
 
 def test_a_password_account_still_signs_in_with_its_password(telecom):
-    number = _stranger()
+    number = fresh_number()
     User.objects.create_user(username=number, password=PASSWORD)
     response = host_client("alpha.localhost").post("/me/login/", {"username": number, "password": PASSWORD})
     assert response.status_code == 302
 
 
 def test_a_staff_account_named_like_a_number_is_never_signed_in_or_taken_by_code(telecom):
-    number = _stranger()
+    number = fresh_number()
     User.objects.create_user(username=number, password=PASSWORD, is_staff=True)
     page = _code_sign_in(host_client("alpha.localhost"), number)
     assert "不能登录" in page or "cannot sign in" in page
@@ -99,7 +93,7 @@ def test_a_staff_account_named_like_a_number_is_never_signed_in_or_taken_by_code
 
 
 def test_bad_codes_say_why_and_sign_nobody_in(telecom):
-    number, other = _stranger(), _stranger()
+    number, other = fresh_number(), fresh_number()
     client = host_client("alpha.localhost")
     early = client.post("/me/login/", {"action": "verify", "code": "123456"}).content.decode()
     assert "请先获取验证码" in early
