@@ -80,13 +80,22 @@ class SignInProof(models.Model):
 class RecordsRead(models.Model):
     """Who read the itemised records of which number and month (personal data: audited)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    class Via(models.TextChoices):
+        PAGE = "page", _("the 我的 page")
+        API = "api", _("the API")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     number = models.CharField(_("number"), max_length=11)
     month = models.CharField(_("month"), max_length=7)  # YYYY-MM
-    via = models.CharField(_("via"), max_length=10)  # page or api
+    via = models.CharField(_("via"), max_length=10, choices=Via.choices)
     at = models.DateTimeField(_("read at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("itemised records read")
         verbose_name_plural = _("itemised records read")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.number)} {self.month}"

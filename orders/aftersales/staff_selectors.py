@@ -33,6 +33,7 @@ STEP_LABELS: dict[str, StrOrPromise] = {
     "credit_deposit": pgettext_lazy("fulfilment step", "Credit the deposit"),
     "schedule_payouts": pgettext_lazy("fulfilment step", "Schedule the monthly returns"),
     "credit_top_up": pgettext_lazy("fulfilment step", "Credit the top-up"),
+    "change_plan": pgettext_lazy("fulfilment step", "Change the plan"),
 }
 STEP_STATUS: dict[str, StrOrPromise] = {
     FulfilmentStep.Status.RUNNING: pgettext_lazy("fulfilment step", "In progress"),
@@ -56,6 +57,8 @@ RESULT_LABELS = {
     "applied": _("Add-ons applied"),
     "delivered_at": _("Delivered at"),
     "first_top_up": _("First top-up"),
+    "plan": _("Plan"),
+    "starts_on": _("From"),
 }
 PAYMENT_ADAPTERS = {"simulator": _("Simulated payment"), "alipay": _("Alipay"), "wechat": _("WeChat Pay")}
 CONFIRMED_BY = {"notification": _("payment notification"), "query": _("status query")}

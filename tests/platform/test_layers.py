@@ -76,10 +76,12 @@ def test_the_layer_contracts_cover_every_app_and_ignore_nothing():
 def test_every_timeline_action_is_declared_once_with_its_words():
     """The runner records each pipeline step under its name and the timeline reads it back through
     orders.events.Action: every step has its member, and an undeclared action is refused."""
+    from orders.aftersales.staff_selectors import STEP_LABELS
     from orders.events import Action, record
     from orders.fulfilment.pipelines import PIPELINES
 
     steps = {step.name for pipeline in PIPELINES.values() for step in pipeline}
     assert steps <= set(Action.values), steps - set(Action.values)
+    assert steps <= set(STEP_LABELS), steps - set(STEP_LABELS)  # staff read each step by its name
     with pytest.raises(ValueError, match="not_an_action"):
         record(None, "not_an_action")  # refused before anything is written
