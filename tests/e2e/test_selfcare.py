@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from tenants.simulators.models import SimSms
 from tests.support.browser import sign_up
+from tests.support.clients import in_own_connection
 from tests.support.telecom import MAIN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -25,7 +26,26 @@ def _confirm_code(phone, number: str) -> None:
     phone.get_by_test_id("verify-code").click()
 
 
-def test_a_subscriber_serves_themselves_on_me(phone, web_server, celery_worker_process, artifacts):
+@pytest.fixture
+def main_number_left_as_found():
+    """This journey commits (the server is another process): afterwards the demo number has no codes
+    waiting out their 60 s, no binding and no booked plan change, so later journeys start clean."""
+    yield
+    from subscribers.models import BoundNumber, NumberAuthCode
+    from tenants.simulators.models import SimSubscriber
+
+    def tidy() -> None:
+        with schema_context("c_alpha"):
+            NumberAuthCode.objects.filter(number=MAIN).delete()
+            BoundNumber.objects.filter(number=MAIN).delete()
+            SimSubscriber.objects.filter(number=MAIN).update(pending_plan={})
+
+    in_own_connection(tidy)  # committed, like the rows the server wrote
+
+
+def test_a_subscriber_serves_themselves_on_me(
+    phone, web_server, celery_worker_process, artifacts, main_number_left_as_found
+):
     base = f"http://alpha.localhost:{web_server}"
     sign_up(phone, base)  # with a code (tests/support/browser.py)
     phone.get_by_test_id("bind-first").click()
