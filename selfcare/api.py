@@ -8,7 +8,6 @@ import uuid
 from typing import cast
 
 from django.contrib.auth.models import User
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -113,12 +112,6 @@ def _user(request: Request) -> User:
     return cast(User, request.user)  # IsAuthenticated
 
 
-def _own(request: Request, number: str) -> str:
-    if not bindings.is_bound(request.user, number):
-        raise Http404
-    return number
-
-
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -134,7 +127,7 @@ class BillsView(APIView):
     @extend_schema(responses={200: BillSerializer(many=True), 502: OpenApiResponse(description="The BSS is down.")})
     def get(self, request: Request, number: str) -> Response:
         try:
-            found = selectors.bills(_own(request, number))
+            found = selectors.bills(selectors.own_number(_user(request), number))
         except BssError:
             busy = _("The carrier's system did not answer. Please try again in a moment.")
             return Response(error_body("bss_unavailable", busy), status=status.HTTP_502_BAD_GATEWAY)
@@ -152,7 +145,7 @@ class RecordsView(APIView):
         },
     )
     def get(self, request: Request, number: str, period: str) -> Response:
-        number = _own(request, number)
+        number = selectors.own_number(_user(request), number)
         if not codes.proved(request.session, number):
             return Response(
                 error_body("second_check_required", _("Confirm a fresh code sent to the number first.")),
@@ -176,7 +169,7 @@ class PlanChangeView(APIView):
         },
     )
     def post(self, request: Request, number: str) -> Response:
-        number = _own(request, number)
+        number = selectors.own_number(_user(request), number)
         data = PlanChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         if not data.validated_data["accept_terms"]:
@@ -284,22 +277,20 @@ class PlanView(APIView):
 
     @extend_schema(responses={200: PlanSerializer, 409: OpenApiResponse(description="The BSS did not answer.")})
     def get(self, request: Request, number: str) -> Response:
-        number = _own(request, number)
-        shown = selectors.card(BoundNumber(number=number, primary=False))
-        choices = []
-        for offer in selectors.plans_on_sale():
-            quote = telecom.quote_plan(number, offer)
-            choices.append(
-                {
-                    "plan": offer.slug,
-                    "name": offer.name,
-                    "monthly_fee": offer.sale_price,
-                    "allowed": quote.allowed,
-                    "refusal": "" if quote.allowed else telecom.plan_refusal_text(quote),
-                    "effective": list(quote.effective),
-                    "fee_difference": quote.fee_difference,
-                }
-            )
+        number = selectors.own_number(_user(request), number)
+        shown = selectors.plan_card(number)
+        choices = [
+            {
+                "plan": offer.slug,
+                "name": offer.name,
+                "monthly_fee": offer.sale_price,
+                "allowed": quote.allowed,
+                "refusal": refusal,
+                "effective": list(quote.effective),
+                "fee_difference": quote.fee_difference,
+            }
+            for offer, quote, refusal in selectors.plan_choices(number)
+        ]
         body = {
             "plan": shown.plan.name if shown.plan else None,
             "contract_until": shown.contract_until,
@@ -314,6 +305,6 @@ class CancelServiceView(APIView):
 
     @extend_schema(request=None, responses={200: StopsSerializer})
     def post(self, request: Request, number: str, code: str) -> Response:
-        until = services.cancel_service(_own(request, number), code)
+        until = services.cancel_service(selectors.own_number(_user(request), number), code)
         selectors.forget(number)
         return Response({"stops_on": until})

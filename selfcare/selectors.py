@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.http import Http404
 
 from catalog.models import Offer
+from orders.checkout import telecom
 from subscribers import bindings
 from subscribers.models import BoundNumber
 from tenants import ports
-from tenants.gateways.bss import BroadbandAccount, BssError, Product, Subscriber, Usage
+from tenants.gateways.bss import BroadbandAccount, BssError, PlanChangeQuote, Product, Subscriber, Usage
 
 USAGE_SECONDS = 60  # how stale 我的 may be: the card says "as of" the BSS's own time
 
@@ -93,3 +96,30 @@ def bills(number: str) -> tuple:
 
 def plans_on_sale() -> list[Offer]:
     return list(Offer.objects.on_sale().filter(kind="plan").order_by("sale_price", "pk"))
+
+
+class PlanChoice(NamedTuple):
+    offer: Offer
+    quote: PlanChangeQuote
+    refusal: str  # why not, in the subscriber's words ("" when allowed)
+
+
+def plan_choices(number: str) -> list[PlanChoice]:
+    """Each plan on sale with what the BSS says of it for this number (CheckoutError: BSS down)."""
+    choices = []
+    for offer in plans_on_sale():
+        quote = telecom.quote_plan(number, offer)
+        choices.append(PlanChoice(offer, quote, "" if quote.allowed else telecom.plan_refusal_text(quote)))
+    return choices
+
+
+def own_number(user: User, number: str) -> str:
+    """The number if it is bound to this subscriber; anyone else's is not found, never refused."""
+    if not bindings.is_bound(user, number):
+        raise Http404
+    return number
+
+
+def plan_card(number: str) -> NumberCard:
+    """The card of one bound number read for its plan page (not as the primary)."""
+    return card(BoundNumber(number=number, primary=False))

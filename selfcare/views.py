@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -88,16 +88,9 @@ def number_action(request: SignedInRequest, number: str) -> HttpResponse:
     return redirect("account")
 
 
-def _own(request: SignedInRequest, number: str) -> str:
-    """The number if it is bound to this subscriber; anyone else's is not found, never refused."""
-    if not bindings.is_bound(request.user, number):
-        raise Http404
-    return number
-
-
 @login_required
 def bills(request: SignedInRequest, number: str) -> HttpResponse:
-    number = _own(request, number)
+    number = selectors.own_number(request.user, number)
     try:
         found = selectors.bills(number)
     except BssError:
@@ -116,7 +109,7 @@ def _records_step(number: str) -> CodeStep:
 @login_required
 def bill_records(request: SignedInRequest, number: str, period: str) -> HttpResponse:
     """The month's itemised records, after a fresh code to the number (a second check)."""
-    number = _own(request, number)
+    number = selectors.own_number(request.user, number)
     step = _records_step(number)
     error = ""
     if request.method == "POST":
@@ -145,15 +138,14 @@ def bill_records(request: SignedInRequest, number: str, period: str) -> HttpResp
 def plan(request: SignedInRequest, number: str) -> HttpResponse:
     """My plan and services: the current plan and contract, 退订 of what may be cancelled, and the
     plans this number may change to, with why the others may not."""
-    number = _own(request, number)
-    shown = selectors.card(BoundNumber(number=number, primary=False))
+    number = selectors.own_number(request.user, number)
+    shown = selectors.plan_card(number)
     if request.method == "POST" and request.POST.get("action") == "change":
         return _change_plan(request, number)
     try:
-        plans = [(offer, telecom.quote_plan(number, offer)) for offer in selectors.plans_on_sale()]
+        choices = selectors.plan_choices(number)
     except CheckoutError:
-        plans, shown.unavailable = [], True
-    choices = [(offer, quote, "" if quote.allowed else telecom.plan_refusal_text(quote)) for offer, quote in plans]
+        choices, shown.unavailable = [], True
     return render(
         request,
         "selfcare/plan.html",
@@ -189,7 +181,7 @@ def _change_plan(request: SignedInRequest, number: str) -> HttpResponse:
 @require_POST
 def cancel_service(request: SignedInRequest, number: str) -> HttpResponse:
     """退订 of a value-added service, after the subscriber confirmed it on the plan page."""
-    number = _own(request, number)
+    number = selectors.own_number(request.user, number)
     code = request.POST.get("service", "")
     if request.POST.get("confirm") != "on":
         messages.error(request, _("Tick the box to confirm the cancellation."))
