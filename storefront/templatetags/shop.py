@@ -83,7 +83,7 @@ def amount_of(value, unit: str) -> str:
     if unit == "MB":
         if amount >= 1024:
             gb = (amount / 1024).quantize(Decimal("0.1"))
-            return _("%(n)s GB") % {"n": gb.normalize() if gb == gb.to_integral() else gb}
+            return _("%(n)s GB") % {"n": int(gb) if gb == gb.to_integral() else gb}  # 100 GB, never 1E+2
         return _("%(n)s MB") % {"n": amount.quantize(Decimal("1"))}
     if unit == "min":
         return _("%(n)s min") % {"n": amount.quantize(Decimal("1"))}

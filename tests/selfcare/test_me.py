@@ -23,6 +23,7 @@ def test_the_primary_numbers_card_shows_balance_allowances_plan_and_as_of(teleco
     assert 'data-testid="number-card"' in page and "180 0000 0001" in page
     balance = SimSubscriber.objects.get(number=MAIN)
     assert yuan(balance.balance) in page and "畅享 79 元套餐" in page and 'data-testid="bucket-data"' in page
+    assert "共 100 GB" in page and "E+" not in page  # 畅享 79: 100 GB, as people write it
     assert "<meter" in page and "截至" in page and f"/topup/?number={MAIN}" in page
 
 
