@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from catalog import services
 from catalog.kinds import KINDS
 from catalog.models import Category, City, Offer, OfferImage, OfferVariant
 from core.uploads import validate_image_upload
@@ -138,14 +139,14 @@ class OfferAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Put the selected offers on sale"), permissions=["change"])
     def put_on_sale(self, request, queryset):
-        count = queryset.update(status=Offer.Status.ON_SALE)
+        count = services.set_status(queryset, Offer.Status.ON_SALE)
         self.message_user(
             request, ngettext("%d offer is now on sale.", "%d offers are now on sale.", count) % count, messages.SUCCESS
         )
 
     @admin.action(description=_("Take the selected offers off sale"), permissions=["change"])
     def take_off_sale(self, request, queryset):
-        count = queryset.update(status=Offer.Status.OFF_SALE)
+        count = services.set_status(queryset, Offer.Status.OFF_SALE)
         self.message_user(
             request,
             ngettext("%d offer is now off sale.", "%d offers are now off sale.", count) % count,

@@ -130,7 +130,7 @@ class OfferViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("city") and not selectors.SLUG.match(params["city"]):
             raise ValidationError({"city": ["not a city code"]})
         if params.get("category"):
-            tree = selectors.CategoryTree()
+            tree = selectors.category_tree()
             category = tree.get(params["category"])
             if category is None:
                 raise NotFound("no such category")

@@ -1,6 +1,7 @@
 """The visitor's compare list: 2–4 offers of one kind, kept in their session (passed in: this
 module knows sessions, not requests)."""
 
+import re
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -43,3 +44,12 @@ def remove(session: MutableMapping[str, Any], offer_id: object) -> None:
     except (TypeError, ValueError):
         return
     session[SESSION_KEY] = [i for i in ids(session) if i != gone]
+
+
+SLOT = re.compile(r"<!--compare:(\d+)-->(.*?)<!--or-->(.*?)<!--/compare-->", re.S)
+
+
+def fill(html: str, ids) -> str:
+    """Cached pages carry both states of each offer's compare control; keep this visitor's."""
+    chosen = set(ids)
+    return SLOT.sub(lambda m: m[3] if int(m[1]) in chosen else m[2], html)

@@ -2,22 +2,49 @@
 offers it shows (images are prefetched, categories joined)."""
 
 import re
+import time
 
-from django.db.models import Prefetch
+from django.db.models import Min, Prefetch, Q
+from django.utils import timezone
 
 from catalog.models import Category, City, DepositOffer, Offer, OfferImage
+from core import fragments
+from core.tenancy import current_schema
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
 
 
-def cities():
-    return list(City.objects.all())
+def cities() -> list[City]:
+    """The carrier's cities: a short list read once per process and catalogue generation."""
+    return fragments.local("cities", (), lambda: list(City.objects.all()), on=(fragments.CATALOG,))
 
 
-def city_named(code):
+def city_named(code) -> City | None:
     if not isinstance(code, str) or not SLUG.match(code):
         return None  # also keeps NUL bytes and junk away from the database
-    return City.objects.filter(code=code).first()
+    return next((c for c in cities() if c.code == code), None)
+
+
+def category_tree() -> "CategoryTree":
+    """The active categories, read once per process and catalogue generation (shared: read only)."""
+    return fragments.local("category-tree", (), CategoryTree, on=(fragments.CATALOG,))
+
+
+def fragment_seconds() -> float:
+    """How long a rendered catalogue may be kept: no longer than the next moment an offer comes
+    on or goes off sale by its own publish window (nothing is saved then, so nothing bumps)."""
+    key = (current_schema(), "next-window", fragments.generations()[fragments.CATALOG])
+    boundary = fragments.LOCAL.get(key)
+    if boundary is None or boundary <= time.time():
+        now = timezone.now()
+        found = Offer.objects.filter(status=Offer.Status.ON_SALE).aggregate(
+            start=Min("publish_start", filter=Q(publish_start__gt=now)),
+            end=Min("publish_end", filter=Q(publish_end__gt=now)),
+        )
+        times = [t.timestamp() for t in found.values() if t]
+        boundary = min(times) if times else time.time() + 86400
+        fragments.LOCAL.set(key, boundary, max(boundary - time.time(), 0.1))
+    return min(fragments.FRAGMENT_SECONDS, boundary - time.time())
 
 
 class CategoryTree:

@@ -135,6 +135,7 @@ HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" 
 
 MIDDLEWARE = [
     "tenants.middleware.CachedTenantMiddleware",
+    "core.fragments.GenerationsMiddleware",  # after the carrier is known: its generations, once
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -29,8 +29,7 @@ def favicon(request):
     if not in_public():
         from storefront.decoration import render
 
-        icon = render.live_theme().get("favicon")
-        url = render.asset_urls([icon]).get(icon) if icon else None
+        url = render.shell_theme()["favicon_url"]
     response = redirect(url or staticfiles_storage.url("hall/favicon.svg"))
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

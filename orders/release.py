@@ -6,9 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import F
 
-from catalog.models import OfferVariant
+from catalog import services as catalog_services
 from numberpool import holds
 from orders.events import Action, record
 from orders.models import Order
@@ -35,7 +34,7 @@ def restore_stock(order: Order) -> None:
     """Put back the stock the order reserved (its goods never left the warehouse)."""
     lines = order.lines.exclude(variant=None).order_by("variant_id")  # one lock order: no deadlock
     for variant_id, quantity in lines.values_list("variant_id", "quantity"):
-        OfferVariant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
+        catalog_services.return_stock(variant_id, quantity)
 
 
 def unsell_numbers(order: Order, key: str):

@@ -8,13 +8,15 @@ def shop(request):
     carrier = getattr(request, "tenant", None)
     if carrier is None or in_public():
         return {"carrier": carrier}
-    tokens = getattr(request, "preview_theme", None) or render.live_theme()
-    logo_id, favicon_id = tokens.get("logo"), tokens.get("favicon")
+    preview = getattr(request, "preview_theme", None)
+    if preview is None:
+        return {"carrier": carrier, **render.shell_theme()}
+    logo_id, favicon_id = preview.get("logo"), preview.get("favicon")
     urls = render.asset_urls([logo_id, favicon_id]) if (logo_id or favicon_id) else {}
     return {
         "carrier": carrier,
-        "theme": tokens,
-        "theme_css": css_variables(tokens),
+        "theme": preview,
+        "theme_css": css_variables(preview),
         "logo_url": urls.get(logo_id),
         "favicon_url": urls.get(favicon_id),
     }

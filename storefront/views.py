@@ -49,7 +49,7 @@ def _decorated(request, slug, fallback=None):
         if fallback:
             return render(request, fallback, {"tab": "home"})
         raise Http404
-    sections = render_blocks.render_sections(published["document"], request)
+    sections = render_blocks.live_sections(slug, published, request)
     request.analytics_page_version = published["version"]  # views compare between published versions
     return render(
         request,

@@ -14,11 +14,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import OfferVariant
+from catalog import services as catalog_services
 from core.errors import HallError
 from core.phone import MOBILE_NUMBER
 from numberpool import holds
@@ -207,9 +206,7 @@ def _reserve_stock(priced) -> None:
     variant = priced.line.variant
     if variant is None:
         return
-    if not OfferVariant.objects.filter(pk=variant.pk, stock__gte=priced.line.quantity).update(
-        stock=F("stock") - priced.line.quantity
-    ):
+    if not catalog_services.take_stock(variant.pk, priced.line.quantity):
         raise CheckoutError(
             _("“%(name)s” (%(variant)s) has just sold out.") % {"name": priced.line.offer.name, "variant": variant}
         )

@@ -9,3 +9,16 @@ class DecorationConfig(AppConfig):
     name = "storefront.decoration"
     label = "shop"  # not "decoration": /admin/decoration/ is the editor
     verbose_name = _("Shop")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from core import fragments
+        from storefront.decoration.models import Page, ShopAsset
+
+        def changed(sender, **kwargs) -> None:  # an image or a page under the cached shop changed
+            fragments.bump(fragments.DECOR)
+
+        for model in (ShopAsset, Page):
+            post_save.connect(changed, sender=model, dispatch_uid=f"decor-generation-save-{model.__name__}")
+            post_delete.connect(changed, sender=model, dispatch_uid=f"decor-generation-delete-{model.__name__}")

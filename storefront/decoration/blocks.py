@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.filters import SORTS
 from catalog.kinds import KINDS
 from catalog.models import Category, Offer
-from catalog.selectors import CategoryTree, shop_offers
+from catalog.selectors import category_tree, shop_offers
 from storefront.decoration.fields import AssetField, LinkField, RichTextField
 from storefront.decoration.icons import ICON_PATHS
 
@@ -36,7 +36,7 @@ class BlockType:
     max_items: int = 0
     max_per_page: int = MAX_SECTIONS
     defaults: dict = field(default_factory=dict)
-    context: Callable | None = None  # (settings, request) -> extra template context
+    context: Callable | None = None  # (settings, city code or None) -> extra template context
     check: Callable | None = None  # (cleaned settings) -> [(field, message)] for cross-field rules
 
     @property
@@ -135,12 +135,11 @@ SOURCE_CHOICES = [("category", _("Category")), ("tag", _("Tag")), ("kind", _("Of
 PATTERN_CHOICES = [("tail", _("Ending with")), ("contains", _("Containing")), ("birthday", _("Birthday (MMDD)"))]
 
 
-def _product_grid_context(settings, request):
-
-    offers = shop_offers(request.session.get("city") if hasattr(request, "session") else None)
+def _product_grid_context(settings: dict, city: str | None) -> dict:
+    offers = shop_offers(city)
     source, value = settings.get("source"), settings.get("value")
     if source == "category":
-        tree = CategoryTree()
+        tree = category_tree()
         category = tree.get(value)
         if category is None:
             raise BlockUnavailable(f"category {value!r} is gone")
@@ -286,7 +285,7 @@ def _coupon_check(data):
     return []
 
 
-def _coupon_context(settings, request):
+def _coupon_context(settings: dict, city: str | None) -> dict:
 
     offer = _discounted_offers().filter(slug=settings.get("offer") or "").first()
     if offer is None:  # the discount ended (price changed, offer off sale): advertise nothing

@@ -130,8 +130,3 @@ def validate_page(document, assets) -> list[str]:
                         % {"n": position, "type": block_type.label, "field": label or "", "error": error}
                     )
     return problems
-
-
-def live_cache_key(slug: str) -> str:
-    """Where the live version of a page is cached (the cache's KEY_FUNCTION adds the carrier's schema)."""
-    return f"decoration:live:{slug}"

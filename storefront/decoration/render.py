@@ -1,43 +1,60 @@
-"""Rendering decorated pages. The live document of a page is cached per carrier (the cache key
-function adds the schema) and dropped on publish; product grids query the catalogue live with a
-bounded number of queries. A block that cannot render is skipped and logged; the page shows."""
+"""Rendering decorated pages. A page's live document, the theme and the rendered sections are
+cached by generation (core.fragments): publishing a page or changing the catalogue starts a new
+generation, so every web process shows the change at the next request. Blocks render with one
+plain context per page (no context processors: block templates use none). A block that cannot
+render is skipped and logged; the page shows, and that render is not cached."""
 
 from __future__ import annotations
 
 import logging
 
-from django.core.cache import cache
+from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
-from storefront.decoration.blocks import REGISTRY
-from storefront.decoration.documents import THEME_SLUG, live_cache_key
+from catalog.selectors import fragment_seconds
+from core import fragments
+from storefront.decoration.blocks import REGISTRY, BlockUnavailable
+from storefront.decoration.documents import THEME_SLUG
 from storefront.decoration.fields import resolve_link
 from storefront.decoration.models import Page, ShopAsset
-from storefront.decoration.theme import DEFAULT_TOKENS, clean_tokens
+from storefront.decoration.theme import DEFAULT_TOKENS, clean_tokens, css_variables
 
 log = logging.getLogger(__name__)
-CACHE_SECONDS = 3600
+CITY_SESSION_KEY = "city"
+
+
+def _read_live(slug: str) -> dict:
+    target = Page.objects.filter(slug=slug).select_related("live_version").first()
+    if target and target.live_version:
+        return {"version": target.live_version.pk, "document": target.live_version.document}
+    return {}
 
 
 def live(slug: str) -> dict | None:
     """{"version": id, "document": …} of the page's live version, or None."""
-    key = live_cache_key(slug)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached or None
-    target = Page.objects.filter(slug=slug).select_related("live_version").first()
-    value = (
-        {"version": target.live_version.pk, "document": target.live_version.document}
-        if target and target.live_version
-        else {}
-    )
-    cache.set(key, value, CACHE_SECONDS)
-    return value or None
+    return fragments.local("live-page", (slug,), lambda: _read_live(slug), on=(fragments.DECOR,)) or None
 
 
 def live_theme() -> dict:
     published = live(THEME_SLUG)
     return clean_tokens(published["document"].get("tokens", {})) if published else dict(DEFAULT_TOKENS)
+
+
+def _shell_theme() -> dict:
+    tokens = live_theme()
+    urls = asset_urls([tokens.get("logo"), tokens.get("favicon")])
+    return {
+        "theme": tokens,
+        "theme_css": css_variables(tokens),
+        "logo_url": urls.get(tokens.get("logo")),
+        "favicon_url": urls.get(tokens.get("favicon")),
+    }
+
+
+def shell_theme() -> dict:
+    """What the shop shell needs of the live theme, built once per process and publish."""
+    return fragments.local("shell-theme", (), _shell_theme, on=(fragments.DECOR,))
 
 
 def asset_urls(ids) -> dict[int, str]:
@@ -54,8 +71,37 @@ def _asset_ids(document) -> set:
     return ids
 
 
-def render_sections(document: dict, request) -> list[dict]:
-    """[{"id", "type", "html"}] for the enabled sections that render."""
+def live_sections(slug: str, published: dict, request: HttpRequest) -> list[dict]:
+    """The rendered sections of a live page, shared by every worker per (page version, language,
+    city, catalogue generation): product grids show the catalogue as of that generation."""
+    city = request.session.get(CITY_SESSION_KEY) if hasattr(request, "session") else None
+    rendered: list[list[dict]] = []
+
+    def build() -> list[dict] | None:
+        sections, complete = _render_all(published["document"], city)
+        rendered.append(sections)
+        return sections if complete else None
+
+    cached = fragments.shared(
+        "sections",
+        (slug, published["version"], get_language(), str(city or "")),
+        build,
+        on=(fragments.DECOR, fragments.CATALOG),
+        ttl=fragment_seconds(),
+    )
+    return cached if cached is not None else rendered[0]
+
+
+def render_sections(document: dict, request: HttpRequest) -> list[dict]:
+    """[{"id", "type", "html"}] for the enabled sections that render (uncached: previews)."""
+    city = request.session.get(CITY_SESSION_KEY) if hasattr(request, "session") else None
+    return _render_all(document, city)[0]
+
+
+def _render_all(document: dict, city: str | None) -> tuple[list[dict], bool]:
+    """The sections, and False when a block failed for a reason that may pass (so that render
+    must not be cached and stick)."""
+    complete = True
     images = asset_urls(_asset_ids(document))
     out = []
     for section in document.get("sections", []):
@@ -68,7 +114,6 @@ def render_sections(document: dict, request) -> list[dict]:
                 "section": section,
                 "settings": settings,
                 "images": images,
-                "request": request,
                 "link": resolve_link(settings.get("link", "")),
                 "items": [
                     dict(item, url=resolve_link(item.get("link", "")), image_url=images.get(item.get("image")))
@@ -77,10 +122,14 @@ def render_sections(document: dict, request) -> list[dict]:
                 "image_url": images.get(settings.get("image")),
             }
             if block_type.context:
-                context.update(block_type.context(settings, request))
-            html = render_to_string(block_type.template, context, request=request)
+                context.update(block_type.context(settings, city))
+            html = render_to_string(block_type.template, context)
+        except BlockUnavailable as exc:  # its data is gone for this generation: skipping it is the render
+            log.info("skipped block %s (%s): %s", section.get("id"), section.get("type"), exc)
+            continue
         except Exception as exc:  # one broken block must not take the page down
             log.warning("skipped block %s (%s): %s", section.get("id"), section.get("type"), exc)
+            complete = False
             continue
         out.append({"id": section["id"], "type": block_type.code, "html": html})
-    return out
+    return out, complete

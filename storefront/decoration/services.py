@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import fragments
 from core.errors import HallError
 from core.uploads import validate_image_upload
 from storefront.decoration.documents import (
@@ -16,7 +16,6 @@ from storefront.decoration.documents import (
     THEME_SLUG,
     DocumentError,
     empty_page,
-    live_cache_key,
     validate_page,
 )
 from storefront.decoration.models import Page, PageVersion, ShopAsset
@@ -117,7 +116,7 @@ def publish(target: Page, version: PageVersion, user=None) -> PageVersion:
             version.published_by = user if user and user.is_authenticated else None
             version.save(update_fields=["published_at", "published_by"])
         Page.objects.filter(pk=target.pk).update(live_version=version)
-        transaction.on_commit(lambda: cache.delete(live_cache_key(target.slug)))
+        fragments.bump(fragments.DECOR)  # every worker shows the new version at its next request
     target.live_version = version
     return version
 

@@ -1,0 +1,200 @@
+"""Rendered output and small hot tables, cached without going stale.
+
+Each carrier's data sets ("catalog", "decor") have a *generation*: a random token in Redis,
+replaced when the data changes (after the commit). Every cache key includes the generations it
+was built from, so a change is seen by every web process at the next request: nothing is
+deleted, old entries simply stop being asked for and age out. A request reads the generations
+once (one Redis round trip, memoised for the request by `GenerationsMiddleware`).
+
+Two levels: a bounded in-process LRU (no round trip, no unpickling) in front of the Django cache
+(Redis, shared by all workers). Entries also expire on their own (`ttl`), which bounds the damage
+of a change made behind our back (raw SQL) and lets time-driven changes (an offer's sale window)
+be honoured by passing a shorter ttl."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.safestring import SafeString, mark_safe
+
+from core.tenancy import current_schema
+
+T = TypeVar("T")
+CATALOG = "catalog"  # offers, variants (sold out or back), images, categories, cities
+DECOR = "decor"  # published pages, the theme, shop assets
+NAMES = (CATALOG, DECOR)
+GENERATION_SECONDS = 30 * 24 * 3600
+FRAGMENT_SECONDS = 60  # a safety net: every change we make bumps a generation at once
+# Cached HTML is rendered with this as its `csrf_token`; `fill_csrf` puts the visitor's own in.
+CSRF_HOLE = "hall-csrf-hole"
+
+_memo: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("hall_generations", default=None)
+
+
+class LocalLRU:
+    """A bounded, thread-safe, per-process LRU with per-entry expiry, sized by entries and bytes
+    (see `_size`) so memory stays flat as carriers grow."""
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._data: OrderedDict[tuple, tuple[float, int, Any]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Any:
+        with self._lock:
+            entry = self._data.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.monotonic():
+                self._drop(key)
+                return None
+            self._data.move_to_end(key)
+            return entry[2]
+
+    def set(self, key: tuple, value: Any, ttl: float) -> None:
+        size = _size(value)
+        with self._lock:
+            if key in self._data:
+                self._drop(key)
+            self._data[key] = (time.monotonic() + ttl, size, value)
+            self._bytes += size
+            while self._data and (len(self._data) > self.max_entries or self._bytes > self.max_bytes):
+                self._drop(next(iter(self._data)))
+
+    def _drop(self, key: tuple) -> None:
+        _, size, _ = self._data.pop(key)
+        self._bytes -= size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+
+def _size(value: Any) -> int:
+    """Roughly what a cached value holds: its text, or 1 KB for an object."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return sum(_size(v) for v in value)
+    return 1024
+
+
+LOCAL = LocalLRU(max_entries=4000, max_bytes=48 * 1024 * 1024)
+
+
+def _key(name: str) -> str:
+    return f"generation:{name}"  # the cache's key function adds the carrier's schema
+
+
+def generations() -> dict[str, str]:
+    """The current generation of every data set of the active carrier."""
+    schema = current_schema()
+    memo = _memo.get()
+    if memo is not None and (schema, NAMES[0]) in memo:
+        return {name: memo[(schema, name)] for name in NAMES}
+    found = cache.get_many([_key(name) for name in NAMES])
+    out = {}
+    for name in NAMES:
+        value = found.get(_key(name))
+        if value is None:  # first use, or Redis lost it: start a generation nobody has cached under
+            cache.add(_key(name), secrets.token_hex(6), GENERATION_SECONDS)
+            value = cache.get(_key(name)) or "lost"
+        out[name] = value
+    if memo is not None:
+        memo.update({(schema, name): value for name, value in out.items()})
+    return out
+
+
+def bump(*names: str) -> None:
+    """The active carrier's data sets changed: every cache built on them is old. Replaced now (so
+    this transaction's own later reads see the change) and again after the commit (a page another
+    request rendered in between, from the data before the commit, is not served after it)."""
+    schema = current_schema()
+
+    def replace() -> None:
+        cache.set_many({_key(name): secrets.token_hex(6) for name in names}, GENERATION_SECONDS)
+        memo = _memo.get()
+        if memo is not None:
+            for name in names:
+                memo.pop((schema, name), None)
+
+    replace()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(replace)
+
+
+def local(name: str, parts: Iterable[object], build: Callable[[], T], on: Iterable[str], ttl: float = 300) -> T:
+    """A small value (a category tree, a theme) built once per process and generation."""
+    gens = generations()
+    key = (current_schema(), name, *(gens[n] for n in on), *parts)
+    value = LOCAL.get(key)
+    if value is None:
+        value = build()
+        LOCAL.set(key, value, ttl)
+    return value
+
+
+def shared(
+    name: str, parts: Iterable[object], build: Callable[[], T | None], on: Iterable[str], ttl: float = FRAGMENT_SECONDS
+) -> T | None:
+    """Rendered output shared by every worker (Redis), with an in-process copy in front. `build`
+    may return None for "do not cache this one" (e.g. a block failed for a transient reason)."""
+    gens = generations()
+    parts = tuple(parts)
+    local_key = (current_schema(), name, *(gens[n] for n in on), *parts)
+    value = LOCAL.get(local_key)
+    if value is not None:
+        return value
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()  # any query string, short key
+    redis_key = ":".join(["fragment", name, *(gens[n] for n in on), digest])
+    value = cache.get(redis_key)
+    if value is None:
+        value = build()
+        if value is None or ttl < 1:
+            return value
+        cache.set(redis_key, value, int(ttl))
+    LOCAL.set(local_key, value, ttl)
+    return value
+
+
+def fill_csrf(html: str, request: HttpRequest) -> SafeString:
+    """Cached HTML carries CSRF_HOLE where a form needs this visitor's token."""
+    if CSRF_HOLE in html:
+        html = html.replace(CSRF_HOLE, get_token(request))
+    return mark_safe(html)  # noqa: S308 - our own rendered template output
+
+
+class GenerationsMiddleware:
+    """Reads the generations at most once per request (and forgets them after it)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _memo.set({})
+        try:
+            return self.get_response(request)
+        finally:
+            _memo.reset(token)
