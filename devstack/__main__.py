@@ -109,6 +109,16 @@ def _celery(*args: str, verbose: bool) -> list[str]:
     return [PYTHON, *hush, "-m", "celery", "-A", "hall", "--quiet", *args, "-l", "warning"]
 
 
+def _web(args) -> list[str]:
+    """What production runs (gunicorn, sync workers, as in docker-compose.yml), so what a newcomer
+    tries is what carriers run; Django's runserver only with --reload, for editing code."""
+    if args.reload:
+        return [PYTHON, "manage.py", "runserver", f"{args.bind}:{args.port}"]
+    access = ["--access-logfile", "-"] if args.verbose else []
+    bind = ["-b", f"{args.bind}:{args.port}"]
+    return [PYTHON, "-m", "gunicorn", "-c", "python:hall.gunicorn", "hall.wsgi", *bind, *access]
+
+
 def cmd_up(args) -> int:
     DATA.mkdir(exist_ok=True)
     other = stack_state.running(DATA)
@@ -128,9 +138,8 @@ def cmd_up(args) -> int:
         _manage("migrate_schemas", "--tenant", "-v", "0", env=env)
         _manage("seed_demo", "--if-empty", "--port", str(args.port), env=env)
         _manage("list_carriers", "--port", str(args.port), env=env)
-        web = ["runserver", f"{args.bind}:{args.port}"] + ([] if args.reload else ["--noreload"])
         commands = {
-            "web": [PYTHON, "manage.py", *web],
+            "web": _web(args),
             "worker": _celery("worker", "-c", "2", verbose=args.verbose),
             "beat": _celery("beat", "-s", str(DATA / "celerybeat-schedule"), verbose=args.verbose),
         }

@@ -17,6 +17,7 @@ import pytest
 from devstack.redis import free_port
 from tests.support.clients import PROJECT
 
+WEB = "gunicorn -c python:hall.gunicorn hall.wsgi"  # `up` serves what production serves
 CLOCK = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0800"  # every line: the platform's clock, stated
 
 
@@ -163,12 +164,13 @@ def test_up_restarts_a_killed_worker_and_keeps_the_rest_running(tmp_path):
         # web, worker and beat each lead their own process group, children of `up` itself
         stack = _children(up.proc.pid)
         leaders = {pid: info for pid, info in stack.items() if info[1] == pid}
-        assert len([i for i in leaders.values() if "runserver" in i[3] or "celery -A hall" in i[3]]) == 3, stack
+        assert len([i for i in leaders.values() if WEB in i[3] or "celery -A hall" in i[3]]) == 3, stack
         old = _worker_main(up)
         assert old is not None, stack
         pool = set(_children(old))
         assert pool, "the prefork worker has no pool processes"
-        web_pid = next(pid for pid, info in stack.items() if "runserver" in info[3])
+        web_pid = next(pid for pid, info in stack.items() if WEB in info[3] and info[1] == pid)
+        assert len(_children(web_pid)) == 3, _processes()  # gunicorn's three sync workers, as in compose
 
         os.kill(old, signal.SIGKILL)
         killed_at = time.monotonic()
