@@ -17,6 +17,7 @@ from django.db.models import F
 from django.db.models.functions import Right
 from django.utils.translation import gettext_lazy as _
 
+from core import fragments
 from numberpool.models import MobileNumber
 
 PAGE_SIZE = 20
@@ -138,7 +139,14 @@ def similar(number: str, n=6):
 
 
 def tier_names(limit: int = 20) -> list[str]:
-    """The tiers numbers in the pool carry (靓号 levels), for the filter's choices."""
-    return list(
-        MobileNumber.objects.exclude(tier="").values_list("tier", flat=True).order_by("tier").distinct()[:limit]
+    """The tiers numbers in the pool carry (靓号 levels), for the filter's choices: a DISTINCT over
+    the whole pool, so kept per process for a minute (an import's new tier shows within it)."""
+    return fragments.local(
+        "number-tiers",
+        (limit,),
+        lambda: list(
+            MobileNumber.objects.exclude(tier="").values_list("tier", flat=True).order_by("tier").distinct()[:limit]
+        ),
+        on=(),
+        ttl=60,
     )

@@ -4,10 +4,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from catalog.selectors import cities, city_named, sim_offers
+from core import fragments
 from core.phone import MOBILE_NUMBER
 from core.ratelimit import allow
 from numberpool import holds, search
@@ -19,6 +23,24 @@ def _too_many(request):
     response = render(request, "hall/slow_down.html", {"tab": "numbers"}, status=429)
     response["Retry-After"] = "60"
     return response
+
+
+def _search_form(request, form: search.NumberSearchForm, offer: str) -> str:
+    """The search form, rendered once per query, language and catalogue generation for every
+    visitor (widgets rendered through templates are most of this page's cost)."""
+    tiers = search.tier_names()
+    query = sorted((k, tuple(v)) for k, v in request.GET.lists()) if form.is_bound else []
+
+    def build() -> str:
+        return render_to_string(
+            "catalog/_number_search_form.html",
+            {"form": form, "offer": offer, "tiers": tiers, "cities": cities()},
+        )
+
+    html = fragments.shared(
+        "number-search-form", (repr(query), offer, get_language(), *tiers), build, on=(fragments.CATALOG,)
+    )
+    return mark_safe(html or "")  # noqa: S308 - our own rendered template
 
 
 def numbers(request):
@@ -57,7 +79,7 @@ def numbers(request):
         "catalog/numbers.html",
         {
             "tab": "numbers",
-            "form": form,
+            "search_form": _search_form(request, form, request.GET.get("offer", "")),
             "numbers": found,
             "has_next": has_next,
             "page": page,
@@ -65,8 +87,6 @@ def numbers(request):
             "city_chosen": city_named(request.session.get("city")),
             "query": query.urlencode(),
             "offer": request.GET.get("offer", ""),
-            "cities": shop_cities,
-            "tiers": search.tier_names(),
         },
     )
 
@@ -95,12 +115,10 @@ def hold_number(request):
             "catalog/numbers.html",
             {
                 "tab": "numbers",
-                "form": search.NumberSearchForm(),
+                "search_form": _search_form(request, search.NumberSearchForm(), offer),
                 "numbers": search.similar(number),
                 "taken": str(exc),
                 "offer": offer,
-                "cities": cities(),
-                "tiers": [],
             },
             status=409,
         )
