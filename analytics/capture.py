@@ -9,8 +9,6 @@ import json
 import logging
 import re
 import secrets
-import threading
-import time
 from urllib.parse import urlsplit
 
 import redis
@@ -61,57 +59,39 @@ def key(schema: str | None = None) -> str:
     return f"hall:analytics:{schema or current_schema()}"
 
 
-# A web process keeps a few events and sends them together (one round trip per batch, not per
-# page); a process that dies loses at most a batch of page views, which analytics can afford.
-BATCH_SIZE, BATCH_SECONDS = 20, 2.0
-_pending: dict[str, list[str]] = {}
-_sent_at = time.monotonic()
-_lock = threading.Lock()
-# Held across a whole send: a caller of send_pending() returns only once every batch taken before
-# it (the timer's too) is in Redis, so "send, then read the buffer" sees them all.
-_send_lock = threading.Lock()
-_timer: threading.Timer | None = None
+# Events of one request are sent together when its response is ready (one round trip per page,
+# however many events it recorded); nothing stays behind in the process after a response, so a
+# flush by any worker sees every page any web process has served, and a web process that is
+# stopped or scaled away loses nothing. Outside a request (a task, a command) an event goes at once.
+BATCH_ATTRIBUTE = "_analytics_batch"
 
 
-def push(event: dict, schema: str | None = None, now: bool = False) -> bool:
+def push(event: dict, schema: str | None = None, request=None) -> bool:
     if not settings.HALL_ANALYTICS:
         return False
-    global _timer
-    with _lock:
-        _pending.setdefault(key(schema), []).append(json.dumps(event, separators=(",", ":")))
-        due = now or sum(map(len, _pending.values())) >= BATCH_SIZE or time.monotonic() - _sent_at > BATCH_SECONDS
-        if not due and _timer is None:  # a quiet shop's last views still leave within seconds
-            _timer = threading.Timer(BATCH_SECONDS, send_pending)
-            _timer.daemon = True
-            _timer.start()
-    if due:
-        send_pending()
+    item = (key(schema), json.dumps(event, separators=(",", ":")))
+    batch = getattr(request, BATCH_ATTRIBUTE, None) if request is not None else None
+    if batch is not None:
+        batch.append(item)
+    else:
+        send([item])
     return True
 
 
-def send_pending() -> None:
-    with _send_lock:
-        _send_pending()
-
-
-def _send_pending() -> None:
-    global _sent_at, _timer
-    with _lock:
-        batches = dict(_pending)
-        _pending.clear()
-        _sent_at = time.monotonic()
-        if _timer is not None:
-            _timer.cancel()
-            _timer = None
-    if not batches:
+def send(items: list[tuple[str, str]]) -> None:
+    """LPUSH the (list key, event) pairs in one round trip; dropped if Redis does not answer."""
+    if not items:
         return
+    by_key: dict[str, list[str]] = {}
+    for list_key, value in items:
+        by_key.setdefault(list_key, []).append(value)
     try:
         pipe = buffer().pipeline(transaction=False)
-        for list_key, items in batches.items():
-            pipe.lpush(list_key, *items)
+        for list_key, values in by_key.items():
+            pipe.lpush(list_key, *values)
         pipe.execute()
     except redis.RedisError as exc:
-        log.debug("%d analytics events dropped: %s", sum(map(len, batches.values())), exc)
+        log.debug("%d analytics events dropped: %s", len(items), exc)
 
 
 def opted_out(request) -> bool:
@@ -147,7 +127,8 @@ def record(request, name: str, **fields) -> bool:
             "name": name,
             "device": device(request),
             **fields,
-        }
+        },
+        request=request,
     )
 
 
@@ -159,6 +140,15 @@ class AnalyticsMiddleware:
 
     def __call__(self, request):
         request.analytics_visitor = request.COOKIES.get(VISITOR_COOKIE, "")[:32]
+        setattr(request, BATCH_ATTRIBUTE, [])
+        try:
+            response = self._respond(request)
+        finally:  # the page's events (business events, then its view) leave with the response
+            send(getattr(request, BATCH_ATTRIBUTE))
+            setattr(request, BATCH_ATTRIBUTE, None)
+        return response
+
+    def _respond(self, request):
         if not request.analytics_visitor and not opted_out(request):
             request.analytics_visitor = secrets.token_hex(16)
             request.analytics_new_visitor = True
@@ -187,7 +177,8 @@ class AnalyticsMiddleware:
                     "referrer": "" if referrer == request.get_host().split(":")[0] else referrer[:100],
                     "offer_kind": getattr(request, "analytics_offer_kind", ""),
                     "page_version": getattr(request, "analytics_page_version", None),
-                }
+                },
+                request=request,
             )
         if getattr(request, "analytics_new_visitor", False):
             response.set_cookie(
@@ -205,7 +196,6 @@ def flush(limit: int = 5000) -> int:
     """Move buffered events of the current carrier into the database, in one batch."""
     from analytics.models import AnalyticsEvent
 
-    send_pending()  # (what this process still holds)
     pipe = buffer().pipeline()
     pipe.lrange(key(), -limit, -1)
     pipe.ltrim(key(), 0, -limit - 1)

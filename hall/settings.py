@@ -134,6 +134,7 @@ HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" 
 # TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
 
 MIDDLEWARE = [
+    "operators.probes.ProbeMiddleware",  # /livez and /readyz, before host routing (any Host)
     "tenants.middleware.CachedTenantMiddleware",
     "core.fragments.GenerationsMiddleware",  # after the carrier is known: its generations, once
     "django.middleware.security.SecurityMiddleware",
@@ -318,6 +319,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": CELERY_TASK_PUBLISH_RETRY_POLICY}
 HALL_JOBS = _jobs.JOBS  # read by `manage.py sweep` (operators), which may not import the project
 CELERY_BEAT_SCHEDULE = _jobs.beat_schedule()  # every periodic job, declared once in hall/jobs.py
+# Each due job is claimed in Redis before it is sent: two beats never send it twice (hall/beat.py).
+CELERY_BEAT_SCHEDULER = "hall.beat:OnceScheduler"
 
 # One clock in every log line (core.clock: the platform's zone, with its offset). Under `hallctl up`
 # the supervisor stamps each line already, so the processes leave their own time out.

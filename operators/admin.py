@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from core.admin.sites import platform_site
 from orders.health import carrier_health
 from tenants.gateways import simulated_systems
+from tenants.middleware import forget_hosts
 from tenants.models import Carrier, CarrierGroup, Domain
 
 
@@ -74,11 +75,13 @@ class CarrierAdmin(admin.ModelAdmin):
     @admin.action(description=_("Enable the selected carriers (their shops answer again)"))
     def enable(self, request, queryset):
         changed = queryset.filter(status=Carrier.Status.SUSPENDED).update(status=Carrier.Status.ACTIVE)
+        forget_hosts()  # update() sends no signal: every web process must see it at once
         self.message_user(request, _("%(n)d carriers enabled.") % {"n": changed})
 
     @admin.action(description=_("Disable the selected carriers (their hosts answer as unknown)"))
     def disable(self, request, queryset):
         changed = queryset.filter(status=Carrier.Status.ACTIVE).update(status=Carrier.Status.SUSPENDED)
+        forget_hosts()
         self.message_user(request, _("%(n)d carriers disabled.") % {"n": changed})
 
     def get_queryset(self, request):

@@ -11,7 +11,7 @@ from operators.tasks import BEAT_HEARTBEAT_KEY
 BEAT_STALE_SECONDS = 90
 
 
-def _database() -> dict:
+def database_check() -> dict:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -20,7 +20,7 @@ def _database() -> dict:
         return {"ok": False, "error": exc.__class__.__name__}
 
 
-def _redis() -> tuple[dict, redis.Redis | None]:
+def redis_check() -> tuple[dict, redis.Redis | None]:
     client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1, socket_connect_timeout=1)
     try:
         client.ping()
@@ -62,9 +62,9 @@ def healthz(request):
 
 
 def _check():
-    redis_status, client = _redis()
+    redis_status, client = redis_check()
     checks = {
-        "database": _database(),
+        "database": database_check(),
         "redis": redis_status,
         "workers": _workers() if client else {"ok": False, "count": 0, "error": "redis unavailable"},
     }

@@ -252,7 +252,6 @@ def test_top_pages_show_a_view_at_once_without_waiting_for_aggregation(buffer_cl
 
 @pytest.fixture
 def buffer_clean(in_carrier_a):
-    capture.send_pending()  # what earlier tests' requests left in this process
     capture.buffer().delete(capture.key())
     yield
     capture.buffer().delete(capture.key())

@@ -52,7 +52,8 @@ def test_compose_has_no_fixed_secrets_and_production_defaults_are_secure():
     assert spec["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"].startswith("${HALL_DB_PASSWORD:?")
     assert "ports" not in spec["services"]["web"]  # only the TLS proxy is published
     caddyfile = (COMPOSE.parent / "deploy" / "Caddyfile").read_text()
-    assert "reverse_proxy web:8000" in caddyfile and "{$HALL_SITE_ADDRESSES}" in caddyfile
+    assert "reverse_proxy {" in caddyfile and "{$HALL_SITE_ADDRESSES}" in caddyfile
+    assert "name web" in caddyfile and "port 8000" in caddyfile  # every web replica (dynamic a)
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in spec["services"]["proxy"]["volumes"]
     ignored = (COMPOSE.parent / ".dockerignore").read_text().split()
     for path in (".hall/", ".venv/", ".git/", "test-artifacts/"):
@@ -91,3 +92,31 @@ def test_behind_the_tls_proxy_https_is_enforced():
     result = _production_settings(HALL_BEHIND_TLS_PROXY="1", DATABASE_URL="postgresql://hall:s3cret@db:5432/hall")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "31536000", "True", "True"]
+
+
+def test_compose_scales_web_and_worker_and_migrates_once():
+    """`docker compose up --scale web=4 --scale worker=4`: nothing in web, worker or beat may clash
+    between replicas, and migrations run once, before any of them, in a one-shot service."""
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    migrate = services["migrate"]
+    assert "migrate_schemas --shared" in " ".join(migrate["command"])
+    assert "migrate_schemas --tenant" in " ".join(migrate["command"])
+    assert migrate["restart"] == "no"  # exits 0 and stays down ("unless-stopped" would rerun it)
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert "migrate" not in " ".join(service["command"]), f"{name} migrates itself"
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully", name
+        assert service["depends_on"]["redis"]["condition"] == "service_healthy", name
+        assert "container_name" not in service and "ports" not in service, f"{name} cannot have replicas"
+        assert "hostname" not in service, f"{name}: replicas need their own host (and Celery node) names"
+    assert services["beat"]["deploy"]["replicas"] == 1
+    assert "-S" not in services["beat"]["command"]  # the scheduler comes from the settings (hall.beat)
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])  # not /healthz: workers
+    assert services["proxy"]["depends_on"]["web"]["condition"] == "service_healthy"
+    assert "$$HOSTNAME" in " ".join(services["worker"]["healthcheck"]["test"])  # this replica's node
+
+
+def test_every_beat_uses_the_scheduler_that_sends_each_job_once():
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULER == "hall.beat:OnceScheduler"
