@@ -66,7 +66,7 @@ def test_the_chart_refuses_to_render_without_secrets():
 def test_web_worker_and_beat_run_as_compose_runs_them():
     docs = render()
     web, worker, beat = (by_kind(docs, "Deployment", f"hall-{n}") for n in ("web", "worker", "beat"))
-    assert container(web)["command"][:2] == ["gunicorn", "hall.wsgi"]
+    assert container(web)["command"][:4] == ["gunicorn", "-c", "python:hall.gunicorn", "hall.wsgi"]
     assert container(worker)["command"][:4] == ["celery", "-A", "hall", "worker"]
     assert container(beat)["command"][:4] == ["celery", "-A", "hall", "beat"]
     assert beat["spec"]["replicas"] == 1 and beat["spec"]["strategy"] == {"type": "Recreate"}

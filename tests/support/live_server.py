@@ -57,7 +57,7 @@ def stop(proc: subprocess.Popen, grace: float = 20.0) -> None:
 
 @contextlib.contextmanager
 def gunicorn(env: dict, workers: int = 2, timeout: float = 60.0):
-    """Start `gunicorn hall.wsgi` on a free port of 127.0.0.1; stop it afterwards."""
+    """Start `gunicorn -c python:hall.gunicorn hall.wsgi` on a free port of 127.0.0.1; stop it afterwards."""
     port = free_port()
     log_path = Path(tempfile.mkdtemp()) / "web.log"
     with open(log_path, "w+") as log:
@@ -66,6 +66,8 @@ def gunicorn(env: dict, workers: int = 2, timeout: float = 60.0):
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "-c",
+                "python:hall.gunicorn",  # as `up`, compose and the chart run it
                 "hall.wsgi",
                 "-b",
                 f"127.0.0.1:{port}",
