@@ -63,16 +63,21 @@ def ten_blocks(banner_id, coupon_offer: str):
     }
 
 
+def decorate_shop() -> None:
+    """In the carrier's schema: the demo catalogue, a theme and the ten-block home page."""
+    seed_catalogue([("guangzhou", "广州", "广东")])
+    services.publish_theme({"primary": "#0B57A4"})
+    banner = services.upload_asset(
+        SimpleUploadedFile("b.png", logo_png("BANNER", "#0B57A4", (750, 300), 64), "image/png"), "banner"
+    )
+    discounted = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).first()
+    services.publish_document(Page.Kind.HOME, "home", "首页", ten_blocks(banner.pk, discounted.slug))
+
+
 def main():
     carrier = fresh_carrier("benchdeco")
     with schema_context(carrier.schema_name):
-        seed_catalogue([("guangzhou", "广州", "广东")])
-        services.publish_theme({"primary": "#0B57A4"})
-        banner = services.upload_asset(
-            SimpleUploadedFile("b.png", logo_png("BANNER", "#0B57A4", (750, 300), 64), "image/png"), "banner"
-        )
-        discounted = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).first()
-        services.publish_document(Page.Kind.HOME, "home", "首页", ten_blocks(banner.pk, discounted.slug))
+        decorate_shop()
     connection.set_schema_to_public()
     cache.clear()
     client = Client(HTTP_HOST="benchdeco.localhost")

@@ -26,20 +26,14 @@ from _common import fresh_carrier, setup_django
 
 setup_django()
 
-from decoration import ten_blocks  # noqa: E402
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from decoration import decorate_shop  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.db.models import F  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
 
 from catalog.models import City, Offer  # noqa: E402
-from demo.carriers import logo_png  # noqa: E402
-from demo.catalog import seed_catalogue  # noqa: E402
 from demo.numbers import ensure_tier_rules  # noqa: E402
 from numberpool.importing import ImportReport, generated_rows, import_rows  # noqa: E402
 from numberpool.models import NumberSegment  # noqa: E402
-from storefront.decoration import services  # noqa: E402
-from storefront.decoration.models import Page  # noqa: E402
 from tenants.models import Carrier  # noqa: E402
 from tenants.services import CarrierSpec, create_carrier  # noqa: E402
 
@@ -55,13 +49,7 @@ PROJECT = BENCH.parent
 def prepare() -> dict[str, str]:
     carrier = fresh_carrier("benchshop")
     with schema_context(carrier.schema_name):
-        seed_catalogue([("guangzhou", "广州", "广东")])
-        services.publish_theme({"primary": "#0B57A4"})
-        banner = services.upload_asset(
-            SimpleUploadedFile("b.png", logo_png("BANNER", "#0B57A4", (750, 300), 64), "image/png"), "banner"
-        )
-        discounted = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).first()
-        services.publish_document(Page.Kind.HOME, "home", "首页", ten_blocks(banner.pk, discounted.slug))
+        decorate_shop()
         NumberSegment.objects.create(prefix="177")
         City.objects.get_or_create(code="guangzhou", defaults={"name": "广州", "province": "广东"})
         ensure_tier_rules()
