@@ -20,7 +20,6 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
 from django.utils import timezone
 
 from tenants.gateways.bss import BroadbandAccount, BssError, BssGateway, RenewalOption, Subscriber
@@ -208,23 +207,22 @@ class SimulatedBss(BssGateway):
     def renew_broadband(self, *, account, option, key):
         self._call(mutating=True)
 
-        def perform():
-            with transaction.atomic():
-                record = SimBroadbandAccount.objects.select_for_update().filter(account=account).first()
-                if record is None:
-                    raise BssError("no such broadband account", "not_found")
-                today = timezone.localdate()
-                reason, _detail = refusal(record, today)
-                if reason:
-                    raise BssError(f"renewal refused: {reason}", reason)
-                chosen = next((o for o in renewal_options(record, today) if o.code == option), None)
-                if chosen is None:
-                    raise BssError("no such renewal option", "bad_option")
-                if record.expires_on < today:
-                    record.starts_on = chosen.starts_on
-                record.expires_on, record.bandwidth_mbps = chosen.ends_on, chosen.bandwidth_mbps
-                record.save(update_fields=["starts_on", "expires_on", "bandwidth_mbps"])
-                return {"expires_on": chosen.ends_on.isoformat()}
+        def perform():  # in once()'s transaction, as every operation below
+            record = SimBroadbandAccount.objects.select_for_update().filter(account=account).first()
+            if record is None:
+                raise BssError("no such broadband account", "not_found")
+            today = timezone.localdate()
+            reason, _detail = refusal(record, today)
+            if reason:
+                raise BssError(f"renewal refused: {reason}", reason)
+            chosen = next((o for o in renewal_options(record, today) if o.code == option), None)
+            if chosen is None:
+                raise BssError("no such renewal option", "bad_option")
+            if record.expires_on < today:
+                record.starts_on = chosen.starts_on
+            record.expires_on, record.bandwidth_mbps = chosen.ends_on, chosen.bandwidth_mbps
+            record.save(update_fields=["starts_on", "expires_on", "bandwidth_mbps"])
+            return {"expires_on": chosen.ends_on.isoformat()}
 
         return dt.date.fromisoformat(self._once(key, "renew_broadband", perform)["expires_on"])
 
@@ -234,15 +232,14 @@ class SimulatedBss(BssGateway):
             raise BssError("amount must be positive", "bad_amount")
 
         def perform():
-            with transaction.atomic():
-                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-                if record is None or record.status == SimSubscriber.Status.CLOSED:
-                    raise BssError("not a subscriber of this carrier", "not_found")
-                paid_off = min(record.arrears, amount)  # credit pays what is owed first
-                record.arrears -= paid_off
-                record.balance += amount - paid_off
-                record.save(update_fields=["arrears", "balance"])
-                return {"balance": str(record.balance)}
+            record = SimSubscriber.objects.select_for_update().filter(number=number).first()
+            if record is None or record.status == SimSubscriber.Status.CLOSED:
+                raise BssError("not a subscriber of this carrier", "not_found")
+            paid_off = min(record.arrears, amount)  # credit pays what is owed first
+            record.arrears -= paid_off
+            record.balance += amount - paid_off
+            record.save(update_fields=["arrears", "balance"])
+            return {"balance": str(record.balance)}
 
         return Decimal(self._once(key, operation, perform)["balance"])
 
@@ -258,15 +255,14 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
-            with transaction.atomic():
-                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-                if record is None:
-                    raise BssError("not a subscriber of this carrier", "not_found")
-                if offer in record.offers:
-                    raise BssError("already in this offer", "already_joined")
-                record.offers = [*record.offers, offer]
-                record.save(update_fields=["offers"])
-                return {}
+            record = SimSubscriber.objects.select_for_update().filter(number=number).first()
+            if record is None:
+                raise BssError("not a subscriber of this carrier", "not_found")
+            if offer in record.offers:
+                raise BssError("already in this offer", "already_joined")
+            record.offers = [*record.offers, offer]
+            record.save(update_fields=["offers"])
+            return {}
 
         self._once(key, "join_offer", perform)
 
@@ -274,24 +270,24 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
-            with transaction.atomic():
-                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-                if record is None or record.status != SimSubscriber.Status.ACTIVE:
-                    raise BssError("not an active subscriber of this carrier", "not_found")
-                record.offers = [*record.offers, addon]
-                record.save(update_fields=["offers"])
-                return {}
+            record = SimSubscriber.objects.select_for_update().filter(number=number).first()
+            if record is None or record.status != SimSubscriber.Status.ACTIVE:
+                raise BssError("not an active subscriber of this carrier", "not_found")
+            record.offers = [*record.offers, addon]
+            record.save(update_fields=["offers"])
+            return {}
 
         self._once(key, "apply_addon", perform)
 
     def occupy_number(self, *, number, key):
         self._call(mutating=True)
 
-        def perform():
-            record, created = SimSubscriber.objects.get_or_create(
-                number=number, defaults={"status": SimSubscriber.Status.RESERVED}
+        def perform():  # a new number's row, or the reserved one it has: INSERT … ON CONFLICT, no savepoint
+            SimSubscriber.objects.bulk_create(
+                [SimSubscriber(number=number, status=SimSubscriber.Status.RESERVED)], ignore_conflicts=True
             )
-            if not created and record.status != SimSubscriber.Status.RESERVED:
+            status = SimSubscriber.objects.filter(number=number).values_list("status", flat=True).first()
+            if status != SimSubscriber.Status.RESERVED:
                 raise BssError("number already in use", "in_use")
             return {}
 
@@ -314,15 +310,13 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
+            account_id = "AC" + secrets.token_hex(6).upper()
             updated = SimSubscriber.objects.filter(number=number, status=SimSubscriber.Status.RESERVED).update(
-                status=SimSubscriber.Status.OPENED,
-                plan=plan[:60],
-                account_id="AC" + secrets.token_hex(6).upper(),
-                since=timezone.localdate(),
+                status=SimSubscriber.Status.OPENED, plan=plan[:60], account_id=account_id, since=timezone.localdate()
             )
             if not updated:
                 raise BssError("number not occupied", "not_occupied")
-            return {"account_id": SimSubscriber.objects.get(number=number).account_id}
+            return {"account_id": account_id}
 
         return self._once(key, "open_account", perform)["account_id"]
 

@@ -35,16 +35,17 @@ class SimulatedLogistics(LogisticsGateway):
         for stage in STAGES:
             at += dt.timedelta(seconds=random.uniform(float(low), float(high)))
             events.append({"status": stage, "at": at.isoformat(), "where": address.split(" ")[0][:20]})
-        shipment, _created = SimShipment.objects.get_or_create(
+        parcel = SimShipment(
             key=key,
-            defaults={
-                "tracking_no": "SF" + "".join(secrets.choice("0123456789") for _ in range(12)),
-                "courier": "顺丰速运",
-                "city": address[:30],
-                "events": events,
-            },
+            tracking_no="SF" + "".join(secrets.choice("0123456789") for _ in range(12)),
+            courier="顺丰速运",
+            city=address[:30],
+            events=events,
         )
-        return Shipment(shipment.courier, shipment.tracking_no)
+        # The first shipment of a key stays (INSERT … ON CONFLICT DO NOTHING: no savepoint, no race)
+        SimShipment.objects.bulk_create([parcel], ignore_conflicts=True)
+        courier, tracking_no = SimShipment.objects.filter(key=key).values_list("courier", "tracking_no").get()
+        return Shipment(courier, tracking_no)
 
     def track(self, tracking_no):
         self._call()

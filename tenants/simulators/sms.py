@@ -15,5 +15,6 @@ class SimulatedSms(SmsGateway):
             lambda: SmsError("SMS gateway busy (simulated)", "busy", transient=True),
             default_latency=(10, 80),
         )
-        message, _created = SimSms.objects.get_or_create(key=key, defaults={"number": number, "text": text[:300]})
-        return str(message.pk)
+        # The first text of a key stays (INSERT … ON CONFLICT DO NOTHING: no savepoint, no race)
+        SimSms.objects.bulk_create([SimSms(key=key, number=number, text=text[:300])], ignore_conflicts=True)
+        return str(SimSms.objects.filter(key=key).values_list("pk", flat=True).get())
