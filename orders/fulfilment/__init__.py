@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 
 from core.tasks import send, send_on_commit
 from orders.events import Action, record
-from orders.fulfilment.pipelines import PIPELINES
+from orders.fulfilment.pipelines import PIPELINES, Step
 from orders.fulfilment.steps import Moves, Wait
 from orders.models import FulfilmentStep, Order, OrderLine
 from orders.models import OrderStatus as S
 from orders.payments.services import request_refund
 from orders.release import release_after_refund
-from orders.states import IllegalTransition, lock, transition
+from orders.states import IllegalTransition, transition
 from tenants.gateways.errors import GatewayError
 
 log = logging.getLogger(__name__)
@@ -80,19 +80,31 @@ def _attempt(order: Order, name: str) -> FulfilmentStep | None:
     return FulfilmentStep(pk=pk, order=order, step=name, status=running, attempts=attempts, started_at=started_at)
 
 
-def _finish(step: FulfilmentStep, result: dict, elapsed_ms: int) -> bool:
-    """Mark the step done; False if another run did (its event is written once, by that run)."""
+def _lock_and_finish(order: Order, step: FulfilmentStep, result: dict, elapsed_ms: int) -> bool:
+    """Lock the order (its state read into `order`) and mark the step done, in one statement; call
+    inside the transaction that writes the rest. The UPDATE joins the locked row, so the order is
+    locked before the step, as everywhere. False if another run marked it (and wrote its event)."""
+    steps, orders = (connection.ops.quote_name(m._meta.db_table) for m in (FulfilmentStep, Order))
     now = timezone.now()
-    return bool(
-        FulfilmentStep.objects.filter(pk=step.pk, status=FulfilmentStep.Status.RUNNING).update(
-            status=FulfilmentStep.Status.DONE,
-            result=result,
-            error="",
-            finished_at=now,
-            updated_at=now,
-            duration_ms=elapsed_ms,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH locked AS (SELECT id, status FROM {orders} WHERE id = %s FOR UPDATE), "
+            f"done AS (UPDATE {steps} SET status = %s, result = %s, error = '', finished_at = %s, updated_at = %s, "
+            f"duration_ms = %s FROM locked WHERE {steps}.id = %s AND {steps}.status = %s RETURNING 1) "
+            "SELECT (SELECT status FROM locked), (SELECT count(*) FROM done)",
+            [
+                order.pk,
+                FulfilmentStep.Status.DONE,
+                FulfilmentStep._meta.get_field("result").get_db_prep_value(result, connection),
+                now,
+                now,
+                elapsed_ms,
+                step.pk,
+                FulfilmentStep.Status.RUNNING,
+            ],
         )
-    )
+        order.status, marked = cursor.fetchone()
+    return bool(marked)
 
 
 def _adopt(order: Order, current: Order) -> Order:
@@ -115,7 +127,7 @@ def run(order_id: int) -> str:
     systems, then one transaction locks the order once, writes the step done with its event and
     the move the step brings (delivered; completed after the last step), and sees a cancellation
     that came in meanwhile."""
-    order = Order.objects.prefetch_related(LINES).get(pk=order_id)
+    order = Order.objects.select_related("user").prefetch_related(LINES).get(pk=order_id)
     pipeline = PIPELINES.get(order.kind)
     if not pipeline:
         return order.status
@@ -144,7 +156,8 @@ def run(order_id: int) -> str:
                 raise RetryLater(str(exc)) from exc
             return _failed(order, pipeline, index, done, exc)
         elapsed = int((time.monotonic() - started) * 1000)
-        if _completed(order, step.name, done, outcome, elapsed, last=index == len(pipeline) - 1):
+        following = pipeline[index + 1] if index + 1 < len(pipeline) else None
+        if _completed(order, step.name, done, outcome, elapsed, following):
             compensate(order)  # cancelled while this step ran: undo what it just did
             return Order.objects.get(pk=order.pk).status
     if order.status in RUNNING:  # every step was done before this run (one that stopped short of completing)
@@ -163,21 +176,25 @@ def _start(order: Order) -> bool:
     return True
 
 
-def _completed(order: Order, name: str, done: FulfilmentStep, outcome, elapsed_ms: int, last: bool) -> bool:
-    """The step's success written under the order's lock: done, its event, its move. True if the
-    order was cancelled meanwhile (the caller undoes the step)."""
+def _completed(order: Order, name: str, done: FulfilmentStep, outcome, elapsed_ms: int, following: Step | None) -> bool:
+    """The step's success written under the order's lock: done, its event, its move, the state the
+    following step claims (completed after the last). True if the order was cancelled meanwhile
+    (the caller undoes the step)."""
     moves = outcome if isinstance(outcome, Moves) else None
     result = moves.result if moves else outcome
     with transaction.atomic():
-        _adopt(order, lock(order))
-        if _finish(done, result, elapsed_ms):
+        if _lock_and_finish(order, done, result, elapsed_ms):
             record(order, Action(name), data=result, public=name not in QUIET_STEPS)
         if order.status not in RUNNING:
             return True
         if moves:
             with contextlib.suppress(IllegalTransition):  # moved already (a run before this one)
                 transition(order, moves.to, moves.action, data=moves.data, expect=moves.expect or None, locked=True)
-        if last:
+        if following is not None and following.claims is not None:
+            with contextlib.suppress(IllegalTransition):  # claimed already: the step runs again
+                to, action = following.claims
+                transition(order, to, action, expect={S.IN_FULFILMENT}, locked=True)
+        if following is None:
             with contextlib.suppress(IllegalTransition):
                 transition(order, S.COMPLETED, Action.COMPLETED, expect=RUNNING, locked=True)
     return False

@@ -142,7 +142,8 @@ def open_accounts(order: Order, key: str):
 
 
 def ship(order: Order, key: str):
-    """Claim the shipped state first: from here a cancellation is a return, never a race."""
+    """Claim the shipped state first: from here a cancellation is a return, never a race. (The
+    runner claims it with the previous step's done mark; here when ship comes first.)"""
     if order.status == S.IN_FULFILMENT:
         transition(order, S.SHIPPED, Action.SHIPPING, expect={S.IN_FULFILMENT})
     items = [line.name for line in _lines(order, category=OrderLine.Category.GOODS)]

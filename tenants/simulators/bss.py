@@ -20,6 +20,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db import connection
 from django.utils import timezone
 
 from tenants.gateways.bss import BroadbandAccount, BssError, BssGateway, RenewalOption, Subscriber
@@ -79,6 +80,36 @@ def refusal(record: SimBroadbandAccount, today: dt.date) -> tuple[str, dict]:
     if record.opened_on > today - dt.timedelta(days=FIRST_FREE_DAYS):
         return "first_month", {"opened_on": record.opened_on.isoformat()}
     return "", {}
+
+
+def _reserve(number: str) -> str:
+    """A new number's row, reserved, or the row it has: its status, in one statement (INSERT … ON
+    CONFLICT, no savepoint; the ORM's upsert returns only the id, hence the SQL)."""
+    blank = SimSubscriber(number=number, status=SimSubscriber.Status.RESERVED)
+    fields = [f for f in SimSubscriber._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(SimSubscriber._meta.db_table)} "
+            f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            "ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number RETURNING status",
+            [f.get_db_prep_save(f.pre_save(blank, add=True), connection) for f in fields],
+        )
+        return cursor.fetchone()[0]
+
+
+def _credit(number: str, amount: Decimal) -> Decimal | None:
+    """Credit pays what is owed first, the rest goes to the balance: one UPDATE (the row is locked
+    by it) that returns the new balance; None if the number is not a subscriber's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(SimSubscriber._meta.db_table)} "
+            "SET balance = balance + %s - LEAST(arrears, %s), arrears = GREATEST(arrears - %s, 0) "
+            "WHERE number = %s AND status <> %s RETURNING balance",
+            [amount, amount, amount, number, SimSubscriber.Status.CLOSED],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 class SimulatedBss(BssGateway):
@@ -232,14 +263,10 @@ class SimulatedBss(BssGateway):
             raise BssError("amount must be positive", "bad_amount")
 
         def perform():
-            record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-            if record is None or record.status == SimSubscriber.Status.CLOSED:
+            balance = _credit(number, amount)
+            if balance is None:
                 raise BssError("not a subscriber of this carrier", "not_found")
-            paid_off = min(record.arrears, amount)  # credit pays what is owed first
-            record.arrears -= paid_off
-            record.balance += amount - paid_off
-            record.save(update_fields=["arrears", "balance"])
-            return {"balance": str(record.balance)}
+            return {"balance": str(balance)}
 
         return Decimal(self._once(key, operation, perform)["balance"])
 
@@ -282,12 +309,8 @@ class SimulatedBss(BssGateway):
     def occupy_number(self, *, number, key):
         self._call(mutating=True)
 
-        def perform():  # a new number's row, or the reserved one it has: INSERT … ON CONFLICT, no savepoint
-            SimSubscriber.objects.bulk_create(
-                [SimSubscriber(number=number, status=SimSubscriber.Status.RESERVED)], ignore_conflicts=True
-            )
-            status = SimSubscriber.objects.filter(number=number).values_list("status", flat=True).first()
-            if status != SimSubscriber.Status.RESERVED:
+        def perform():
+            if _reserve(number) != SimSubscriber.Status.RESERVED:
                 raise BssError("number already in use", "in_use")
             return {}
 

@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import secrets
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -42,9 +43,25 @@ class SimulatedLogistics(LogisticsGateway):
             city=address[:30],
             events=events,
         )
-        # The first shipment of a key stays (INSERT … ON CONFLICT DO NOTHING: no savepoint, no race)
-        SimShipment.objects.bulk_create([parcel], ignore_conflicts=True)
-        courier, tracking_no = SimShipment.objects.filter(key=key).values_list("courier", "tracking_no").get()
+        # The first shipment of a key stays: one INSERT … ON CONFLICT that returns the stored parcel
+        # (no savepoint, no race); the ORM's upsert returns only the id, hence the SQL.
+        table = connection.ops.quote_name(SimShipment._meta.db_table)
+        events_field = SimShipment._meta.get_field("events")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} ("key", tracking_no, courier, city, events, created_at) '
+                'VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ("key") DO UPDATE SET "key" = EXCLUDED."key" '
+                "RETURNING courier, tracking_no",
+                [
+                    parcel.key,
+                    parcel.tracking_no,
+                    parcel.courier,
+                    parcel.city,
+                    events_field.get_db_prep_value(parcel.events, connection),
+                    timezone.now(),
+                ],
+            )
+            courier, tracking_no = cursor.fetchone()
         return Shipment(courier, tracking_no)
 
     def track(self, tracking_no):

@@ -15,6 +15,7 @@ class SimulatedSms(SmsGateway):
             lambda: SmsError("SMS gateway busy (simulated)", "busy", transient=True),
             default_latency=(10, 80),
         )
-        # The first text of a key stays (INSERT … ON CONFLICT DO NOTHING: no savepoint, no race)
-        SimSms.objects.bulk_create([SimSms(key=key, number=number, text=text[:300])], ignore_conflicts=True)
-        return str(SimSms.objects.filter(key=key).values_list("pk", flat=True).get())
+        # The first text of a key stays: one INSERT … ON CONFLICT that returns its id (no savepoint, no race)
+        message = SimSms(key=key, number=number, text=text[:300])
+        SimSms.objects.bulk_create([message], update_conflicts=True, unique_fields=["key"], update_fields=["key"])
+        return str(message.pk)
