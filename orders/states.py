@@ -70,8 +70,9 @@ def transition(
     """Lock the order, check the move is allowed (and, with `expect`, that the order is still in one
     of those states), write the new state and append the event. Raises IllegalTransition.
 
-    `locked`: the caller has locked the row in the transaction it is in (`lock()`) and passes that
-    order; the move is written in the caller's transaction, with no second lock and no savepoint.
+    `locked`: the caller has locked the row (SELECT … FOR UPDATE, e.g. `lock()`) in the transaction
+    it is in and passes the order with the state it read; the move is written in that transaction,
+    with no second lock and no savepoint.
     IllegalTransition is raised before anything is written, so the caller may carry on after it."""
     if locked:
         if not isinstance(order_or_pk, Order) or not transaction.get_connection().in_atomic_block:

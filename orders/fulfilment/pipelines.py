@@ -20,8 +20,9 @@ class Step:
     perform: Callable
     undo: Callable | None = None
     refundable_after: bool = True  # a permanent failure later still refunds automatically
-    # The state the order is in before the step runs, and its event: written with the previous
-    # step's done mark, under its lock (the step claims it itself when it comes first).
+    # The state the order moves to before the step runs (shipped: a cancellation is a return from
+    # then on), and its event: written with the previous step's done mark, under the same lock
+    # (the step claims it itself when it comes first).
     claims: tuple[str, Action] | None = None
 
 
