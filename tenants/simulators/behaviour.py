@@ -16,7 +16,8 @@ from tenants.simulators.models import SimOperation
 def simulate_call(config: dict, transient, permanent=None, default_latency=(20, 150)) -> None:
     """Sleep the configured latency; raise `transient()` or `permanent()` at their configured rates."""
     low, high = config.get("latency_ms", default_latency)
-    time.sleep(random.uniform(float(low), float(high)) / 1000)
+    if delay := random.uniform(float(low), float(high)) / 1000:  # no latency: no sleep(0), which yields the CPU
+        time.sleep(delay)
     if random.random() < float(config.get("error_rate", 0)):
         raise transient()
     if permanent is not None and random.random() < float(config.get("permanent_error_rate", 0)):
