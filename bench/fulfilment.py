@@ -1,8 +1,11 @@
 """Fulfilment benchmark: N paid, verified SIM orders (default 10,000) through the whole pipeline
 (occupy, open, ship, delivery, activation with first top-up) by a real Celery worker on Redis,
 with zero-latency simulators. Prints orders/s end to end against the same worker's throughput of
-no-op tasks measured in the same run, p50/p99 from paid to activated, and the count of
-duplicate effects at the carrier's systems (must be 0).
+no-op tasks measured in the same run, and the per-step ratio (steps × orders/s ÷ no-op tasks/s:
+how close a pipeline step comes to a bare task); SQL statements, gateway calls and tasks per
+order, counted in the worker's processes while the orders ran (bench/_counted_worker.py says how:
+every statement PostgreSQL receives, SET search_path, BEGIN/COMMIT and SAVEPOINT included);
+p50/p99 from paid to activated, and the count of duplicate effects at the carrier's systems (must be 0).
 
 Run with `./hallctl bench bench/fulfilment.py`. BENCH_ORDERS sets N, BENCH_CONCURRENCY the
 worker's processes (default 2, the machine's cores)."""
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -104,13 +108,12 @@ def paid_orders(count: int) -> list[int]:
     return [o.pk for o in orders]
 
 
-def start_worker() -> subprocess.Popen:
-    env = dict(os.environ, HALL_TRACKING_POLL_SECONDS="0")
+def start_worker(counts_key: str) -> subprocess.Popen:
+    env = dict(os.environ, HALL_TRACKING_POLL_SECONDS="0", BENCH_COUNTS_KEY=counts_key)
     return subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "celery",
+            str(PROJECT / "bench" / "_counted_worker.py"),
             "-A",
             "hall",
             "worker",
@@ -143,9 +146,17 @@ def noop_throughput(schema: str) -> float:
     return NOOPS / (time.perf_counter() - started)
 
 
+def worker_counts(key: str) -> Counter:
+    """What the worker's processes have counted so far (they report five times a second)."""
+    time.sleep(0.6)
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    return Counter({field.decode(): int(n) for field, n in client.hgetall(key).items()})
+
+
 def main():
     from demo.catalog import seed_catalogue
     from demo.numbers import seed_pool
+    from orders.fulfilment import PIPELINES
     from orders.models import Order, OrderEvent
     from orders.tasks import run_fulfilment
     from tenants.simulators.models import SimShipment, SimSubscriber
@@ -163,10 +174,13 @@ def main():
         seed_catalogue([("guangzhou", "广州", "广东")])
         seed_pool(["180"], ["guangzhou"], per_city=ORDERS + 200, seed=5)
         ids = paid_orders(ORDERS)
-    worker = start_worker()
+    counts_key = f"bench:counts:{uuid.uuid4().hex}"
+    worker = start_worker(counts_key)
     try:
         time.sleep(5)  # the worker's processes start
+        before_noops = worker_counts(counts_key)
         baseline = noop_throughput(carrier.schema_name)
+        before_orders = worker_counts(counts_key)
         started, queued_at = time.perf_counter(), timezone.now()
         for order_id in ids:
             run_fulfilment.apply_async((order_id,), headers={"_schema_name": carrier.schema_name})
@@ -177,6 +191,8 @@ def main():
                     break
                 time.sleep(1)
             elapsed = time.perf_counter() - started
+            spent = worker_counts(counts_key) - before_orders
+            noop_spent = before_orders - before_noops
             orders = {o.pk: o for o in Order.objects.filter(pk__in=ids)}
             activated = dict(
                 OrderEvent.objects.filter(order_id__in=ids, action="activate").values_list("order_id", "at")
@@ -200,9 +216,16 @@ def main():
         worker.wait(timeout=30)
         connection.close()
     rate = done / elapsed
+    steps = len(PIPELINES["new_sim"])
+    tasks = sum(n for field, n in spent.items() if field.startswith("tasks:"))
     print(f"{done} of {ORDERS} SIM orders paid → activated in {elapsed:.1f} s by one worker ({CONCURRENCY} processes)")
     print(
-        f"  end to end: {rate:.1f} orders/s; no-op task baseline {baseline:.0f} tasks/s (ratio {rate / baseline:.3f})"
+        f"  end to end: {rate:.1f} orders/s; no-op task baseline {baseline:.0f} tasks/s (ratio per order "
+        f"{rate / baseline:.3f}; per step, {steps} steps × orders/s ÷ no-op tasks/s: {steps * rate / baseline:.2f})"
+    )
+    print(
+        f"  per order: {spent['statements'] / done:.1f} SQL statements, {spent['gateway_calls'] / done:.1f} gateway "
+        f"calls, {tasks / done:.2f} tasks (a no-op task: {noop_spent['statements'] / NOOPS:.1f} statements)"
     )
     if latencies:
         p99 = latencies[min(len(latencies) - 1, int(round(0.99 * (len(latencies) - 1))))]

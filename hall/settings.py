@@ -131,7 +131,10 @@ HALL_REALNAME_HASH_KEY = os.environ.get("HALL_REALNAME_HASH_KEY", "")
 # In-house analytics: page views and business events go through a Redis list (database 2).
 HALL_ANALYTICS = os.environ.get("HALL_ANALYTICS", "1") == "1"
 HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
-# TENANT_LIMIT_SET_CALLS stays off: with it, a savepoint rollback can leave a stale search_path.
+# One `SET search_path` per connection and tenant, not one per cursor (a fulfilment run sent 114).
+# The backend forgets what it set on every rollback and savepoint rollback (PostgreSQL undoes a SET
+# with them), so none leaves a stale search_path: tests/tenants/test_tenancy.py checks both.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "operators.probes.ProbeMiddleware",  # /livez and /readyz, before host routing (any Host)

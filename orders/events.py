@@ -94,6 +94,16 @@ def record(
     )
 
 
+def record_all(order: Order, happened: list[tuple[Action, dict]], *, public: bool = True) -> list[OrderEvent]:
+    """Append several events at once (one INSERT), in the order given: e.g. a parcel's tracking."""
+    return OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(order=order, action=Action(action), actor_label="system", data=data, public=public)
+            for action, data in happened
+        ]
+    )
+
+
 def describe(event: OrderEvent) -> str:
     """An event in the subscriber's words, with its figures (dates, amounts) filled in."""
     label = str(Action(event.action).label) if event.action in Action.values else event.action

@@ -54,7 +54,6 @@ def lock(order_or_pk: Order | int) -> Order:
     return Order.objects.select_for_update().get(pk=pk)
 
 
-@transaction.atomic
 def transition(
     order_or_pk: Order | int,
     to: str,
@@ -66,10 +65,34 @@ def transition(
     data: dict | None = None,
     public: bool = True,
     expect: AbstractSet[str] | None = None,
+    locked: bool = False,
 ) -> Order:
     """Lock the order, check the move is allowed (and, with `expect`, that the order is still in one
-    of those states), write the new state and append the event. Raises IllegalTransition."""
-    order = lock(order_or_pk)
+    of those states), write the new state and append the event. Raises IllegalTransition.
+
+    `locked`: the caller has locked the row (SELECT … FOR UPDATE, e.g. `lock()`) in the transaction
+    it is in and passes the order with the state it read; the move is written in that transaction,
+    with no second lock and no savepoint.
+    IllegalTransition is raised before anything is written, so the caller may carry on after it."""
+    if locked:
+        if not isinstance(order_or_pk, Order) or not transaction.get_connection().in_atomic_block:
+            raise transaction.TransactionManagementError("locked=True: pass the order locked in this transaction")
+        return _move(order_or_pk, to, action, actor, actor_label, reason, data, public, expect)
+    with transaction.atomic():
+        return _move(lock(order_or_pk), to, action, actor, actor_label, reason, data, public, expect)
+
+
+def _move(
+    order: Order,
+    to: str,
+    action: Action,
+    actor: User | None,
+    actor_label: str,
+    reason: str,
+    data: dict | None,
+    public: bool,
+    expect: AbstractSet[str] | None,
+) -> Order:
     if (expect is not None and order.status not in expect) or not allowed(order.status, to):
         raise IllegalTransition(order, to)
     before = order.status

@@ -12,19 +12,20 @@ import datetime as dt
 import logging
 import time
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.tasks import send, send_on_commit
 from orders.events import Action, record
-from orders.fulfilment.pipelines import PIPELINES
-from orders.fulfilment.steps import Wait
-from orders.models import FulfilmentStep, Order
+from orders.fulfilment.pipelines import PIPELINES, Step
+from orders.fulfilment.steps import Moves, Wait
+from orders.models import FulfilmentStep, Order, OrderLine
 from orders.models import OrderStatus as S
 from orders.payments.services import request_refund
 from orders.release import release_after_refund
-from orders.states import IllegalTransition, lock, transition
+from orders.states import IllegalTransition, transition
 from tenants.gateways.errors import GatewayError
 
 log = logging.getLogger(__name__)
@@ -58,38 +59,94 @@ def _mark(step: FulfilmentStep, **fields) -> None:
     FulfilmentStep.objects.filter(pk=step.pk).update(updated_at=timezone.now(), **fields)
 
 
-def _step_record(order: Order, name: str) -> FulfilmentStep:
-    try:
-        with transaction.atomic():
-            return FulfilmentStep.objects.get_or_create(order=order, step=name)[0]
-    except IntegrityError:  # created in parallel by a re-delivered task
-        return FulfilmentStep.objects.get(order=order, step=name)
+def _attempt(order: Order, name: str) -> FulfilmentStep | None:
+    """Start the step, or start it again: its record made or its attempts counted, in one statement
+    (the unique (order, step) pair decides which). None if another run has finished or failed it
+    meanwhile. Django's upsert cannot add to a column, hence the SQL."""
+    table = connection.ops.quote_name(FulfilmentStep._meta.db_table)
+    running, now = FulfilmentStep.Status.RUNNING, timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (order_id, step, status, attempts, result, error, started_at, updated_at) "
+            "VALUES (%s, %s, %s, 1, '{}', '', %s, %s) "
+            f"ON CONFLICT (order_id, step) DO UPDATE SET attempts = {table}.attempts + 1, updated_at = %s "
+            f"WHERE {table}.status = %s RETURNING id, attempts, started_at",
+            [order.pk, name, running, now, now, now, running],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, attempts, started_at = row
+    return FulfilmentStep(pk=pk, order=order, step=name, status=running, attempts=attempts, started_at=started_at)
+
+
+def _lock_and_finish(order: Order, step: FulfilmentStep, result: dict, elapsed_ms: int) -> bool:
+    """Lock the order (its state read into `order`) and mark the step done, in one statement; call
+    inside the transaction that writes the rest. The UPDATE joins the locked row, so the order is
+    locked before the step, as everywhere. False if another run marked it (and wrote its event)."""
+    steps, orders = (connection.ops.quote_name(m._meta.db_table) for m in (FulfilmentStep, Order))
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH locked AS (SELECT id, status FROM {orders} WHERE id = %s FOR UPDATE), "
+            f"done AS (UPDATE {steps} SET status = %s, result = %s, error = '', finished_at = %s, updated_at = %s, "
+            f"duration_ms = %s FROM locked WHERE {steps}.id = %s AND {steps}.status = %s RETURNING 1) "
+            "SELECT (SELECT status FROM locked), (SELECT count(*) FROM done)",
+            [
+                order.pk,
+                FulfilmentStep.Status.DONE,
+                FulfilmentStep._meta.get_field("result").get_db_prep_value(result, connection),
+                now,
+                now,
+                elapsed_ms,
+                step.pk,
+                FulfilmentStep.Status.RUNNING,
+            ],
+        )
+        order.status, marked = cursor.fetchone()
+    return bool(marked)
+
+
+def _adopt(order: Order, current: Order) -> Order:
+    """The row as `current` has it (locked or just moved) into the run's own instance, which keeps
+    the lines it prefetched."""
+    for field in Order._meta.concrete_fields:
+        setattr(order, field.attname, getattr(current, field.attname))
+    return order
+
+
+# A run reads the order's lines (and their offers) once; the steps read them through `lines.all()`.
+LINES = Prefetch("lines", queryset=OrderLine.objects.select_related("offer"))
 
 
 def run(order_id: int) -> str:
     """Run the order's due steps in order. Returns the order's state afterwards; raises Wait
-    (run again later) or RetryLater (a transient failure)."""
-    order = Order.objects.get(pk=order_id)
+    (run again later) or RetryLater (a transient failure).
+
+    Per step: one statement starts it (`_attempt`), the step does its work at the carrier's
+    systems, then one transaction locks the order once, writes the step done with its event and
+    the move the step brings (delivered; completed after the last step), and sees a cancellation
+    that came in meanwhile."""
+    order = Order.objects.select_related("user").prefetch_related(LINES).get(pk=order_id)
     pipeline = PIPELINES.get(order.kind)
     if not pipeline:
         return order.status
-    if order.status == S.PAID:
-        try:
-            order = transition(order, S.IN_FULFILMENT, Action.FULFILMENT_STARTED, expect={S.PAID})
-        except IllegalTransition:
-            order.refresh_from_db()
+    started_here = order.status == S.PAID and _start(order)
     if order.status not in RUNNING:
         return order.status
+    # An order this run just started has no steps yet: another run starts them only after us.
+    known = {} if started_here else {s.step: s for s in order.steps.all()}
     for index, step in enumerate(pipeline):
-        done = _step_record(order, step.name)
+        done = known.get(step.name)
+        if done is None or done.status == FulfilmentStep.Status.RUNNING:
+            done = _attempt(order, step.name) or FulfilmentStep.objects.get(order=order, step=step.name)
         if done.status == FulfilmentStep.Status.DONE:
             continue
         if done.status == FulfilmentStep.Status.FAILED:
             return order.status  # staff decide: retry or compensate
-        _mark(done, attempts=done.attempts + 1)
         started = time.monotonic()
         try:
-            result = step.perform(order, key=f"{order.number}:{step.name}")
+            outcome = step.perform(order, key=f"{order.number}:{step.name}")
         except Wait:
             _mark(done, error="")
             raise
@@ -99,24 +156,48 @@ def run(order_id: int) -> str:
                 raise RetryLater(str(exc)) from exc
             return _failed(order, pipeline, index, done, exc)
         elapsed = int((time.monotonic() - started) * 1000)
-        with transaction.atomic():
-            order = lock(order)
-            _mark(
-                done,
-                status=FulfilmentStep.Status.DONE,
-                result=result,
-                error="",
-                finished_at=timezone.now(),
-                duration_ms=elapsed,
-            )
-            record(order, Action(step.name), data=result, public=step.name not in QUIET_STEPS)
-            cancelled = order.status not in RUNNING
-        if cancelled:  # cancelled while this step ran: undo what it just did
-            compensate(order)
+        following = pipeline[index + 1] if index + 1 < len(pipeline) else None
+        if _completed(order, step.name, done, outcome, elapsed, following):
+            compensate(order)  # cancelled while this step ran: undo what it just did
             return Order.objects.get(pk=order.pk).status
-    with contextlib.suppress(IllegalTransition):
-        transition(order, S.COMPLETED, Action.COMPLETED, expect=RUNNING)
-    return Order.objects.get(pk=order.pk).status
+    if order.status in RUNNING:  # every step was done before this run (one that stopped short of completing)
+        with contextlib.suppress(IllegalTransition):
+            _adopt(order, transition(order, S.COMPLETED, Action.COMPLETED, expect=RUNNING))
+    return order.status
+
+
+def _start(order: Order) -> bool:
+    """Paid → in fulfilment. False if another run started it (the order then has its state)."""
+    try:
+        _adopt(order, transition(order, S.IN_FULFILMENT, Action.FULFILMENT_STARTED, expect={S.PAID}))
+    except IllegalTransition as exc:
+        _adopt(order, exc.order)
+        return False
+    return True
+
+
+def _completed(order: Order, name: str, done: FulfilmentStep, outcome, elapsed_ms: int, following: Step | None) -> bool:
+    """The step's success written under the order's lock: done, its event, its move, the state the
+    following step claims (completed after the last). True if the order was cancelled meanwhile
+    (the caller undoes the step)."""
+    moves = outcome if isinstance(outcome, Moves) else None
+    result = moves.result if moves else outcome
+    with transaction.atomic():
+        if _lock_and_finish(order, done, result, elapsed_ms):
+            record(order, Action(name), data=result, public=name not in QUIET_STEPS)
+        if order.status not in RUNNING:
+            return True
+        if moves:
+            with contextlib.suppress(IllegalTransition):  # moved already (a run before this one)
+                transition(order, moves.to, moves.action, data=moves.data, expect=moves.expect or None, locked=True)
+        if following is not None and following.claims is not None:
+            with contextlib.suppress(IllegalTransition):  # claimed already: the step runs again
+                to, action = following.claims
+                transition(order, to, action, expect={S.IN_FULFILMENT}, locked=True)
+        if following is None:
+            with contextlib.suppress(IllegalTransition):
+                transition(order, S.COMPLETED, Action.COMPLETED, expect=RUNNING, locked=True)
+    return False
 
 
 QUIET_STEPS = {"await_delivery", "await_verification"}  # their news has its own events

@@ -8,8 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from orders.events import Action
 from orders.fulfilment import steps
 from orders.models import OrderKind as K
+from orders.models import OrderStatus as S
 
 
 @dataclass(frozen=True)
@@ -18,9 +20,16 @@ class Step:
     perform: Callable
     undo: Callable | None = None
     refundable_after: bool = True  # a permanent failure later still refunds automatically
+    # The state the order moves to before the step runs (shipped: a cancellation is a return from
+    # then on), and its event: written with the previous step's done mark, under the same lock
+    # (the step claims it itself when it comes first).
+    claims: tuple[str, Action] | None = None
 
 
-SHIP = [Step("ship", steps.ship, refundable_after=False), Step("await_delivery", steps.await_delivery)]
+SHIP = [
+    Step("ship", steps.ship, refundable_after=False, claims=(S.SHIPPED, Action.SHIPPING)),
+    Step("await_delivery", steps.await_delivery),
+]
 
 PIPELINES: dict[str, list[Step]] = {
     # payment confirmed → occupy number → open account → write card and ship → delivered →

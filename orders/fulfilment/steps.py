@@ -6,6 +6,7 @@ its way, a verification under way). Every call carries a key built from the orde
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils import timezone
 from core.errors import HallError
 from core.phone import mask_phone
 from orders import notify
-from orders.events import Action, record
+from orders.events import Action, record_all
 from orders.models import Order, OrderLine, Verification
 from orders.models import OrderStatus as S
 from orders.payments import payouts
@@ -39,9 +40,27 @@ class Wait(Exception):
         super().__init__(why)
 
 
+@dataclass(frozen=True)
+class Moves:
+    """A step's result when its success also moves the order on (a parcel delivered): the runner
+    writes the move with the step's done mark, in one transaction under the one lock of the step."""
+
+    result: dict
+    to: str
+    action: Action
+    data: dict = field(default_factory=dict)
+    expect: frozenset[str] = frozenset()
+
+
+# The order's lines are read through `order.lines.all()` (never a fresh query of the manager), so
+# that a fulfilment run, which prefetches them with their offers, reads them once for every step.
+def _lines(order: Order, **match) -> list[OrderLine]:
+    return [line for line in order.lines.all() if all(getattr(line, k) == v for k, v in match.items())]
+
+
 def _terms(order: Order) -> dict:
-    line = order.lines.first()
-    return line.terms if line is not None else {}
+    lines = _lines(order)
+    return lines[0].terms if lines else {}
 
 
 # -- telecom steps -------------------------------------------------------------------------------
@@ -54,8 +73,8 @@ def renew_broadband(order: Order, key: str):
 
 def join_offer(order: Order, key: str):
     ports.bss().join_offer(number=order.service_number, offer=_terms(order)["offer"], key=key)
-    line = order.lines.first()
-    notify.send(order, "deposit_joined", number=mask_phone(order.service_number), offer=line.name if line else "")
+    lines = _lines(order)
+    notify.send(order, "deposit_joined", number=mask_phone(order.service_number), offer=lines[0].name if lines else "")
     return {}
 
 
@@ -103,9 +122,10 @@ def apply_addons(order: Order, key: str):
 
 # -- new SIM and goods ---------------------------------------------------------------------------
 def occupy_numbers(order: Order, key: str):
-    for number in new_numbers(order):
+    numbers = new_numbers(order)
+    for number in numbers:
         ports.bss().occupy_number(number=number, key=f"{key}:{number}")
-    return {"numbers": new_numbers(order)}
+    return {"numbers": numbers}
 
 
 def release_numbers(order: Order, key: str):
@@ -114,17 +134,19 @@ def release_numbers(order: Order, key: str):
 
 
 def open_accounts(order: Order, key: str):
-    sim = order.lines.filter(offer_kind="sim").select_related("offer").first()
+    sims = _lines(order, offer_kind="sim")
+    sim = sims[0] if sims else None
     plan = (sim.offer.attributes.get("plan_name") if sim and sim.offer else "") or (sim.name if sim else "")
     accounts = {n: ports.bss().open_account(number=n, plan=plan, key=f"{key}:{n}") for n in new_numbers(order)}
     return {"accounts": accounts}
 
 
 def ship(order: Order, key: str):
-    """Claim the shipped state first: from here a cancellation is a return, never a race."""
+    """Claim the shipped state first: from here a cancellation is a return, never a race. (The
+    runner claims it with the previous step's done mark; here when ship comes first.)"""
     if order.status == S.IN_FULFILMENT:
         transition(order, S.SHIPPED, Action.SHIPPING, expect={S.IN_FULFILMENT})
-    items = [line.name for line in order.lines.filter(category=OrderLine.Category.GOODS)]
+    items = [line.name for line in _lines(order, category=OrderLine.Category.GOODS)]
     shipment = ports.logistics().create_shipment(
         reference=order.number,
         recipient=order.recipient,
@@ -150,19 +172,17 @@ def await_delivery(order: Order, key: str):
     shipped = order.steps.get(step="ship").result
     events = ports.logistics().track(shipped["tracking_no"])
     seen = set(order.events.filter(action__in=TRACKING_ACTIONS.values()).values_list("action", flat=True))
-    for event in events:
-        action = TRACKING_ACTIONS[event.status]
-        if action in seen:
-            continue
-        if event.status == "delivered":
-            transition(
-                order, S.DELIVERED, action, data={"at": event.at.isoformat(), "where": event.where}, expect={S.SHIPPED}
-            )
-        else:
-            record(order, action, data={"at": event.at.isoformat(), "where": event.where})
-    if not any(e.status == "delivered" for e in events):
+    news = [e for e in events if e.status != "delivered" and TRACKING_ACTIONS[e.status] not in seen]
+    if news:
+        record_all(order, [(TRACKING_ACTIONS[e.status], {"at": e.at.isoformat(), "where": e.where}) for e in news])
+    delivered = next((e for e in events if e.status == "delivered"), None)
+    if delivered is None:
         raise Wait(settings.HALL_TRACKING_POLL_SECONDS, "parcel on its way")
-    return {"delivered_at": next(e.at for e in events if e.status == "delivered").isoformat()}
+    result = {"delivered_at": delivered.at.isoformat()}
+    if Action.DELIVERED in seen:  # moved already by a run of the code before `Moves`
+        return result
+    where = {"at": delivered.at.isoformat(), "where": delivered.where}
+    return Moves(result, S.DELIVERED, Action.DELIVERED, where, frozenset({S.SHIPPED}))
 
 
 def _verified(order: Order) -> bool:
@@ -181,8 +201,7 @@ def activate_sim(order: Order) -> None:
     Each number's key makes a repeat harmless."""
     if not _verified(order):
         raise NotVerified(f"order {order.number}: real-name verification has not passed")
-    numbers = new_numbers(order)
-    for number in numbers:
+    for number in new_numbers(order):
         ports.bss().activate(number=number, key=f"{order.number}:activate:{number}")
     carrier = current_carrier()
     registry.activate(carrier.slug, f"{carrier.slug}:{order.number}")
@@ -190,19 +209,20 @@ def activate_sim(order: Order) -> None:
 
 def activate(order: Order, key: str):
     activate_sim(order)
-    result: dict[str, object] = {"numbers": new_numbers(order)}
-    for number in new_numbers(order):  # bought and activated here: the buyer's, on 我的 at once
+    numbers = new_numbers(order)
+    result: dict[str, object] = {"numbers": numbers}
+    for number in numbers:  # bought and activated here: the buyer's, on 我的 at once
         bindings.bind(order.user, number, BoundNumber.Proof.PURCHASE)
     credit = sum(
         (
             Decimal(str(line.offer.attributes.get("prepaid_credit") or 0))
-            for line in order.lines.filter(offer_kind="sim").select_related("offer")
+            for line in _lines(order, offer_kind="sim")
             if line.offer
         ),
         Decimal("0"),
     )
     if credit > 0:  # the SIM offer's prepaid credit arrives as the first top-up
-        for number in new_numbers(order):
+        for number in numbers:
             ports.bss().top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")
         result["first_top_up"] = str(credit)
     notify.send(order, "activated")

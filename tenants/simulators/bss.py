@@ -20,7 +20,7 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
 from tenants.gateways.bss import BroadbandAccount, BssError, BssGateway, RenewalOption, Subscriber
@@ -80,6 +80,36 @@ def refusal(record: SimBroadbandAccount, today: dt.date) -> tuple[str, dict]:
     if record.opened_on > today - dt.timedelta(days=FIRST_FREE_DAYS):
         return "first_month", {"opened_on": record.opened_on.isoformat()}
     return "", {}
+
+
+def _reserve(number: str) -> str:
+    """A new number's row, reserved, or the row it has: its status, in one statement (INSERT … ON
+    CONFLICT, no savepoint; the ORM's upsert returns only the id, hence the SQL)."""
+    blank = SimSubscriber(number=number, status=SimSubscriber.Status.RESERVED)
+    fields = [f for f in SimSubscriber._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(SimSubscriber._meta.db_table)} "
+            f"({', '.join(connection.ops.quote_name(f.column) for f in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            "ON CONFLICT (number) DO UPDATE SET number = EXCLUDED.number RETURNING status",
+            [f.get_db_prep_save(f.pre_save(blank, add=True), connection) for f in fields],
+        )
+        return cursor.fetchone()[0]
+
+
+def _credit(number: str, amount: Decimal) -> Decimal | None:
+    """Credit pays what is owed first, the rest goes to the balance: one UPDATE (the row is locked
+    by it) that returns the new balance; None if the number is not a subscriber's."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(SimSubscriber._meta.db_table)} "
+            "SET balance = balance + %s - LEAST(arrears, %s), arrears = GREATEST(arrears - %s, 0) "
+            "WHERE number = %s AND status <> %s RETURNING balance",
+            [amount, amount, amount, number, SimSubscriber.Status.CLOSED],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 class SimulatedBss(BssGateway):
@@ -208,23 +238,22 @@ class SimulatedBss(BssGateway):
     def renew_broadband(self, *, account, option, key):
         self._call(mutating=True)
 
-        def perform():
-            with transaction.atomic():
-                record = SimBroadbandAccount.objects.select_for_update().filter(account=account).first()
-                if record is None:
-                    raise BssError("no such broadband account", "not_found")
-                today = timezone.localdate()
-                reason, _detail = refusal(record, today)
-                if reason:
-                    raise BssError(f"renewal refused: {reason}", reason)
-                chosen = next((o for o in renewal_options(record, today) if o.code == option), None)
-                if chosen is None:
-                    raise BssError("no such renewal option", "bad_option")
-                if record.expires_on < today:
-                    record.starts_on = chosen.starts_on
-                record.expires_on, record.bandwidth_mbps = chosen.ends_on, chosen.bandwidth_mbps
-                record.save(update_fields=["starts_on", "expires_on", "bandwidth_mbps"])
-                return {"expires_on": chosen.ends_on.isoformat()}
+        def perform():  # in once()'s transaction, as every operation below
+            record = SimBroadbandAccount.objects.select_for_update().filter(account=account).first()
+            if record is None:
+                raise BssError("no such broadband account", "not_found")
+            today = timezone.localdate()
+            reason, _detail = refusal(record, today)
+            if reason:
+                raise BssError(f"renewal refused: {reason}", reason)
+            chosen = next((o for o in renewal_options(record, today) if o.code == option), None)
+            if chosen is None:
+                raise BssError("no such renewal option", "bad_option")
+            if record.expires_on < today:
+                record.starts_on = chosen.starts_on
+            record.expires_on, record.bandwidth_mbps = chosen.ends_on, chosen.bandwidth_mbps
+            record.save(update_fields=["starts_on", "expires_on", "bandwidth_mbps"])
+            return {"expires_on": chosen.ends_on.isoformat()}
 
         return dt.date.fromisoformat(self._once(key, "renew_broadband", perform)["expires_on"])
 
@@ -234,15 +263,10 @@ class SimulatedBss(BssGateway):
             raise BssError("amount must be positive", "bad_amount")
 
         def perform():
-            with transaction.atomic():
-                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-                if record is None or record.status == SimSubscriber.Status.CLOSED:
-                    raise BssError("not a subscriber of this carrier", "not_found")
-                paid_off = min(record.arrears, amount)  # credit pays what is owed first
-                record.arrears -= paid_off
-                record.balance += amount - paid_off
-                record.save(update_fields=["arrears", "balance"])
-                return {"balance": str(record.balance)}
+            balance = _credit(number, amount)
+            if balance is None:
+                raise BssError("not a subscriber of this carrier", "not_found")
+            return {"balance": str(balance)}
 
         return Decimal(self._once(key, operation, perform)["balance"])
 
@@ -258,15 +282,14 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
-            with transaction.atomic():
-                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-                if record is None:
-                    raise BssError("not a subscriber of this carrier", "not_found")
-                if offer in record.offers:
-                    raise BssError("already in this offer", "already_joined")
-                record.offers = [*record.offers, offer]
-                record.save(update_fields=["offers"])
-                return {}
+            record = SimSubscriber.objects.select_for_update().filter(number=number).first()
+            if record is None:
+                raise BssError("not a subscriber of this carrier", "not_found")
+            if offer in record.offers:
+                raise BssError("already in this offer", "already_joined")
+            record.offers = [*record.offers, offer]
+            record.save(update_fields=["offers"])
+            return {}
 
         self._once(key, "join_offer", perform)
 
@@ -274,13 +297,12 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
-            with transaction.atomic():
-                record = SimSubscriber.objects.select_for_update().filter(number=number).first()
-                if record is None or record.status != SimSubscriber.Status.ACTIVE:
-                    raise BssError("not an active subscriber of this carrier", "not_found")
-                record.offers = [*record.offers, addon]
-                record.save(update_fields=["offers"])
-                return {}
+            record = SimSubscriber.objects.select_for_update().filter(number=number).first()
+            if record is None or record.status != SimSubscriber.Status.ACTIVE:
+                raise BssError("not an active subscriber of this carrier", "not_found")
+            record.offers = [*record.offers, addon]
+            record.save(update_fields=["offers"])
+            return {}
 
         self._once(key, "apply_addon", perform)
 
@@ -288,10 +310,7 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
-            record, created = SimSubscriber.objects.get_or_create(
-                number=number, defaults={"status": SimSubscriber.Status.RESERVED}
-            )
-            if not created and record.status != SimSubscriber.Status.RESERVED:
+            if _reserve(number) != SimSubscriber.Status.RESERVED:
                 raise BssError("number already in use", "in_use")
             return {}
 
@@ -314,15 +333,13 @@ class SimulatedBss(BssGateway):
         self._call(mutating=True)
 
         def perform():
+            account_id = "AC" + secrets.token_hex(6).upper()
             updated = SimSubscriber.objects.filter(number=number, status=SimSubscriber.Status.RESERVED).update(
-                status=SimSubscriber.Status.OPENED,
-                plan=plan[:60],
-                account_id="AC" + secrets.token_hex(6).upper(),
-                since=timezone.localdate(),
+                status=SimSubscriber.Status.OPENED, plan=plan[:60], account_id=account_id, since=timezone.localdate()
             )
             if not updated:
                 raise BssError("number not occupied", "not_occupied")
-            return {"account_id": SimSubscriber.objects.get(number=number).account_id}
+            return {"account_id": account_id}
 
         return self._once(key, "open_account", perform)["account_id"]
 

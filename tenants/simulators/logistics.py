@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import secrets
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -35,16 +36,33 @@ class SimulatedLogistics(LogisticsGateway):
         for stage in STAGES:
             at += dt.timedelta(seconds=random.uniform(float(low), float(high)))
             events.append({"status": stage, "at": at.isoformat(), "where": address.split(" ")[0][:20]})
-        shipment, _created = SimShipment.objects.get_or_create(
+        parcel = SimShipment(
             key=key,
-            defaults={
-                "tracking_no": "SF" + "".join(secrets.choice("0123456789") for _ in range(12)),
-                "courier": "顺丰速运",
-                "city": address[:30],
-                "events": events,
-            },
+            tracking_no="SF" + "".join(secrets.choice("0123456789") for _ in range(12)),
+            courier="顺丰速运",
+            city=address[:30],
+            events=events,
         )
-        return Shipment(shipment.courier, shipment.tracking_no)
+        # The first shipment of a key stays: one INSERT … ON CONFLICT that returns the stored parcel
+        # (no savepoint, no race); the ORM's upsert returns only the id, hence the SQL.
+        table = connection.ops.quote_name(SimShipment._meta.db_table)
+        events_field = SimShipment._meta.get_field("events")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'INSERT INTO {table} ("key", tracking_no, courier, city, events, created_at) '
+                'VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT ("key") DO UPDATE SET "key" = EXCLUDED."key" '
+                "RETURNING courier, tracking_no",
+                [
+                    parcel.key,
+                    parcel.tracking_no,
+                    parcel.courier,
+                    parcel.city,
+                    events_field.get_db_prep_value(parcel.events, connection),
+                    timezone.now(),
+                ],
+            )
+            courier, tracking_no = cursor.fetchone()
+        return Shipment(courier, tracking_no)
 
     def track(self, tracking_no):
         self._call()

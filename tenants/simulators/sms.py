@@ -15,5 +15,7 @@ class SimulatedSms(SmsGateway):
             lambda: SmsError("SMS gateway busy (simulated)", "busy", transient=True),
             default_latency=(10, 80),
         )
-        message, _created = SimSms.objects.get_or_create(key=key, defaults={"number": number, "text": text[:300]})
+        # The first text of a key stays: one INSERT … ON CONFLICT that returns its id (no savepoint, no race)
+        message = SimSms(key=key, number=number, text=text[:300])
+        SimSms.objects.bulk_create([message], update_conflicts=True, unique_fields=["key"], update_fields=["key"])
         return str(message.pk)

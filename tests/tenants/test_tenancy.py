@@ -161,3 +161,59 @@ def test_a_missing_page_in_a_shop_keeps_the_shops_header_and_tabs(client_a):
     assert response.status_code == 404 and 'data-testid="not-found"' in page
     assert 'class="tab-bar"' in page and CARRIER_A["name"] in page
     assert host_client("localhost").get("/no-such-page/").status_code == 404  # the public host: plain page
+
+
+def _schema_in_use() -> str:
+    """The schema PostgreSQL resolves names in right now (not what the connection believes)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schema()")
+        return cursor.fetchone()[0]
+
+
+def test_one_search_path_per_tenant_and_none_stale_after_a_savepoint_rollback(carrier_a, carrier_b):
+    """TENANT_LIMIT_SET_CALLS: the search_path is sent once, not per cursor; a savepoint rolled back
+    undoes a SET made inside it, and the next cursor sends it again instead of trusting it."""
+    import contextlib
+
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    connection.set_tenant(carrier_a)
+    with CaptureQueriesContext(connection) as sent:
+        assert _schema_in_use() == carrier_a.schema_name
+        assert _schema_in_use() == carrier_a.schema_name
+    assert [q["sql"].startswith("SET search_path") for q in sent.captured_queries] == [True, False, False]
+
+    with contextlib.suppress(RuntimeError), transaction.atomic():  # switched inside, rolled back
+        connection.set_tenant(carrier_b)
+        assert _schema_in_use() == carrier_b.schema_name
+        raise RuntimeError
+    assert connection.schema_name == carrier_b.schema_name  # the switch itself stays
+    assert _schema_in_use() == carrier_b.schema_name  # PostgreSQL went back to A: sent again
+
+    connection.set_tenant(carrier_a)
+    with contextlib.suppress(RuntimeError), transaction.atomic():  # switched before, first sent inside
+        assert _schema_in_use() == carrier_a.schema_name
+        raise RuntimeError
+    assert _schema_in_use() == carrier_a.schema_name
+
+
+def test_no_stale_search_path_after_a_transaction_rolls_back(carrier_a, carrier_b, django_db_blocker):
+    """The same for a whole transaction (its own connection, so a real BEGIN and ROLLBACK)."""
+    import contextlib
+
+    from django.db import transaction
+
+    from tests.support.clients import in_own_connection
+
+    def work():
+        connection.set_tenant(carrier_a)
+        assert _schema_in_use() == carrier_a.schema_name  # set outside a transaction: it stays
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            connection.set_tenant(carrier_b)
+            assert _schema_in_use() == carrier_b.schema_name
+            raise RuntimeError
+        return _schema_in_use()
+
+    with django_db_blocker.unblock():
+        assert in_own_connection(work) == carrier_b.schema_name
