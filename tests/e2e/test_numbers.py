@@ -21,7 +21,7 @@ def test_search_pick_countdown_and_cart(phone, web_server, artifacts):
     phone.get_by_test_id("search-numbers").click()
     phone.wait_for_url(re.compile(rf"tail={number[-4:]}"))
     display = f"{number[:3]} {number[3:7]} {number[7:]}"
-    phone.locator(f"form:has(input[name=number][value='{number}']) button").click()
+    phone.locator(f"button[name=number][value='{number}']").click()
     phone.wait_for_url(re.compile(rf"/numbers/held/{number}/"))
     assert phone.get_by_test_id("held-number").inner_text() == display
     countdown = phone.get_by_test_id("countdown")
