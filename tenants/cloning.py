@@ -16,32 +16,35 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-# Objects the script below does not reproduce; any of them in the template means "use the
-# general clone". Relation kinds other than tables, indexes and sequences; tables that are not
-# plain; functions, types that are not a table's row type, user triggers, policies, rules,
-# comments, extended statistics, grants and storage options.
-UNSUPPORTED_SQL = """
+# Every catalogue read below goes through an index: pg_class has none on the schema alone, and a
+# platform with hundreds of carriers has hundreds of thousands of catalogue rows to scan.
+# Objects of the schema are found by their dependency on it (pg_depend's `refobjid` index):
+# tables, sequences and anything else made in it, except indexes (they depend on their table).
+OBJECTS_SQL = """
+SELECT d.classid = 'pg_class'::regclass, c.oid, c.relkind,
+       c.relpersistence <> 'p' OR c.relispartition OR c.relhassubclass OR c.relrowsecurity
+       OR c.reloptions IS NOT NULL OR c.relacl IS NOT NULL OR c.reltablespace <> 0
+FROM pg_depend d
+LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %s::regnamespace AND d.deptype = 'n'
+"""
+
+# What tables can carry that the script below does not reproduce: user triggers, policies,
+# rules, comments, inheritance, column grants and options, extended statistics, clustered
+# indexes or indexes with storage options.
+TABLE_EXTRAS_SQL = """
 SELECT
-  (SELECT count(*) FROM pg_class WHERE relnamespace = n.oid AND relkind NOT IN ('r', 'i', 'S'))
-  + (SELECT count(*) FROM pg_class WHERE relnamespace = n.oid AND (relpersistence <> 'p'
-       OR relispartition OR relhassubclass OR relrowsecurity OR reloptions IS NOT NULL
-       OR relacl IS NOT NULL OR reltablespace <> 0))
-  + (SELECT count(*) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relnamespace = n.oid)
-  + (SELECT count(*) FROM pg_proc WHERE pronamespace = n.oid)
-  + (SELECT count(*) FROM pg_type WHERE typnamespace = n.oid AND typtype NOT IN ('b', 'c'))
-  + (SELECT count(*) FROM pg_type WHERE typnamespace = n.oid AND typtype = 'b' AND typelem = 0)
-  + (SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-       WHERE c.relnamespace = n.oid AND NOT t.tgisinternal)
-  + (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid WHERE c.relnamespace = n.oid)
-  + (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class WHERE c.relnamespace = n.oid)
-  + (SELECT count(*) FROM pg_description d JOIN pg_class c ON c.oid = d.objoid
-       AND d.classoid = 'pg_class'::regclass WHERE c.relnamespace = n.oid)
-  + (SELECT count(*) FROM pg_statistic_ext WHERE stxnamespace = n.oid)
-  + (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-       WHERE c.relnamespace = n.oid AND a.attnum > 0 AND (a.attacl IS NOT NULL OR a.attoptions IS NOT NULL))
-  + (SELECT count(*) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
-       WHERE c.relnamespace = n.oid AND x.indisclustered)
-FROM pg_namespace n WHERE n.nspname = %s
+  (SELECT count(*) FROM pg_trigger WHERE tgrelid = ANY(%(tables)s::oid[]) AND NOT tgisinternal)
+  + (SELECT count(*) FROM pg_policy WHERE polrelid = ANY(%(tables)s::oid[]))
+  + (SELECT count(*) FROM pg_rewrite WHERE ev_class = ANY(%(tables)s::oid[]))
+  + (SELECT count(*) FROM pg_description WHERE objoid = ANY(%(tables)s::oid[]) AND classoid = 'pg_class'::regclass)
+  + (SELECT count(*) FROM pg_inherits WHERE inhrelid = ANY(%(tables)s::oid[]))
+  + (SELECT count(*) FROM pg_inherits WHERE inhparent = ANY(%(tables)s::oid[]))
+  + (SELECT count(*) FROM pg_attribute WHERE attrelid = ANY(%(tables)s::oid[]) AND attnum > 0
+       AND (attacl IS NOT NULL OR attoptions IS NOT NULL))
+  + (SELECT count(*) FROM pg_statistic_ext WHERE stxrelid = ANY(%(tables)s::oid[]))
+  + (SELECT count(*) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = ANY(%(tables)s::oid[])
+       AND (x.indisclustered OR i.reloptions IS NOT NULL OR i.reltablespace <> 0))
 """
 
 COLUMNS_SQL = """
@@ -54,7 +57,6 @@ SELECT c.relname, quote_ident(a.attname), format_type(a.atttypid, a.atttypmod), 
        sc.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
        s.seqcache, s.seqcycle
 FROM pg_class c
-JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
@@ -63,7 +65,7 @@ LEFT JOIN pg_depend dep ON a.attidentity <> '' AND dep.refclassid = 'pg_class'::
      AND dep.deptype = 'i'
 LEFT JOIN pg_sequence s ON s.seqrelid = dep.objid
 LEFT JOIN pg_class sc ON sc.oid = s.seqrelid
-WHERE n.nspname = %s AND c.relkind = 'r'
+WHERE c.oid = ANY(%s::oid[])
 ORDER BY c.oid, a.attnum
 """
 
@@ -74,12 +76,11 @@ SELECT sc.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.
        s.seqcache, s.seqcycle, owner.relname, quote_ident(oa.attname)
 FROM pg_sequence s
 JOIN pg_class sc ON sc.oid = s.seqrelid
-JOIN pg_namespace n ON n.oid = sc.relnamespace
 LEFT JOIN pg_depend dep ON dep.classid = 'pg_class'::regclass AND dep.objid = sc.oid
      AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
 LEFT JOIN pg_class owner ON owner.oid = dep.refobjid
 LEFT JOIN pg_attribute oa ON oa.attrelid = dep.refobjid AND oa.attnum = dep.refobjsubid
-WHERE n.nspname = %s AND (dep.deptype IS NULL OR dep.deptype = 'a')
+WHERE s.seqrelid = ANY(%s::oid[]) AND (dep.deptype IS NULL OR dep.deptype = 'a')
 ORDER BY sc.oid
 """
 
@@ -88,22 +89,20 @@ ORDER BY sc.oid
 CONSTRAINTS_SQL = """
 SELECT c.relname, quote_ident(k.conname), k.contype, pg_get_constraintdef(k.oid), k.convalidated,
        k.condeferrable, fc.relname,
-       EXISTS (SELECT 1 FROM pg_constraint r WHERE r.conindid = k.conindid AND r.contype IN ('p', 'u'))
+       EXISTS (SELECT 1 FROM pg_constraint r WHERE r.conrelid = k.confrelid AND r.conindid = k.conindid
+               AND r.contype IN ('p', 'u'))
 FROM pg_constraint k
 JOIN pg_class c ON c.oid = k.conrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_class fc ON fc.oid = k.confrelid AND fc.relnamespace = c.relnamespace
-WHERE n.nspname = %s
+WHERE k.conrelid = ANY(%s::oid[])
 ORDER BY k.oid
 """
 
 INDEXES_SQL = """
 SELECT pg_get_indexdef(x.indexrelid)
 FROM pg_index x
-JOIN pg_class i ON i.oid = x.indexrelid
-JOIN pg_namespace n ON n.oid = i.relnamespace
-WHERE n.nspname = %s
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
+WHERE x.indrelid = ANY(%s::oid[])
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = x.indrelid AND k.conindid = x.indexrelid)
 ORDER BY x.indexrelid
 """
 
@@ -132,9 +131,30 @@ class _Table:
     later: list[str] = field(default_factory=list)  # added after the rows
 
 
-def fast_clone_supported(template: str) -> bool:
+@dataclass(frozen=True)
+class _Objects:
+    tables: list[int]
+    sequences: list[int]
+    plain: bool  # nothing but plain tables and sequences
+
+
+def _objects(template: str) -> _Objects:
     with connection.cursor() as cursor:
-        cursor.execute(UNSUPPORTED_SQL, [template])
+        cursor.execute(OBJECTS_SQL, [template])
+        found = cursor.fetchall()
+    tables = [oid for is_rel, oid, kind, _odd in found if is_rel and kind == "r"]
+    sequences = [oid for is_rel, oid, kind, _odd in found if is_rel and kind == "S"]
+    plain = all(is_rel and kind in ("r", "S") and not odd for is_rel, _oid, kind, odd in found)
+    return _Objects(tables, sequences, plain)
+
+
+def fast_clone_supported(template: str) -> bool:
+    """Whether the template holds only what `clone_script` reproduces."""
+    objects = _objects(template)
+    if not objects.plain:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute(TABLE_EXTRAS_SQL, {"tables": objects.tables})
         row = cursor.fetchone()
     return row is not None and row[0] == 0
 
@@ -182,12 +202,18 @@ def _place_constraints(tables: dict[str, _Table], constraints: list[tuple], reta
 def clone_script(template: str, target: str) -> str:
     """The SQL that makes `target` a copy of `template`: structure, rows and sequence positions."""
     src, dst = _q(template), _q(target)
+    objects = _objects(template)
     with connection.cursor() as cursor:
         cursor.execute("SELECT quote_ident(%s)", [template])
         (as_printed,) = cursor.fetchone() or (template,)
         found = []
-        for sql in (COLUMNS_SQL, SEQUENCES_SQL, CONSTRAINTS_SQL, INDEXES_SQL):
-            cursor.execute(sql, [template])
+        for sql, oids in (
+            (COLUMNS_SQL, objects.tables),
+            (SEQUENCES_SQL, objects.sequences),
+            (CONSTRAINTS_SQL, objects.tables),
+            (INDEXES_SQL, objects.tables),
+        ):
+            cursor.execute(sql, [oids])
             found.append(cursor.fetchall())
     columns, sequences, constraints, indexes = found
 

@@ -1,9 +1,13 @@
-import time
-
 from django.conf import settings
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from core.caches import BoundedTTLCache
 from tenants.models import Carrier
+
+# Host names a web process remembers: more than the carriers one platform serves, and a bound on
+# the memory when many hosts (or made-up Host headers of unknown carriers, which are not cached)
+# come by.
+HOST_CACHE_ENTRIES = 1024
 
 
 class CachedTenantMiddleware(TenantMainMiddleware):
@@ -11,7 +15,7 @@ class CachedTenantMiddleware(TenantMainMiddleware):
     the process: the domain look-up would otherwise be one more database round trip per request.
     Unknown hosts are never cached, so a new carrier answers at once; a changed one within the TTL."""
 
-    _cache: dict[str, tuple[float, object]] = {}
+    _cache: BoundedTTLCache[str, Carrier] = BoundedTTLCache(HOST_CACHE_ENTRIES)
 
     @staticmethod
     def hostname_from_request(request):
@@ -27,13 +31,13 @@ class CachedTenantMiddleware(TenantMainMiddleware):
 
     def _lookup(self, domain_model, hostname):
         ttl = getattr(settings, "HALL_TENANT_CACHE_SECONDS", 0)
-        now = time.monotonic()
-        hit = self._cache.get(hostname)
-        if ttl and hit and now - hit[0] < ttl:
-            return hit[1]
+        if ttl:
+            hit = self._cache.get(hostname)
+            if hit is not None:
+                return hit
         tenant = super().get_tenant(domain_model, hostname)
         if ttl:
-            self._cache[hostname] = (now, tenant)
+            self._cache.set(hostname, tenant, ttl)
         return tenant
 
     @classmethod
