@@ -248,7 +248,12 @@ def print_routing(one, many):
             # rounds 2k and 2k+1 are one of each state, side by side in time
             pairs = [m[index] / o[index] for o, m in zip(one[page], many[page], strict=True)]
             ratio = statistics.median(pairs)
-            print(f"  {page}, {kind}: {CARRIERS} / 1 carriers ratio {ratio:.3f} (overhead {100 * (1 - ratio):+.1f} %)")
+            # other work on the machine only ever slows a round down: the best rounds compare cleanest
+            best = max(r[index] for r in many[page]) / max(r[index] for r in one[page])
+            print(
+                f"  {page}, {kind}: {CARRIERS} / 1 carriers ratio {ratio:.3f} (overhead {100 * (1 - ratio):+.1f} %), "
+                f"best rounds {best:.3f} ({100 * (1 - best):+.1f} %)"
+            )
     for measure, label in (("routing", "routing step (cached host)"), ("lookup", "host look-up, uncached")):
         a, b = statistics.median(one[measure]), statistics.median(many[measure])
         print(f"{label}: {a:.1f} µs with 1 carrier, {b:.1f} µs with {CARRIERS} ({100 * (b / a - 1):+.1f} %)")
