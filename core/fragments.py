@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
@@ -28,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.safestring import SafeString, mark_safe
 
+from core.caches import BoundedTTLCache
 from core.tenancy import current_schema
 
 T = TypeVar("T")
@@ -42,66 +40,7 @@ CSRF_HOLE = "hall-csrf-hole"
 _memo: ContextVar[dict[tuple[str, str], str] | None] = ContextVar("hall_generations", default=None)
 
 
-class LocalLRU:
-    """A bounded, thread-safe, per-process LRU with per-entry expiry, sized by entries and bytes
-    (see `_size`) so memory stays flat as carriers grow."""
-
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._data: OrderedDict[tuple, tuple[float, int, Any]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Any:
-        with self._lock:
-            entry = self._data.get(key)
-            if entry is None:
-                return None
-            if entry[0] <= time.monotonic():
-                self._drop(key)
-                return None
-            self._data.move_to_end(key)
-            return entry[2]
-
-    def set(self, key: tuple, value: Any, ttl: float) -> None:
-        size = _size(value)
-        with self._lock:
-            if key in self._data:
-                self._drop(key)
-            self._data[key] = (time.monotonic() + ttl, size, value)
-            self._bytes += size
-            while self._data and (len(self._data) > self.max_entries or self._bytes > self.max_bytes):
-                self._drop(next(iter(self._data)))
-
-    def _drop(self, key: tuple) -> None:
-        _, size, _ = self._data.pop(key)
-        self._bytes -= size
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    @property
-    def size_bytes(self) -> int:
-        return self._bytes
-
-
-def _size(value: Any) -> int:
-    """Roughly what a cached value holds: its text, or 1 KB for an object."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, dict):
-        return sum(_size(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return sum(_size(v) for v in value)
-    return 1024
-
-
-LOCAL = LocalLRU(max_entries=4000, max_bytes=48 * 1024 * 1024)
+LOCAL: BoundedTTLCache[tuple, Any] = BoundedTTLCache(max_entries=4000, max_bytes=48 * 1024 * 1024)
 
 
 def _key(name: str) -> str:

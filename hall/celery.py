@@ -6,12 +6,38 @@ import os
 
 from celery import signals
 from tenant_schemas_celery.app import CeleryApp
+from tenant_schemas_celery.task import TenantTask
 
+from core.caches import BoundedTTLCache
 from core.clock import ClockFormatter
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hall.settings")
+_MISSING = object()
 
-app = CeleryApp("hall")
+
+class _TenantCache:
+    """tenant-schemas-celery's cache interface over a bounded one: its own keeps every schema a
+    worker has served, and every expired entry, for the worker's lifetime."""
+
+    entries: BoundedTTLCache = BoundedTTLCache(max_entries=1024)
+
+    def get(self, key, default):
+        found = self.entries.get(key, _MISSING)
+        return default if found is _MISSING else found
+
+    def set(self, key, value, expire_seconds):
+        self.entries.set(key, value, expire_seconds)
+
+
+class HallTask(TenantTask):
+    abstract = True
+
+    @classmethod
+    def tenant_cache(cls):
+        return _TenantCache()
+
+
+app = CeleryApp("hall", task_cls=HallTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

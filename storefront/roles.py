@@ -3,7 +3,7 @@ the catalogue, order handlers the carts and orders. Kept current after every mig
 
 from django.utils.translation import gettext_lazy as _
 
-from core.tenancy import in_public
+from core.tenancy import PUBLIC, in_public
 
 ROLES = {
     "catalogue_manager": (
@@ -59,4 +59,15 @@ def sync_roles_after_migrate(sender, **kwargs):
     that app's permissions by then); carrier schemas only."""
 
     if sender.label in {"shop", "catalog", "numberpool", "orders"} and not in_public():
+        ensure_staff_roles()
+
+
+def sync_roles_in_new_schema(sender, tenant, **kwargs) -> None:
+    """A new carrier's schema, copied from the template without running post_migrate: the roles
+    follow this code even when the template was last migrated by older code."""
+    from django_tenants.utils import schema_context
+
+    if tenant.schema_name == PUBLIC:  # django-tenants sends it for the public row's save too
+        return
+    with schema_context(tenant.schema_name):
         ensure_staff_roles()

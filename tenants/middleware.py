@@ -1,4 +1,3 @@
-import contextlib
 import logging
 import uuid
 
@@ -7,17 +6,18 @@ from django.core.cache import cache
 from django.db import transaction
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from core.caches import BoundedTTLCache
 from tenants.models import Carrier
 
 log = logging.getLogger(__name__)
 # Every remembered host carries the generation it was read in; a change to any carrier or domain
 # starts a new generation, so every web process (not just the one that made the change) looks
-# the host up again on its next request. One MGET per request reads both.
+# the host up again on its next request.
 GENERATION_KEY = "tenant-hosts:generation"
-
-
-def _host_key(hostname: str) -> str:
-    return f"tenant-host:{hostname}"
+# Host names a web process remembers: more than the carriers one platform serves, and a bound on
+# the memory when many hosts (or made-up Host headers of unknown carriers, which are not cached)
+# come by.
+HOST_CACHE_ENTRIES = 1024
 
 
 def forget_hosts() -> None:
@@ -36,10 +36,13 @@ def forget_hosts() -> None:
 
 class CachedTenantMiddleware(TenantMainMiddleware):
     """django-tenants' host routing, with each host's carrier remembered for a few seconds in
-    the shared cache (Redis): the domain look-up would otherwise be one more database round trip
-    per request. Shared, not per process: a carrier suspended or a domain moved through one web
-    process is seen by all of them at once (forget_hosts). Unknown hosts are never cached, so a
-    new carrier answers at once. If the cache is unreachable the database answers."""
+    the process (bounded): the domain look-up would otherwise be one more database round trip per
+    request. Each entry is valid only for the shared generation (one small Redis GET per request),
+    so a carrier suspended or a domain moved through one web process is seen by all of them at
+    once (forget_hosts). Unknown hosts are never cached, so a new carrier answers at once. If the
+    cache is unreachable the database answers."""
+
+    _cache: BoundedTTLCache[str, tuple[str, Carrier]] = BoundedTTLCache(HOST_CACHE_ENTRIES)
 
     @staticmethod
     def hostname_from_request(request):
@@ -57,21 +60,19 @@ class CachedTenantMiddleware(TenantMainMiddleware):
         ttl = getattr(settings, "HALL_TENANT_CACHE_SECONDS", 0)
         if not ttl:
             return super().get_tenant(domain_model, hostname)
-        key = _host_key(hostname)
         try:
-            found = cache.get_many([key, GENERATION_KEY])
+            generation = cache.get(GENERATION_KEY) or ""
         except Exception:  # the cache is down: the database still knows
             return super().get_tenant(domain_model, hostname)
-        generation = found.get(GENERATION_KEY, "")
-        hit = found.get(key)
+        hit = self._cache.get(hostname)
         if hit is not None and hit[0] == generation:
             return hit[1]
         tenant = super().get_tenant(domain_model, hostname)
-        with contextlib.suppress(Exception):  # not remembered this time
-            cache.set(key, (generation, tenant), ttl)
+        self._cache.set(hostname, (generation, tenant), ttl)
         return tenant
 
     @classmethod
     def forget(cls):
         """Forget every remembered host now (tests; see forget_hosts for changes)."""
+        cls._cache.clear()
         cache.set(GENERATION_KEY, uuid.uuid4().hex, None)

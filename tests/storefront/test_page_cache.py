@@ -14,6 +14,7 @@ from django.utils import timezone
 from catalog import services as catalog_services
 from catalog.models import Offer, OfferVariant
 from core import fragments
+from core.caches import BoundedTTLCache
 from storefront.decoration import documents, services
 from storefront.decoration.blocks import REGISTRY
 from storefront.decoration.models import Page
@@ -117,11 +118,11 @@ def test_what_is_the_visitors_own_is_not_shared(in_carrier_a):
 
 
 def test_the_in_process_copies_are_bounded():
-    lru = fragments.LocalLRU(max_entries=3, max_bytes=10)
+    lru: BoundedTTLCache[tuple, str] = BoundedTTLCache(max_entries=3, max_bytes=10)
     for i in range(5):
-        lru.set(("k", i), "x", ttl=60)
+        lru.set(("k", i), "x", 60)
     assert len(lru) == 3 and lru.get(("k", 0)) is None and lru.get(("k", 4)) == "x"
-    lru.set(("big",), "y" * 9, ttl=60)
+    lru.set(("big",), "y" * 9, 60)
     assert lru.size_bytes <= 10
-    lru.set(("gone",), "z", ttl=-1)
+    lru.set(("gone",), "z", -1)
     assert lru.get(("gone",)) is None
