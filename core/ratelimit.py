@@ -44,13 +44,15 @@ def allow(request: HttpRequest, scope: str, limit: int, window_seconds: int = 60
 
 
 def count(key: str, ttl_seconds: int) -> int:
-    """Add one to the counter `key` in the cache (created with `ttl_seconds`); the new value."""
-    cache.add(key, 0, ttl_seconds)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, ttl_seconds)
-        return 1
+    """Add one to the counter `key` in the cache (created with `ttl_seconds`); the new value.
+    One round trip: create-if-missing and increment go in one pipeline (Django's add + incr
+    took three, incr checking the key exists first)."""
+    full = cache.make_and_validate_key(key)
+    client = cache._cache.get_client(full, write=True)  # type: ignore[attr-defined]  # the Redis backend's own
+    pipe = client.pipeline(transaction=True)  # MULTI: nobody's increment lands between the two
+    pipe.set(full, 0, ex=ttl_seconds, nx=True)
+    pipe.incr(full)
+    return int(pipe.execute()[1])
 
 
 _redis = None

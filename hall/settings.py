@@ -194,7 +194,7 @@ CACHE_URL = os.environ.get("HALL_CACHE_URL") or REDIS_URL.rsplit("/", 1)[0] + "/
 HALL_ANALYTICS_REDIS_URL = os.environ.get("HALL_ANALYTICS_REDIS_URL") or REDIS_URL.rsplit("/", 1)[0] + "/2"
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache_backend.RedisCache",  # one client per pool, not per call
         "LOCATION": CACHE_URL,
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
