@@ -100,3 +100,14 @@ class OfferFilterForm(forms.Form):
             else:
                 offers = offers.filter(**{f"attributes__{name}": values[name]})
         return offers.order_by(*SORTS[values.get("sort") or "recommended"])
+
+
+def query_fields(kind: str | None) -> set[str]:
+    """Every query parameter a listing of this kind reads (the rest are ignored, and must not
+    make cache entries of their own)."""
+    spec = KINDS.get(kind)
+    names = set(OfferFilterForm.base_fields) | {"page"}
+    names.update(a.name for a in (spec.attributes if spec else ()) if a.filter in ("min", "choice"))
+    if not kind:  # the all-kinds catalogue filters by any kind's attributes once one is chosen
+        names.update(a.name for k in KINDS.values() for a in k.attributes if a.filter in ("min", "choice"))
+    return names

@@ -33,7 +33,8 @@ def category_tree() -> "CategoryTree":
 def fragment_seconds() -> float:
     """How long a rendered catalogue may be kept: no longer than the next moment an offer comes
     on or goes off sale by its own publish window (nothing is saved then, so nothing bumps)."""
-    key = (current_schema(), "next-window", fragments.generations()[fragments.CATALOG])
+    gens = fragments.generations()
+    key = (current_schema(), "next-window", gens[fragments.CATALOG] if gens else "")
     boundary = fragments.LOCAL.get(key)
     if boundary is None or boundary <= time.time():
         now = timezone.now()

@@ -1,10 +1,11 @@
 """Storefront catalogue pages: thin — parse, call selectors/services, render."""
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from catalog import compare as compare_list
 from catalog import selectors
-from catalog.filters import OfferFilterForm
+from catalog.filters import OfferFilterForm, query_fields
 from catalog.kinds import KINDS
 from core import fragments
 from core.http import redirect_back
@@ -26,15 +27,25 @@ def current_city(request):
     return selectors.city_named(request.session.get(CITY_SESSION_KEY))
 
 
-def _cached_page(request, name: str, build: Callable[[], dict | None]) -> dict | None:
-    """A catalogue page's body, rendered once per (address, language, city, catalogue
-    generation) for every visitor; what is theirs (CSRF token, compare list) is put in after."""
-    query = sorted((k, tuple(v)) for k, v in request.GET.lists())
+def _cached_page(request, name: str, build: Callable[[dict], dict | None], fields: set[str]) -> dict | None:
+    """A catalogue page's body, rendered once per (address, the query parameters it reads,
+    language, city, catalogue generation) for every visitor; what is theirs (CSRF token, compare
+    list) is put in after. `build` gets what the templates may know of the request."""
+    query = [(k, request.GET.getlist(k)) for k in sorted(fields) if k in request.GET]
     city = current_city(request)
+    data = QueryDict(mutable=True)
+    for k, values in query:
+        data.setlist(k, values)
+    seen = {
+        "data": data,  # the query as the key has it: what the page is built from
+        "city": city,
+        "has_query": bool(query),
+        "next_path": request.path + ("?" + urlencode(query, doseq=True) if query else ""),
+    }
     return fragments.shared(
         name,
         (request.path, repr(query), get_language(), city.code if city else ""),
-        build,
+        lambda: build(seen),
         on=(fragments.CATALOG,),
         ttl=selectors.fragment_seconds(),
     )
@@ -44,19 +55,18 @@ def _body(request, cached: dict) -> str:
     return fragments.fill_csrf(compare_list.fill(cached["html"], compare_list.ids(request.session)), request)
 
 
-def _listing(request, offers, kind, template, extra) -> dict:
-    form = OfferFilterForm(request.GET or None, kind=kind, brand_choices=selectors.brands(offers, kind))
+def _listing(seen: dict, offers, kind, template, extra) -> dict:
+    data = seen["data"]
+    form = OfferFilterForm(data or None, kind=kind, brand_choices=selectors.brands(offers, kind))
     offers = form.apply(offers)
-    page = Paginator(offers, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = Paginator(offers, PAGE_SIZE).get_page(data.get("page"))
+    query = {k: v for k, v in data.lists() if k in form.fields}  # not the page number
     context = {
-        "request": request,  # its path and query only: both are in the cache key
+        **seen,  # the request as the cache key knows it, nothing else of it
         "csrf_token": fragments.CSRF_HOLE,
         "form": form,
         "page": page,
-        "query": query.urlencode(),
-        "city": current_city(request),
+        "query": urlencode(query, doseq=True),
         "cities": selectors.cities(),
         **extra,
     }
@@ -69,19 +79,19 @@ def _listing_page(request, template: str, cached: dict, extra: dict):
 
 
 def catalogue(request):
-    city = request.session.get(CITY_SESSION_KEY)
     kind = request.GET.get("kind") if request.GET.get("kind") in KINDS else None
 
-    def build() -> dict:
+    def build(seen: dict) -> dict:
+        city = seen["city"]
         return _listing(
-            request,
-            selectors.shop_offers(city),
+            seen,
+            selectors.shop_offers(city.code if city else None),
             kind,
             "catalog/_catalogue_body.html",
             {"categories": selectors.category_tree().top, "kind": kind},
         )
 
-    cached = _cached_page(request, "catalogue", build)
+    cached = _cached_page(request, "catalogue", build, query_fields(kind))
     assert cached is not None
     return _listing_page(request, "catalog/catalogue.html", cached, {})
 
@@ -91,38 +101,37 @@ def category(request, slug):
     found = tree.get(slug)
     if found is None:
         raise Http404(_("No such category."))
-    city = request.session.get(CITY_SESSION_KEY)
     kind = found.kind or None
 
-    def build() -> dict:
-        offers = selectors.shop_offers(city).filter(category_id__in=tree.below(found))
+    def build(seen: dict) -> dict:
+        city = seen["city"]
+        offers = selectors.shop_offers(city.code if city else None).filter(category_id__in=tree.below(found))
         parent = tree.by_pk.get(found.parent_id)
         return _listing(
-            request,
+            seen,
             offers,
             kind,
             "catalog/_category_body.html",
             {"category": found, "parent": parent, "kind": kind, "subcategories": tree.children.get(found.pk, [])},
         )
 
-    cached = _cached_page(request, "category", build)
+    cached = _cached_page(request, "category", build, query_fields(kind))
     assert cached is not None
     return _listing_page(request, "catalog/category.html", cached, {"category": found})
 
 
-def _offer_body(request, slug: str) -> dict | None:
+def _offer_body(seen: dict, slug: str) -> dict | None:
     offer = selectors.offer_for_detail(slug)
     if offer is None:
         return {"missing": True}  # cached too: a guessed address is not a query each time
-    city = current_city(request)
+    city = seen["city"]
     available = not offer.available_cities or (city is not None and city.code in offer.available_cities)
     html = render_to_string(
         "catalog/_offer_body.html",
         {
-            "request": request,  # its path and query only: both are in the cache key
+            **seen,  # the request as the cache key knows it, nothing else of it
             "csrf_token": fragments.CSRF_HOLE,
             "offer": offer,
-            "city": city,
             "cities": selectors.cities(),
             "available_here": available,
             "city_unknown": city is None and bool(offer.available_cities),
@@ -134,7 +143,7 @@ def _offer_body(request, slug: str) -> dict | None:
 
 
 def offer_detail(request, slug):
-    cached = _cached_page(request, "offer", lambda: _offer_body(request, slug))
+    cached = _cached_page(request, "offer", lambda seen: _offer_body(seen, slug), set())
     if cached is None or cached.get("missing"):
         raise Http404(_("This offer is not on sale."))
     request.analytics_offer_kind = cached["kind"]  # the funnel is per offer kind

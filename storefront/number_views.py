@@ -29,7 +29,8 @@ def _search_form(request, form: search.NumberSearchForm, offer: str) -> str:
     """The search form, rendered once per query, language and catalogue generation for every
     visitor (widgets rendered through templates are most of this page's cost)."""
     tiers = search.tier_names()
-    query = sorted((k, tuple(v)) for k, v in request.GET.lists()) if form.is_bound else []
+    fields = form.fields  # only what the form reads: other parameters (?batch=…) make no entries
+    query = sorted((k, tuple(v)) for k, v in request.GET.lists() if k in fields) if form.is_bound else []
 
     def build() -> str:
         return render_to_string(

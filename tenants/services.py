@@ -19,6 +19,7 @@ from django_tenants.models import TenantMixin
 from django_tenants.signals import post_schema_sync
 from django_tenants.utils import get_creation_fakes_migrations, schema_context, schema_exists
 
+from core import fragments
 from core.errors import HallError
 from core.tenancy import in_public
 from tenants import cloning
@@ -185,6 +186,9 @@ def create_carrier(spec: CarrierSpec) -> Carrier:
                 )
                 staff.password = password_hash.result()
                 staff.save(update_fields=["password"])
+                # A schema name can come back (a carrier deleted and made again): nothing cached
+                # for the one before may show in the new shop.
+                fragments.bump(fragments.CATALOG, fragments.DECOR)
     return carrier
 
 
