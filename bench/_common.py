@@ -69,3 +69,21 @@ def query_count(client, url) -> int:
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, in MB (from /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
+
+
+def children_rss(parent: int) -> list[float]:
+    """RSS in MB of the parent's child processes (gunicorn's workers, a Celery pool), sorted."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                out.append(rss_mb(int(entry.name)))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return sorted(out)

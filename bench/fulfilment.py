@@ -20,7 +20,7 @@ from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
-from _common import fresh_carrier, setup_django
+from _common import children_rss, fresh_carrier, rss_mb, setup_django
 
 setup_django()
 
@@ -180,6 +180,7 @@ def main():
         time.sleep(5)  # the worker's processes start
         before_noops = worker_counts(counts_key)
         baseline = noop_throughput(carrier.schema_name)
+        warm_rss = (rss_mb(worker.pid), children_rss(worker.pid))
         before_orders = worker_counts(counts_key)
         started, queued_at = time.perf_counter(), timezone.now()
         for order_id in ids:
@@ -191,6 +192,7 @@ def main():
                     break
                 time.sleep(1)
             elapsed = time.perf_counter() - started
+            loaded_rss = (rss_mb(worker.pid), children_rss(worker.pid))
             spent = worker_counts(counts_key) - before_orders
             noop_spent = before_orders - before_noops
             orders = {o.pk: o for o in Order.objects.filter(pk__in=ids)}
@@ -234,6 +236,8 @@ def main():
             "(all N queued at once, so this is mostly the backlog)"
         )
     print(f"  duplicate effects at the carrier's systems: {duplicates} (shipments {shipments} for {len(ids)} orders)")
+    for label, (main_mb, pool) in (("after warm-up", warm_rss), ("after the orders", loaded_rss)):
+        print(f"  worker RSS {label}: main {main_mb:.0f} MB, pool {', '.join(f'{r:.0f}' for r in pool)} MB")
 
 
 if __name__ == "__main__":

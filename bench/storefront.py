@@ -22,7 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from _common import fresh_carrier, setup_django
+from _common import children_rss, fresh_carrier, setup_django
 
 setup_django()
 
@@ -119,19 +119,6 @@ def wrk(port: int, path: str, seconds: int, host: str = HOST) -> dict:
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "p50": ms("50%"), "p99": ms("99%")}
 
 
-def worker_rss(master: int) -> list[float]:
-    """RSS in MB of gunicorn's workers (the master's children)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
-                rss = next(line for line in (entry / "status").read_text().splitlines() if line.startswith("VmRSS"))
-                out.append(int(rss.split()[1]) / 1024)
-        except (OSError, StopIteration, ValueError):
-            continue
-    return sorted(out)
-
-
 def more_carriers(count: int) -> list[str]:
     hosts = []
     for i in range(count):
@@ -152,13 +139,13 @@ def main() -> None:
     try:
         for path in pages.values():  # warm every worker's copies and the shared cache
             wrk(port, path, 1)
-        warm_rss = worker_rss(proc.pid)
+        warm_rss = children_rss(proc.pid)
         runs: dict[str, list[dict]] = {name: [] for name in pages}
         load = os.getloadavg()[0]
         for _ in range(ROUNDS):
             for name, path in pages.items():
                 runs[name].append(wrk(port, path, SECONDS))
-        loaded_rss = worker_rss(proc.pid)
+        loaded_rss = children_rss(proc.pid)
         print(f"gunicorn 3 sync workers, wrk {CONNS} connections, {ROUNDS} rounds × {SECONDS} s, load1 {load:.1f}")
         print(f"{'page':<10} {'req/s':>8} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}   (medians of the rounds)")
         bare_rounds = [r["rps"] for r in runs["bare"]]
@@ -172,7 +159,7 @@ def main() -> None:
         for host in hosts:
             wrk(port, "/", 1, host=host)
             wrk(port, "/catalogue/", 1, host=host)
-        many_rss = worker_rss(proc.pid)
+        many_rss = children_rss(proc.pid)
         fmt = ", ".join
         print(f"gunicorn worker RSS MB after warm-up: {fmt(f'{r:.0f}' for r in warm_rss)}")
         print(f"                       after load:    {fmt(f'{r:.0f}' for r in loaded_rss)}")
