@@ -12,6 +12,13 @@ from core import fragments
 from core.tenancy import current_schema
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,60}$")
+CITY_SESSION_KEY = "city"  # the visitor's chosen city code (catalog.views.set_city)
+
+
+def session_city(request) -> str | None:
+    """The city code the visitor chose, as stored (validate with city_named before trusting it)."""
+    session = getattr(request, "session", None)
+    return session.get(CITY_SESSION_KEY) if session is not None else None
 
 
 def cities() -> list[City]:

@@ -20,18 +20,17 @@ from core import fragments
 from core.http import redirect_back
 
 PAGE_SIZE = 12
-CITY_SESSION_KEY = "city"
 
 
 def current_city(request):
-    return selectors.city_named(request.session.get(CITY_SESSION_KEY))
+    return selectors.city_named(selectors.session_city(request))
 
 
 def _cached_page(request, name: str, build: Callable[[dict], dict | None], fields: set[str]) -> dict | None:
     """A catalogue page's body, rendered once per (address, the query parameters it reads,
     language, city, catalogue generation) for every visitor; what is theirs (CSRF token, compare
     list) is put in after. `build` gets what the templates may know of the request."""
-    query = [(k, request.GET.getlist(k)) for k in sorted(fields) if k in request.GET]
+    query = fragments.known_query(request, fields)
     city = current_city(request)
     data = QueryDict(mutable=True)
     for k, values in query:
@@ -51,8 +50,8 @@ def _cached_page(request, name: str, build: Callable[[dict], dict | None], field
     )
 
 
-def _body(request, cached: dict) -> str:
-    return fragments.fill_csrf(compare_list.fill(cached["html"], compare_list.ids(request.session)), request)
+def _body(request, cached: dict, compare_ids) -> str:
+    return fragments.fill_csrf(compare_list.fill(cached["html"], compare_ids), request)
 
 
 def _listing(seen: dict, offers, kind, template, extra) -> dict:
@@ -74,7 +73,8 @@ def _listing(seen: dict, offers, kind, template, extra) -> dict:
 
 
 def _listing_page(request, template: str, cached: dict, extra: dict):
-    context = {"tab": "catalogue", "body": _body(request, cached), "compare_ids": compare_list.ids(request.session)}
+    compare_ids = compare_list.ids(request.session)
+    context = {"tab": "catalogue", "body": _body(request, cached, compare_ids), "compare_ids": compare_ids}
     return render(request, template, {**context, **extra})
 
 
@@ -150,7 +150,11 @@ def offer_detail(request, slug):
     return render(
         request,
         "catalog/offer_detail.html",
-        {"tab": "catalogue", "body": _body(request, cached), "offer_name": cached["name"]},
+        {
+            "tab": "catalogue",
+            "body": _body(request, cached, compare_list.ids(request.session)),
+            "offer_name": cached["name"],
+        },
     )
 
 
@@ -158,11 +162,11 @@ def offer_detail(request, slug):
 def set_city(request):
     city = selectors.city_named(request.POST.get("city"))
     if city is None:
-        request.session.pop(CITY_SESSION_KEY, None)
+        request.session.pop(selectors.CITY_SESSION_KEY, None)
         if request.POST.get("city"):
             messages.error(request, _("We do not serve that city."))
     else:
-        request.session[CITY_SESSION_KEY] = city.code
+        request.session[selectors.CITY_SESSION_KEY] = city.code
     return redirect_back(request, "catalogue")
 
 

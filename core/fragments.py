@@ -102,6 +102,25 @@ def bump(*names: str) -> None:
         transaction.on_commit(replace, robust=True)
 
 
+def bump_on_change(name: str, *models: type) -> None:
+    """Every save or delete of these models starts a new `name` generation (model signals)."""
+    from django.db.models.signals import post_delete, post_save
+
+    def changed(sender: type, **kwargs: Any) -> None:
+        bump(name)
+
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                changed, sender=model, weak=False, dispatch_uid=f"generation-{name}-{model.__name__}-{id(signal)}"
+            )
+
+
+def known_query(request: HttpRequest, fields: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """The query parameters a page reads, sorted: a cache key part (strangers make no entries)."""
+    return [(k, request.GET.getlist(k)) for k in sorted(fields) if k in request.GET]
+
+
 def local(
     name: str, parts: Iterable[object], build: Callable[[], T], on: Iterable[str], ttl: float = LOCAL_SECONDS
 ) -> T:

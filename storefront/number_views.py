@@ -29,8 +29,7 @@ def _search_form(request, form: search.NumberSearchForm, offer: str) -> str:
     """The search form, rendered once per query, language and catalogue generation for every
     visitor (widgets rendered through templates are most of this page's cost)."""
     tiers = search.tier_names()
-    fields = form.fields  # only what the form reads: other parameters (?batch=…) make no entries
-    query = sorted((k, tuple(v)) for k, v in request.GET.lists() if k in fields) if form.is_bound else []
+    query = fragments.known_query(request, form.fields) if form.is_bound else []  # not ?batch=…
 
     def build() -> str:
         return render_to_string(

@@ -11,14 +11,8 @@ class DecorationConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_delete, post_save
-
         from core import fragments
         from storefront.decoration.models import Page, ShopAsset
 
-        def changed(sender, **kwargs) -> None:  # an image or a page under the cached shop changed
-            fragments.bump(fragments.DECOR)
-
-        for model in (ShopAsset, Page):
-            post_save.connect(changed, sender=model, dispatch_uid=f"decor-generation-save-{model.__name__}")
-            post_delete.connect(changed, sender=model, dispatch_uid=f"decor-generation-delete-{model.__name__}")
+        # an image or a page under the cached shop changed (publishing bumps by itself)
+        fragments.bump_on_change(fragments.DECOR, ShopAsset, Page)

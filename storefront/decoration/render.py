@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from catalog.selectors import fragment_seconds
+from catalog.selectors import fragment_seconds, session_city
 from core import fragments
 from storefront.decoration.blocks import REGISTRY, BlockUnavailable
 from storefront.decoration.documents import THEME_SLUG
@@ -21,7 +21,6 @@ from storefront.decoration.models import Page, ShopAsset
 from storefront.decoration.theme import DEFAULT_TOKENS, clean_tokens, css_variables
 
 log = logging.getLogger(__name__)
-CITY_SESSION_KEY = "city"
 
 
 def _read_live(slug: str) -> dict:
@@ -41,8 +40,8 @@ def live_theme() -> dict:
     return clean_tokens(published["document"].get("tokens", {})) if published else dict(DEFAULT_TOKENS)
 
 
-def _shell_theme() -> dict:
-    tokens = live_theme()
+def theme_for_shell(tokens: dict) -> dict:
+    """What the shop shell needs of a theme: the tokens, their CSS, the logo and icon URLs."""
     urls = asset_urls([tokens.get("logo"), tokens.get("favicon")])
     return {
         "theme": tokens,
@@ -54,7 +53,7 @@ def _shell_theme() -> dict:
 
 def shell_theme() -> dict:
     """What the shop shell needs of the live theme, built once per process and publish."""
-    return fragments.local("shell-theme", (), _shell_theme, on=(fragments.DECOR,))
+    return fragments.local("shell-theme", (), lambda: theme_for_shell(live_theme()), on=(fragments.DECOR,))
 
 
 def asset_urls(ids) -> dict[int, str]:
@@ -74,7 +73,7 @@ def _asset_ids(document) -> set:
 def live_sections(slug: str, published: dict, request: HttpRequest) -> list[dict]:
     """The rendered sections of a live page, shared by every worker per (page version, language,
     city, catalogue generation): product grids show the catalogue as of that generation."""
-    city = request.session.get(CITY_SESSION_KEY) if hasattr(request, "session") else None
+    city = session_city(request)
     rendered: list[list[dict]] = []
 
     def build() -> list[dict] | None:
@@ -94,7 +93,7 @@ def live_sections(slug: str, published: dict, request: HttpRequest) -> list[dict
 
 def render_sections(document: dict, request: HttpRequest) -> list[dict]:
     """[{"id", "type", "html"}] for the enabled sections that render (uncached: previews)."""
-    city = request.session.get(CITY_SESSION_KEY) if hasattr(request, "session") else None
+    city = session_city(request)
     return _render_all(document, city)[0]
 
 
