@@ -96,6 +96,13 @@ class Offer(models.Model):
     subtitle = models.CharField(_("subtitle"), max_length=120, blank=True)
     list_price = models.DecimalField(_("list price (yuan)"), **money)
     sale_price = models.DecimalField(_("sale price (yuan)"), **money)
+    # The carrier's floor: a plan's minimum monthly spend, a subsidised phone's lowest price.
+    price_floor = models.DecimalField(
+        _("lowest price after promotions (yuan)"),
+        **money,
+        default=Decimal("0"),
+        help_text=_("No promotion takes the price below this (for a plan: its minimum monthly spend)."),
+    )
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     available_cities = ArrayField(
         models.SlugField(max_length=20),

@@ -3,6 +3,7 @@ offers it shows (images are prefetched, categories joined)."""
 
 import re
 import time
+from collections.abc import Callable
 
 from django.db.models import Min, Prefetch, Q
 from django.utils import timezone
@@ -37,9 +38,15 @@ def category_tree() -> "CategoryTree":
     return fragments.local("category-tree", (), CategoryTree, on=(fragments.CATALOG,))
 
 
+# Apps above the catalogue whose prices change by the clock too (a promotion starting or ending)
+# add a function returning their next such moment (a timestamp, or None); see fragment_seconds.
+WINDOW_SOURCES: list[Callable[[], float | None]] = []
+
+
 def fragment_seconds() -> float:
     """How long a rendered catalogue may be kept: no longer than the next moment an offer comes
-    on or goes off sale by its own publish window (nothing is saved then, so nothing bumps)."""
+    on or goes off sale by its own publish window, or a promotion starts or ends (nothing is saved
+    then, so nothing bumps)."""
     gens = fragments.generations()
     key = (current_schema(), "next-window", gens[fragments.CATALOG] if gens else "")
     boundary = fragments.LOCAL.get(key)
@@ -50,6 +57,7 @@ def fragment_seconds() -> float:
             end=Min("publish_end", filter=Q(publish_end__gt=now)),
         )
         times = [t.timestamp() for t in found.values() if t]
+        times += [t for t in (source() for source in WINDOW_SOURCES) if t]
         boundary = min(times) if times else time.time() + 86400
         fragments.LOCAL.set(key, boundary, max(boundary - time.time(), 0.1))
     return min(fragments.FRAGMENT_SECONDS, boundary - time.time())
@@ -72,6 +80,15 @@ class CategoryTree:
 
     def get(self, slug):
         return self.by_slug.get(slug)
+
+    def above(self, category_id: int) -> frozenset[int]:
+        """The category and its parents (a promotion on 手机 covers 5G 手机)."""
+        ids: set[int] = set()
+        node = self.by_pk.get(category_id)
+        while node is not None and node.pk not in ids:
+            ids.add(node.pk)
+            node = self.by_pk.get(node.parent_id) if node.parent_id else None
+        return frozenset(ids or {category_id})
 
     def below(self, category) -> list[int]:
         """The category and every active category under it."""

@@ -23,6 +23,13 @@ JOBS: tuple[Job, ...] = (
         "orders.tasks.close_unpaid_in_carrier",
         _("unpaid orders"),
     ),
+    Job(
+        "settle-promotions",
+        300,
+        "orders.tasks.settle_promotions",
+        "orders.tasks.settle_promotions_in_carrier",
+        _("promotion reservations settled"),
+    ),
     # Payouts fall due by the day; running often makes a missed run cost minutes, not a month.
     Job(
         "credit-due-payouts",

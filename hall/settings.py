@@ -93,6 +93,7 @@ TENANT_APPS = [
     "catalog",
     "numberpool",
     "orders",
+    "promotions",
     "realname",
     "subscribers",
     "tenants.simulators",

@@ -60,6 +60,12 @@ class TierRule(models.Model):
     price = models.DecimalField(_("one-off price (yuan)"), **money, default=Decimal("0"))
     minimum_spend = models.DecimalField(_("minimum monthly spend (yuan)"), **money, default=Decimal("0"))
     contract_months = models.PositiveSmallIntegerField(_("contract months"), default=0)
+    price_floor = models.DecimalField(
+        _("lowest price after promotions (yuan)"),
+        **money,
+        default=Decimal("0"),
+        help_text=_("No promotion takes this tier's one-off price or prepayment below it."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -4,11 +4,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Offer, OfferVariant
+from promotions.models import Promotion
 from realname.models import Identity
 
 
@@ -21,6 +23,9 @@ class Cart(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
     )
     token = models.CharField(max_length=32, null=True, blank=True, unique=True)
+    # The city the visitor shopped in (city-scoped promotions and budgets), and the codes they typed.
+    city = models.SlugField(max_length=20, blank=True, default="")
+    promo_codes = ArrayField(models.CharField(max_length=20), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,6 +162,7 @@ class OrderLine(models.Model):
         GOODS = "goods", _("Goods")
         NUMBER_FEE = "number_fee", _("Number fee")
         DEPOSIT = "deposit", _("Deposit")
+        GIFT = "gift", _("Gift")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     category = models.CharField(max_length=12, choices=Category.choices, default=Category.GOODS)
@@ -169,6 +175,8 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(_("unit price"), **money)
     unit_list_price = models.DecimalField(_("list price"), **money)
     quantity = models.PositiveSmallIntegerField(_("quantity"), default=1)
+    # This line's part of the order's promotion discounts (all units together); see OrderDiscount.
+    discount = models.DecimalField(_("promotion discount"), **money, default=Decimal("0"))
     # A lucky number's tier terms: minimum monthly spend and contract months.
     terms = models.JSONField(default=dict, blank=True)
 
@@ -181,6 +189,28 @@ class OrderLine(models.Model):
     @property
     def subtotal(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class OrderDiscount(models.Model):
+    """A promotion the order had, as the subscriber and the invoice see it: its reason and amount,
+    and how the amount sat on the lines (a partial refund gives back the refunded lines' part)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="discounts")
+    promotion = models.ForeignKey(Promotion, null=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(_("discount"), max_length=120)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    klass = models.CharField(max_length=10, blank=True)
+    amount = models.DecimalField(_("amount"), **money, default=Decimal("0"))
+    credit = models.DecimalField(_("话费 credit"), **money, default=Decimal("0"))
+    shares = models.JSONField(default=dict, blank=True)  # order line id → yuan
+
+    class Meta:
+        verbose_name = _("order discount")
+        verbose_name_plural = _("order discounts")
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
 
 
 class OrderEvent(models.Model):

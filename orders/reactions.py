@@ -29,6 +29,7 @@ REACTIONS: dict[str, tuple[Reaction, ...]] = {
     S.PAID: (
         Reaction("orders.payments.services.count_sales", why="销量 counts paid orders"),
         Reaction("orders.payments.services.sell_numbers", why="a held number becomes the order's for good"),
+        Reaction("orders.discounts.confirm", why="its coupons and budget reservations are redeemed"),
         Reaction("orders.fulfilment.verification.start_deadline", why="the clock for real-name verification starts"),
         Reaction("orders.fulfilment.enqueue", why="a worker carries the order on (sent on commit)"),
         Reaction("orders.notify.paid", on_commit=True, why="the subscriber is texted"),

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from catalog import services as catalog_services
 from numberpool import holds
+from orders import discounts
 from orders.events import Action, record
 from orders.models import Order
 from orders.selectors import new_numbers
@@ -17,7 +18,8 @@ from tenants.gateways import current_carrier
 
 
 def give_back(order: Order) -> None:
-    """Return what the order kept from others: its numbers (after a cool-off) and its stock."""
+    """Return what the order kept from others: its numbers (after a cool-off), its stock, and its
+    promotions (budget, uses, coupons)."""
     released = holds.release(order.hold_owner, settings.HALL_NUMBER_COOLOFF_MINUTES)
     carrier = current_carrier()
     registry.release(carrier.slug, f"{carrier.slug}:{order.number}")  # the ID's claims on them too
@@ -28,6 +30,7 @@ def give_back(order: Order) -> None:
             data={"numbers": released, "cooloff_minutes": settings.HALL_NUMBER_COOLOFF_MINUTES},
         )
     restore_stock(order)
+    discounts.release(order)
 
 
 def restore_stock(order: Order) -> None:
@@ -46,6 +49,7 @@ def unsell_numbers(order: Order, key: str):
 
 
 def release_after_refund(order: Order) -> None:
-    """Give back what an order that never left the warehouse kept: numbers and stock."""
+    """Give back what an order that never left the warehouse kept: numbers, stock and promotions."""
     unsell_numbers(order, key=f"{order.number}:cancel")
     restore_stock(order)
+    discounts.release(order)

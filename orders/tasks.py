@@ -9,11 +9,12 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
-from orders import fulfilment
+from orders import discounts, fulfilment
 from orders.aftersales import closing, tickets
 from orders.fulfilment import verification
 from orders.payments import payouts
 from orders.payments import services as payments
+from promotions import tasks as promotion_tasks
 from tenants.gateways.payment import PaymentGatewayError
 from tenants.gateways.realname import ProviderError
 from tenants.services import dispatch_to_carriers
@@ -28,6 +29,18 @@ def close_unpaid_orders() -> list[str]:
 @shared_task(acks_late=True)
 def close_unpaid_in_carrier() -> dict:
     return closing.close_overdue()
+
+
+@shared_task
+def settle_promotions() -> list[str]:
+    """Beat, in the public schema: one promotions sweep per active carrier."""
+    return dispatch_to_carriers(settle_promotions_in_carrier)
+
+
+@shared_task(acks_late=True)
+def settle_promotions_in_carrier() -> dict:
+    """Reservations no order explains any more, expired coupons, red packets not yet credited."""
+    return {**discounts.sweep(), **promotion_tasks.promotions_in_carrier()}
 
 
 @shared_task

@@ -15,7 +15,10 @@ from catalog.models import Offer, OfferVariant
 from core.errors import HallError
 from numberpool import holds
 from numberpool.models import MobileNumber
+from orders.cart import pricing as cart_pricing
 from orders.models import Cart, CartLine
+from promotions import pricing
+from promotions.selectors import normalise_code
 
 MAX_LINES = 30
 
@@ -42,9 +45,14 @@ class PricedLine:
 class CartSummary:
     lines: list[PricedLine] = field(default_factory=list)
     list_total: Decimal = Decimal("0.00")
-    discount: Decimal = Decimal("0.00")
-    total: Decimal = Decimal("0.00")
+    discount: Decimal = Decimal("0.00")  # the offers' own sale prices below list
+    total: Decimal = Decimal("0.00")  # to pay, after promotions
     count: int = 0
+    quote: pricing.Quote = field(default_factory=pricing.Quote)  # the promotions applied, and refused
+
+    @property
+    def promotion_discount(self) -> Decimal:
+        return self.quote.discount
 
     @property
     def needs_input(self) -> bool:
@@ -154,6 +162,8 @@ def add_to_cart(
             line = CartLine.objects.create(
                 cart=cart, offer=offer, variant=variant, quantity=new_quantity, details=details
             )
+        if city_code and cart.city != city_code:  # city-scoped promotions and budgets follow the shopper
+            cart.city = str(city_code)[:20]
         elif details:
             old_number = line.details.get("number")
             line.details = {**line.details, **details}
@@ -167,7 +177,7 @@ def add_to_cart(
         else:
             line.quantity = new_quantity
             line.save(update_fields=["quantity"])
-        cart.save(update_fields=["updated_at"])
+        cart.save(update_fields=["updated_at", "city"])
     return line
 
 
@@ -224,10 +234,16 @@ def merge_carts(source: Cart, target: Cart) -> None:
                 except IntegrityError:
                     continue
         holds.transfer_holds(hold_owner(source), hold_owner(target))
+        if source.promo_codes or (source.city and not target.city):
+            target.promo_codes = list(dict.fromkeys([*target.promo_codes, *source.promo_codes]))[:MAX_CODES]
+            target.city = target.city or source.city
+            target.save(update_fields=["promo_codes", "city", "updated_at"])
         source.delete()
 
 
-def summarise(cart: Cart | None) -> CartSummary:
+def summarise(cart: Cart | None, who: cart_pricing.Who | None = None) -> CartSummary:
+    """The cart priced now: each line live from the catalogue, then its promotions (`who`: the
+    buyer as checkout knows them; the cart's owner otherwise)."""
     summary = CartSummary()
     if cart is None:
         return summary
@@ -259,4 +275,36 @@ def summarise(cart: Cart | None) -> CartSummary:
             summary.total += priced.subtotal
             summary.count += line.quantity
     summary.discount = summary.list_total - summary.total
+    if summary.count:
+        who = who or cart_pricing.Who(cart.user or AnonymousUser())
+        summary.quote = cart_pricing.quote(summary.lines, who, cart.city or None, list(cart.promo_codes))
+        summary.total -= summary.quote.discount
     return summary
+
+
+MAX_CODES = 3
+
+
+def add_code(cart: Cart, code: str) -> str:
+    """The buyer typed a coupon code: kept on the cart (the quote says whether and why it applies)."""
+    code = normalise_code(code or "")
+    if not code:
+        raise CartError(_("Enter a coupon code."))
+    with transaction.atomic():
+        lock(cart)
+        cart.refresh_from_db(fields=["promo_codes"])
+        if code not in cart.promo_codes:
+            if len(cart.promo_codes) >= MAX_CODES:
+                raise CartError(_("At most %(max)d codes per order.") % {"max": MAX_CODES})
+            cart.promo_codes = [*cart.promo_codes, code]
+            cart.save(update_fields=["promo_codes", "updated_at"])
+    return code
+
+
+def remove_code(cart: Cart, code: str) -> None:
+    code = normalise_code(code or "")
+    with transaction.atomic():
+        lock(cart)
+        cart.refresh_from_db(fields=["promo_codes"])
+        cart.promo_codes = [c for c in cart.promo_codes if c != code]
+        cart.save(update_fields=["promo_codes", "updated_at"])

@@ -21,11 +21,14 @@ from catalog import services as catalog_services
 from core.errors import HallError
 from core.phone import MOBILE_NUMBER
 from numberpool import holds
+from orders import discounts
 from orders.cart import services as carts
+from orders.cart.pricing import Who
 from orders.checkout.form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
 from orders.events import Action, record
 from orders.models import Cart, Order, OrderKind, OrderLine, Verification
-from realname import precheck
+from promotions.reserve import PromotionUnavailable
+from realname import crypto, precheck
 from realname.models import Identity
 from realname.registry import services as registry
 from subscribers import bindings
@@ -149,8 +152,17 @@ def agreements_accepted(plan: CheckoutPlan, details: CheckoutDetails) -> list[st
     ]
 
 
-def plan_checkout(cart: Cart | None) -> CheckoutPlan:
-    summary = carts.summarise(cart)
+def who_from(user: User, details: CheckoutDetails | None) -> Who:
+    """The buyer as checkout knows them: the holder's ID (hashed) for a new SIM, the number an
+    add-on is for; promotions count once per person by these."""
+    if details is None:
+        return Who(user)
+    id_hash = crypto.lookup_hash(details.holder_id_number) if details.holder_id_number else ""
+    return Who(user, id_hash=id_hash, service_number=details.service_number or "")
+
+
+def plan_checkout(cart: Cart | None, who: Who | None = None) -> CheckoutPlan:
+    summary = carts.summarise(cart, who)
     kinds = {p.line.offer.kind for p in summary.lines}
     kind = order_kind(kinds)
     plan = CheckoutPlan(summary, kind, needs_for(kind, kinds), terms_for(summary), sims=sims_of(summary))
@@ -212,16 +224,18 @@ def _reserve_stock(priced) -> None:
         )
 
 
-def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
+def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> dict:
+    """The order's lines, frozen; returns them by (cart line, goods|fee) for the discounts."""
     # Stock first, in variant order: two checkouts sharing variants lock them in the same order.
     for priced in sorted((p for p in summary.lines if p.line.variant_id), key=lambda p: p.line.variant_id or 0):
         _reserve_stock(priced)
     assert order.payment_due_at is not None  # a new order always has its window
     until = order.payment_due_at + HOLD_GRACE
+    keyed: dict = {}
     for priced in summary.lines:
         line, offer, hold = priced.line, priced.line.offer, priced.number_hold
         fee = hold.price if hold is not None else Decimal("0")
-        OrderLine.objects.create(
+        goods = OrderLine.objects.create(
             order=order,
             offer=offer,
             variant=line.variant,
@@ -234,12 +248,13 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
             unit_list_price=priced.unit_list_price - fee,
         )
         if hold is None:
+            keyed.update(discounts.line_keys(line.pk, goods, None))
             continue
         if not holds.claim_for_order(hold.number, carts.hold_owner(cart), order.hold_owner, until):
             raise CheckoutError(
                 _("Your hold on %(number)s has ended. Choose a number again.") % {"number": hold.display}
             )
-        OrderLine.objects.create(
+        fee_line = OrderLine.objects.create(
             order=order,
             category=OrderLine.Category.NUMBER_FEE,
             offer_kind="number",
@@ -253,6 +268,39 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> None:
                 "minimum_spend": str(hold.minimum_spend),
                 "contract_months": hold.contract_months,
             },
+        )
+        keyed.update(discounts.line_keys(line.pk, goods, fee_line))
+    _gift_lines(order, summary)
+    return keyed
+
+
+def _gift_lines(order: Order, summary: carts.CartSummary) -> None:
+    """What a promotion gives besides a discount, as ¥0 lines fulfilment acts on: a free add-on
+    (switched on with the number) and 话费 credit (paid by the BSS after activation)."""
+    for applied in summary.quote.applied:
+        if applied.credit:
+            OrderLine.objects.create(
+                order=order,
+                category=OrderLine.Category.GIFT,
+                offer_kind="credit",
+                name=_("¥%(amount)s 话费 credit after activation") % {"amount": applied.credit},
+                detail=applied.reason,
+                unit_price=Decimal("0"),
+                unit_list_price=Decimal("0"),
+                terms={"credit": str(applied.credit), "promotion": applied.promotion.pk},
+            )
+        gift = applied.promotion.reward_offer if applied.gift_offer_id else None
+        if gift is None:
+            continue
+        OrderLine.objects.create(
+            order=order,
+            category=OrderLine.Category.GIFT,
+            offer=gift,
+            offer_kind=gift.kind,
+            name=gift.name,
+            detail=applied.reason,
+            unit_price=Decimal("0"),
+            unit_list_price=gift.sale_price,
         )
 
 
@@ -328,6 +376,7 @@ def place_from_cart(
     apply to a number its holder proved: bound to the account, or confirmed by a code (`proved`)."""
     key = f"{user.pk}:{token}"
     check = _check_identity(user, details, key)
+    who = who_from(user, details)
 
     def make():
         try:
@@ -336,13 +385,15 @@ def place_from_cart(
             raise CheckoutError(str(exc)) from None
         if (order := _existing(key)) is not None:
             return order
-        plan = plan_checkout(cart)
+        plan = plan_checkout(cart, who)
         if plan.problems:
             raise CheckoutError(" ".join(plan.problems))
         if plan.payable != Decimal(expected_total):
+            why = " ".join(f"{name}: {reason}" for name, reason in plan.summary.quote.refused)
             raise PricesChanged(
                 _("Prices in your cart have changed (now ¥%(total)s). Please check them again.")
                 % {"total": plan.payable}
+                + (f" {why}" if why else "")
             )
         if plan.terms and not details.accept_terms:
             raise CheckoutError(_("Please read and accept the terms above."))
@@ -372,14 +423,24 @@ def place_from_cart(
             plan.payable,
             goods_total=summary.list_total - deposit,
             deposit_total=deposit,
-            discount_total=summary.discount,
+            discount_total=summary.discount + summary.promotion_discount,
             terms_accepted=plan.terms + agreements_accepted(plan, details),
         )
-        _freeze_lines(order, summary, cart)
+        keyed = _freeze_lines(order, summary, cart)
         if order.identity is not None:
             _register_identity(order, check)
         cart.lines.all().delete()
-        record_placed(order, user)
+        if cart.promo_codes:
+            cart.promo_codes = []
+            cart.save(update_fields=["promo_codes"])
+        try:  # last: the budget rows stay locked only until this transaction commits
+            discounts.reserve(order, summary.quote, keyed, person=who.person(plan.kind), city=cart.city)
+        except PromotionUnavailable as exc:
+            raise PricesChanged(
+                _("%(why)s The price has been worked out again without it; please check it.") % {"why": exc.message},
+                exc.code,
+            ) from None
+        record_placed(order, user, **({"discounts": str(summary.promotion_discount)} if summary.quote.applied else {}))
         return order
 
     return _once(key, make)

@@ -117,7 +117,22 @@ def apply_addons(order: Order, key: str):
         for unit in range(line.quantity):
             ports.bss().apply_addon(number=order.service_number, addon=slug, key=f"{key}:{line.pk}:{unit}")
         applied.append(line.name)
-    return {"applied": applied}
+    result: dict[str, object] = {"applied": applied}
+    if credited := _credit_rewards(order, order.service_number, key):
+        result["credited"] = credited
+    return result
+
+
+def _credit_rewards(order: Order, number: str, key: str) -> list[str]:
+    """A promotion's 话费 credit, paid by the BSS onto the number once the order has done its work
+    (keyed per line: a repeat credits nothing twice). Credit on the number, never cash."""
+    credited = []
+    for line in _lines(order, category=OrderLine.Category.GIFT, offer_kind="credit"):
+        amount = Decimal(str(line.terms.get("credit") or 0))
+        if amount > 0 and number:
+            ports.bss().credit_balance(number=number, amount=amount, reason=line.name, key=f"{key}:reward:{line.pk}")
+            credited.append(str(amount))
+    return credited
 
 
 # -- new SIM and goods ---------------------------------------------------------------------------
@@ -225,6 +240,12 @@ def activate(order: Order, key: str):
         for number in numbers:
             ports.bss().top_up(number=number, amount=credit, key=f"{key}:first-top-up:{number}")
         result["first_top_up"] = str(credit)
+    if numbers:  # a promotion's rewards: credit after activation, a free add-on switched on
+        if credited := _credit_rewards(order, numbers[0], key):
+            result["credited"] = credited
+        for line in _lines(order, category=OrderLine.Category.GIFT):
+            if line.offer is not None and line.offer_kind != "credit":
+                ports.bss().apply_addon(number=numbers[0], addon=line.offer.slug, key=f"{key}:gift:{line.pk}")
     notify.send(order, "activated")
     return result
 

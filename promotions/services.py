@@ -1,0 +1,328 @@
+"""Changing promotions: the staff lifecycle (draft → approved → published, paused at once, ended),
+budgets kept in step with the promotion's settings, claiming coupons and red packets, generating,
+importing and expiring codes, and crediting 话费 red packets through the BSS."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import fragments
+from core.errors import HallError
+from core.tasks import send_on_commit
+from promotions.models import Budget, Coupon, CouponBatch, Promotion
+from subscribers import bindings
+from tenants import ports
+from tenants.gateways.bss import BssError
+
+P = Promotion.Status
+K = CouponBatch.Kind
+# Unambiguous on a printed card or read out on the phone: no 0/O, 1/I/L.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+MAX_BATCH = 200_000
+
+
+class PromotionError(HallError):
+    """A staff or subscriber action on a promotion was refused; the message says why."""
+
+    code = "promotion_refused"
+
+
+class ClaimRefused(PromotionError):
+    code = "claim_refused"
+    status = 409
+
+
+# -- staff lifecycle ----------------------------------------------------------------------------
+
+
+def _may_approve(user: User) -> None:
+    if not user.has_perm("promotions.approve_promotion"):
+        raise PromotionError(_("Only staff allowed to approve promotions may do this."), "forbidden")
+
+
+def _locked(promotion: Promotion) -> Promotion:
+    return Promotion.objects.select_for_update().get(pk=promotion.pk)
+
+
+def edited(promotion: Promotion, user: User) -> None:
+    """Staff saved a change: who changed it last, budgets in step, and back to draft if it had been
+    approved (an approval is of what the approver saw)."""
+    fields = ["changed_by"]
+    promotion.changed_by = user
+    if promotion.created_by_id is None:
+        promotion.created_by = user
+        fields.append("created_by")
+    if promotion.status == P.APPROVED:
+        promotion.status, promotion.approved_by, promotion.approved_at = P.DRAFT, None, None
+        fields += ["status", "approved_by", "approved_at"]
+    promotion.save(update_fields=fields)
+    sync_budgets(promotion)
+
+
+def sync_budgets(promotion: Promotion) -> None:
+    """One budget row for the whole and one per city named; a limit never below what is used."""
+    wanted: dict[str, Decimal] = {}
+    if promotion.budget_kind != Promotion.Budget.NONE:
+        if promotion.budget_limit is not None:
+            wanted[""] = promotion.budget_limit
+        for city, limit in (promotion.budget_per_city or {}).items():
+            wanted[f"city:{city}"] = Decimal(str(limit))
+    with transaction.atomic():
+        rows = {b.key: b for b in Budget.objects.select_for_update().filter(promotion=promotion)}
+        for key, limit in wanted.items():
+            row = rows.get(key)
+            if row is None:
+                Budget.objects.create(promotion=promotion, key=key, limit=limit)
+            elif row.limit != limit:
+                if limit < row.used:
+                    raise PromotionError(
+                        _("The budget cannot be set below what is already used (%(used)s).") % {"used": row.used}
+                    )
+                row.limit = limit
+                row.save(update_fields=["limit"])
+        Budget.objects.filter(promotion=promotion, used=0).exclude(key__in=list(wanted)).delete()
+
+
+def approve(promotion: Promotion, user: User) -> Promotion:
+    """Four eyes: the approver is not the last one who changed it."""
+    _may_approve(user)
+    with transaction.atomic():
+        promotion = _locked(promotion)
+        if promotion.status != P.DRAFT:
+            raise PromotionError(_("Only a draft can be approved."))
+        if promotion.changed_by_id == user.pk:
+            raise PromotionError(_("Someone other than the last editor must approve it."), "four_eyes")
+        promotion.status, promotion.approved_by, promotion.approved_at = P.APPROVED, user, timezone.now()
+        promotion.save(update_fields=["status", "approved_by", "approved_at"])
+    return promotion
+
+
+def _set_status(promotion: Promotion, user: User, to: str, allowed: set[str], message: str) -> Promotion:
+    _may_approve(user)
+    with transaction.atomic():
+        promotion = _locked(promotion)
+        if promotion.status not in allowed:
+            raise PromotionError(message)
+        promotion.status = to
+        if to == P.PUBLISHED and promotion.published_at is None:
+            promotion.published_at = timezone.now()
+        promotion.save(update_fields=["status", "published_at"])
+        fragments.bump(fragments.CATALOG)  # prices, coupon blocks and flash offers change with it
+    return promotion
+
+
+def publish(promotion: Promotion, user: User) -> Promotion:
+    return _set_status(promotion, user, P.PUBLISHED, {P.APPROVED}, _("Only an approved promotion can be published."))
+
+
+def pause(promotion: Promotion, user: User) -> Promotion:
+    """At once: the next checkout no longer gets it (orders placed keep theirs)."""
+    return _set_status(promotion, user, P.PAUSED, {P.PUBLISHED}, _("Only a published promotion can be paused."))
+
+
+def resume(promotion: Promotion, user: User) -> Promotion:
+    return _set_status(promotion, user, P.PUBLISHED, {P.PAUSED}, _("Only a paused promotion can be resumed."))
+
+
+def end(promotion: Promotion, user: User) -> Promotion:
+    return _set_status(
+        promotion, user, P.ENDED, {P.DRAFT, P.APPROVED, P.PUBLISHED, P.PAUSED}, _("This promotion has already ended.")
+    )
+
+
+# -- claiming -----------------------------------------------------------------------------------
+
+
+def valid_until(batch: CouponBatch, claimed_at) -> timezone.datetime:
+    ends = [batch.promotion.ends_at]
+    if batch.valid_until:
+        ends.append(batch.valid_until)
+    if batch.valid_days:
+        ends.append(claimed_at + timedelta(days=batch.valid_days))
+    return min(ends)
+
+
+def is_phone_credit(batch: CouponBatch) -> bool:
+    return batch.kind == K.RED_PACKET and batch.promotion.reward == Promotion.Reward.BSS_CREDIT
+
+
+def claim(user: User, batch_id, number: str = "") -> Coupon:
+    """领券 / 抢红包: one coupon of the batch for this account, counted by one conditional UPDATE
+    (a batch of 1,000 gives 1,000, however many press at once). A 话费 red packet goes to one of
+    the account's bound numbers and is credited by the BSS once it is active."""
+    try:
+        batch = CouponBatch.objects.select_related("promotion").get(pk=int(batch_id))
+    except (TypeError, ValueError, CouponBatch.DoesNotExist):
+        raise ClaimRefused(_("This coupon does not exist."), "unknown") from None
+    if batch.kind not in (K.CLAIMABLE, K.RED_PACKET):
+        raise ClaimRefused(_("This coupon cannot be claimed; enter its code at checkout."), "not_claimable")
+    if not batch.promotion.is_live():
+        raise ClaimRefused(_("This promotion is not running now."), "not_live")
+    phone_credit = is_phone_credit(batch)
+    if phone_credit and not bindings.is_bound(user, number):
+        raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
+    with transaction.atomic():
+        with connection.cursor() as cursor:  # one account's parallel claims of one batch, one at a time
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"claim:{batch.pk}:{user.pk}"])
+        if Coupon.objects.filter(batch=batch, user=user).count() >= batch.per_person:
+            raise ClaimRefused(_("You have already claimed this."), "claimed")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE promotions_couponbatch SET issued = issued + 1 WHERE id = %s AND (total = 0 OR issued < total) RETURNING id",
+                [batch.pk],
+            )
+            if cursor.fetchone() is None:
+                raise ClaimRefused(_("All claimed, sorry."), "all_claimed")
+        now = timezone.now()
+        coupon = Coupon.objects.create(
+            batch=batch,
+            user=user,
+            number=number if phone_credit else "",
+            status=Coupon.Status.REDEEMED if phone_credit else Coupon.Status.CLAIMED,
+            claimed_at=now,
+            valid_until=valid_until(batch, now),
+        )
+        if phone_credit:
+            send_on_commit("promotions.tasks.credit_red_packet", (coupon.pk,))
+    return coupon
+
+
+def credit_red_packet(coupon_id: int) -> str:
+    """Pay a 话费 red packet through the BSS, once (the packet's own key), when its number is active.
+    话费 is credit on the number: never paid out as cash."""
+    coupon = Coupon.objects.select_related("batch__promotion").get(pk=coupon_id)
+    if coupon.credited_at is not None:
+        return "credited already"
+    bss = ports.bss()
+    if bss.number_status(coupon.number) != "active":
+        return "waiting for the number to be active"
+    amount = coupon.batch.promotion.reward_value
+    bss.credit_balance(
+        number=coupon.number, amount=amount, reason=f"red packet {coupon.batch.name}", key=f"redpacket:{coupon.pk}"
+    )
+    Coupon.objects.filter(pk=coupon.pk, credited_at__isnull=True).update(credited_at=timezone.now())
+    return "credited"
+
+
+def credit_waiting_packets(limit: int = 200) -> int:
+    """Beat: red packets whose credit has not gone through yet (BSS down, number not yet active)."""
+    waiting = Coupon.objects.filter(
+        credited_at__isnull=True,
+        status=Coupon.Status.REDEEMED,
+        batch__kind=K.RED_PACKET,
+        batch__promotion__reward=Promotion.Reward.BSS_CREDIT,
+    ).values_list("pk", flat=True)[:limit]
+    done = 0
+    for pk in waiting:
+        try:
+            done += credit_red_packet(pk) == "credited"
+        except BssError:
+            break  # the BSS is down: the next run tries again
+    return done
+
+
+def expire_coupons() -> int:
+    """Beat: claimed or issued coupons past their validity are expired."""
+    return Coupon.objects.filter(
+        status__in=[Coupon.Status.CLAIMED, Coupon.Status.ISSUED], valid_until__lte=timezone.now()
+    ).update(status=Coupon.Status.EXPIRED)
+
+
+# -- unique codes -------------------------------------------------------------------------------
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def generate_codes(batch: CouponBatch, count: int, chunk: int = 2000) -> int:
+    """Add `count` unique codes to a unique-code batch, in chunks so staff see progress (the batch's
+    `issued`). A clash with an existing code is skipped and made again."""
+    if batch.kind != K.UNIQUE_CODES:
+        raise PromotionError(_("Only a unique-code batch has generated codes."))
+    if count <= 0 or batch.issued + count > MAX_BATCH:
+        raise PromotionError(_("Generate between 1 and %(max)d codes per batch.") % {"max": MAX_BATCH})
+    made = 0
+    ends = valid_until(batch, timezone.now()) if not batch.valid_days else None
+    while made < count:
+        wanted = min(chunk, count - made)
+        with transaction.atomic():
+            created = Coupon.objects.bulk_create(
+                [Coupon(batch=batch, code=new_code(), valid_until=ends) for _ in range(wanted)],
+                ignore_conflicts=True,
+            )
+            # ignore_conflicts returns every object: count what really went in
+            inserted = Coupon.objects.filter(batch=batch).count() - batch.issued
+            CouponBatch.objects.filter(pk=batch.pk).update(
+                issued=batch.issued + inserted, total=batch.issued + inserted
+            )
+            batch.issued += inserted
+            batch.total = batch.issued
+            del created
+        made += inserted
+    return made
+
+
+def import_codes(batch: CouponBatch, text: str) -> tuple[int, list[str]]:
+    """Codes from a CSV (one per line, first column; a header row is skipped). Returns how many went
+    in and a reason for each line that did not; nothing goes in if the file is not codes at all."""
+    if batch.kind != K.UNIQUE_CODES:
+        raise PromotionError(_("Only a unique-code batch takes imported codes."))
+    problems: list[str] = []
+    codes: list[str] = []
+    seen: set[str] = set()
+    for n, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not row[0].strip():
+            continue
+        code = "".join(row[0].split()).upper()
+        if n == 1 and code in {"CODE", "券码"}:
+            continue
+        if not (4 <= len(code) <= 20 and code.isalnum() and code.isascii()):
+            problems.append(
+                _("Line %(n)d: “%(code)s” is not a code (4–20 letters and digits).") % {"n": n, "code": row[0][:30]}
+            )
+        elif code in seen:
+            problems.append(_("Line %(n)d: %(code)s appears twice.") % {"n": n, "code": code})
+        else:
+            seen.add(code)
+            codes.append(code)
+    if not codes:
+        raise PromotionError(_("The file has no codes."))
+    taken = set(Coupon.objects.filter(code__in=codes).values_list("code", flat=True))
+    taken |= set(CouponBatch.objects.filter(code__in=codes).values_list("code", flat=True))
+    for code in sorted(taken):
+        problems.append(_("%(code)s is already in use.") % {"code": code})
+    fresh = [c for c in codes if c not in taken]
+    ends = valid_until(batch, timezone.now()) if not batch.valid_days else None
+    try:
+        with transaction.atomic():
+            Coupon.objects.bulk_create([Coupon(batch=batch, code=c, valid_until=ends) for c in fresh])
+            CouponBatch.objects.filter(pk=batch.pk).update(
+                issued=batch.issued + len(fresh), total=batch.issued + len(fresh)
+            )
+    except IntegrityError:
+        raise PromotionError(_("Some codes were taken by another import just now; import the file again.")) from None
+    return len(fresh), problems
+
+
+def export_rows(batch: CouponBatch) -> Iterable[list[str]]:
+    """CSV rows of a batch's codes and their state (for printing or a partner)."""
+    yield ["code", "status", "valid_until", "order"]
+    for code, status, until, order in (
+        Coupon.objects.filter(batch=batch)
+        .order_by("pk")
+        .values_list("code", "status", "valid_until", "order_ref")
+        .iterator()
+    ):
+        yield [code or "", status, timezone.localtime(until).isoformat() if until else "", order]
