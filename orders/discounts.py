@@ -79,10 +79,10 @@ def release_lines(order: Order, line_ids: list[int]) -> Decimal:
     """Some lines of the order were refunded: each promotion gives its money budget back the part of
     its discount that sat on those lines (as it was spread at checkout)."""
     wanted = {str(pk) for pk in line_ids}
-    shares = {}
+    shares: dict[int, Decimal] = {}
     for discount in order.discounts.exclude(promotion=None):
         part = sum((Decimal(v) for k, v in discount.shares.items() if k in wanted), Decimal("0"))
-        if part:
+        if part and discount.promotion_id is not None:
             shares[discount.promotion_id] = part
     return counted.release_share(ref(order), shares) if shares else Decimal("0")
 

@@ -151,7 +151,8 @@ class Promotion(models.Model):
         _("uses per person"),
         default=0,
         help_text=_(
-            "0: no limit. A person is an ID number for new SIMs, a bound number for existing subscribers, else an account."
+            "0: no limit. A person is an ID number for new SIMs, a bound number for existing "
+            "subscribers, else an account."
         ),
     )
     budget_kind = models.CharField(_("budget"), max_length=10, choices=Budget.choices, default=Budget.NONE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -168,6 +168,7 @@ def _give_budget(redemption: Redemption, amount: Decimal) -> None:
         )
 
 
+@transaction.atomic
 def release(order_ref: str) -> int:
     """The order closed unpaid, was cancelled or refunded whole: everything it took goes back —
     budget, the person's use, a public code's use — and its coupons return to their owners while
@@ -184,13 +185,15 @@ def release(order_ref: str) -> int:
         if redemption.person:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE promotions_personuse SET used = used - 1 WHERE promotion_id = %s AND person = %s AND used > 0",
+                    "UPDATE promotions_personuse SET used = used - 1"
+                    " WHERE promotion_id = %s AND person = %s AND used > 0",
                     [redemption.promotion_id, redemption.person],
                 )
         if redemption.code:
             with connection.cursor() as cursor:  # a public code's use, if it counts
                 cursor.execute(
-                    "UPDATE promotions_couponbatch SET issued = issued - 1 WHERE code = %s AND total > 0 AND issued > 0",
+                    "UPDATE promotions_couponbatch SET issued = issued - 1"
+                    " WHERE code = %s AND total > 0 AND issued > 0",
                     [redemption.code],
                 )
         redemption.status = Redemption.Status.RELEASED
@@ -214,6 +217,7 @@ def _released_budget(redemption: Redemption) -> Decimal:
     )
 
 
+@transaction.atomic
 def release_share(order_ref: str, shares: dict[int, Decimal]) -> Decimal:
     """A partial refund: each promotion gives back to its money budget the part of its discount that
     sat on the refunded lines (`shares`: promotion id → yuan, pro rata, computed by the order). Counts

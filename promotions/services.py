@@ -8,7 +8,7 @@ import csv
 import io
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -144,7 +144,7 @@ def end(promotion: Promotion, user: User) -> Promotion:
 # -- claiming -----------------------------------------------------------------------------------
 
 
-def valid_until(batch: CouponBatch, claimed_at) -> timezone.datetime:
+def valid_until(batch: CouponBatch, claimed_at: datetime) -> datetime:
     ends = [batch.promotion.ends_at]
     if batch.valid_until:
         ends.append(batch.valid_until)
@@ -179,7 +179,8 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
             raise ClaimRefused(_("You have already claimed this."), "claimed")
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE promotions_couponbatch SET issued = issued + 1 WHERE id = %s AND (total = 0 OR issued < total) RETURNING id",
+                "UPDATE promotions_couponbatch SET issued = issued + 1"
+                " WHERE id = %s AND (total = 0 OR issued < total) RETURNING id",
                 [batch.pk],
             )
             if cursor.fetchone() is None:
@@ -299,8 +300,8 @@ def import_codes(batch: CouponBatch, text: str) -> tuple[int, list[str]]:
             codes.append(code)
     if not codes:
         raise PromotionError(_("The file has no codes."))
-    taken = set(Coupon.objects.filter(code__in=codes).values_list("code", flat=True))
-    taken |= set(CouponBatch.objects.filter(code__in=codes).values_list("code", flat=True))
+    taken = {c for c in Coupon.objects.filter(code__in=codes).values_list("code", flat=True) if c}
+    taken |= {c for c in CouponBatch.objects.filter(code__in=codes).values_list("code", flat=True) if c}
     for code in sorted(taken):
         problems.append(_("%(code)s is already in use.") % {"code": code})
     fresh = [c for c in codes if c not in taken]
