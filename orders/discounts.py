@@ -31,13 +31,11 @@ def reserve(order: Order, quote: Quote, lines: dict[tuple[int, str], OrderLine],
     if not quote.applied:
         return
     counted.reserve(quote.applied, order_ref=ref(order), user_id=order.user_id, person=person, city=city)
-    per_line: dict[int, Decimal] = {}
     rows = []
     for applied in quote.applied:
         shares: dict[str, str] = {}
         for key, amount in applied.shares.items():
             line = lines[key]
-            per_line[line.pk] = per_line.get(line.pk, Decimal("0")) + amount
             shares[str(line.pk)] = str(Decimal(shares.get(str(line.pk), "0")) + amount)
         rows.append(
             OrderDiscount(
@@ -51,11 +49,7 @@ def reserve(order: Order, quote: Quote, lines: dict[tuple[int, str], OrderLine],
                 shares=shares,
             )
         )
-    OrderDiscount.objects.bulk_create(rows)
-    for line in lines.values():
-        if line.pk in per_line:
-            line.discount = per_line[line.pk]
-            line.save(update_fields=["discount"])
+    OrderDiscount.objects.bulk_create(rows)  # the lines were made with their part (the same quote)
 
 
 def line_keys(cart_line_id: int, goods: OrderLine, fee: OrderLine | None) -> dict[tuple[int, str], OrderLine]:

@@ -288,6 +288,8 @@ class Coupon(models.Model):
     number = models.CharField(_("credited to"), max_length=11, blank=True)  # a 话费 red packet's bound number
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The account's 1st, 2nd… claim of the batch: unique, so two parallel claims cannot both be 1st.
+    claim_no = models.PositiveSmallIntegerField(default=0, editable=False)
     valid_until = models.DateTimeField(null=True, blank=True)
     order_ref = models.CharField(max_length=40, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)

@@ -41,29 +41,50 @@ def _one(sql: str, params: Sequence) -> tuple | None:
         return cursor.fetchone()
 
 
-def _take_budget(applied: Applied, city: str) -> Decimal:
+INSERT_REDEMPTION = """INSERT INTO promotions_redemption
+    (promotion_id, coupon_id, code, order_ref, person, city, amount, units, budget_taken, released, credit,
+     status, created_at)
+    SELECT %(promotion)s, %(coupon)s, %(code)s, %(order_ref)s, %(person)s, %(city)s, %(amount)s, %(units)s,
+           %(need)s, 0, %(credit)s, 'reserved', now()"""
+
+
+def _take_budget_and_record(applied: Applied, *, order_ref: str, person: str, city: str) -> int:
+    """The budget rows (the whole, the city's share) and the redemption, in one statement: the
+    UPDATE in a CTE moves every row that has room while the promotion is live, and the INSERT
+    happens only if all of them had it (else the caller's transaction rolls the rest back)."""
     promotion = applied.promotion
-    name = {"name": promotion.name}
     keys = budget_keys(promotion, city) if promotion.budget_kind != Promotion.Budget.NONE else []
-    if not keys:  # no budget: the promotion need only still be live (a pause stops the next checkout)
-        if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
-            raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
-        return Decimal(0)
-    need = applied.budget_need
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE promotions_budget SET used = used + %s
-                 WHERE promotion_id = %s AND key = ANY(%s) AND used + %s <= "limit"
-                   AND EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE})
-             RETURNING key""",
-            [need, promotion.pk, keys, need, promotion.pk],
-        )
-        taken = len(cursor.fetchall())
-    if taken != len(keys):  # the caller's transaction rolls back whatever rows did move
-        if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
-            raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
-        raise PromotionUnavailable(_("“%(name)s” has just run out.") % name, "budget_spent")
-    return need
+    params = {
+        "promotion": promotion.pk,
+        "coupon": applied.coupon.pk if applied.coupon else None,
+        "code": applied.code if applied.coupon is None else "",
+        "order_ref": order_ref,
+        "person": person if promotion.per_person_limit else "",
+        "city": city if f"city:{city}" in keys else "",
+        "amount": applied.amount,
+        "units": applied.units,
+        "credit": applied.credit,
+        "need": applied.budget_need if keys else Decimal(0),
+        "keys": keys,
+        "rows": len(keys),
+    }
+    if keys:
+        sql = f"""WITH taken AS (
+                    UPDATE promotions_budget SET used = used + %(need)s
+                     WHERE promotion_id = %(promotion)s AND key = ANY(%(keys)s) AND used + %(need)s <= "limit"
+                       AND EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE})
+                    RETURNING key)
+                  {INSERT_REDEMPTION} WHERE (SELECT count(*) FROM taken) = %(rows)s RETURNING id"""
+    else:  # no budget: the promotion need only still be live (a pause stops the next checkout)
+        sql = f"""{INSERT_REDEMPTION}
+                  WHERE EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE}) RETURNING id"""
+    row = _one(sql, params)
+    if row is not None:
+        return row[0]
+    name = {"name": promotion.name}
+    if not keys or _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
+        raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
+    raise PromotionUnavailable(_("“%(name)s” has just run out.") % name, "budget_spent")
 
 
 def _take_person(applied: Applied, person: str) -> None:
@@ -117,31 +138,18 @@ def _take_coupon(applied: Applied, user_id: int, order_ref: str) -> None:
         )
 
 
-def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person: str, city: str) -> list[Redemption]:
-    """Take everything `applied` counts for one order, or raise PromotionUnavailable. Call inside
-    the order's transaction, after the order row exists and as late as possible: the budget rows
-    stay locked until it commits. Promotions in id order: two orders lock rows in the same order."""
+def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person: str, city: str) -> list[int]:
+    """Take everything `applied` counts for one order, or raise PromotionUnavailable; returns the
+    redemptions' ids. Call inside the order's transaction, after the order row exists and as late
+    as possible: the budget rows stay locked until it commits. Promotions in id order: two orders
+    lock rows in the same order."""
     made = []
     for item in sorted(applied, key=lambda a: a.promotion.pk):
         _take_coupon(item, user_id, order_ref)
         _take_code(item)
         _take_person(item, person)
-        taken = _take_budget(item, city)
-        made.append(
-            Redemption(
-                promotion=item.promotion,
-                coupon=item.coupon,
-                code=item.code if item.coupon is None else "",
-                order_ref=order_ref,
-                person=person if item.promotion.per_person_limit else "",
-                city=city if f"city:{city}" in budget_keys(item.promotion, city) else "",
-                amount=item.amount,
-                credit=item.credit,
-                units=item.units,
-                budget_taken=taken,
-            )
-        )
-    return Redemption.objects.bulk_create(made)
+        made.append(_take_budget_and_record(item, order_ref=order_ref, person=person, city=city))
+    return made
 
 
 def confirm(order_ref: str) -> int:

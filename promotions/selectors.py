@@ -106,7 +106,7 @@ def candidates(
     found = [Candidate(p, left=left.get(p.pk)) for p in live if not p.needs_coupon]
     refused: list[tuple[str, str]] = []
     now = timezone.now()
-    if user.is_authenticated:
+    if user.is_authenticated and any(p.needs_coupon for p in live):
         mine = (
             Coupon.objects.filter(user=user, status=C.CLAIMED, batch__promotion_id__in=live_ids)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
