@@ -304,6 +304,9 @@ class Coupon(models.Model):
                 condition=~Q(status__in=["claimed", "reserved", "redeemed"]) | Q(user__isnull=False),
                 name="coupon_claimed_has_owner",
             ),
+            models.UniqueConstraint(
+                fields=["batch", "user", "claim_no"], condition=Q(claim_no__gt=0), name="coupon_one_claim_per_turn"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -287,3 +287,45 @@ def test_a_paused_promotion_is_refused_at_the_next_checkout(race_shop, django_db
         assert not Order.objects.filter(user=user).exists() and cart.lines.exists()
         fragments.bump(fragments.CATALOG)  # what services.pause does
         assert checkout.plan_checkout(cart).payable == Decimal("199.00")  # the price worked out again
+
+
+def test_parallel_claims_never_exceed_a_batch_nor_give_one_account_two(race_shop, django_db_blocker):
+    """200 accounts claim a batch of 100 at once, and one more account claims from ten tabs."""
+    from promotions import services
+    from tests.support.promotions import claimable
+
+    with django_db_blocker.unblock(), schema_context(SCHEMA):
+        promo = promotion(needs_coupon=True)
+        race_shop["promotions"].append(promo)
+        batch = claimable(promo, total=100, per_person=1)
+        claimers = [u for u, _c in carts_for(200, race_shop["offer"], race_shop["variant"])]
+        greedy = claimers[0]
+        attempts = claimers + [greedy] * 10
+        won, refused, errors, lock = [], [], [], threading.Lock()
+        barrier = threading.Barrier(len(attempts))
+
+        def claim(user) -> None:
+            try:
+                connections["default"].set_schema(SCHEMA)
+                barrier.wait()
+                coupon = services.claim(user, batch.pk)
+                with lock:
+                    won.append(coupon.user_id)
+            except services.ClaimRefused as exc:
+                with lock:
+                    refused.append(exc.code)
+            except Exception as exc:  # noqa: BLE001 — surfaced below
+                errors.append(exc)
+            finally:
+                connections["default"].close()
+
+        threads = [threading.Thread(target=claim, args=(u,)) for u in attempts]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        batch.refresh_from_db()
+        assert len(won) == batch.issued == batch.coupons.count() == 100
+        assert len(set(won)) == 100  # nobody twice
+        assert set(refused) <= {"all_claimed", "claimed"}
