@@ -41,48 +41,68 @@ def _one(sql: str, params: Sequence) -> tuple | None:
         return cursor.fetchone()
 
 
-INSERT_REDEMPTION = """INSERT INTO promotions_redemption
-    (promotion_id, coupon_id, code, order_ref, person, city, amount, units, budget_taken, released, credit,
-     status, created_at)
-    SELECT %(promotion)s, %(coupon)s, %(code)s, %(order_ref)s, %(person)s, %(city)s, %(amount)s, %(units)s,
-           %(need)s, 0, %(credit)s, 'reserved', now()"""
+def _record(applied: Sequence[Applied], *, order_ref: str, person: str, city: str) -> list[int]:
+    """Every redemption of the order in one INSERT, taking no shared lock. A promotion without a
+    budget must still be live for its row to go in (a pause stops the next checkout); one with a
+    budget is checked by its budget's UPDATE."""
+    columns: dict[str, list] = {
+        k: [] for k in ("p", "c", "code", "person", "city", "amount", "units", "need", "credit", "b")
+    }
+    for a in applied:
+        keys = budget_keys(a.promotion, city) if a.promotion.budget_kind != Promotion.Budget.NONE else []
+        for name, value in (
+            ("p", a.promotion.pk),
+            ("c", a.coupon.pk if a.coupon else None),
+            ("code", a.code if a.coupon is None else ""),
+            ("person", person if a.promotion.per_person_limit else ""),
+            ("city", city if f"city:{city}" in keys else ""),
+            ("amount", a.amount),
+            ("units", a.units),
+            ("need", a.budget_need if keys else Decimal(0)),
+            ("credit", a.credit),
+            ("b", bool(keys)),
+        ):
+            columns[name].append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO promotions_redemption (promotion_id, coupon_id, code, order_ref, person, city, amount,
+                        units, budget_taken, released, credit, status, created_at)
+                SELECT v.p, v.c, v.code, %(order_ref)s, v.person, v.city, v.amount, v.units, v.need, 0, v.credit,
+                       'reserved', now()
+                  FROM unnest(%(p)s::int[], %(c)s::int[], %(code)s::text[], %(person)s::text[], %(city)s::text[],
+                              %(amount)s::numeric[], %(units)s::int[], %(need)s::numeric[], %(credit)s::numeric[],
+                              %(b)s::bool[]) AS v(p, c, code, person, city, amount, units, need, credit, b)
+                 WHERE v.b OR EXISTS (SELECT 1 FROM promotions_promotion WHERE id = v.p AND {LIVE})
+             RETURNING promotion_id, id""",
+            {"order_ref": order_ref, **columns},
+        )
+        made = dict(cursor.fetchall())
+    for a in applied:
+        if a.promotion.pk not in made:
+            raise PromotionUnavailable(_("“%(name)s” has just ended.") % {"name": a.promotion.name}, "ended")
+    return list(made.values())
 
 
-def _take_budget_and_record(applied: Applied, *, order_ref: str, person: str, city: str) -> int:
-    """The budget rows (the whole, the city's share) and the redemption, in one statement: the
-    UPDATE in a CTE moves every row that has room while the promotion is live, and the INSERT
-    happens only if all of them had it (else the caller's transaction rolls the rest back)."""
+def _take_budget(applied: Applied, city: str) -> None:
+    """Each budget row (the whole, the city's share) by one conditional UPDATE while the promotion
+    is live; if any lacks room the caller's transaction rolls the others back."""
     promotion = applied.promotion
     keys = budget_keys(promotion, city) if promotion.budget_kind != Promotion.Budget.NONE else []
-    params = {
-        "promotion": promotion.pk,
-        "coupon": applied.coupon.pk if applied.coupon else None,
-        "code": applied.code if applied.coupon is None else "",
-        "order_ref": order_ref,
-        "person": person if promotion.per_person_limit else "",
-        "city": city if f"city:{city}" in keys else "",
-        "amount": applied.amount,
-        "units": applied.units,
-        "credit": applied.credit,
-        "need": applied.budget_need if keys else Decimal(0),
-        "keys": keys,
-        "rows": len(keys),
-    }
-    if keys:
-        sql = f"""WITH taken AS (
-                    UPDATE promotions_budget SET used = used + %(need)s
-                     WHERE promotion_id = %(promotion)s AND key = ANY(%(keys)s) AND used + %(need)s <= "limit"
-                       AND EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE})
-                    RETURNING key)
-                  {INSERT_REDEMPTION} WHERE (SELECT count(*) FROM taken) = %(rows)s RETURNING id"""
-    else:  # no budget: the promotion need only still be live (a pause stops the next checkout)
-        sql = f"""{INSERT_REDEMPTION}
-                  WHERE EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE}) RETURNING id"""
-    row = _one(sql, params)
-    if row is not None:
-        return row[0]
+    if not keys:
+        return
+    need = applied.budget_need
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE promotions_budget SET used = used + %s
+                 WHERE promotion_id = %s AND key = ANY(%s) AND used + %s <= "limit"
+                   AND EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE})
+             RETURNING key""",
+            [need, promotion.pk, keys, need, promotion.pk],
+        )
+        if len(cursor.fetchall()) == len(keys):
+            return
     name = {"name": promotion.name}
-    if not keys or _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
+    if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
         raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
     raise PromotionUnavailable(_("“%(name)s” has just run out.") % name, "budget_spent")
 
@@ -143,12 +163,13 @@ def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person:
     redemptions' ids. Call inside the order's transaction, after the order row exists and as late
     as possible: the budget rows stay locked until it commits. Promotions in id order: two orders
     lock rows in the same order."""
-    made = []
-    for item in sorted(applied, key=lambda a: a.promotion.pk):
+    ordered = sorted(applied, key=lambda a: a.promotion.pk)
+    made = _record(ordered, order_ref=order_ref, person=person, city=city)
+    for item in ordered:  # the shared rows last: each stays locked from its UPDATE to the commit only
         _take_coupon(item, user_id, order_ref)
         _take_code(item)
         _take_person(item, person)
-        made.append(_take_budget_and_record(item, order_ref=order_ref, person=person, city=city))
+        _take_budget(item, city)
     return made
 
 
