@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from demo.catalog import seed_catalogue, seed_deposit_offers
 from demo.numbers import seed_pool
 from demo.orders import seed_orders
+from demo.promotions import demo_staff, seed_promotions
 from demo.simulators import seed_bss
 from storefront.decoration import services as decoration
 from storefront.decoration.documents import SCHEMA_VERSION, new_section
@@ -234,6 +235,8 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
             decoration.publish_document(Page.Kind.HOME, decoration.HOME_SLUG, "首页", _home_document(demo, banners))
     with tenant_context(carrier):  # after the catalogue is committed: orders as subscribers place them
         seed_orders(demo.subscriber, demo.cities[0][2], demo.cities[0][1])
+    with schema_context(carrier.schema_name), transaction.atomic():  # after the orders: they keep list prices
+        seed_promotions(*demo_staff())
     return carrier, created
 
 

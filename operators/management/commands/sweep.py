@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django_tenants.utils import tenant_context
 
 from core.commands import HallCommand
@@ -24,6 +24,9 @@ OUTCOMES = {
     "reminded": gettext_lazy("reminded"),
     "recycled": gettext_lazy("recycled"),
     "credited": gettext_lazy("credited"),
+    "released": pgettext_lazy("sweep outcome", "released"),
+    "redeemed": pgettext_lazy("sweep outcome", "redeemed"),
+    "expired": pgettext_lazy("sweep outcome", "expired"),
     "failed": gettext_lazy("failed"),
     "stopped": gettext_lazy("stopped"),
     "days": gettext_lazy("days"),
