@@ -159,6 +159,9 @@ class CouponBatchForm(forms.ModelForm):
             self.add_error("total", _("Say how many can be claimed."))
         if kind == K.UNIQUE_CODES and self.instance.pk is None and data.get("total"):
             self.add_error("total", _("Unique codes are counted as they are generated or imported: leave this 0."))
+        total, issued = data.get("total"), self.instance.issued if self.instance.pk else 0
+        if total and total < issued:
+            self.add_error("total", _("%(issued)d are already out: the count cannot be lower.") % {"issued": issued})
         if data.get("per_person") == 0:
             self.add_error("per_person", _("At least one per account."))
         promotion = data.get("promotion")

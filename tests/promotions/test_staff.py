@@ -406,3 +406,34 @@ def test_the_dashboard_needs_permission_to_view_promotions(client_a, in_carrier_
     assert sign_in(client_a, "just-staff", PASSWORD)
     assert client_a.get(f"/admin/festivals/{festival.pk}/figures.json").status_code == 403
     assert client_a.get("/admin/promotions/promotion/").status_code == 403
+
+
+def test_batch_pages_and_rules(boss_client, people):
+    promotion = _promotion(people["maker"], needs_coupon=True)
+    for url in (
+        "/admin/promotions/couponbatch/",
+        f"/admin/promotions/couponbatch/add/?promotion={promotion.pk}",
+        "/admin/promotions/festival/",
+        "/admin/promotions/festival/add/",
+        "/admin/promotions/coupon/",
+        "/admin/promotions/redemption/",
+    ):
+        assert boss_client.get(url).status_code == 200, url
+    base = {"promotion": promotion.pk, "name": "领券中心", "per_person": "1", "code": "", "valid_days": ""}
+    refused = boss_client.post("/admin/promotions/couponbatch/add/", {**base, "kind": "public", "total": "0"})
+    assert refused.status_code == 200 and "code" in refused.context["adminform"].form.errors
+    made = boss_client.post("/admin/promotions/couponbatch/add/", {**base, "kind": "claimable", "total": "100"})
+    assert made.status_code == 302
+    batch = CouponBatch.objects.get(name="领券中心")
+    CouponBatch.objects.filter(pk=batch.pk).update(issued=40)
+    lower = boss_client.post(
+        f"/admin/promotions/couponbatch/{batch.pk}/change/", {**base, "total": "30", "per_person": "1"}
+    )
+    assert lower.status_code == 200 and "total" in lower.context["adminform"].form.errors
+    page = boss_client.get(f"/admin/promotions/couponbatch/{batch.pk}/change/").content.decode()
+    assert "/generate/" not in page  # code tools are for unique-code batches only
+    public = boss_client.post(
+        "/admin/promotions/couponbatch/add/",
+        {**base, "name": "公共码", "kind": "public", "code": " vip 2026 ", "total": "0"},
+    )
+    assert public.status_code == 302 and CouponBatch.objects.get(name="公共码").code == "VIP2026"
