@@ -160,6 +160,14 @@ class PromotionAdmin(admin.ModelAdmin):
         # already checked the budget against what is used; a race raises and rolls back).
         services.edited(obj, request.user)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.PromotionError as exc:
+            # Checkout took budget between the form's check and the save: all rolled back, said plainly.
+            messages.error(request, str(exc))
+            return redirect(request.get_full_path())
+
     # -- list cells ---------------------------------------------------------------------------
 
     @admin.display(description=_("status"), ordering="status")
@@ -251,15 +259,17 @@ class PromotionAdmin(admin.ModelAdmin):
         except services.PromotionError as exc:
             messages.error(request, f"{promotion}: {exc}")
             return False
+        self.log_change(request, promotion, str(done))  # the admin's history page shows who did it
         messages.success(request, f"{promotion}: {done}")
         return True
 
     def _bulk(self, request: SignedInRequest, queryset: QuerySet[Promotion], name: str) -> None:
-        service, _label, _done = STEPS[name]
+        service, _label, step_done = STEPS[name]
         done = 0
         for promotion in queryset:
             try:
                 service(promotion, request.user)
+                self.log_change(request, promotion, str(step_done))
                 done += 1
             except services.PromotionError as exc:
                 messages.error(request, f"{promotion}: {exc}")

@@ -216,6 +216,11 @@ def test_admin_list_change_and_lifecycle_buttons(boss_client, people):
     followed = boss_client.post(url, {"action": "publish"}, follow=True)
     assert followed.status_code == 200 and _fresh(promotion).status == P.PAUSED
     assert any(m.level_tag == "error" for m in followed.context["messages"])
+    # approve, publish, pause: each in the admin's history, by whom
+    from django.contrib.admin.models import LogEntry
+
+    logged = LogEntry.objects.filter(object_id=str(promotion.pk), user=people["boss"])
+    assert logged.count() == 3
 
 
 def test_admin_add_records_the_editor_and_the_approver_cannot_be_the_editor(client_a, people):
@@ -437,3 +442,17 @@ def test_batch_pages_and_rules(boss_client, people):
         {**base, "name": "公共码", "kind": "public", "code": " vip 2026 ", "total": "0"},
     )
     assert public.status_code == 302 and CouponBatch.objects.get(name="公共码").code == "VIP2026"
+
+
+def test_budget_taken_between_check_and_save_is_a_message(boss_client, people, monkeypatch):
+    promotion = _promotion(people["maker"], budget_kind=Promotion.Budget.MONEY, budget_limit=Decimal("100"))
+    Budget.objects.filter(promotion=promotion, key="").update(used=Decimal("60"))
+    monkeypatch.setattr(services, "check_budgets", lambda promotion: None)  # as if checkout came after the check
+    response = boss_client.post(
+        f"/admin/promotions/promotion/{promotion.pk}/change/",
+        _form_data(name=promotion.name, budget_limit="50", reward_value="10"),
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert any("60" in str(m) for m in response.context["messages"])
+    assert _fresh(promotion).budget_limit == Decimal("100")  # rolled back
