@@ -201,8 +201,7 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
             raise ClaimRefused(_("You have already claimed this."), "claimed")
         with connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE promotions_couponbatch SET issued = issued + 1"
-                " WHERE id = %s AND (total = 0 OR issued < total) RETURNING id",
+                "UPDATE promotions_couponbatch SET issued = issued + 1 WHERE id = %s AND (total = 0 OR issued < total) RETURNING id",
                 [batch.pk],
             )
             if cursor.fetchone() is None:
