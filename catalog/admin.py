@@ -1,5 +1,7 @@
 """Staff catalogue management in the carrier's own admin (its schema only)."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -23,6 +25,8 @@ class OfferAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "price_floor" in self.fields:
+            self.fields["price_floor"].required = False
         kind = self.data.get("kind") or self.initial.get("kind") or getattr(self.instance, "kind", "")
         self.kind_spec = KINDS.get(kind)
         if self.kind_spec:
@@ -31,6 +35,10 @@ class OfferAdminForm(forms.ModelForm):
                 self.initial.setdefault(f"attr_{attribute.name}", self.instance.attributes.get(attribute.name))
             if self.instance.pk:
                 self.fields["kind"].disabled = True  # changing kind would orphan the attributes
+
+    def clean_price_floor(self):
+        # not asked for: no floor (0), so a form that leaves it out still saves
+        return self.cleaned_data.get("price_floor") or Decimal("0")
 
     def clean(self):
         data = super().clean()
@@ -101,7 +109,7 @@ class OfferAdmin(admin.ModelAdmin):
         attrs = [f"attr_{a.name}" for a in KINDS[kind].attributes] if kind in KINDS else []
         fieldsets = [
             (None, {"fields": ["kind", "category", "name", "slug", "subtitle", "status", "storefront_link"]}),
-            (_("Price"), {"fields": ["list_price", "sale_price"]}),
+            (_("Price"), {"fields": ["list_price", "sale_price", "price_floor"]}),
             (_("Attributes"), {"fields": attrs}) if attrs else None,
             (_("Availability"), {"fields": ["available_cities", "publish_start", "publish_end"]}),
             (_("Content"), {"fields": ["description", "terms", "tags", "sort_weight", "sales_count"]}),

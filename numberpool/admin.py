@@ -1,6 +1,8 @@
 """Staff: number segments, tier rules (with a preview of what each rule takes), the pool with
 withdraw/restore, and a dashboard of counts by status, tier and city."""
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
@@ -44,8 +46,23 @@ def _reclassify_later():
     transaction.on_commit(lambda: reclassify_numbers.apply_async(headers={"_schema_name": schema}))
 
 
+class TierRuleForm(forms.ModelForm):
+    class Meta:
+        model = TierRule
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["price_floor"].required = False
+
+    def clean_price_floor(self):
+        # left empty: no floor
+        return self.cleaned_data.get("price_floor") or Decimal("0")
+
+
 @admin.register(TierRule)
 class TierRuleAdmin(admin.ModelAdmin):
+    form = TierRuleForm
     list_display = (
         "position",
         "name",

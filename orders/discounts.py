@@ -31,13 +31,11 @@ def reserve(order: Order, quote: Quote, lines: dict[tuple[int, str], OrderLine],
     if not quote.applied:
         return
     counted.reserve(quote.applied, order_ref=ref(order), user_id=order.user_id, person=person, city=city)
-    per_line: dict[int, Decimal] = {}
     rows = []
     for applied in quote.applied:
         shares: dict[str, str] = {}
         for key, amount in applied.shares.items():
             line = lines[key]
-            per_line[line.pk] = per_line.get(line.pk, Decimal("0")) + amount
             shares[str(line.pk)] = str(Decimal(shares.get(str(line.pk), "0")) + amount)
         rows.append(
             OrderDiscount(
@@ -51,11 +49,7 @@ def reserve(order: Order, quote: Quote, lines: dict[tuple[int, str], OrderLine],
                 shares=shares,
             )
         )
-    OrderDiscount.objects.bulk_create(rows)
-    for line in lines.values():
-        if line.pk in per_line:
-            line.discount = per_line[line.pk]
-            line.save(update_fields=["discount"])
+    OrderDiscount.objects.bulk_create(rows)  # the lines were made with their part (the same quote)
 
 
 def line_keys(cart_line_id: int, goods: OrderLine, fee: OrderLine | None) -> dict[tuple[int, str], OrderLine]:
@@ -79,10 +73,10 @@ def release_lines(order: Order, line_ids: list[int]) -> Decimal:
     """Some lines of the order were refunded: each promotion gives its money budget back the part of
     its discount that sat on those lines (as it was spread at checkout)."""
     wanted = {str(pk) for pk in line_ids}
-    shares = {}
+    shares: dict[int, Decimal] = {}
     for discount in order.discounts.exclude(promotion=None):
         part = sum((Decimal(v) for k, v in discount.shares.items() if k in wanted), Decimal("0"))
-        if part:
+        if part and discount.promotion_id is not None:
             shares[discount.promotion_id] = part
     return counted.release_share(ref(order), shares) if shares else Decimal("0")
 

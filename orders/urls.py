@@ -2,6 +2,7 @@ from django.urls import path
 
 from orders.views import cart as views
 from orders.views import order as order_views
+from orders.views import receipt as receipt_views
 from orders.views import telecom as telecom_views
 from orders.views import tickets as ticket_views
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:number>/", order_views.order_detail, name="order"),
     path("orders/<str:number>/pay/", order_views.order_pay, name="order-pay"),
+    path("orders/<str:number>/receipt/", receipt_views.order_receipt, name="order-receipt"),
     path("orders/<str:number>/return/", order_views.order_return, name="order-return"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),
     path("orders/<str:number>/verify/", order_views.order_verify, name="order-verify"),

@@ -151,7 +151,8 @@ class Promotion(models.Model):
         _("uses per person"),
         default=0,
         help_text=_(
-            "0: no limit. A person is an ID number for new SIMs, a bound number for existing subscribers, else an account."
+            "0: no limit. A person is an ID number for new SIMs, a bound number for existing "
+            "subscribers, else an account."
         ),
     )
     budget_kind = models.CharField(_("budget"), max_length=10, choices=Budget.choices, default=Budget.NONE)
@@ -287,6 +288,8 @@ class Coupon(models.Model):
     number = models.CharField(_("credited to"), max_length=11, blank=True)  # a 话费 red packet's bound number
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The account's 1st, 2nd… claim of the batch: unique, so two parallel claims cannot both be 1st.
+    claim_no = models.PositiveSmallIntegerField(default=0, editable=False)
     valid_until = models.DateTimeField(null=True, blank=True)
     order_ref = models.CharField(max_length=40, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
@@ -300,6 +303,9 @@ class Coupon(models.Model):
             models.CheckConstraint(
                 condition=~Q(status__in=["claimed", "reserved", "redeemed"]) | Q(user__isnull=False),
                 name="coupon_claimed_has_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "user", "claim_no"], condition=Q(claim_no__gt=0), name="coupon_one_claim_per_turn"
             ),
         ]
 

@@ -195,31 +195,14 @@ def _apply_one(
     elif promotion.reward == R.FREE_ADDON:
         applied.gift_offer_id = promotion.reward_offer_id
     elif promotion.klass == Klass.GOODS:
-        units = 0
-        for item in matching:
-            unit_now = paid[(item.key, GOODS)] / item.quantity
-            off = min(_unit_off(promotion, unit_now), max(unit_now - item.floor, ZERO))
-            if off > 0:
-                applied.shares[(item.key, GOODS)] = cents(off * item.quantity)
-                units += item.quantity
-        applied.units = units
+        applied.shares, applied.units = _goods_shares(promotion, matching, paid)
     elif promotion.klass == Klass.ORDER:
         room = {(i.key, GOODS): max(paid[(i.key, GOODS)] - i.floor * i.quantity, ZERO) for i in matching}
-        off = (
-            cents(goods * min(promotion.reward_value, Decimal(100)) / 100)
-            if promotion.reward == R.PERCENT
-            else promotion.reward_value
-        )
+        percent = promotion.reward == R.PERCENT
+        off = cents(goods * min(promotion.reward_value, Decimal(100)) / 100) if percent else promotion.reward_value
         applied.shares = _allocate(off, room)
-    else:  # number fee
-        for item in matching:
-            if not item.number_fee or (promotion.number_tiers and item.number_tier not in promotion.number_tiers):
-                continue
-            fee_now = paid[(item.key, FEE)]
-            off = fee_now if promotion.reward == R.WAIVE_NUMBER_FEE else _unit_off(promotion, fee_now)
-            off = min(off, max(fee_now - item.number_floor, ZERO))
-            if off > 0:
-                applied.shares[(item.key, FEE)] = off
+    else:
+        applied.shares = _fee_shares(promotion, matching, paid)
     applied.amount = sum(applied.shares.values(), ZERO)
     if not applied.value:
         if any(i.floor or i.number_floor for i in matching):
@@ -228,6 +211,36 @@ def _apply_one(
     if candidate.left is not None and applied.budget_need > candidate.left:
         return None, _("This promotion has run out.")
     return applied, ""
+
+
+def _goods_shares(
+    promotion: Promotion, matching: Sequence[Item], paid: dict[tuple[int, str], Decimal]
+) -> tuple[dict[tuple[int, str], Decimal], int]:
+    """Off each unit of each matching line, never below the offer's floor; and the units it took."""
+    shares, units = {}, 0
+    for item in matching:
+        unit_now = paid[(item.key, GOODS)] / item.quantity
+        off = min(_unit_off(promotion, unit_now), max(unit_now - item.floor, ZERO))
+        if off > 0:
+            shares[(item.key, GOODS)] = cents(off * item.quantity)
+            units += item.quantity
+    return shares, units
+
+
+def _fee_shares(
+    promotion: Promotion, matching: Sequence[Item], paid: dict[tuple[int, str], Decimal]
+) -> dict[tuple[int, str], Decimal]:
+    """Off the number fees of the tiers it names, never below the tier's floor."""
+    shares = {}
+    for item in matching:
+        if not item.number_fee or (promotion.number_tiers and item.number_tier not in promotion.number_tiers):
+            continue
+        fee_now = paid[(item.key, FEE)]
+        off = fee_now if promotion.reward == R.WAIVE_NUMBER_FEE else _unit_off(promotion, fee_now)
+        off = min(off, max(fee_now - item.number_floor, ZERO))
+        if off > 0:
+            shares[(item.key, FEE)] = off
+    return shares
 
 
 def combine(a: Promotion, b: Promotion) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,14 +41,55 @@ def _one(sql: str, params: Sequence) -> tuple | None:
         return cursor.fetchone()
 
 
-def _take_budget(applied: Applied, city: str) -> Decimal:
+def _record(applied: Sequence[Applied], *, order_ref: str, person: str, city: str) -> list[int]:
+    """Every redemption of the order in one INSERT, taking no shared lock. A promotion without a
+    budget must still be live for its row to go in (a pause stops the next checkout); one with a
+    budget is checked by its budget's UPDATE."""
+    columns: dict[str, list] = {
+        k: [] for k in ("p", "c", "code", "person", "city", "amount", "units", "need", "credit", "b")
+    }
+    for a in applied:
+        keys = budget_keys(a.promotion, city) if a.promotion.budget_kind != Promotion.Budget.NONE else []
+        for name, value in (
+            ("p", a.promotion.pk),
+            ("c", a.coupon.pk if a.coupon else None),
+            ("code", a.code if a.coupon is None else ""),
+            ("person", person if a.promotion.per_person_limit else ""),
+            ("city", city if f"city:{city}" in keys else ""),
+            ("amount", a.amount),
+            ("units", a.units),
+            ("need", a.budget_need if keys else Decimal(0)),
+            ("credit", a.credit),
+            ("b", bool(keys)),
+        ):
+            columns[name].append(value)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO promotions_redemption (promotion_id, coupon_id, code, order_ref, person, city, amount,
+                        units, budget_taken, released, credit, status, created_at)
+                SELECT v.p, v.c, v.code, %(order_ref)s, v.person, v.city, v.amount, v.units, v.need, 0, v.credit,
+                       'reserved', now()
+                  FROM unnest(%(p)s::int[], %(c)s::int[], %(code)s::text[], %(person)s::text[], %(city)s::text[],
+                              %(amount)s::numeric[], %(units)s::int[], %(need)s::numeric[], %(credit)s::numeric[],
+                              %(b)s::bool[]) AS v(p, c, code, person, city, amount, units, need, credit, b)
+                 WHERE v.b OR EXISTS (SELECT 1 FROM promotions_promotion WHERE id = v.p AND {LIVE})
+             RETURNING promotion_id, id""",
+            {"order_ref": order_ref, **columns},
+        )
+        made = dict(cursor.fetchall())
+    for a in applied:
+        if a.promotion.pk not in made:
+            raise PromotionUnavailable(_("“%(name)s” has just ended.") % {"name": a.promotion.name}, "ended")
+    return list(made.values())
+
+
+def _take_budget(applied: Applied, city: str) -> None:
+    """Each budget row (the whole, the city's share) by one conditional UPDATE while the promotion
+    is live; if any lacks room the caller's transaction rolls the others back."""
     promotion = applied.promotion
-    name = {"name": promotion.name}
     keys = budget_keys(promotion, city) if promotion.budget_kind != Promotion.Budget.NONE else []
-    if not keys:  # no budget: the promotion need only still be live (a pause stops the next checkout)
-        if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
-            raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
-        return Decimal(0)
+    if not keys:
+        return
     need = applied.budget_need
     with connection.cursor() as cursor:
         cursor.execute(
@@ -58,12 +99,12 @@ def _take_budget(applied: Applied, city: str) -> Decimal:
              RETURNING key""",
             [need, promotion.pk, keys, need, promotion.pk],
         )
-        taken = len(cursor.fetchall())
-    if taken != len(keys):  # the caller's transaction rolls back whatever rows did move
-        if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
-            raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
-        raise PromotionUnavailable(_("“%(name)s” has just run out.") % name, "budget_spent")
-    return need
+        if len(cursor.fetchall()) == len(keys):
+            return
+    name = {"name": promotion.name}
+    if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
+        raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
+    raise PromotionUnavailable(_("“%(name)s” has just run out.") % name, "budget_spent")
 
 
 def _take_person(applied: Applied, person: str) -> None:
@@ -117,31 +158,19 @@ def _take_coupon(applied: Applied, user_id: int, order_ref: str) -> None:
         )
 
 
-def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person: str, city: str) -> list[Redemption]:
-    """Take everything `applied` counts for one order, or raise PromotionUnavailable. Call inside
-    the order's transaction, after the order row exists and as late as possible: the budget rows
-    stay locked until it commits. Promotions in id order: two orders lock rows in the same order."""
-    made = []
-    for item in sorted(applied, key=lambda a: a.promotion.pk):
+def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person: str, city: str) -> list[int]:
+    """Take everything `applied` counts for one order, or raise PromotionUnavailable; returns the
+    redemptions' ids. Call inside the order's transaction, after the order row exists and as late
+    as possible: the budget rows stay locked until it commits. Promotions in id order: two orders
+    lock rows in the same order."""
+    ordered = sorted(applied, key=lambda a: a.promotion.pk)
+    made = _record(ordered, order_ref=order_ref, person=person, city=city)
+    for item in ordered:  # the shared rows last: each stays locked from its UPDATE to the commit only
         _take_coupon(item, user_id, order_ref)
         _take_code(item)
         _take_person(item, person)
-        taken = _take_budget(item, city)
-        made.append(
-            Redemption(
-                promotion=item.promotion,
-                coupon=item.coupon,
-                code=item.code if item.coupon is None else "",
-                order_ref=order_ref,
-                person=person if item.promotion.per_person_limit else "",
-                city=city if f"city:{city}" in budget_keys(item.promotion, city) else "",
-                amount=item.amount,
-                credit=item.credit,
-                units=item.units,
-                budget_taken=taken,
-            )
-        )
-    return Redemption.objects.bulk_create(made)
+        _take_budget(item, city)
+    return made
 
 
 def confirm(order_ref: str) -> int:
@@ -168,6 +197,7 @@ def _give_budget(redemption: Redemption, amount: Decimal) -> None:
         )
 
 
+@transaction.atomic
 def release(order_ref: str) -> int:
     """The order closed unpaid, was cancelled or refunded whole: everything it took goes back —
     budget, the person's use, a public code's use — and its coupons return to their owners while
@@ -184,13 +214,15 @@ def release(order_ref: str) -> int:
         if redemption.person:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "UPDATE promotions_personuse SET used = used - 1 WHERE promotion_id = %s AND person = %s AND used > 0",
+                    "UPDATE promotions_personuse SET used = used - 1"
+                    " WHERE promotion_id = %s AND person = %s AND used > 0",
                     [redemption.promotion_id, redemption.person],
                 )
         if redemption.code:
             with connection.cursor() as cursor:  # a public code's use, if it counts
                 cursor.execute(
-                    "UPDATE promotions_couponbatch SET issued = issued - 1 WHERE code = %s AND total > 0 AND issued > 0",
+                    "UPDATE promotions_couponbatch SET issued = issued - 1"
+                    " WHERE code = %s AND total > 0 AND issued > 0",
                     [redemption.code],
                 )
         redemption.status = Redemption.Status.RELEASED
@@ -214,6 +246,7 @@ def _released_budget(redemption: Redemption) -> Decimal:
     )
 
 
+@transaction.atomic
 def release_share(order_ref: str, shares: dict[int, Decimal]) -> Decimal:
     """A partial refund: each promotion gives back to its money budget the part of its discount that
     sat on the refunded lines (`shares`: promotion id → yuan, pro rata, computed by the order). Counts

@@ -107,7 +107,7 @@ def candidates(
     found = [Candidate(p, left=left.get(p.pk)) for p in live if not p.needs_coupon]
     refused: list[tuple[str, str]] = []
     now = timezone.now()
-    if user.is_authenticated:
+    if user.is_authenticated and any(p.needs_coupon for p in live):
         mine = (
             Coupon.objects.filter(user=user, status=C.CLAIMED, batch__promotion_id__in=live_ids)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
@@ -117,37 +117,39 @@ def candidates(
             promotion = by_id[coupon.batch.promotion_id]
             found.append(Candidate(promotion, coupon=coupon, left=left.get(promotion.pk)))
     for code in {normalise_code(c) for c in typed if c and c.strip()}:
-        batch = (
-            CouponBatch.objects.select_related("promotion").filter(code=code, kind=CouponBatch.Kind.PUBLIC_CODE).first()
-        )
-        if batch is not None:
-            if why := _batch_coupon_ok(batch, live_ids):
-                refused.append((code, why))
-            elif batch.total and batch.issued >= batch.total:
-                refused.append((code, _("This code has been used up.")))
-            else:
-                found.append(Candidate(by_id[batch.promotion_id], code=code, left=left.get(batch.promotion_id)))
-            continue
-        coupon = Coupon.objects.select_related("batch__promotion").filter(code=code).first()
-        if coupon is None:
-            refused.append((code, _("There is no coupon with this code.")))
-        elif coupon.status in (C.REDEEMED, C.RESERVED) or (
-            coupon.user_id and user.is_authenticated and coupon.user_id != user.pk
-        ):
-            refused.append((code, _("This code has already been used.")))
-        elif coupon.status == C.EXPIRED or (coupon.valid_until and coupon.valid_until <= now):
-            refused.append((code, _("This coupon has expired.")))
-        elif why := _batch_coupon_ok(coupon.batch, live_ids):
-            refused.append((code, why))
-        elif not user.is_authenticated:
-            refused.append((code, _("Sign in to use a coupon.")))
+        result = _typed(code, user, live_ids, left)
+        if isinstance(result, str):
+            refused.append((code, result))
         else:
-            found.append(
-                Candidate(
-                    by_id[coupon.batch.promotion_id], coupon=coupon, code=code, left=left.get(coupon.batch.promotion_id)
-                )
-            )
+            found.append(Candidate(by_id[result[0]], coupon=result[1], code=code, left=left.get(result[0])))
     return found, refused
+
+
+def _typed(
+    code: str, user: User | AnonymousUser, live_ids: set[int], left: dict[int, Decimal]
+) -> str | tuple[int, Coupon | None]:
+    """A typed code: (its promotion, its coupon if it is a unique one), or why it cannot be used."""
+    batch = CouponBatch.objects.select_related("promotion").filter(code=code, kind=CouponBatch.Kind.PUBLIC_CODE).first()
+    if batch is not None:
+        if why := _batch_coupon_ok(batch, live_ids):
+            return why
+        if batch.total and batch.issued >= batch.total:
+            return _("This code has been used up.")
+        return (batch.promotion_id, None)
+    coupon = Coupon.objects.select_related("batch__promotion").filter(code=code).first()
+    if coupon is None:
+        return _("There is no coupon with this code.")
+    if coupon.status in (C.REDEEMED, C.RESERVED) or (
+        coupon.user_id and user.is_authenticated and coupon.user_id != user.pk
+    ):
+        return _("This code has already been used.")
+    if coupon.status == C.EXPIRED or (coupon.valid_until and coupon.valid_until <= timezone.now()):
+        return _("This coupon has expired.")
+    if why := _batch_coupon_ok(coupon.batch, live_ids):
+        return why
+    if not user.is_authenticated:
+        return _("Sign in to use a coupon.")
+    return (coupon.batch.promotion_id, coupon)
 
 
 @dataclass

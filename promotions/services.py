@@ -8,7 +8,7 @@ import csv
 import io
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -166,7 +166,7 @@ def end(promotion: Promotion, user: User) -> Promotion:
 # -- claiming -----------------------------------------------------------------------------------
 
 
-def valid_until(batch: CouponBatch, claimed_at) -> timezone.datetime:
+def valid_until(batch: CouponBatch, claimed_at: datetime) -> datetime:
     ends = [batch.promotion.ends_at]
     if batch.valid_until:
         ends.append(batch.valid_until)
@@ -194,30 +194,43 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
     phone_credit = is_phone_credit(batch)
     if phone_credit and not bindings.is_bound(user, number):
         raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
-    with transaction.atomic():
-        with connection.cursor() as cursor:  # one account's parallel claims of one batch, one at a time
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"claim:{batch.pk}:{user.pk}"])
+    now = timezone.now()
+    status = Coupon.Status.REDEEMED if phone_credit else Coupon.Status.CLAIMED
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # One statement: the account's next claim number, one more issued if the batch has room and
+            # the account has claims left, and the coupon. A parallel claim of the same account gets the
+            # same number and fails on the unique (batch, user, claim_no): never two for one turn.
+            cursor.execute(
+                """WITH turn AS (SELECT count(*) + 1 AS no FROM promotions_coupon
+                                  WHERE batch_id = %(batch)s AND user_id = %(user)s),
+                        room AS (UPDATE promotions_couponbatch SET issued = issued + 1
+                                  WHERE id = %(batch)s AND (total = 0 OR issued < total)
+                                    AND (SELECT no FROM turn) <= per_person
+                              RETURNING id)
+                   INSERT INTO promotions_coupon
+                          (batch_id, user_id, claim_no, number, status, claimed_at, valid_until, order_ref)
+                   SELECT room.id, %(user)s, (SELECT no FROM turn), %(number)s, %(status)s, %(now)s, %(until)s, ''
+                     FROM room RETURNING id""",
+                {
+                    "batch": batch.pk,
+                    "user": user.pk,
+                    "number": number if phone_credit else "",
+                    "status": status,
+                    "now": now,
+                    "until": valid_until(batch, now),
+                },
+            )
+            row = cursor.fetchone()
+            if row is not None and phone_credit:
+                send_on_commit("promotions.tasks.credit_red_packet", (row[0],))
+    except IntegrityError:
+        raise ClaimRefused(_("You have already claimed this."), "claimed") from None
+    if row is None:
         if Coupon.objects.filter(batch=batch, user=user).count() >= batch.per_person:
             raise ClaimRefused(_("You have already claimed this."), "claimed")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE promotions_couponbatch SET issued = issued + 1 WHERE id = %s AND (total = 0 OR issued < total) RETURNING id",
-                [batch.pk],
-            )
-            if cursor.fetchone() is None:
-                raise ClaimRefused(_("All claimed, sorry."), "all_claimed")
-        now = timezone.now()
-        coupon = Coupon.objects.create(
-            batch=batch,
-            user=user,
-            number=number if phone_credit else "",
-            status=Coupon.Status.REDEEMED if phone_credit else Coupon.Status.CLAIMED,
-            claimed_at=now,
-            valid_until=valid_until(batch, now),
-        )
-        if phone_credit:
-            send_on_commit("promotions.tasks.credit_red_packet", (coupon.pk,))
-    return coupon
+        raise ClaimRefused(_("All claimed, sorry."), "all_claimed")
+    return Coupon.objects.get(pk=row[0])
 
 
 def credit_red_packet(coupon_id: int) -> str:
@@ -359,8 +372,8 @@ def import_codes(batch: CouponBatch, text: str) -> tuple[int, list[str]]:
             codes.append(code)
     if not codes:
         raise PromotionError(_("The file has no codes."))
-    taken = set(Coupon.objects.filter(code__in=codes).values_list("code", flat=True))
-    taken |= set(CouponBatch.objects.filter(code__in=codes).values_list("code", flat=True))
+    taken = {c for c in Coupon.objects.filter(code__in=codes).values_list("code", flat=True) if c}
+    taken |= {c for c in CouponBatch.objects.filter(code__in=codes).values_list("code", flat=True) if c}
     for code in sorted(taken):
         problems.append(_("%(code)s is already in use.") % {"code": code})
     fresh = [c for c in codes if c not in taken]

@@ -201,6 +201,7 @@ def line_views(order: Order) -> list[dict]:
             "unit_price": line.unit_price,
             "list_price": line.unit_list_price,
             "quantity": line.quantity,
+            "discount": line.discount,
             "terms": "；".join(
                 f"{LINE_TERMS[k]} {v}"
                 for k, v in (line.terms or {}).items()
@@ -240,6 +241,7 @@ def work_order(order: Order) -> dict:
         "holder_id": identity.id_number_masked if identity else "",
         "attention": attention_reason(order),
         "lines": line_views(order),
+        "discounts": list(order.discounts.all()),
         "payments": payment_views(order),
         "steps": step_views(order),
         "events": event_views(order),

@@ -92,6 +92,11 @@ def quote(lines: PricedLines, who: Who, city: str | None, codes: list[str]) -> p
     if not basket:
         return pricing.Quote()
     found, refused = selectors.candidates(who.user, codes, city)
-    result = pricing.quote(basket, found, who.buyer(city), typed=[c for c in codes if c not in {r[0] for r in refused}])
+    if not found:
+        return pricing.Quote(refused=refused)
+    # the buyer's facts cost queries: only read them when a candidate asks who may have it
+    asks = any(c.promotion.eligibility != c.promotion.Eligibility.ANYONE for c in found)
+    buyer = who.buyer(city) if asks else pricing.Buyer(city=city)
+    result = pricing.quote(basket, found, buyer, typed=[c for c in codes if c not in {r[0] for r in refused}])
     result.refused = refused + result.refused
     return result

@@ -27,6 +27,7 @@ from orders.cart.pricing import Who
 from orders.checkout.form import ADDRESS, IDENTITY, SERVICE_NUMBER, CheckoutDetails
 from orders.events import Action, record
 from orders.models import Cart, Order, OrderKind, OrderLine, Verification
+from promotions.pricing import FEE, GOODS
 from promotions.reserve import PromotionUnavailable
 from realname import crypto, precheck
 from realname.models import Identity
@@ -246,6 +247,7 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> dict:
             quantity=line.quantity,
             unit_price=priced.unit_price - fee,
             unit_list_price=priced.unit_list_price - fee,
+            discount=summary.quote.share(line.pk, GOODS),
         )
         if hold is None:
             keyed.update(discounts.line_keys(line.pk, goods, None))
@@ -263,6 +265,7 @@ def _freeze_lines(order: Order, summary: carts.CartSummary, cart: Cart) -> dict:
             detail=hold.tier,
             unit_price=hold.price,
             unit_list_price=hold.price,
+            discount=summary.quote.share(line.pk, FEE),
             terms={
                 "tier": hold.tier,
                 "minimum_spend": str(hold.minimum_spend),

@@ -1,0 +1,203 @@
+"""Pricing with promotions: scope, floors, classes and what combines, the best combination, exact
+allocation in fen, reasons for what does not apply (in the buyer's language), once per person by ID
+at checkout, and what the order keeps (discount lines, gift lines, 话费 credit after activation)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from numberpool.models import MobileNumber, TierRule
+from orders import discounts, fulfilment
+from orders.cart import services as carts
+from orders.checkout import services as checkout
+from orders.models import Cart, OrderLine
+from promotions.models import Budget, Redemption
+from promotions.pricing import Buyer, Candidate, Item, _allocate, quote
+from tests.support.orders import DETAILS, fresh_id, paid, place_agreed, sim_cart, subscriber, verify
+from tests.support.promotions import device_offer, promotion, public_code
+
+Y = Decimal
+
+
+def _item(key: int, price: str, quantity: int = 1, floor: str = "0", **more) -> Item:
+    return Item(
+        key=key,
+        offer_id=more.pop("offer_id", key),
+        kind=more.pop("kind", "phone"),
+        category_ids=frozenset(),
+        tags=frozenset(more.pop("tags", ())),
+        unit_price=Y(price),
+        quantity=quantity,
+        floor=Y(floor),
+        **more,
+    )
+
+
+def test_allocation_adds_up_to_the_fen():
+    shares = _allocate(Y("10.00"), {(1, "goods"): Y("33.33"), (2, "goods"): Y("33.33"), (3, "goods"): Y("33.34")})
+    assert sum(shares.values()) == Y("10.00") and all(v in (Y("3.33"), Y("3.34")) for v in shares.values())
+    assert _allocate(Y("50"), {(1, "goods"): Y("20")}) == {(1, "goods"): Y("20")}  # never more than the line
+
+
+def test_a_floor_holds_against_every_reward(in_carrier_a):
+    percent = promotion(klass="goods", reward="percent", reward_value=Y("20"))
+    order_wide = promotion(klass="order", reward="amount", reward_value=Y("100"))
+    basket = [_item(1, "199", floor="180")]
+    assert quote(basket, [Candidate(percent)], Buyer()).discount == Y("19.00")  # 20 % would be 39.80
+    assert quote(basket, [Candidate(order_wide)], Buyer()).discount == Y("19.00")
+    refused = quote([_item(1, "180", floor="180")], [Candidate(percent)], Buyer(), typed=[])
+    assert refused.discount == 0
+
+
+def test_the_best_allowed_combination_wins(in_carrier_a):
+    goods = promotion(klass="goods", reward="amount", reward_value=Y("10"), combines_with=["order"])
+    order = promotion(klass="order", reward="amount", reward_value=Y("30"), combines_with=["goods"])
+    alone = promotion(klass="order", reward="amount", reward_value=Y("35"))  # combines with nothing
+    basket = [_item(1, "199")]
+    both = quote(basket, [Candidate(goods), Candidate(order), Candidate(alone)], Buyer())
+    assert {a.promotion for a in both.applied} == {goods, order} and both.discount == Y("40")
+    exclusive = promotion(klass="order", reward="amount", reward_value=Y("45"), exclusive=True)
+    best = quote(basket, [Candidate(goods), Candidate(order), Candidate(exclusive)], Buyer())
+    assert [a.promotion for a in best.applied] == [exclusive]
+    # order-class rewards work on what the goods cost after goods-class ones
+    percent = promotion(klass="order", reward="percent", reward_value=Y("10"), combines_with=["goods"])
+    stacked = quote(basket, [Candidate(goods), Candidate(percent)], Buyer())
+    assert stacked.discount == Y("10") + Y("18.90")
+
+
+def test_scope_minimum_spend_city_and_eligibility_say_why_not(in_carrier_a):
+    with translation.override("zh-hans"):
+        spend = promotion(needs_coupon=True, min_spend=Y("300"))
+        city = promotion(needs_coupon=True, cities=["shenzhen"])
+        new = promotion(needs_coupon=True, eligibility="new")
+        basket = [_item(1, "199")]
+        for promo, words in ((spend, "300"), (city, "城市"), (new, "新用户")):
+            result = quote(basket, [Candidate(promo, code="C")], Buyer(city="guangzhou", is_new=False), typed=["C"])
+            assert not result.applied and words in result.refused[0][1], result.refused
+
+
+def test_a_number_fee_is_waived_down_to_its_tier_floor(in_carrier_a):
+    waive = promotion(klass="number_fee", reward="waive_number_fee", number_tiers=["AAA"])
+    fee_line = _item(1, "0", kind="sim", number_fee=Y("100"), number_tier="AAA", number_floor=Y("20"))
+    assert quote([fee_line], [Candidate(waive)], Buyer()).discount == Y("80")
+    other_tier = _item(1, "0", kind="sim", number_fee=Y("100"), number_tier="ABAB")
+    assert quote([other_tier], [Candidate(waive)], Buyer()).discount == 0
+
+
+def test_typed_codes_are_applied_or_refused_with_a_reason(in_carrier_a):
+    offer, variant = device_offer(Y("199"))
+    promo = promotion(needs_coupon=True)
+    code = public_code(promo, total=1).code
+    user = subscriber()
+    cart = Cart.objects.create(user=user)
+    carts.add_to_cart(cart, offer.pk, variant_id=variant.pk)
+    carts.add_code(cart, code.lower())
+    carts.add_code(cart, "NOSUCHCODE")
+    with translation.override("zh-hans"):
+        summary = carts.summarise(cart)
+    assert summary.promotion_discount == Y("30") and summary.total == Y("169")
+    assert summary.quote.applied[0].code == code
+    assert summary.quote.refused == [("NOSUCHCODE", "没有这个券码的优惠券。")]
+    order = checkout.place_from_cart(user, cart, DETAILS, token=uuid.uuid4().hex, expected_total=summary.total)
+    assert order.payable == Y("169") and order.discount_total == Y("30")
+    assert order.payable == order.goods_total - order.discount_total + order.deposit_total
+    (line,) = order.discounts.all()
+    assert (line.name, line.code, line.amount) == ("满100减30", code, Y("30"))
+    assert order.lines.get(category="goods").discount == Y("30")
+    # used up: the next buyer is told so
+    other = Cart.objects.create(user=subscriber())
+    carts.add_to_cart(other, offer.pk, variant_id=variant.pk)
+    carts.add_code(other, code)
+    with translation.override("zh-hans"):
+        assert carts.summarise(other).quote.refused == [(code, "这个券码已被用完。")]
+
+
+def test_once_per_person_counts_the_holders_id_not_the_account(in_carrier_a):
+    """Two accounts, one holder's ID: the second new SIM is refused the once-per-person promotion,
+    with the reason, and nothing is written for it."""
+    promo = promotion(klass="goods", reward="amount", reward_value=Y("5"), offer_kinds=["sim"], per_person_limit=1)
+    holder = fresh_id()
+    details = DETAILS.__class__(**{**DETAILS.__dict__, "holder_id_number": holder})
+    first_user = subscriber()
+    cart, _number = sim_cart(first_user)
+    first = place_agreed(first_user, cart, details, token="a", expected_total=checkout.plan_checkout(cart).payable)
+    assert first.discounts.get().promotion == promo
+    second_user = subscriber()
+    cart2, _number2 = sim_cart(second_user)
+    shown = checkout.plan_checkout(cart2).payable  # the account alone does not know the person
+    with pytest.raises(checkout.PricesChanged) as refused:
+        place_agreed(second_user, cart2, details, token="b", expected_total=shown)
+    assert refused.value.code == "per_person"
+    assert not second_user.orders.exists()
+    assert Redemption.objects.filter(promotion=promo).count() == 1
+
+
+def test_closing_gives_back_and_paying_redeems(in_carrier_a):
+    offer, variant = device_offer(Y("199"))
+    promo = promotion(budget_kind="money", budget_limit=Y("100"), per_person_limit=1)
+    user = subscriber()
+    cart = Cart.objects.create(user=user)
+    carts.add_to_cart(cart, offer.pk, variant_id=variant.pk)
+    order = checkout.place_from_cart(user, cart, DETAILS, token="c", expected_total=Y("169"))
+    assert Budget.objects.get(promotion=promo).used == Y("30")
+    discounts.release(order)
+    discounts.release(order)  # twice changes nothing
+    assert Budget.objects.get(promotion=promo).used == 0
+    assert Redemption.objects.get(promotion=promo).status == "released"
+
+
+def test_a_refund_of_some_lines_gives_their_part_back(in_carrier_a):
+    offer, variant = device_offer(Y("100"))
+    other, other_variant = device_offer(Y("300"))
+    promo = promotion(budget_kind="money", budget_limit=Y("1000"), reward_value=Y("40"))
+    user = subscriber()
+    cart = Cart.objects.create(user=user)
+    carts.add_to_cart(cart, offer.pk, variant_id=variant.pk)
+    carts.add_to_cart(cart, other.pk, variant_id=other_variant.pk)
+    order = checkout.place_from_cart(user, cart, DETAILS, token="d", expected_total=Y("360"))
+    cheap = order.lines.get(offer=offer)
+    assert cheap.discount == Y("10") and order.lines.get(offer=other).discount == Y("30")  # pro rata
+    assert discounts.refund_for_lines(order, [cheap.pk]) == Y("90")
+    assert discounts.release_lines(order, [cheap.pk]) == Y("10")
+    assert Budget.objects.get(promotion=promo).used == Y("30")
+
+
+def test_credit_and_a_free_add_on_arrive_after_activation(quick):
+    from tenants.simulators.models import SimSubscriber
+
+    addon = next(
+        o for o in __import__("catalog.models", fromlist=["Offer"]).Offer.objects.on_sale() if o.kind == "addon"
+    )
+    credit = promotion(
+        klass="order", reward="bss_credit", reward_value=Y("50"), offer_kinds=["sim"], combines_with=["goods"]
+    )
+    gift = promotion(
+        klass="goods", reward="free_addon", reward_offer=addon, offer_kinds=["sim"], combines_with=["order"]
+    )
+    user = subscriber()
+    cart, number = sim_cart(user)
+    plan = checkout.plan_checkout(cart)
+    order = place_agreed(
+        user,
+        cart,
+        DETAILS.__class__(**{**DETAILS.__dict__, "holder_id_number": fresh_id()}),
+        token="e",
+        expected_total=plan.payable,
+    )
+    assert {a.promotion for a in plan.summary.quote.applied} == {credit, gift}
+    assert order.lines.filter(category=OrderLine.Category.GIFT).count() == 2
+    order = paid(order)
+    with pytest.raises(fulfilment.steps.Wait):
+        fulfilment.run(order.pk)
+    verify(order)
+    assert fulfilment.run(order.pk) == "completed"
+    sim_credit = Y(str(order.lines.get(offer_kind="sim").offer.attributes.get("prepaid_credit") or 0))
+    assert SimSubscriber.objects.get(number=number).balance == sim_credit + Y("50")
+    activate = order.steps.get(step="activate").result
+    assert activate["credited"] == ["50.00"]
+    assert Redemption.objects.filter(order_ref=discounts.ref(order), status="redeemed").count() == 2
+    assert MobileNumber.objects.filter(number=number).exists() and TierRule.objects.exists()
