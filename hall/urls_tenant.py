@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from analytics import dashboard_views as dashboard
+from analytics import festival_views as festival
 from analytics import views as analytics
 from operators import errors, health, media
 from selfcare import views as selfcare
@@ -24,6 +25,12 @@ urlpatterns = [
     path("preview/<slug:slug>/<int:version_id>/", preview.preview, name="decoration-preview"),
     path("admin/decoration/", include("storefront.decoration.editor_urls")),
     path("admin/dashboard/", dashboard.dashboard, name="staff-dashboard"),
+    path("admin/festivals/<int:festival_id>/", admin.site.admin_view(festival.dashboard), name="festival-dashboard"),
+    path(
+        "admin/festivals/<int:festival_id>/figures.json",
+        admin.site.admin_view(festival.dashboard_data),
+        name="festival-dashboard-data",
+    ),
     path("analytics/click/", analytics.block_click, name="analytics-click"),
     path("me/", selfcare.me, name="account"),
     path("me/numbers/bind/", selfcare.bind_number, name="bind-number"),

@@ -11,6 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import Count, Min, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -283,3 +284,28 @@ def festival_promotions(festival: Festival) -> list[Promotion]:
         .filter(ends_at__gt=timezone.now())
         .prefetch_related("offers")
     )
+
+
+def progress_key(batch_id: int) -> str:
+    """Where a "generate codes" run notes its target (the cache's key function adds the schema)."""
+    return f"promotions:generating:{batch_id}"
+
+
+def generation_progress(batch: CouponBatch) -> dict[str, int | bool | str]:
+    """Codes made against the target of the latest "generate" (from the task's note in the cache
+    and the batch's own count), for the progress bar."""
+    issued = CouponBatch.objects.filter(pk=batch.pk).values_list("issued", flat=True).first() or 0
+    note = cache.get(progress_key(batch.pk)) or {"start": issued, "target": issued, "error": ""}
+    start, target = int(note["start"]), int(note["target"])
+    wanted = max(target - start, 0)
+    made = min(max(issued - start, 0), wanted)
+    percent = 100 if wanted == 0 else int(made * 100 / wanted)
+    return {
+        "issued": issued,
+        "target": target,
+        "made": made,
+        "wanted": wanted,
+        "percent": percent,
+        "done": issued >= target or bool(note.get("error")),
+        "error": str(note.get("error") or ""),
+    }

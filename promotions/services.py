@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from core import fragments
 from core.errors import HallError
 from core.tasks import send_on_commit
 from promotions.models import Budget, Coupon, CouponBatch, Promotion
+from promotions.selectors import progress_key
 from subscribers import bindings
 from tenants import ports
 from tenants.gateways.bss import BssError
@@ -30,6 +32,7 @@ K = CouponBatch.Kind
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 MAX_BATCH = 200_000
+PROGRESS_SECONDS = 24 * 3600  # how long the progress page remembers a generation's target
 
 
 class PromotionError(HallError):
@@ -70,14 +73,33 @@ def edited(promotion: Promotion, user: User) -> None:
     sync_budgets(promotion)
 
 
-def sync_budgets(promotion: Promotion) -> None:
-    """One budget row for the whole and one per city named; a limit never below what is used."""
+def wanted_budgets(promotion: Promotion) -> dict[str, Decimal]:
+    """The budget rows the promotion's settings call for: '' for the whole, 'city:<code>' each."""
     wanted: dict[str, Decimal] = {}
     if promotion.budget_kind != Promotion.Budget.NONE:
         if promotion.budget_limit is not None:
             wanted[""] = promotion.budget_limit
         for city, limit in (promotion.budget_per_city or {}).items():
             wanted[f"city:{city}"] = Decimal(str(limit))
+    return wanted
+
+
+def check_budgets(promotion: Promotion) -> None:
+    """Before a save (a staff form's validation): no limit below what is already used. The save
+    itself checks again under the row locks."""
+    if promotion.pk is None:
+        return
+    used = dict(Budget.objects.filter(promotion=promotion).values_list("key", "used"))
+    for key, limit in wanted_budgets(promotion).items():
+        if key in used and limit < used[key]:
+            raise PromotionError(
+                _("The budget cannot be set below what is already used (%(used)s).") % {"used": used[key]}
+            )
+
+
+def sync_budgets(promotion: Promotion) -> None:
+    """One budget row for the whole and one per city named; a limit never below what is used."""
+    wanted = wanted_budgets(promotion)
     with transaction.atomic():
         rows = {b.key: b for b in Budget.objects.select_for_update().filter(promotion=promotion)}
         for key, limit in wanted.items():
@@ -285,6 +307,44 @@ def generate_codes(batch: CouponBatch, count: int, chunk: int = 2000) -> int:
             del created
         made += inserted
     return made
+
+
+def start_generating(batch: CouponBatch, count: int) -> int:
+    """Staff asked for `count` more codes: check, note the target for the progress page, and let a
+    worker make them once this transaction commits. Returns the target (codes the batch will hold)."""
+    if batch.kind != K.UNIQUE_CODES:
+        raise PromotionError(_("Only a unique-code batch has generated codes."))
+    if count <= 0 or batch.issued + count > MAX_BATCH:
+        raise PromotionError(_("Generate between 1 and %(max)d codes per batch.") % {"max": MAX_BATCH})
+    target = batch.issued + count
+    cache.set(progress_key(batch.pk), {"start": batch.issued, "target": target, "error": ""}, PROGRESS_SECONDS)
+    send_on_commit("promotions.tasks.generate_codes", (batch.pk, target))
+    return target
+
+
+def generate_up_to(batch_id: int, target: int) -> int:
+    """The worker's part: codes until the batch holds `target`. Run again (a redelivered message),
+    it makes only what is missing. One run per batch at a time: a session advisory lock, not a
+    transaction, so each chunk commits and the progress page sees it."""
+    lock = f"generate:{batch_id}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [lock])
+        if not cursor.fetchone()[0]:
+            return 0  # another worker is on it
+    try:
+        batch = CouponBatch.objects.select_related("promotion").get(pk=batch_id)
+        missing = target - batch.issued
+        if missing <= 0:
+            return 0
+        try:
+            return generate_codes(batch, missing)
+        except PromotionError as exc:
+            progress = cache.get(progress_key(batch_id)) or {"start": batch.issued, "target": target}
+            cache.set(progress_key(batch_id), {**progress, "error": str(exc)}, PROGRESS_SECONDS)
+            return 0
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [lock])
 
 
 def import_codes(batch: CouponBatch, text: str) -> tuple[int, list[str]]:

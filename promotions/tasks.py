@@ -20,3 +20,9 @@ def credit_red_packet(self, coupon_id: int) -> str:
 def promotions_in_carrier() -> dict[str, int]:
     """The periodic work in one carrier's schema: expire coupons, retry waiting red packets."""
     return {"expired": services.expire_coupons(), "credited": services.credit_waiting_packets()}
+
+
+@shared_task(acks_late=True)
+def generate_codes(batch_id: int, target: int) -> int:
+    """Codes until the batch holds `target` (a redelivered message makes only what is missing)."""
+    return services.generate_up_to(batch_id, target)
