@@ -177,7 +177,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='coupon',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['claimed', 'reserved', 'redeemed']), _negated=True), ('user__isnull', False), _connector='OR'), name='coupon_claimed_has_owner'),
+            constraint=models.CheckConstraint(condition=models.Q(('status', 'issued'), ('status', 'expired'), ('user__isnull', False), _connector='OR'), name='coupon_claimed_has_owner'),
         ),
         migrations.AddIndex(
             model_name='promotion',
