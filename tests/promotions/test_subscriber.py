@@ -286,3 +286,54 @@ def test_the_claimable_api_lists_live_batches_with_what_is_left(telecom):
         ]
         == "unknown"
     )
+
+
+def test_checkout_refuses_a_promotion_that_stopped_and_shows_the_price_without_it(telecom):
+    offer = Offer.objects.on_sale().get(slug="phone-1")
+    promo = make.promotion(description="下单立减 ¥10", needs_coupon=False)
+    client, _ = signed_in_by_code()
+    variant = offer.variants.order_by("pk").first()
+    client.post("/cart/add/", {"offer": offer.pk, **({"variant": variant.pk} if variant else {})})
+    price = offer.sale_price + (variant.price_delta if variant else 0)
+    page = client.get("/checkout/")
+    assert "下单立减 ¥10" in page.content.decode()
+    initial = page.context["form"].initial
+    assert Decimal(initial["expected_total"]) == price - 10
+    connection.set_tenant(telecom)
+    promo.status = P.PAUSED  # between the cart and the click
+    promo.save()
+    answer = client.post(
+        "/checkout/",
+        {
+            "token": initial["token"],
+            "expected_total": initial["expected_total"],
+            "recipient": "张三",
+            "contact_phone": MAIN,
+            "province": "广东省",
+            "city": "广州市",
+            "district": "天河区",
+            "address_detail": "天河路 100 号",
+        },
+    )
+    body = answer.content.decode()
+    assert answer.status_code == 200 and "下单立减 ¥10" not in body
+    changed = zh("Prices in your cart have changed (now ¥%(total)s). Please check them again.") % {"total": price}
+    assert changed in body.replace("&#x27;", "'")
+    assert Decimal(answer.context["form"].data["expected_total"]) == price  # the next click agrees to it
+    assert f'data-testid="checkout-total">{yuan(price)}<' in body
+
+
+def test_a_phone_credit_promotion_shows_as_credit_after_activation(in_carrier_a):
+    offer = _addon()
+    make.promotion(
+        description="办理送话费",
+        needs_coupon=False,
+        reward=Promotion.Reward.BSS_CREDIT,
+        reward_value=Decimal("5"),
+        offers=[offer],
+    )
+    client = host_client("alpha.localhost")
+    client.post("/cart/add/", {"offer": offer.pk})
+    page = client.get("/cart/").content.decode()
+    assert 'data-testid="credit-line"' in page and "办理送话费" in page
+    assert zh("%(amount)s 话费 after activation") % {"amount": "¥5"} in page

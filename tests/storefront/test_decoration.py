@@ -69,7 +69,14 @@ def _form(block_type, settings):
 def test_every_block_type_has_a_template_and_valid_defaults_or_asks_for_input(in_carrier_a):
     from django.template.loader import get_template
 
-    needs_input = {"banner", "image_hotspot", "coupon", "flash_sale", "notice_bar", "rich_text"}  # an image, a text, a batch
+    needs_input = {
+        "banner",
+        "image_hotspot",
+        "coupon",
+        "flash_sale",
+        "notice_bar",
+        "rich_text",
+    }  # an image, a text, a batch
     for code, block_type in REGISTRY.items():
         get_template(block_type.template)
         valid = _form(code, block_type.defaults).is_valid()
