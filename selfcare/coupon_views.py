@@ -51,7 +51,6 @@ def wallet(request: SignedInRequest) -> HttpResponse:
             "packets": rows(packets=True),
             "claimable": coupons.claim_cards(request.user),
             "numbers": bindings.numbers_of(request.user),
-            "chosen": request.GET.get("claim", ""),
         },
     )
 
