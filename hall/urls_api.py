@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from catalog.api import CategoryViewSet, OfferViewSet
-from orders.api.cart import CartLinesView, CartLineView, CartView
+from orders.api.cart import CartCodesView, CartCodeView, CartLinesView, CartLineView, CartView
 from orders.api.orders import OrdersView, OrderView, payment_notify
 from selfcare.api import (
     BillsView,
@@ -18,6 +18,7 @@ from selfcare.api import (
     RecordsView,
     VerifyBindCodeView,
 )
+from selfcare.coupon_api import ClaimableView, ClaimView, WalletView
 from storefront.number_api import NumberHoldView, NumberSearchView
 
 router = DefaultRouter()
@@ -31,6 +32,11 @@ urlpatterns = [
     path("v1/cart/", CartView.as_view(), name="api-cart"),
     path("v1/cart/lines/", CartLinesView.as_view(), name="api-cart-lines"),
     path("v1/cart/lines/<int:line_id>/", CartLineView.as_view(), name="api-cart-line"),
+    path("v1/cart/codes/", CartCodesView.as_view(), name="api-cart-codes"),
+    path("v1/cart/codes/<str:code>/", CartCodeView.as_view(), name="api-cart-code"),
+    path("v1/coupons/", ClaimableView.as_view(), name="api-coupons"),
+    path("v1/coupons/claim/", ClaimView.as_view(), name="api-coupon-claim"),
+    path("v1/me/coupons/", WalletView.as_view(), name="api-me-coupons"),
     path("v1/orders/", OrdersView.as_view(), name="api-orders"),
     path("v1/orders/<str:number>/", OrderView.as_view(), name="api-order"),
     path("v1/me/", MeView.as_view(), name="api-me"),

@@ -8,6 +8,7 @@ from analytics import dashboard_views as dashboard
 from analytics import festival_views as festival
 from analytics import views as analytics
 from operators import errors, health, media
+from selfcare import coupon_views
 from selfcare import views as selfcare
 from storefront import number_views, signin_views
 from storefront import views as storefront
@@ -33,6 +34,9 @@ urlpatterns = [
     ),
     path("analytics/click/", analytics.block_click, name="analytics-click"),
     path("me/", selfcare.me, name="account"),
+    path("me/coupons/", coupon_views.wallet, name="wallet"),
+    path("coupons/claim/", coupon_views.claim, name="claim-coupon"),
+    path("festival/<slug:slug>/", storefront.festival, name="festival"),
     path("me/numbers/bind/", selfcare.bind_number, name="bind-number"),
     path("me/numbers/<str:number>/", selfcare.number_action, name="number-action"),
     path("me/numbers/<str:number>/bills/", selfcare.bills, name="bills"),

@@ -5,14 +5,21 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from catalog.selectors import session_city
 from core.http import SignedInRequest
 from core.ratelimit import allow
+from promotions import selectors as promotions
+from promotions.models import CouponBatch
+from selfcare import coupons
+from storefront import flash
 from storefront.decoration import render as render_blocks
 from storefront.decoration import services as decoration
+from subscribers import bindings
 
 SIGN_IN_ATTEMPTS_PER_MINUTE = 10
 
@@ -58,6 +65,41 @@ def _decorated(request, slug, fallback=None):
             "tab": "home" if slug == decoration.HOME_SLUG else "",
             "sections": sections,
             "page_version": published["version"],
+        },
+    )
+
+
+def festival(request: HttpRequest, slug: str) -> HttpResponse:
+    """A sales festival's page: it publishes itself at its warm-up (or start) and unpublishes
+    itself at its end (404 outside). Not cached: the claim buttons are this visitor's."""
+    found = promotions.festival_on_show(slug)
+    if found is None:
+        raise Http404
+    running = promotions.festival_promotions(found)
+    city = session_city(request)
+    sales = [
+        {"promotion": p, "offers": flash.flash_offers(p, city), "countdown": flash.countdown(p)}
+        for p in running
+        if p.flash and flash.on_show(p)
+    ]
+    batches = list(
+        CouponBatch.objects.filter(
+            promotion__in=running, kind__in=[CouponBatch.Kind.CLAIMABLE, CouponBatch.Kind.RED_PACKET]
+        ).select_related("promotion__reward_offer")
+    )
+    now = timezone.now()
+    phase, until = ("start", found.starts_at) if now < found.starts_at else ("end", found.ends_at)
+    return render(
+        request,
+        "hall/festival.html",
+        {
+            "tab": "home",
+            "festival": found,
+            "phase": phase,
+            "until": until,
+            "sales": [s for s in sales if s["offers"]],
+            "claimable": coupons.claim_cards(request.user, batches),
+            "numbers": bindings.numbers_of(request.user),
         },
     )
 

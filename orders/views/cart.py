@@ -57,3 +57,28 @@ def cart_quantity(request: HttpRequest, line_id):
 @require_POST
 def cart_remove(request: HttpRequest, line_id):
     return _change_line(request, lambda cart: carts.remove_line(cart, line_id))
+
+
+@require_POST
+def cart_code_add(request: HttpRequest):
+    """A typed coupon code, kept on the cart; the page then says whether it applies and why not."""
+    try:
+        code = carts.add_code(visitor.cart_to_fill(request), request.POST.get("code", ""))
+    except carts.CartError as exc:
+        messages.error(request, str(exc))
+        return redirect_back(request, "cart")
+    summary = carts.summarise(visitor.current_cart(request))
+    why = next((w for c, w in summary.quote.refused if c == code), "")
+    if why:
+        messages.error(request, _("Code %(code)s: %(why)s") % {"code": code, "why": why})
+    elif any(a.code == code for a in summary.quote.applied):
+        messages.success(request, _("Code %(code)s applied.") % {"code": code})
+    return redirect_back(request, "cart")
+
+
+@require_POST
+def cart_code_remove(request: HttpRequest):
+    current = visitor.current_cart(request)
+    if current is not None:
+        carts.remove_code(current, request.POST.get("code", ""))
+    return redirect_back(request, "cart")

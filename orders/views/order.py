@@ -81,7 +81,7 @@ def checkout_page(request: SignedInRequest):
                 return pay_redirect(request, order)
             except checkout.CheckoutError as exc:
                 form.add_error(getattr(exc, "field", None), str(exc))
-                plan = checkout.plan_checkout(cart)
+                plan = checkout.plan_checkout(cart, checkout.who_from(request.user, form.details()))
                 data = request.POST.copy()
                 data["expected_total"] = str(plan.payable)
                 form.data = data  # the next submit agrees to the new prices
@@ -186,6 +186,7 @@ def _detail(request: SignedInRequest, order: Order, identity_form: IdentityForm 
             "order": order,
             "events": timeline(order),
             "lines": order.lines.all(),
+            "discounts": order.discounts.all(),
             "payouts": payouts.progress(order),
             "renewed_until": fulfilment.new_expiry(order),
             "verification": verification,

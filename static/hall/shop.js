@@ -19,7 +19,10 @@ document.querySelectorAll("[data-countdown]").forEach(function (el) {
   var lang = document.documentElement.lang;
   function tick() {
     var left = Math.max(0, Math.round((end - Date.now()) / 1000));
-    var text = String(Math.floor(left / 60)).padStart(2, "0") + ":" + String(left % 60).padStart(2, "0");
+    var text = String(Math.floor(left / 60) % 60).padStart(2, "0") + ":" + String(left % 60).padStart(2, "0");
+    // Sales count down days and hours (holds never last an hour): "2天 03:04:05", "03:04:05".
+    if (left >= 3600) { text = String(Math.floor(left / 3600) % 24).padStart(2, "0") + ":" + text; }
+    if (left >= 86400) { text = Math.floor(left / 86400) + (lang === "en" ? "d " : "天 ") + text; }
     // Pages may say what the countdown is for (data-label with {t}, data-ended); holds by default.
     var label = el.getAttribute("data-label"), ended = el.getAttribute("data-ended");
     el.textContent = left ? (label ? label.replace("{t}", text) : (lang === "en" ? "Held for " + text : "保留剩余 " + text))

@@ -9,14 +9,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
-from django.db.models import F
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.filters import SORTS
 from catalog.kinds import KINDS
-from catalog.models import Category, Offer
+from catalog.models import Category
 from catalog.selectors import category_tree, shop_offers
+from core import fragments
+from promotions.models import CouponBatch, Promotion
+from promotions.services import is_phone_credit
+from selfcare import coupons
+from storefront import flash
 from storefront.decoration.fields import AssetField, LinkField, RichTextField
 from storefront.decoration.icons import ICON_PATHS
 
@@ -259,38 +263,61 @@ register(
 )
 
 
-def _discounted_offers():
-    return Offer.objects.on_sale().filter(sale_price__lt=F("list_price"))
+def _bindable_batches():
+    """Batches a coupon card may advertise: claimable coupons and red packets of published (or
+    paused) promotions that have not ended; what the card shows is read live from the batch."""
+    return (
+        CouponBatch.objects.filter(
+            kind__in=[CouponBatch.Kind.CLAIMABLE, CouponBatch.Kind.RED_PACKET],
+            promotion__status__in=[Promotion.Status.PUBLISHED, Promotion.Status.PAUSED],
+            promotion__ends_at__gt=timezone.now(),
+        )
+        .select_related("promotion")
+        .order_by("promotion__starts_at", "pk")
+    )
 
 
 def _coupon_fields():
-    # Hall has no coupons of its own yet (promotions come later): a coupon card may only advertise
-    # a discount that checkout really gives, an offer on sale below its list price. Its amount is
-    # that discount, read live, never typed by staff (虚假宣传 otherwise).
-    choices = [("", "—")] + [(o.slug, f"{o.name} (−¥{o.discount})") for o in _discounted_offers().order_by("name")]
+    # A coupon card advertises only a coupon subscribers can really claim: its reward, condition
+    # and what is left come from the batch, never typed by staff (虚假宣传 otherwise).
+    choices = [("", "—")] + [(str(b.pk), f"{b.name} · {b.promotion.name}") for b in _bindable_batches()]
     return {
-        "title": forms.CharField(label=_("Title"), max_length=30),
-        "offer": forms.ChoiceField(
-            label=_("Discounted offer"),
+        "title": forms.CharField(label=_("Title"), max_length=30, required=False),
+        "batch": forms.ChoiceField(
+            label=_("Coupon batch"),
             choices=choices,
-            help_text=_("The discount shown is this offer's list price minus its sale price."),
+            help_text=_("A claimable coupon or red-packet batch of a published promotion that has not ended."),
         ),
-        "condition": forms.CharField(label=_("Condition"), max_length=40, required=False),
     }
 
 
 def _coupon_check(data):
-    if data.get("offer") and not _discounted_offers().filter(slug=data["offer"]).exists():
-        return [("offer", _("A coupon card must name an offer on sale below its list price."))]
+    if not str(data.get("batch") or "").isdigit() or not _bindable_batches().filter(pk=int(data["batch"])).exists():
+        return [("batch", _("Choose a claimable batch of a published promotion that has not ended."))]
     return []
 
 
 def _coupon_context(settings: dict, city: str | None) -> dict:
-
-    offer = _discounted_offers().filter(slug=settings.get("offer") or "").first()
-    if offer is None:  # the discount ended (price changed, offer off sale): advertise nothing
-        raise BlockUnavailable(f"no discount on offer {settings.get('offer')!r}")
-    return {"amount": offer.discount, "link": reverse("offer", args=[offer.slug])}
+    batch_id = str(settings.get("batch") or "")
+    batch = (
+        CouponBatch.objects.select_related("promotion__reward_offer").filter(pk=int(batch_id)).first()
+        if batch_id.isdigit()
+        else None
+    )
+    if batch is None or batch.kind not in (CouponBatch.Kind.CLAIMABLE, CouponBatch.Kind.RED_PACKET):
+        raise BlockUnavailable(f"no claimable batch {batch_id!r}")
+    if not batch.promotion.is_live():  # paused, ended or not started: advertise nothing
+        raise BlockUnavailable(f"promotion of batch {batch.pk} is not live")
+    # Cached for every visitor: the form's token is the placeholder core.fragments.fill_csrf fills.
+    return {
+        "batch": batch,
+        "promotion": batch.promotion,
+        "reward": coupons.reward_text(batch.promotion),
+        "condition": coupons.condition_text(batch.promotion),
+        "left": batch.total - batch.issued if batch.total else None,
+        "phone_credit": is_phone_credit(batch),
+        "csrf_token": fragments.CSRF_HOLE,
+    }
 
 
 register(
@@ -301,7 +328,57 @@ register(
         check=_coupon_check,
         context=_coupon_context,
         max_per_page=4,
-        defaults={"title": "", "offer": "", "condition": ""},
+        defaults={"title": "", "batch": ""},
+    )
+)
+
+
+def _flash_promotions():
+    return Promotion.objects.filter(
+        flash=True,
+        status__in=[Promotion.Status.PUBLISHED, Promotion.Status.PAUSED, Promotion.Status.APPROVED],
+        ends_at__gt=timezone.now(),
+    ).order_by("starts_at", "pk")
+
+
+def _flash_fields():
+    choices = [("", "—")] + [(str(p.pk), p.name) for p in _flash_promotions()]
+    return {
+        "title": forms.CharField(label=_("Title"), max_length=30, required=False),
+        "promotion": forms.ChoiceField(label=_("Flash sale"), choices=choices),
+        "limit": forms.IntegerField(label=_("How many"), min_value=1, max_value=20),
+    }
+
+
+def _flash_check(data):
+    if not str(data.get("promotion") or "").isdigit() or not _flash_promotions().filter(pk=int(data["promotion"])):
+        return [("promotion", _("Choose a flash-sale promotion that has not ended."))]
+    return []
+
+
+def _flash_context(settings: dict, city: str | None) -> dict:
+    pk = str(settings.get("promotion") or "")
+    promotion = (
+        Promotion.objects.select_related("festival").filter(pk=int(pk), flash=True).first() if pk.isdigit() else None
+    )
+    if promotion is None or not flash.on_show(promotion):
+        raise BlockUnavailable(f"flash sale {pk!r} is not on show")
+    offers = flash.flash_offers(promotion, city, min(int(settings.get("limit") or 4), 20))
+    if not offers:
+        raise BlockUnavailable(f"flash sale {pk!r} has no offer on sale")
+    phase, until = flash.countdown(promotion)
+    return {"promotion": promotion, "offers": offers, "phase": phase, "until": until}
+
+
+register(
+    BlockType(
+        "flash_sale",
+        _("Flash sale"),
+        fields=_flash_fields,
+        check=_flash_check,
+        context=_flash_context,
+        max_per_page=2,
+        defaults={"title": "限时抢购", "promotion": "", "limit": 4},
     )
 )
 register(

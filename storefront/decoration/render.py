@@ -88,13 +88,19 @@ def live_sections(slug: str, published: dict, request: HttpRequest) -> list[dict
         on=(fragments.DECOR, fragments.CATALOG),
         ttl=fragment_seconds(),
     )
-    return cached if cached is not None else rendered[0]
+    return _with_csrf(cached if cached is not None else rendered[0], request)
+
+
+def _with_csrf(sections: list[dict], request: HttpRequest) -> list[dict]:
+    """Blocks with a form (a coupon's claim button) are rendered for everyone with the CSRF
+    placeholder: this visitor's token goes in here, after the cache."""
+    return [dict(s, html=fragments.fill_csrf(s["html"], request)) for s in sections]
 
 
 def render_sections(document: dict, request: HttpRequest) -> list[dict]:
     """[{"id", "type", "html"}] for the enabled sections that render (uncached: previews)."""
     city = session_city(request)
-    return _render_all(document, city)[0]
+    return _with_csrf(_render_all(document, city)[0], request)
 
 
 def _render_all(document: dict, city: str | None) -> tuple[list[dict], bool]:

@@ -1,17 +1,16 @@
 """Shop decoration: theme tokens, block validation and sanitising, versions, cache, permissions."""
 
 import copy
+from decimal import Decimal
 
 import pytest
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.db.models import F
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
-from core.money import yuan
 from storefront.decoration import documents, services
 from storefront.decoration.blocks import REGISTRY, BlockSettingsForm, settings_as_form_data
 from storefront.decoration.contrast import contrast_ratio
@@ -70,7 +69,14 @@ def _form(block_type, settings):
 def test_every_block_type_has_a_template_and_valid_defaults_or_asks_for_input(in_carrier_a):
     from django.template.loader import get_template
 
-    needs_input = {"banner", "image_hotspot", "coupon", "notice_bar", "rich_text"}  # an image, a title, a text
+    needs_input = {
+        "banner",
+        "image_hotspot",
+        "coupon",
+        "flash_sale",
+        "notice_bar",
+        "rich_text",
+    }  # an image, a text, a batch
     for code, block_type in REGISTRY.items():
         get_template(block_type.template)
         valid = _form(code, block_type.defaults).is_valid()
@@ -226,7 +232,7 @@ def test_cache_is_dropped_on_publish(in_carrier_a, django_capture_on_commit_call
 
 
 def test_a_block_that_cannot_render_is_skipped(in_carrier_a, django_capture_on_commit_callbacks):
-    from catalog.models import Category, Offer
+    from catalog.models import Category
 
     Category.objects.create(slug="temp", name="临时", kind="plan")
     offer = Offer.objects.filter(kind="plan").first()
@@ -328,13 +334,13 @@ def test_editor_flow_and_concurrent_editors(client_a, carrier_a):
         base = services.latest_version(services.page("home")).pk
     added = client_a.post("/admin/decoration/home/change/", {"action": "add", "type": "coupon", "base_version": base})
     form_url = added["Location"]
-    missing = client_a.post(form_url, {"base_version": base, "title": "", "offer": ""})
+    missing = client_a.post(form_url, {"base_version": base, "title": "", "batch": ""})
     assert missing.status_code == 200 and "errorlist" in missing.content.decode()  # errors beside the fields
     with schema_context("c_alpha"):
-        offer = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).order_by("slug").first()
-    saved = client_a.post(
-        form_url, {"base_version": base, "title": "满 100 减 10", "offer": offer.slug, "condition": ""}
-    )
+        from tests.support import promotions as make
+
+        batch = make.batch(make.coupon_promotion(min_spend=Decimal("100")), name="满减券")
+    saved = client_a.post(form_url, {"base_version": base, "title": "满 100 减 10", "batch": str(batch.pk)})
     assert saved.status_code == 302
     # The other editor still shows `base` and moves a block: refused, nothing overwritten.
     with schema_context("c_alpha"):
@@ -348,38 +354,37 @@ def test_editor_flow_and_concurrent_editors(client_a, carrier_a):
         assert [s["type"] for s in latest.document["sections"]] == ["notice_bar", "coupon"]
     assert client_a.post("/admin/decoration/home/publish/", {"version": latest.pk}).status_code == 302
     home = host_client("alpha.localhost").get("/").content.decode()
-    assert "满 100 减 10" in home and f"/offers/{offer.slug}/" in home
+    assert "满 100 减 10" in home and 'action="/coupons/claim/"' in home
 
 
 def test_a_coupon_card_only_advertises_a_discount_checkout_really_gives(in_carrier_a):
-    """No coupons of Hall's own yet: a coupon names an offer on sale below its list price, shows
-    exactly that discount, and disappears the moment the discount ends."""
-    discounted = Offer.objects.on_sale().filter(sale_price__lt=F("list_price")).order_by("slug").first()
-    full_price = Offer.objects.on_sale().filter(sale_price=F("list_price")).first()
-    refused = _form("coupon", {"title": "新用户立减", "offer": full_price.slug})
-    assert not refused.is_valid()
+    """A coupon card is bound to a claimable batch of a real promotion: it shows that promotion's
+    reward and condition (never an amount staff typed), and disappears the moment it is paused."""
+    from tests.support import promotions as make
+
+    live = make.batch(make.coupon_promotion(reward_value=Decimal("20"), description="新用户立减"), name="新人券")
+    code_only = make.batch(make.coupon_promotion(), kind="public", code="TYPED20")
+    refused = _form("coupon", {"title": "新用户立减", "batch": str(code_only.pk)})
+    assert not refused.is_valid()  # a code to type is no coupon to claim
     assert not _form("coupon", {"title": "新用户立减", "amount": "20"}).is_valid()  # a typed amount is no discount
     document = {
         "schema_version": 1,
         "sections": [
-            {
-                "id": "c1",
-                "type": "coupon",
-                "disabled": False,
-                "settings": {"title": "限时立减", "offer": discounted.slug, "condition": ""},
-            }
+            {"id": "c1", "type": "coupon", "disabled": False, "settings": {"title": "限时立减", "batch": str(live.pk)}}
         ],
     }
     services.publish_document(Page.Kind.HOME, "home", "首页", document)
     home = host_client("alpha.localhost").get("/").content.decode()
-    assert "限时立减" in home and yuan(discounted.discount) in home
+    assert "限时立减" in home and "¥20" in home and 'action="/coupons/claim/"' in home
     connection.set_tenant(in_carrier_a)
-    discounted.sale_price = discounted.list_price  # the discount ends (staff change the price)
-    discounted.save()
+    promotion = live.promotion
+    promotion.status = "paused"  # staff pause it: the card goes at once
+    promotion.save()
     assert "限时立减" not in host_client("alpha.localhost").get("/").content.decode()
 
 
 def test_the_demo_shops_advertise_no_coupon():
+    """The demo shops have no promotions of their own: no card may advertise one."""
     from demo.carriers import CARRIERS
 
     assert all("coupon" not in demo.home for demo in CARRIERS)

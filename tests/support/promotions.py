@@ -1,5 +1,5 @@
 """Helpers for the promotion tests: a published promotion, its batches, a device offer with
-plenty of stock, carts of many subscribers at once."""
+plenty of stock, carts of many subscribers at once, a home page with a coupon block bound to a batch."""
 
 from __future__ import annotations
 
@@ -84,3 +84,54 @@ def carts_for(count: int, offer: Offer, variant: OfferVariant, codes: list[str] 
     carts = Cart.objects.bulk_create([Cart(user=u, promo_codes=codes or []) for u in users])
     CartLine.objects.bulk_create([CartLine(cart=c, offer=offer, variant=variant, quantity=1) for c in carts])
     return list(zip(users, carts, strict=True))
+
+
+def coupon_promotion(**fields):
+    """A published promotion that needs a coupon (¥10 off), for the subscriber-side tests."""
+    from django.utils import timezone
+
+    from promotions.models import Promotion
+
+    now = timezone.now()
+    values = {
+        "name": "新客立减",
+        "description": "领券立减 ¥10",
+        "starts_at": now - timedelta(hours=1),
+        "ends_at": now + timedelta(days=3),
+        "reward": Promotion.Reward.AMOUNT,
+        "reward_value": Decimal("10"),
+        "needs_coupon": True,
+        "status": Promotion.Status.PUBLISHED,
+    }
+    values.update(fields)
+    offers = values.pop("offers", [])
+    made = Promotion.objects.create(**values)
+    if offers:
+        made.offers.set(offers)
+    return made
+
+
+def batch(promo, **fields):
+    from promotions.models import CouponBatch
+
+    values = {"name": "满减券", "kind": CouponBatch.Kind.CLAIMABLE, "total": 100, "per_person": 1}
+    values.update(fields)
+    return CouponBatch.objects.create(promotion=promo, **values)
+
+
+def home_with_coupon(batch_id: int, title: str = "领券中心") -> None:
+    from storefront.decoration import services
+    from storefront.decoration.models import Page
+
+    document = {
+        "schema_version": 1,
+        "sections": [
+            {
+                "id": "coupon-1",
+                "type": "coupon",
+                "disabled": False,
+                "settings": {"title": title, "batch": str(batch_id)},
+            }
+        ],
+    }
+    services.publish_document(Page.Kind.HOME, "home", "首页", document)
