@@ -20,6 +20,7 @@ from demo.numbers import seed_pool
 from demo.orders import seed_orders
 from demo.promotions import demo_staff, seed_promotions
 from demo.simulators import seed_bss
+from promotions.models import CouponBatch, Promotion
 from storefront.decoration import services as decoration
 from storefront.decoration.documents import SCHEMA_VERSION, new_section
 from storefront.decoration.models import Page
@@ -75,7 +76,16 @@ CARRIERS = [
             ("foshan", "佛山", "广东"),
             ("dongguan", "东莞", "广东"),
         ),
-        ("notice_bar", "banner", "icon_grid", "product_grid:plan", "product_grid:phone", "rich_text"),
+        (
+            "notice_bar",
+            "banner",
+            "coupon",
+            "icon_grid",
+            "flash_sale",
+            "product_grid:plan",
+            "product_grid:phone",
+            "rich_text",
+        ),
         ("180", "189"),
     ),
     DemoCarrier(
@@ -148,7 +158,13 @@ def _home_document(demo: DemoCarrier, banners) -> dict:
     for entry in demo.home:
         block, _sep, kind = entry.partition(":")
         settings = None
-        if block == "banner":
+        if block == "coupon":  # bound to the festival's claimable coupon (demo/promotions.py)
+            batch = CouponBatch.objects.filter(kind=CouponBatch.Kind.CLAIMABLE).order_by("pk").first()
+            settings = {"title": "新人领券", "batch": str(batch.pk) if batch else ""}
+        elif block == "flash_sale":
+            flash = Promotion.objects.filter(flash=True).order_by("pk").first()
+            settings = {"title": "限时抢购", "promotion": str(flash.pk) if flash else "", "limit": 4}
+        elif block == "banner":
             settings = {
                 "autoplay": True,
                 "interval": 4,
@@ -224,6 +240,11 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
         seed_deposit_offers(Decimal(demo.price_factor))
         seed_bss(demo.subscriber, demo.segments[0], demo.cities[0][1])
         _bind_demo_numbers(users.get(username=demo.subscriber))
+    with tenant_context(carrier):  # after the catalogue is committed: orders as subscribers place them
+        seed_orders(demo.subscriber, demo.cities[0][2], demo.cities[0][1])
+    with schema_context(carrier.schema_name), transaction.atomic():  # after the orders: they keep list prices
+        seed_promotions(*demo_staff())
+        # the shop's looks last: the home page's coupon and flash-sale blocks bind to the promotions
         if decoration.page(decoration.THEME_SLUG) is None:
             logo = _asset("logo", logo_png(demo.initials, demo.theme["primary"]))
             decoration.publish_theme(dict(demo.theme, logo=logo.pk, favicon=logo.pk))
@@ -233,10 +254,6 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
                 for i, (text, colour) in enumerate([("5G NEW", demo.theme["primary"]), ("1000M", "#33312E")])
             ]
             decoration.publish_document(Page.Kind.HOME, decoration.HOME_SLUG, "首页", _home_document(demo, banners))
-    with tenant_context(carrier):  # after the catalogue is committed: orders as subscribers place them
-        seed_orders(demo.subscriber, demo.cities[0][2], demo.cities[0][1])
-    with schema_context(carrier.schema_name), transaction.atomic():  # after the orders: they keep list prices
-        seed_promotions(*demo_staff())
     return carrier, created
 
 

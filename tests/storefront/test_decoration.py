@@ -2,6 +2,7 @@
 
 import copy
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django import forms
@@ -11,6 +12,7 @@ from django.db import connection
 from django_tenants.utils import schema_context
 
 from catalog.models import Offer
+from promotions.models import CouponBatch, Promotion
 from storefront.decoration import documents, services
 from storefront.decoration.blocks import REGISTRY, BlockSettingsForm, settings_as_form_data
 from storefront.decoration.contrast import contrast_ratio
@@ -383,11 +385,17 @@ def test_a_coupon_card_only_advertises_a_discount_checkout_really_gives(in_carri
     assert "限时立减" not in host_client("alpha.localhost").get("/").content.decode()
 
 
-def test_the_demo_shops_advertise_no_coupon():
-    """The demo shops have no promotions of their own: no card may advertise one."""
-    from demo.carriers import CARRIERS
+def test_a_demo_shops_coupon_card_is_its_festivals_claimable_coupon(in_carrier_a):
+    """A demo home's coupon card binds to the demo festival's real claimable batch (never a typed amount)."""
+    from demo.carriers import CARRIERS, _home_document
+    from demo.promotions import demo_staff, seed_promotions
 
-    assert all("coupon" not in demo.home for demo in CARRIERS)
+    seed_promotions(*demo_staff())
+    demo = next(d for d in CARRIERS if "coupon" in d.home)
+    banners = [SimpleNamespace(pk=1), SimpleNamespace(pk=2)]
+    sections = {s["type"]: s["settings"] for s in _home_document(demo, banners)["sections"]}
+    assert CouponBatch.objects.get(pk=sections["coupon"]["batch"]).kind == "claimable"
+    assert Promotion.objects.get(pk=sections["flash_sale"]["promotion"]).flash
 
 
 def test_uploads_for_the_shop_must_be_images(client_a):
