@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -41,40 +42,51 @@ def _one(sql: str, params: Sequence) -> tuple | None:
         return cursor.fetchone()
 
 
-def _record(applied: Sequence[Applied], *, order_ref: str, person: str, city: str) -> list[int]:
-    """Every redemption of the order in one INSERT, taking no shared lock. A promotion without a
-    budget must still be live for its row to go in (a pause stops the next checkout); one with a
-    budget is checked by its budget's UPDATE."""
-    columns: dict[str, list] = {
-        k: [] for k in ("p", "c", "code", "person", "city", "amount", "units", "need", "credit", "b")
-    }
+COLUMNS = ("p", "c", "code", "person", "city", "amount", "units", "need", "credit")
+VALUES = """unnest(%(p)s::int[], %(c)s::int[], %(code)s::text[], %(person)s::text[], %(city)s::text[],
+                   %(amount)s::numeric[], %(units)s::int[], %(need)s::numeric[], %(credit)s::numeric[])
+            AS v(p, c, code, person, city, amount, units, need, credit)"""
+INSERT = """INSERT INTO promotions_redemption (promotion_id, coupon_id, code, order_ref, person, city, amount,
+                   units, budget_taken, released, credit, status, created_at)
+            SELECT v.p, v.c, v.code, %(order_ref)s, v.person, v.city, v.amount, v.units, v.need, 0, v.credit,
+                   'reserved', now()"""
+
+
+def _rows(applied: Sequence[Applied], *, order_ref: str, person: str, city: str) -> dict[str, Any]:
+    """The redemptions as columns (arrays), the way both statements below take them."""
+    columns: dict[str, list] = {k: [] for k in COLUMNS}
     for a in applied:
         keys = budget_keys(a.promotion, city) if a.promotion.budget_kind != Promotion.Budget.NONE else []
-        for name, value in (
-            ("p", a.promotion.pk),
-            ("c", a.coupon.pk if a.coupon else None),
-            ("code", a.code if a.coupon is None else ""),
-            ("person", person if a.promotion.per_person_limit else ""),
-            ("city", city if f"city:{city}" in keys else ""),
-            ("amount", a.amount),
-            ("units", a.units),
-            ("need", a.budget_need if keys else Decimal(0)),
-            ("credit", a.credit),
-            ("b", bool(keys)),
+        for name, value in zip(
+            COLUMNS,
+            (
+                a.promotion.pk,
+                a.coupon.pk if a.coupon else None,
+                a.code if a.coupon is None else "",
+                person if a.promotion.per_person_limit else "",
+                city if f"city:{city}" in keys else "",
+                a.amount,
+                a.units,
+                a.budget_need if keys else Decimal(0),
+                a.credit,
+            ),
+            strict=True,
         ):
             columns[name].append(value)
+    return {"order_ref": order_ref, **columns}
+
+
+def _record_unbudgeted(applied: Sequence[Applied], **where: str) -> list[int]:
+    """The redemptions of promotions without a budget, in one INSERT that takes no shared lock: each
+    goes in only while its promotion is live (a pause stops the next checkout)."""
+    if not applied:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""INSERT INTO promotions_redemption (promotion_id, coupon_id, code, order_ref, person, city, amount,
-                        units, budget_taken, released, credit, status, created_at)
-                SELECT v.p, v.c, v.code, %(order_ref)s, v.person, v.city, v.amount, v.units, v.need, 0, v.credit,
-                       'reserved', now()
-                  FROM unnest(%(p)s::int[], %(c)s::int[], %(code)s::text[], %(person)s::text[], %(city)s::text[],
-                              %(amount)s::numeric[], %(units)s::int[], %(need)s::numeric[], %(credit)s::numeric[],
-                              %(b)s::bool[]) AS v(p, c, code, person, city, amount, units, need, credit, b)
-                 WHERE v.b OR EXISTS (SELECT 1 FROM promotions_promotion WHERE id = v.p AND {LIVE})
+            f"""{INSERT} FROM {VALUES}
+                 WHERE EXISTS (SELECT 1 FROM promotions_promotion WHERE id = v.p AND {LIVE})
              RETURNING promotion_id, id""",
-            {"order_ref": order_ref, **columns},
+            _rows(applied, **where),
         )
         made = dict(cursor.fetchall())
     for a in applied:
@@ -83,26 +95,35 @@ def _record(applied: Sequence[Applied], *, order_ref: str, person: str, city: st
     return list(made.values())
 
 
-def _take_budget(applied: Applied, city: str) -> None:
-    """Each budget row (the whole, the city's share) by one conditional UPDATE while the promotion
-    is live; if any lacks room the caller's transaction rolls the others back."""
+def _take_budget_and_record(applied: Applied, *, city: str, **where: str) -> int:
+    """One statement: every budget row (the whole, the city's share) moves by one conditional UPDATE
+    while the promotion is live, and the redemption goes in only if all of them had room (any row
+    that did move is rolled back with the caller's transaction). It also says whether the promotion
+    was live, so a refusal names its reason without another round trip."""
     promotion = applied.promotion
-    keys = budget_keys(promotion, city) if promotion.budget_kind != Promotion.Budget.NONE else []
-    if not keys:
-        return
-    need = applied.budget_need
+    keys = budget_keys(promotion, city)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""UPDATE promotions_budget SET used = used + %s
-                 WHERE promotion_id = %s AND key = ANY(%s) AND used + %s <= "limit"
-                   AND EXISTS (SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE})
-             RETURNING key""",
-            [need, promotion.pk, keys, need, promotion.pk],
+            f"""WITH live AS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE}),
+                     taken AS (UPDATE promotions_budget SET used = used + %(taking)s
+                                WHERE promotion_id = %(promotion)s AND key = ANY(%(keys)s)
+                                  AND used + %(taking)s <= "limit" AND EXISTS (SELECT 1 FROM live)
+                            RETURNING key),
+                     made AS ({INSERT} FROM {VALUES} WHERE (SELECT count(*) FROM taken) = %(rows)s RETURNING id)
+                SELECT (SELECT id FROM made), EXISTS (SELECT 1 FROM live)""",
+            {
+                **_rows([applied], city=city, **where),
+                "promotion": promotion.pk,
+                "taking": applied.budget_need,
+                "keys": keys,
+                "rows": len(keys),
+            },
         )
-        if len(cursor.fetchall()) == len(keys):
-            return
+        made, live = cursor.fetchone()
+    if made is not None:
+        return made
     name = {"name": promotion.name}
-    if _one(f"SELECT 1 FROM promotions_promotion WHERE id = %s AND {LIVE}", [promotion.pk]) is None:
+    if not live:
         raise PromotionUnavailable(_("“%(name)s” has just ended.") % name, "ended")
     raise PromotionUnavailable(_("“%(name)s” has just run out.") % name, "budget_spent")
 
@@ -164,12 +185,18 @@ def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person:
     as possible: the budget rows stay locked until it commits. Promotions in id order: two orders
     lock rows in the same order."""
     ordered = sorted(applied, key=lambda a: a.promotion.pk)
-    made = _record(ordered, order_ref=order_ref, person=person, city=city)
+    budgeted = [
+        a for a in ordered if a.promotion.budget_kind != Promotion.Budget.NONE and budget_keys(a.promotion, city)
+    ]
+    where = {"order_ref": order_ref, "person": person}
+    counted = {id(a) for a in budgeted}
+    made = _record_unbudgeted([a for a in ordered if id(a) not in counted], city=city, **where)
     for item in ordered:  # the shared rows last: each stays locked from its UPDATE to the commit only
         _take_coupon(item, user_id, order_ref)
         _take_code(item)
         _take_person(item, person)
-        _take_budget(item, city)
+    for item in budgeted:
+        made.append(_take_budget_and_record(item, city=city, **where))
     return made
 
 

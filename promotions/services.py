@@ -179,14 +179,39 @@ def is_phone_credit(batch: CouponBatch) -> bool:
     return batch.kind == K.RED_PACKET and batch.promotion.reward == Promotion.Reward.BSS_CREDIT
 
 
+def _batch(batch_id: int) -> CouponBatch | None:
+    """The batch and its promotion, kept per process until staff change either (a new catalogue
+    generation); its counts are never read from this copy."""
+    return fragments.local(
+        "claim-batch",
+        (batch_id,),
+        lambda: CouponBatch.objects.select_related("promotion").filter(pk=batch_id).first(),
+        on=(fragments.CATALOG,),
+    )
+
+
+CLAIM = """
+WITH turn AS (SELECT count(*) + 1 AS no FROM promotions_coupon WHERE batch_id = %(batch)s AND user_id = %(user)s),
+     room AS (UPDATE promotions_couponbatch SET issued = issued + 1
+               WHERE id = %(batch)s AND (total = 0 OR issued < total) AND (SELECT no FROM turn) <= per_person
+           RETURNING id),
+     made AS (INSERT INTO promotions_coupon
+                     (batch_id, user_id, claim_no, number, status, claimed_at, valid_until, order_ref)
+              SELECT room.id, %(user)s, (SELECT no FROM turn), %(number)s, %(status)s, %(now)s, %(until)s, ''
+                FROM room RETURNING id)
+SELECT (SELECT id FROM made), (SELECT no FROM turn)"""
+
+
 def claim(user: User, batch_id, number: str = "") -> Coupon:
-    """领券 / 抢红包: one coupon of the batch for this account, counted by one conditional UPDATE
-    (a batch of 1,000 gives 1,000, however many press at once). A 话费 red packet goes to one of
-    the account's bound numbers and is credited by the BSS once it is active."""
+    """领券 / 抢红包: one coupon of the batch for this account, in one statement (a batch of 1,000
+    gives 1,000, however many press at once). A 话费 red packet goes to one of the account's bound
+    numbers and is credited by the BSS once it is active."""
     try:
-        batch = CouponBatch.objects.select_related("promotion").get(pk=int(batch_id))
-    except (TypeError, ValueError, CouponBatch.DoesNotExist):
-        raise ClaimRefused(_("This coupon does not exist."), "unknown") from None
+        batch = _batch(int(batch_id))
+    except (TypeError, ValueError):
+        batch = None
+    if batch is None:
+        raise ClaimRefused(_("This coupon does not exist."), "unknown")
     if batch.kind not in (K.CLAIMABLE, K.RED_PACKET):
         raise ClaimRefused(_("This coupon cannot be claimed; enter its code at checkout."), "not_claimable")
     if not batch.promotion.is_live():
@@ -195,42 +220,43 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
     if phone_credit and not bindings.is_bound(user, number):
         raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
     now = timezone.now()
-    status = Coupon.Status.REDEEMED if phone_credit else Coupon.Status.CLAIMED
+    coupon = Coupon(
+        batch=batch,
+        user=user,
+        number=number if phone_credit else "",
+        status=Coupon.Status.REDEEMED if phone_credit else Coupon.Status.CLAIMED,
+        claimed_at=now,
+        valid_until=valid_until(batch, now),
+        order_ref="",
+    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            # One statement: the account's next claim number, one more issued if the batch has room and
-            # the account has claims left, and the coupon. A parallel claim of the same account gets the
-            # same number and fails on the unique (batch, user, claim_no): never two for one turn.
+            # The account's next claim number, one more issued if the batch has room and the account
+            # has claims left, and the coupon. A parallel claim of the same account gets the same
+            # number and fails on the unique (batch, user, claim_no): never two for one turn.
             cursor.execute(
-                """WITH turn AS (SELECT count(*) + 1 AS no FROM promotions_coupon
-                                  WHERE batch_id = %(batch)s AND user_id = %(user)s),
-                        room AS (UPDATE promotions_couponbatch SET issued = issued + 1
-                                  WHERE id = %(batch)s AND (total = 0 OR issued < total)
-                                    AND (SELECT no FROM turn) <= per_person
-                              RETURNING id)
-                   INSERT INTO promotions_coupon
-                          (batch_id, user_id, claim_no, number, status, claimed_at, valid_until, order_ref)
-                   SELECT room.id, %(user)s, (SELECT no FROM turn), %(number)s, %(status)s, %(now)s, %(until)s, ''
-                     FROM room RETURNING id""",
+                CLAIM,
                 {
                     "batch": batch.pk,
                     "user": user.pk,
-                    "number": number if phone_credit else "",
-                    "status": status,
-                    "now": now,
-                    "until": valid_until(batch, now),
+                    "number": coupon.number,
+                    "status": coupon.status,
+                    "now": coupon.claimed_at,
+                    "until": coupon.valid_until,
                 },
             )
-            row = cursor.fetchone()
-            if row is not None and phone_credit:
-                send_on_commit("promotions.tasks.credit_red_packet", (row[0],))
+            made, turn = cursor.fetchone()
+            if made is not None and phone_credit:
+                send_on_commit("promotions.tasks.credit_red_packet", (made,))
     except IntegrityError:
         raise ClaimRefused(_("You have already claimed this."), "claimed") from None
-    if row is None:
-        if Coupon.objects.filter(batch=batch, user=user).count() >= batch.per_person:
+    if made is None:
+        if turn > batch.per_person:
             raise ClaimRefused(_("You have already claimed this."), "claimed")
         raise ClaimRefused(_("All claimed, sorry."), "all_claimed")
-    return Coupon.objects.get(pk=row[0])
+    coupon.pk, coupon.claim_no = made, turn
+    coupon._state.adding = False
+    return coupon
 
 
 def credit_red_packet(coupon_id: int) -> str:
