@@ -179,82 +179,76 @@ def is_phone_credit(batch: CouponBatch) -> bool:
     return batch.kind == K.RED_PACKET and batch.promotion.reward == Promotion.Reward.BSS_CREDIT
 
 
-def _batch(batch_id: int) -> CouponBatch | None:
-    """The batch and its promotion, kept per process until staff change either (a new catalogue
-    generation); its counts are never read from this copy."""
-    return fragments.local(
-        "claim-batch",
-        (batch_id,),
-        lambda: CouponBatch.objects.select_related("promotion").filter(pk=batch_id).first(),
-        on=(fragments.CATALOG,),
-    )
-
-
 CLAIM = """
-WITH turn AS (SELECT count(*) + 1 AS no FROM promotions_coupon WHERE batch_id = %(batch)s AND user_id = %(user)s),
+WITH b AS (SELECT b.id, b.kind, b.per_person,
+                  p.status = 'published' AND p.starts_at <= now() AND p.ends_at > now() AS live,
+                  b.kind = 'red_packet' AND p.reward = 'bss_credit' AS phone,
+                  LEAST(p.ends_at, COALESCE(b.valid_until, 'infinity'::timestamptz),
+                        COALESCE(now() + b.valid_days * interval '1 day', 'infinity'::timestamptz)) AS until
+             FROM promotions_couponbatch b JOIN promotions_promotion p ON p.id = b.promotion_id
+            WHERE b.id = %(batch)s),
+     turn AS (SELECT count(*) + 1 AS no FROM promotions_coupon WHERE batch_id = %(batch)s AND user_id = %(user)s),
      room AS (UPDATE promotions_couponbatch SET issued = issued + 1
                WHERE id = %(batch)s AND (total = 0 OR issued < total) AND (SELECT no FROM turn) <= per_person
+                 AND EXISTS (SELECT 1 FROM b WHERE b.live AND b.kind IN ('claimable', 'red_packet')
+                                               AND (NOT b.phone OR %(number)s <> ''))
            RETURNING id),
      made AS (INSERT INTO promotions_coupon
                      (batch_id, user_id, claim_no, number, status, claimed_at, valid_until, order_ref)
-              SELECT room.id, %(user)s, (SELECT no FROM turn), %(number)s, %(status)s, %(now)s, %(until)s, ''
-                FROM room RETURNING id)
-SELECT (SELECT id FROM made), (SELECT no FROM turn)"""
+              SELECT room.id, %(user)s, (SELECT no FROM turn), CASE WHEN b.phone THEN %(number)s ELSE '' END,
+                     CASE WHEN b.phone THEN 'redeemed' ELSE 'claimed' END, now(), b.until, ''
+                FROM room, b
+           RETURNING id, number, status, claimed_at, valid_until)
+SELECT made.id, made.number, made.status, made.claimed_at, made.valid_until, (SELECT no FROM turn),
+       b.kind, b.live, b.phone, b.per_person
+  FROM b LEFT JOIN made ON true"""
 
 
 def claim(user: User, batch_id, number: str = "") -> Coupon:
-    """领券 / 抢红包: one coupon of the batch for this account, in one statement (a batch of 1,000
-    gives 1,000, however many press at once). A 话费 red packet goes to one of the account's bound
+    """领券 / 抢红包: one coupon of the batch for this account, in one statement that also checks the
+    batch can be claimed and its promotion is live (a batch of 1,000 gives 1,000, however many press
+    at once; a pause stops the next claim). A 话费 red packet goes to one of the account's bound
     numbers and is credited by the BSS once it is active."""
     try:
-        batch = _batch(int(batch_id))
+        batch_pk = int(batch_id)
     except (TypeError, ValueError):
-        batch = None
-    if batch is None:
-        raise ClaimRefused(_("This coupon does not exist."), "unknown")
-    if batch.kind not in (K.CLAIMABLE, K.RED_PACKET):
-        raise ClaimRefused(_("This coupon cannot be claimed; enter its code at checkout."), "not_claimable")
-    if not batch.promotion.is_live():
-        raise ClaimRefused(_("This promotion is not running now."), "not_live")
-    phone_credit = is_phone_credit(batch)
-    if phone_credit and not bindings.is_bound(user, number):
+        raise ClaimRefused(_("This coupon does not exist."), "unknown") from None
+    if number and not bindings.is_bound(user, number):
         raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
-    now = timezone.now()
-    coupon = Coupon(
-        batch=batch,
-        user=user,
-        number=number if phone_credit else "",
-        status=Coupon.Status.REDEEMED if phone_credit else Coupon.Status.CLAIMED,
-        claimed_at=now,
-        valid_until=valid_until(batch, now),
-        order_ref="",
-    )
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            # The account's next claim number, one more issued if the batch has room and the account
-            # has claims left, and the coupon. A parallel claim of the same account gets the same
-            # number and fails on the unique (batch, user, claim_no): never two for one turn.
-            cursor.execute(
-                CLAIM,
-                {
-                    "batch": batch.pk,
-                    "user": user.pk,
-                    "number": coupon.number,
-                    "status": coupon.status,
-                    "now": coupon.claimed_at,
-                    "until": coupon.valid_until,
-                },
-            )
-            made, turn = cursor.fetchone()
-            if made is not None and phone_credit:
-                send_on_commit("promotions.tasks.credit_red_packet", (made,))
+            # A parallel claim of the same account gets the same claim number and fails on the
+            # unique (batch, user, claim_no): never two for one turn.
+            cursor.execute(CLAIM, {"batch": batch_pk, "user": user.pk, "number": number or ""})
+            row = cursor.fetchone()
+            if row is not None and row[0] is not None and row[8]:
+                send_on_commit("promotions.tasks.credit_red_packet", (row[0],))
     except IntegrityError:
         raise ClaimRefused(_("You have already claimed this."), "claimed") from None
+    if row is None:
+        raise ClaimRefused(_("This coupon does not exist."), "unknown")
+    made, number, status, claimed_at, until, turn, kind, live, phone, per_person = row
     if made is None:
-        if turn > batch.per_person:
+        if kind not in (K.CLAIMABLE, K.RED_PACKET):
+            raise ClaimRefused(_("This coupon cannot be claimed; enter its code at checkout."), "not_claimable")
+        if not live:
+            raise ClaimRefused(_("This promotion is not running now."), "not_live")
+        if phone and not number:
+            raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
+        if turn > per_person:
             raise ClaimRefused(_("You have already claimed this."), "claimed")
         raise ClaimRefused(_("All claimed, sorry."), "all_claimed")
-    coupon.pk, coupon.claim_no = made, turn
+    coupon = Coupon(
+        pk=made,
+        batch_id=batch_pk,
+        user=user,
+        number=number,
+        status=status,
+        claimed_at=claimed_at,
+        valid_until=until,
+        claim_no=turn,
+        order_ref="",
+    )
     coupon._state.adding = False
     return coupon
 

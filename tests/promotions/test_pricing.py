@@ -101,7 +101,7 @@ def test_typed_codes_are_applied_or_refused_with_a_reason(in_carrier_a):
         summary = carts.summarise(cart)
     assert summary.promotion_discount == Y("30") and summary.total == Y("169")
     assert summary.quote.applied[0].code == code
-    assert summary.quote.refused == [("NOSUCHCODE", "没有这个券码。")]
+    assert summary.quote.refused == [("NOSUCHCODE", "没有这个券码的优惠券。")]
     order = checkout.place_from_cart(user, cart, DETAILS, token=uuid.uuid4().hex, expected_total=summary.total)
     assert order.payable == Y("169") and order.discount_total == Y("30")
     assert order.payable == order.goods_total - order.discount_total + order.deposit_total
