@@ -8,6 +8,7 @@ import csv
 import io
 import secrets
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -215,8 +216,11 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
         raise ClaimRefused(_("This coupon does not exist."), "unknown") from None
     if number and not bindings.is_bound(user, number):
         raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
+    # One statement commits by itself: the batch row is locked only while it runs. Inside a caller's
+    # transaction it gets a savepoint, so a refusal leaves the caller's work as it was.
+    own = transaction.atomic() if connection.in_atomic_block else nullcontext()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with own, connection.cursor() as cursor:
             # A parallel claim of the same account gets the same claim number and fails on the
             # unique (batch, user, claim_no): never two for one turn.
             cursor.execute(CLAIM, {"batch": batch_pk, "user": user.pk, "number": number or ""})
