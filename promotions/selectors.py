@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Min, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -95,29 +97,75 @@ def _batch_coupon_ok(batch: CouponBatch, live_ids: set[int]) -> str:
     return _("This promotion has ended.")
 
 
+STATE = {
+    "budget": """SELECT 'budget', b.promotion_id, NULL::bigint, b."limit" - b.used, NULL::timestamptz, '',
+                        NULL::bigint, ''
+                   FROM promotions_budget b WHERE b.promotion_id = ANY(%(budgeted)s) AND b.key = ANY(%(keys)s)""",
+    "mine": """SELECT 'mine', cb.promotion_id, c.id, NULL, c.valid_until, cb.kind, c.batch_id, ''
+                 FROM promotions_coupon c JOIN promotions_couponbatch cb ON cb.id = c.batch_id
+                WHERE c.user_id = %(user)s AND c.status = 'claimed' AND cb.promotion_id = ANY(%(couponed)s)
+                  AND (c.valid_until IS NULL OR c.valid_until > now())""",
+    "codes": """SELECT 'public', cb.promotion_id, cb.id, CASE WHEN cb.total = 0 THEN NULL ELSE cb.total - cb.issued END,
+                       NULL, cb.kind, NULL, cb.code
+                  FROM promotions_couponbatch cb WHERE cb.code = ANY(%(codes)s) AND cb.kind = 'public'
+                UNION ALL
+                SELECT 'unique', cb.promotion_id, c.id, c.user_id, c.valid_until, c.status, c.batch_id, c.code
+                  FROM promotions_coupon c JOIN promotions_couponbatch cb ON cb.id = c.batch_id
+                 WHERE c.code = ANY(%(codes)s)""",
+}
+
+
+def _state(live: list[Promotion], user: User | AnonymousUser, codes: list[str], city: str | None) -> list[tuple]:
+    """What pricing needs besides the live promotions, in one query: budgets left, the account's
+    claimed coupons of live promotions, and the typed codes (public batches and unique coupons)."""
+    params: dict[str, Any] = {
+        "budgeted": [p.pk for p in live if p.budget_kind != Promotion.Budget.NONE],
+        "keys": ["", f"city:{city}"] if city else [""],
+        "user": user.pk if user.is_authenticated else None,
+        "couponed": [p.pk for p in live if p.needs_coupon],
+        "codes": codes,
+    }
+    parts = [
+        sql
+        for name, sql in STATE.items()
+        if (name == "budget" and params["budgeted"])
+        or (name == "mine" and params["user"] and params["couponed"])
+        or (name == "codes" and codes)
+    ]
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"({p})" for p in parts), params)
+        return cursor.fetchall()
+
+
 def candidates(
     user: User | AnonymousUser, typed: Iterable[str], city: str | None
 ) -> tuple[list[Candidate], list[tuple[str, str]]]:
     """What this buyer may try: live automatic promotions, their claimed coupons, and the codes
     they typed; with a reason for every typed code that is not even a candidate."""
     live = live_promotions()
-    live_ids = {p.pk for p in live}
     by_id = {p.pk: p for p in live}
-    left = budgets_left(live, city)
+    codes = sorted({normalise_code(c) for c in typed if c and c.strip()})
+    rows = _state(live, user, codes, city)
+    left: dict[int, Decimal] = {}
+    for kind, promotion_id, _id, n, *_rest in rows:
+        if kind == "budget":
+            left[promotion_id] = min(left.get(promotion_id, n), n)
     found = [Candidate(p, left=left.get(p.pk)) for p in live if not p.needs_coupon]
     refused: list[tuple[str, str]] = []
-    now = timezone.now()
-    if user.is_authenticated and any(p.needs_coupon for p in live):
-        mine = (
-            Coupon.objects.filter(user=user, status=C.CLAIMED, batch__promotion_id__in=live_ids)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
-            .exclude(batch__kind=CouponBatch.Kind.RED_PACKET, batch__promotion__reward=Promotion.Reward.BSS_CREDIT)
-        )
-        for coupon in mine.select_related("batch"):
-            promotion = by_id[coupon.batch.promotion_id]
-            found.append(Candidate(promotion, coupon=coupon, left=left.get(promotion.pk)))
-    for code in {normalise_code(c) for c in typed if c and c.strip()}:
-        result = _typed(code, user, live_ids, left)
+    by_code: dict[str, tuple] = {}
+    for kind, promotion_id, row_id, n, until, state, ref, code in rows:
+        if kind == "mine":
+            promotion = by_id[promotion_id]
+            if state == CouponBatch.Kind.RED_PACKET and promotion.reward == Promotion.Reward.BSS_CREDIT:
+                continue  # a 话费 packet is credited to its number, not spent at checkout
+            coupon = Coupon(pk=row_id, batch_id=ref, user_id=user.pk, status=C.CLAIMED, valid_until=until)
+            found.append(Candidate(promotion, coupon=coupon, left=left.get(promotion_id)))
+        elif kind in ("public", "unique"):
+            by_code[code] = (kind, promotion_id, row_id, n, until, state, ref)
+    for code in codes:
+        result = _typed(code, by_code.get(code), user, by_id)
         if isinstance(result, str):
             refused.append((code, result))
         else:
@@ -125,31 +173,40 @@ def candidates(
     return found, refused
 
 
+def _not_live(promotion_id: int) -> str:
+    """Why a code's promotion is not running (read only when it is not)."""
+    promotion = Promotion.objects.filter(pk=promotion_id).only("status", "starts_at", "ends_at").first()
+    if promotion is not None and promotion.status == P.PAUSED:
+        return _("This promotion is paused.")
+    if promotion is not None and promotion.status == P.PUBLISHED and promotion.starts_at > timezone.now():
+        when = timezone.localtime(promotion.starts_at).strftime("%m-%d %H:%M")
+        return _("This promotion starts at %(when)s.") % {"when": when}
+    return _("This promotion has ended.")
+
+
 def _typed(
-    code: str, user: User | AnonymousUser, live_ids: set[int], left: dict[int, Decimal]
+    code: str, row: tuple | None, user: User | AnonymousUser, live: dict[int, Promotion]
 ) -> str | tuple[int, Coupon | None]:
     """A typed code: (its promotion, its coupon if it is a unique one), or why it cannot be used."""
-    batch = CouponBatch.objects.select_related("promotion").filter(code=code, kind=CouponBatch.Kind.PUBLIC_CODE).first()
-    if batch is not None:
-        if why := _batch_coupon_ok(batch, live_ids):
-            return why
-        if batch.total and batch.issued >= batch.total:
-            return _("This code has been used up.")
-        return (batch.promotion_id, None)
-    coupon = Coupon.objects.select_related("batch__promotion").filter(code=code).first()
-    if coupon is None:
+    if row is None:
         return _("There is no coupon with this code.")
-    if coupon.status in (C.REDEEMED, C.RESERVED) or (
-        coupon.user_id and user.is_authenticated and coupon.user_id != user.pk
-    ):
+    kind, promotion_id, row_id, n, until, state, ref = row
+    if kind == "public":
+        if promotion_id not in live:
+            return _not_live(promotion_id)
+        if n is not None and n <= 0:
+            return _("This code has been used up.")
+        return (promotion_id, None)
+    owner = int(n) if n is not None else None
+    if state in (C.REDEEMED, C.RESERVED) or (owner and user.is_authenticated and owner != user.pk):
         return _("This code has already been used.")
-    if coupon.status == C.EXPIRED or (coupon.valid_until and coupon.valid_until <= timezone.now()):
+    if state == C.EXPIRED or (until and until <= timezone.now()):
         return _("This coupon has expired.")
-    if why := _batch_coupon_ok(coupon.batch, live_ids):
-        return why
+    if promotion_id not in live:
+        return _not_live(promotion_id)
     if not user.is_authenticated:
         return _("Sign in to use a coupon.")
-    return (coupon.batch.promotion_id, coupon)
+    return (promotion_id, Coupon(pk=row_id, batch_id=ref, code=code, user_id=owner, status=state, valid_until=until))
 
 
 @dataclass
