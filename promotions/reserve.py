@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import HallError
+from core.prepared import Prepared
 from promotions.models import Coupon, Promotion, Redemption
 from promotions.pricing import Applied
 
@@ -95,6 +96,34 @@ def _record_unbudgeted(applied: Sequence[Applied], **where: str) -> list[int]:
     return list(made.values())
 
 
+BUDGETED = Prepared(
+    "hall_budgeted_redemption",
+    f"""WITH live AS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE}),
+             taken AS (UPDATE promotions_budget SET used = used + %(taking)s
+                        WHERE promotion_id = %(promotion)s AND key = ANY(%(keys)s)
+                          AND used + %(taking)s <= "limit" AND EXISTS (SELECT 1 FROM live)
+                    RETURNING key),
+             made AS ({INSERT} FROM {VALUES} WHERE (SELECT count(*) FROM taken) = %(rows)s RETURNING id)
+        SELECT (SELECT id FROM made), EXISTS (SELECT 1 FROM live)""",
+    [
+        ("order_ref", "text"),
+        ("p", "int[]"),
+        ("c", "int[]"),
+        ("code", "text[]"),
+        ("person", "text[]"),
+        ("city", "text[]"),
+        ("amount", "numeric[]"),
+        ("units", "int[]"),
+        ("need", "numeric[]"),
+        ("credit", "numeric[]"),
+        ("promotion", "bigint"),
+        ("taking", "numeric"),
+        ("keys", "text[]"),
+        ("rows", "int"),
+    ],
+)
+
+
 def _take_budget_and_record(applied: Applied, *, city: str, **where: str) -> int:
     """One statement: every budget row (the whole, the city's share) moves by one conditional UPDATE
     while the promotion is live, and the redemption goes in only if all of them had room (any row
@@ -103,14 +132,8 @@ def _take_budget_and_record(applied: Applied, *, city: str, **where: str) -> int
     promotion = applied.promotion
     keys = budget_keys(promotion, city)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""WITH live AS (SELECT 1 FROM promotions_promotion WHERE id = %(promotion)s AND {LIVE}),
-                     taken AS (UPDATE promotions_budget SET used = used + %(taking)s
-                                WHERE promotion_id = %(promotion)s AND key = ANY(%(keys)s)
-                                  AND used + %(taking)s <= "limit" AND EXISTS (SELECT 1 FROM live)
-                            RETURNING key),
-                     made AS ({INSERT} FROM {VALUES} WHERE (SELECT count(*) FROM taken) = %(rows)s RETURNING id)
-                SELECT (SELECT id FROM made), EXISTS (SELECT 1 FROM live)""",
+        BUDGETED.execute(
+            cursor,
             {
                 **_rows([applied], city=city, **where),
                 "promotion": promotion.pk,

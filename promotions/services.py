@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core import fragments
 from core.errors import HallError
+from core.prepared import Prepared
 from core.tasks import send_on_commit
 from promotions.models import Budget, Coupon, CouponBatch, Promotion
 from promotions.selectors import progress_key
@@ -203,6 +204,7 @@ WITH b AS (SELECT b.id, b.kind, b.per_person,
 SELECT made.id, made.number, made.status, made.claimed_at, made.valid_until, (SELECT no FROM turn),
        b.kind, b.live, b.phone, b.per_person
   FROM b LEFT JOIN made ON true"""
+CLAIM_STATEMENT = Prepared("hall_claim", CLAIM, [("batch", "bigint"), ("user", "bigint"), ("number", "text")])
 
 
 def claim(user: User, batch_id, number: str = "") -> Coupon:
@@ -223,7 +225,7 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
         with own, connection.cursor() as cursor:
             # A parallel claim of the same account gets the same claim number and fails on the
             # unique (batch, user, claim_no): never two for one turn.
-            cursor.execute(CLAIM, {"batch": batch_pk, "user": user.pk, "number": number or ""})
+            CLAIM_STATEMENT.execute(cursor, {"batch": batch_pk, "user": user.pk, "number": number or ""})
             row = cursor.fetchone()
             if row is not None and row[0] is not None and row[8]:
                 send_on_commit("promotions.tasks.credit_red_packet", (row[0],))
