@@ -190,6 +190,11 @@ class OrderLine(models.Model):
     def subtotal(self) -> Decimal:
         return self.unit_price * self.quantity
 
+    @property
+    def net_subtotal(self) -> Decimal:
+        """What the line cost after its part of the promotions."""
+        return self.subtotal - self.discount
+
 
 class OrderDiscount(models.Model):
     """A promotion the order had, as the subscriber and the invoice see it: its reason and amount,

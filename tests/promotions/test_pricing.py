@@ -201,3 +201,29 @@ def test_credit_and_a_free_add_on_arrive_after_activation(quick):
     assert activate["credited"] == ["50.00"]
     assert Redemption.objects.filter(order_ref=discounts.ref(order), status="redeemed").count() == 2
     assert MobileNumber.objects.filter(number=number).exists() and TierRule.objects.exists()
+
+
+def test_the_receipt_and_the_staff_work_order_show_what_was_discounted(in_carrier_a, client_a):
+    from django.utils import timezone
+
+    from tests.support.clients import STAFF_PASSWORD, host_client, sign_in
+    from tests.support.orders import PASSWORD
+
+    offer, variant = device_offer(Y("199"))
+    promotion(reward="bss_credit", reward_value=Y("20"), klass="order", combines_with=["goods"])
+    promotion(klass="goods", reward="amount", reward_value=Y("15"), description="直降15", combines_with=["order"])
+    user = subscriber()
+    cart = Cart.objects.create(user=user)
+    carts.add_to_cart(cart, offer.pk, variant_id=variant.pk)
+    order = checkout.place_from_cart(user, cart, DETAILS, token="r", expected_total=Y("184"))
+    shopper = host_client("alpha.localhost")
+    assert shopper.post("/me/login/", {"username": user.username, "password": PASSWORD}).status_code == 302
+    assert shopper.get(f"/orders/{order.number}/receipt/").status_code == 404  # not before it is paid
+    type(order).objects.filter(pk=order.pk).update(status="paid", paid_at=timezone.now())
+    receipt = shopper.get(f"/orders/{order.number}/receipt/").content.decode()
+    assert "直降15" in receipt and "−¥15" in receipt and "¥184" in receipt
+    assert "激活后赠送 ¥20.00 话费" in receipt and "不可提现" in receipt  # credit, never cash
+    assert 'data-testid="receipt-link"' in shopper.get(f"/orders/{order.number}/").content.decode()
+    assert sign_in(client_a, "admin", STAFF_PASSWORD)
+    page = client_a.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert 'data-testid="order-discounts"' in page and "直降15" in page
