@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from orders.models import Order
 from tests.support import promotions as make
-from tests.support.browser import sign_up
+from tests.support.browser import fill_address, sign_up
 from tests.support.clients import in_own_connection
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
@@ -70,13 +70,7 @@ def test_claim_a_coupon_and_check_out_with_its_discount(phone, web_server, artif
         phone.get_by_test_id("checkout").click()
         phone.wait_for_url(f"{base}/checkout/")
         assert REASON in phone.get_by_test_id("price-breakdown").inner_text()
-        phone.fill("input[name=recipient]", "张三")
-        phone.fill("input[name=contact_phone]", mobile)
-        phone.select_option("select[name=province]", "广东省")
-        phone.locator("select[name=city] option[value=广州市]").wait_for(state="attached")
-        phone.select_option("select[name=city]", "广州市")
-        phone.select_option("select[name=district]", "天河区")
-        phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
+        fill_address(phone, mobile)
         phone.get_by_test_id("place-order").click()
         phone.wait_for_url(re.compile(r"/sim/pay/|/orders/\d+/$"))
 

@@ -53,33 +53,44 @@ def _cleanup(promotions: list[Promotion], offer) -> None:
     get_user_model().objects.filter(pk__in=users).delete()
 
 
-def _race(buyers, expected: Decimal, token: str = "race") -> tuple[list[Order], list[Exception], list[Exception]]:
-    """Every buyer checks out at once, each in its own connection."""
-    placed, refused, errors, lock = [], [], [], threading.Lock()
-    barrier = threading.Barrier(len(buyers))
+def _all_at_once(args: list, work, refusal: type[Exception]) -> tuple[list, list, list]:
+    """`work(arg)` for every arg at once, each in a thread with its own connection, released
+    together; returns (what succeeded returned, the refusals, anything else raised)."""
+    done, refused, errors, lock = [], [], [], threading.Lock()
+    barrier = threading.Barrier(len(args))
 
-    def buy(user, cart):
+    def run(arg) -> None:
         try:
             connections["default"].set_schema(SCHEMA)
             barrier.wait()
-            order = checkout.place_from_cart(user, cart, DETAILS, token=f"{token}-{user.pk}", expected_total=expected)
+            result = work(arg)
             with lock:
-                placed.append(order)
-        except checkout.CheckoutError as exc:
+                done.append(result)
+        except refusal as exc:
             with lock:
                 refused.append(exc)
-        except Exception as exc:  # noqa: BLE001 — surfaced below: a racer must not die silently
+        except Exception as exc:  # noqa: BLE001 — surfaced by the caller: a racer must not die silently
             with lock:
                 errors.append(exc)
         finally:
             connections["default"].close()
 
-    threads = [threading.Thread(target=buy, args=b) for b in buyers]
+    threads = [threading.Thread(target=run, args=(a,)) for a in args]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return placed, refused, errors
+    return done, refused, errors
+
+
+def _race(buyers, expected: Decimal, token: str = "race") -> tuple[list[Order], list, list]:
+    """Every buyer checks out at once."""
+
+    def buy(buyer) -> Order:
+        user, cart = buyer
+        return checkout.place_from_cart(user, cart, DETAILS, token=f"{token}-{user.pk}", expected_total=expected)
+
+    return _all_at_once(list(buyers), buy, checkout.CheckoutError)
 
 
 @pytest.fixture
@@ -148,31 +159,15 @@ def test_one_person_racing_from_ten_places_gets_a_once_per_person_promotion_once
     with django_db_blocker.unblock(), schema_context(SCHEMA):
         promo = promotion(per_person_limit=1)
         race_shop["promotions"].append(promo)
-        won, lost, errors, lock = [], [], [], threading.Lock()
-        barrier = threading.Barrier(10)
 
-        def order(k: int) -> None:
-            try:
-                connections["default"].set_schema(SCHEMA)
-                barrier.wait()
-                with transaction.atomic():
-                    applied = Applied(Promotion.objects.get(pk=promo.pk), None, "", Decimal("30"), {})
-                    reserve.reserve([applied], order_ref=f"beta:P{k}", user_id=k, person="id:same-person", city="")
-                with lock:
-                    won.append(k)
-            except PromotionUnavailable as exc:
-                with lock:
-                    lost.append(exc.code)
-            except Exception as exc:  # noqa: BLE001 — surfaced below
-                errors.append(exc)
-            finally:
-                connections["default"].close()
+        def order(k: int) -> int:
+            with transaction.atomic():
+                applied = Applied(Promotion.objects.get(pk=promo.pk), None, "", Decimal("30"), {})
+                reserve.reserve([applied], order_ref=f"beta:P{k}", user_id=k, person="id:same-person", city="")
+            return k
 
-        threads = [threading.Thread(target=order, args=(k,)) for k in range(10)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        won, refusals, errors = _all_at_once(list(range(10)), order, PromotionUnavailable)
+        lost = [e.code for e in refusals]
         assert not errors, errors
         assert len(won) == 1 and lost == ["per_person"] * 9
         assert PersonUse.objects.get(promotion=promo).used == 1
@@ -301,29 +296,11 @@ def test_parallel_claims_never_exceed_a_batch_nor_give_one_account_two(race_shop
         claimers = [u for u, _c in carts_for(200, race_shop["offer"], race_shop["variant"])]
         greedy = claimers[0]
         attempts = claimers + [greedy] * 10
-        won, refused, errors, lock = [], [], [], threading.Lock()
-        barrier = threading.Barrier(len(attempts))
-
-        def claim(user) -> None:
-            try:
-                connections["default"].set_schema(SCHEMA)
-                barrier.wait()
-                coupon = services.claim(user, batch.pk)
-                with lock:
-                    won.append(coupon.user_id)
-            except services.ClaimRefused as exc:
-                with lock:
-                    refused.append(exc.code)
-            except Exception as exc:  # noqa: BLE001 — surfaced below
-                errors.append(exc)
-            finally:
-                connections["default"].close()
-
-        threads = [threading.Thread(target=claim, args=(u,)) for u in attempts]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        coupons, refusals, errors = _all_at_once(
+            attempts, lambda user: services.claim(user, batch.pk), services.ClaimRefused
+        )
+        won = [c.user_id for c in coupons]
+        refused = [e.code for e in refusals]
         assert not errors, errors[:3]
         batch.refresh_from_db()
         assert len(won) == batch.issued == batch.coupons.count() == 100

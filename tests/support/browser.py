@@ -36,6 +36,16 @@ def fill_checkout(phone, mobile, name="张三", id_number=None) -> str:
     id_number = id_number or fresh_id().lower()  # a lower-case x is accepted too
     phone.fill("input[name=holder_name]", name)
     phone.fill("input[name=holder_id_number]", id_number)
+    fill_address(phone, mobile)
+    if phone.locator("input[name=accept_terms]").count():
+        phone.check("input[name=accept_terms]")
+    for box in phone.locator("input[name=agreements]").all():  # one per SIM
+        box.check()
+    return id_number
+
+
+def fill_address(phone, mobile) -> None:
+    """The delivery address of the checkout form, as a subscriber picks it."""
     phone.fill("input[name=recipient]", "张三")
     phone.fill("input[name=contact_phone]", mobile)
     phone.select_option("select[name=province]", "广东省")
@@ -44,11 +54,6 @@ def fill_checkout(phone, mobile, name="张三", id_number=None) -> str:
     phone.select_option("select[name=city]", "广州市")
     phone.select_option("select[name=district]", "天河区")
     phone.fill("input[name=address_detail]", "天河路 100 号 5 楼")
-    if phone.locator("input[name=accept_terms]").count():
-        phone.check("input[name=accept_terms]")
-    for box in phone.locator("input[name=agreements]").all():  # one per SIM
-        box.check()
-    return id_number
 
 
 def staff_sign_in(page, base: str, next_path: str = "/admin/") -> None:
