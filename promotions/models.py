@@ -204,6 +204,8 @@ class Budget(models.Model):
     used = models.DecimalField(**money, default=Decimal("0"))
 
     class Meta:
+        verbose_name = _("budget")
+        verbose_name_plural = _("budgets")
         constraints = [
             models.UniqueConstraint(fields=["promotion", "key"], name="budget_unique_key"),
             models.CheckConstraint(condition=Q(used__gte=0) & Q(used__lte=F("limit")), name="budget_within_limit"),
@@ -221,6 +223,8 @@ class PersonUse(models.Model):
     used = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("use per person")
+        verbose_name_plural = _("uses per person")
         constraints = [models.UniqueConstraint(fields=["promotion", "person"], name="person_use_unique")]
 
 
@@ -341,5 +345,7 @@ class Redemption(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("redemption")
+        verbose_name_plural = _("redemptions")
         constraints = [models.UniqueConstraint(fields=["promotion", "order_ref"], name="redemption_once_per_order")]
         indexes = [models.Index(fields=["order_ref"]), models.Index(fields=["status", "created_at"])]
