@@ -290,12 +290,12 @@ class Coupon(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="coupons"
     )
     number = models.CharField(_("credited to"), max_length=11, blank=True)  # a 话费 red packet's bound number
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED)
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ISSUED)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # The account's 1st, 2nd… claim of the batch: unique, so two parallel claims cannot both be 1st.
     claim_no = models.PositiveSmallIntegerField(default=0, editable=False)
-    valid_until = models.DateTimeField(null=True, blank=True)
-    order_ref = models.CharField(max_length=40, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    order_ref = models.CharField(_("order"), max_length=40, blank=True)
     redeemed_at = models.DateTimeField(null=True, blank=True)
     credited_at = models.DateTimeField(null=True, blank=True)  # a 话费 red packet paid by the BSS
 
@@ -331,17 +331,17 @@ class Redemption(models.Model):
     promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="redemptions")
     coupon = models.ForeignKey(Coupon, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     code = models.CharField(max_length=20, blank=True)  # a public code's use, given back on release
-    order_ref = models.CharField(max_length=40)
+    order_ref = models.CharField(_("order"), max_length=40)
     person = models.CharField(max_length=80, blank=True)
-    city = models.CharField(max_length=20, blank=True)
-    amount = models.DecimalField(**money)  # the discount given (or credit promised)
+    city = models.CharField(_("city"), max_length=20, blank=True)
+    amount = models.DecimalField(_("amount"), **money)  # the discount given (or credit promised)
     units = models.PositiveIntegerField(default=1)
     budget_taken = models.DecimalField(**money, default=Decimal("0"))  # what moved each budget row
-    released = models.DecimalField(**money, default=Decimal("0"))  # given back by partial refunds
-    credit = models.DecimalField(**money, default=Decimal("0"))  # 话费 the BSS pays after activation
+    released = models.DecimalField(_("given back"), **money, default=Decimal("0"))  # by partial refunds
+    credit = models.DecimalField(_("话费 credit"), **money, default=Decimal("0"))  # the BSS pays it after activation
     credited_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RESERVED)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED)
+    created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
     settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
