@@ -227,3 +227,23 @@ def test_the_receipt_and_the_staff_work_order_show_what_was_discounted(in_carrie
     assert sign_in(client_a, "admin", STAFF_PASSWORD)
     page = client_a.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert 'data-testid="order-discounts"' in page and "直降15" in page
+
+
+def test_a_citys_share_of_a_budget_runs_out_on_its_own(in_carrier_a):
+    """Budget per attribute: ¥30 for 广州 inside ¥1,000 for all — the second 广州 order is refused the
+    discount while a 深圳 order still gets it, and both rows count what they gave."""
+    offer, variant = device_offer(Y("199"))
+    promo = promotion(budget_kind="money", budget_limit=Y("1000"), budget_per_city={"guangzhou": "30"})
+
+    def order_in(city: str, expected: str, token: str):
+        user = subscriber()
+        cart = Cart.objects.create(user=user)
+        carts.add_to_cart(cart, offer.pk, variant_id=variant.pk, city_code=city)
+        assert carts.summarise(cart).total == Y(expected)
+        return checkout.place_from_cart(user, cart, DETAILS, token=token, expected_total=Y(expected))
+
+    order_in("guangzhou", "169", "g1")
+    order_in("guangzhou", "199", "g2")  # 广州's ¥30 is spent: shown at full price, placed at full price
+    order_in("shenzhen", "169", "s1")
+    used = dict(Budget.objects.filter(promotion=promo).values_list("key", "used"))
+    assert used == {"": Y("60"), "city:guangzhou": Y("30")}
