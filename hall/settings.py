@@ -115,6 +115,8 @@ HALL_TENANT_CACHE_SECONDS = int(os.environ.get("HALL_TENANT_CACHE_SECONDS", "0" 
 # Number selection: how long a hold lasts, how many one visitor may hold, and rate limits.
 HALL_NUMBER_HOLD_MINUTES = int(os.environ.get("HALL_NUMBER_HOLD_MINUTES", "15"))
 HALL_NUMBER_MAX_HOLDS = int(os.environ.get("HALL_NUMBER_MAX_HOLDS", "1"))
+# Different coupon codes one visitor may try an hour: enough for a person, not for guessing codes.
+HALL_PROMO_CODES_PER_HOUR = int(os.environ.get("HALL_PROMO_CODES_PER_HOUR", "20"))
 # A number given back by a cancelled or unpaid order returns to the pool after this cool-off.
 HALL_NUMBER_COOLOFF_MINUTES = int(os.environ.get("HALL_NUMBER_COOLOFF_MINUTES", "30"))
 # A recycled card's number (sold, never verified) rests this long before it is sold again.

@@ -34,7 +34,10 @@ REACTIONS: dict[str, tuple[Reaction, ...]] = {
         Reaction("orders.fulfilment.enqueue", why="a worker carries the order on (sent on commit)"),
         Reaction("orders.notify.paid", on_commit=True, why="the subscriber is texted"),
     ),
-    S.REFUNDED: (Reaction("orders.payments.services.uncount_sales", why="a refunded order is no sale"),),
+    S.REFUNDED: (
+        Reaction("orders.payments.services.uncount_sales", why="a refunded order is no sale"),
+        Reaction("orders.discounts.release", why="its promotions give back budget, uses and coupons"),
+    ),
 }
 
 

@@ -24,6 +24,7 @@ from catalog.models import Offer
 from core.admin.readonly import ReadOnlyAdmin
 from core.csv_export import stream_csv
 from core.http import SignedInRequest
+from core.phone import mask_phone
 from promotions import selectors, services
 from promotions.forms import CouponBatchForm, FestivalForm, GenerateForm, ImportForm, PromotionForm
 from promotions.models import Budget, Coupon, CouponBatch, Festival, Promotion, Redemption
@@ -419,10 +420,22 @@ class CouponBatchAdmin(admin.ModelAdmin):
 
 @admin.register(Coupon)
 class CouponAdmin(ReadOnlyAdmin):
-    list_display = ("__str__", "batch", "status", "user", "valid_until", "order_ref")
+    list_display = ("__str__", "batch", "status", "holder", "valid_until", "order_ref")
     list_filter = ("status", "batch")
     search_fields = ("code", "order_ref")
     list_select_related = ("batch", "user")
+    # accounts are named by their mobile number: staff see it masked, like everywhere else
+    fields = ("batch", "code", "status", "holder", "credited_number", "claimed_at", "valid_until", "order_ref")
+    readonly_fields = fields
+
+    @admin.display(description=_("account"))
+    def holder(self, coupon: Coupon) -> str:
+        return mask_phone(coupon.user.username) if coupon.user else "—"
+
+    @admin.display(description=_("credited to"))
+    def credited_number(self, coupon: Coupon) -> str:
+        return mask_phone(coupon.number) if coupon.number else "—"
+
     show_full_result_count = False  # a batch of 200,000 codes: no COUNT(*) on every page
 
 

@@ -267,6 +267,13 @@ class CouponBatch(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # `issued` moves only by conditional UPDATEs (claims, code uses): a staff save of a form
+        # loaded a moment ago must not write back an old count
+        if self.pk and not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [f.name for f in self._meta.concrete_fields if f.name not in ("id", "issued")]
+        super().save(*args, **kwargs)
+
     @property
     def packet_total(self) -> Decimal:
         """A red-packet batch's money: count × each packet's value."""

@@ -79,16 +79,17 @@ class Applied:
     units: int = 1
     credit: Decimal = ZERO  # 话费 the BSS credits after activation
     gift_offer_id: int | None = None
+    gift_value: Decimal = ZERO  # what the free add-on would cost
 
     @property
     def value(self) -> Decimal:
-        return self.amount + self.credit + (self.promotion.reward_value if self.gift_offer_id else ZERO)
+        return self.amount + self.credit + self.gift_value
 
     @property
     def budget_need(self) -> Decimal:
         kind = self.promotion.budget_kind
         if kind == Promotion.Budget.MONEY:
-            return self.amount + self.credit
+            return self.amount + self.credit + self.gift_value
         return Decimal(self.units if kind == Promotion.Budget.UNITS else 1)
 
     @property
@@ -190,17 +191,20 @@ def _apply_one(
             "now": goods,
         }
     applied = Applied(promotion, candidate.coupon, candidate.code, ZERO, {})
+    if promotion.reward in (R.BSS_CREDIT, R.FREE_ADDON) and not _has_a_number(items):
+        # paid onto a number after activation (a new SIM) or after an add-on or plan is applied
+        # (an existing number): a phone or broadband order has no number to give it to
+        return None, _("Only with a SIM card, an add-on or a plan.")
     if promotion.reward == R.BSS_CREDIT:
         applied.credit = promotion.reward_value
     elif promotion.reward == R.FREE_ADDON:
         applied.gift_offer_id = promotion.reward_offer_id
+        applied.gift_value = promotion.reward_offer.sale_price if promotion.reward_offer else ZERO
     elif promotion.klass == Klass.GOODS:
         applied.shares, applied.units = _goods_shares(promotion, matching, paid)
     elif promotion.klass == Klass.ORDER:
         room = {(i.key, GOODS): max(paid[(i.key, GOODS)] - i.floor * i.quantity, ZERO) for i in matching}
-        percent = promotion.reward == R.PERCENT
-        off = cents(goods * min(promotion.reward_value, Decimal(100)) / 100) if percent else promotion.reward_value
-        applied.shares = _allocate(off, room)
+        applied.shares = _allocate(_order_off(promotion, goods), room)
     else:
         applied.shares = _fee_shares(promotion, matching, paid)
     applied.amount = sum(applied.shares.values(), ZERO)
@@ -211,6 +215,22 @@ def _apply_one(
     if candidate.left is not None and applied.budget_need > candidate.left:
         return None, _("This promotion has run out.")
     return applied, ""
+
+
+def _order_off(promotion: Promotion, goods: Decimal) -> Decimal:
+    """An order-class reward on what the eligible goods cost together."""
+    if promotion.reward == R.PERCENT:
+        return cents(goods * min(promotion.reward_value, Decimal(100)) / 100)
+    if promotion.reward == R.FIXED_PRICE:  # the eligible goods together cost this
+        return max(goods - promotion.reward_value, ZERO)
+    return promotion.reward_value
+
+
+def _has_a_number(items: Sequence[Item]) -> bool:
+    """Whether the order will have a number to credit: a new SIM, or add-ons and plans alone (they
+    apply to the subscriber's number); not a phone or broadband order."""
+    kinds = {i.kind for i in items}
+    return "sim" in kinds or (not kinds & {"phone", "broadband"} and bool(kinds & {"addon", "plan"}))
 
 
 def _goods_shares(
@@ -282,21 +302,38 @@ def quote(items: Sequence[Item], candidates: Iterable[Candidate], buyer: Buyer, 
     entered, each of which is either applied or refused with its reason."""
     # one candidate per promotion (the coupon that expires first), each worth something alone
     best_alone: dict[int, tuple[Candidate, Decimal]] = {}
-    refused: dict[int, tuple[Candidate, str]] = {}
+    code_refused: dict[str, tuple[int, str]] = {}  # a typed code → (its promotion, why not alone)
+    code_promotion: dict[str, int] = {}
     for candidate in candidates:
+        if candidate.code:
+            code_promotion[candidate.code] = candidate.promotion.pk
         applied, failed = _run([candidate], items, buyer)
         if not applied:
-            refused.setdefault(candidate.promotion.pk, (candidate, failed[0][1]))
+            if candidate.code:
+                code_refused[candidate.code] = (candidate.promotion.pk, failed[0][1])
             continue
         value = applied[0].value
         kept = best_alone.get(candidate.promotion.pk)
         if kept is None or _prefer(candidate, value, kept):
             best_alone[candidate.promotion.pk] = (candidate, value)
     pool = sorted(best_alone.values(), key=lambda cv: (cv[1], cv[0].promotion.priority), reverse=True)
-    pool_candidates = [c for c, _v in pool[:MAX_CANDIDATES]]
+    result = Quote(applied=_best([c for c, _v in pool[:MAX_CANDIDATES]], items, buyer))
+    used = {a.promotion.pk for a in result.applied}
+    for code in {c.strip().upper() for c in typed if c.strip()}:
+        if code not in code_promotion or code_promotion[code] in used:
+            continue  # not a candidate (the caller said why), or its promotion applies
+        if code in code_refused:
+            result.refused.append((code, code_refused[code][1]))
+        else:
+            result.refused.append((code, _("Cannot be combined with the better discount already applied.")))
+    return result
+
+
+def _best(pool: Sequence[Candidate], items: Sequence[Item], buyer: Buyer) -> list[Applied]:
+    """The allowed combination worth most; of equals, the one that uses fewer coupons."""
     best: tuple[Decimal, int, list[Applied]] = (ZERO, 0, [])
-    for size in range(1, len(pool_candidates) + 1):
-        for subset in combinations(pool_candidates, size):
+    for size in range(1, len(pool) + 1):
+        for subset in combinations(pool, size):
             if not _compatible(subset):
                 continue
             applied, _failed = _run(subset, items, buyer)
@@ -304,16 +341,7 @@ def quote(items: Sequence[Item], candidates: Iterable[Candidate], buyer: Buyer, 
             coupons = sum(1 for a in applied if a.coupon is not None or a.code)
             if value > best[0] or (value == best[0] and applied and coupons < best[1]):
                 best = (value, coupons, applied)
-    result = Quote(applied=best[2])
-    used = {a.promotion.pk for a in result.applied}
-    for code in {c.strip().upper() for c in typed if c.strip()}:
-        match = [c for c in [*best_alone.values()] if c[0].code == code]
-        if match and match[0][0].promotion.pk not in used:
-            result.refused.append((code, _("Cannot be combined with the better discount already applied.")))
-        elif not match:
-            why = next((w for c, w in refused.values() if c.code == code), "")
-            result.refused.append((code, why or _("This code does not apply.")))
-    return result
+    return best[2]
 
 
 def _prefer(candidate: Candidate, value: Decimal, kept: tuple[Candidate, Decimal]) -> bool:

@@ -208,6 +208,12 @@ def reserve(applied: Sequence[Applied], *, order_ref: str, user_id: int, person:
     as possible: the budget rows stay locked until it commits. Promotions in id order: two orders
     lock rows in the same order."""
     ordered = sorted(applied, key=lambda a: a.promotion.pk)
+    for item in ordered:
+        if item.promotion.budget_kind != Promotion.Budget.NONE and not budget_keys(item.promotion, city):
+            # a budget given only per city covers only those cities
+            raise PromotionUnavailable(
+                _("“%(name)s” is not available in your city.") % {"name": item.promotion.name}, "city"
+            )
     budgeted = [
         a for a in ordered if a.promotion.budget_kind != Promotion.Budget.NONE and budget_keys(a.promotion, city)
     ]
@@ -271,8 +277,7 @@ def release(order_ref: str) -> int:
         if redemption.code:
             with connection.cursor() as cursor:  # a public code's use, if it counts
                 cursor.execute(
-                    "UPDATE promotions_couponbatch SET issued = issued - 1"
-                    " WHERE code = %s AND total > 0 AND issued > 0",
+                    "UPDATE promotions_couponbatch SET issued = issued - 1 WHERE code = %s AND issued > 0",
                     [redemption.code],
                 )
         redemption.status = Redemption.Status.RELEASED

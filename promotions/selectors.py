@@ -29,9 +29,13 @@ C = Coupon.Status
 
 
 def _live_query(now: datetime):
-    return Promotion.objects.filter(status=P.PUBLISHED, starts_at__lte=now, ends_at__gt=now).prefetch_related(
-        Prefetch("categories", queryset=Category.objects.only("pk")),
-        Prefetch("offers", queryset=Offer.objects.only("pk")),
+    return (
+        Promotion.objects.filter(status=P.PUBLISHED, starts_at__lte=now, ends_at__gt=now)
+        .select_related("reward_offer")
+        .prefetch_related(
+            Prefetch("categories", queryset=Category.objects.only("pk")),
+            Prefetch("offers", queryset=Offer.objects.only("pk")),
+        )
     )
 
 
@@ -105,8 +109,10 @@ STATE = {
                  FROM promotions_coupon c JOIN promotions_couponbatch cb ON cb.id = c.batch_id
                 WHERE c.user_id = %(user)s AND c.status = 'claimed' AND cb.promotion_id = ANY(%(couponed)s)
                   AND (c.valid_until IS NULL OR c.valid_until > now())""",
+    "person": """SELECT 'person', u.promotion_id, NULL::bigint, u.used, NULL::timestamptz, '', NULL::bigint, ''
+                   FROM promotions_personuse u WHERE u.person = %(person)s AND u.promotion_id = ANY(%(limited)s)""",
     "codes": """SELECT 'public', cb.promotion_id, cb.id, CASE WHEN cb.total = 0 THEN NULL ELSE cb.total - cb.issued END,
-                       NULL, cb.kind, NULL, cb.code
+                       cb.valid_until, cb.kind, NULL, cb.code
                   FROM promotions_couponbatch cb WHERE cb.code = ANY(%(codes)s) AND cb.kind = 'public'
                 UNION ALL
                 SELECT 'unique', cb.promotion_id, c.id, c.user_id, c.valid_until, c.status, c.batch_id, c.code
@@ -115,15 +121,20 @@ STATE = {
 }
 
 
-def _state(live: list[Promotion], user: User | AnonymousUser, codes: list[str], city: str | None) -> list[tuple]:
+def _state(
+    live: list[Promotion], user: User | AnonymousUser, codes: list[str], city: str | None, person: str
+) -> list[tuple]:
     """What pricing needs besides the live promotions, in one query: budgets left, the account's
-    claimed coupons of live promotions, and the typed codes (public batches and unique coupons)."""
+    claimed coupons of live promotions, the person's uses of limited ones, and the typed codes
+    (public batches and unique coupons)."""
     params: dict[str, Any] = {
         "budgeted": [p.pk for p in live if p.budget_kind != Promotion.Budget.NONE],
         "keys": ["", f"city:{city}"] if city else [""],
         "user": user.pk if user.is_authenticated else None,
         "couponed": [p.pk for p in live if p.needs_coupon],
         "codes": codes,
+        "person": person,
+        "limited": [p.pk for p in live if p.per_person_limit],
     }
     parts = [
         sql
@@ -131,6 +142,7 @@ def _state(live: list[Promotion], user: User | AnonymousUser, codes: list[str], 
         if (name == "budget" and params["budgeted"])
         or (name == "mine" and params["user"] and params["couponed"])
         or (name == "codes" and codes)
+        or (name == "person" and person and params["limited"])
     ]
     if not parts:
         return []
@@ -140,23 +152,34 @@ def _state(live: list[Promotion], user: User | AnonymousUser, codes: list[str], 
 
 
 def candidates(
-    user: User | AnonymousUser, typed: Iterable[str], city: str | None
+    user: User | AnonymousUser, typed: Iterable[str], city: str | None, person: str = ""
 ) -> tuple[list[Candidate], list[tuple[str, str]]]:
     """What this buyer may try: live automatic promotions, their claimed coupons, and the codes
-    they typed; with a reason for every typed code that is not even a candidate."""
-    live = live_promotions()
-    by_id = {p.pk: p for p in live}
+    they typed; with a reason for every typed code that is not even a candidate. `person`: the key
+    a per-person limit counts by (promotions this person has had as often as allowed are left out)."""
     codes = sorted({normalise_code(c) for c in typed if c and c.strip()})
-    rows = _state(live, user, codes, city)
+    live_all = live_promotions()
+    rows = _state(live_all, user, codes, city, person)
+    had = {pid: n for kind, pid, _id, n, *_rest in rows if kind == "person"}
+    spent = {p.pk for p in live_all if p.per_person_limit and had.get(p.pk, 0) >= p.per_person_limit}
+    elsewhere = {p.pk for p in live_all if not _budgeted_here(p, city)}
+    live = [p for p in live_all if p.pk not in spent | elsewhere]
+    by_id = {p.pk: p for p in live}
     left: dict[int, Decimal] = {}
     for kind, promotion_id, _id, n, *_rest in rows:
         if kind == "budget":
             left[promotion_id] = min(left.get(promotion_id, n), n)
     found = [Candidate(p, left=left.get(p.pk)) for p in live if not p.needs_coupon]
-    refused: list[tuple[str, str]] = []
+    refused: list[tuple[str, str]] = [
+        (p.description or p.name, _("You have already had this promotion as often as one person may."))
+        for p in live_all
+        if p.pk in spent and not p.needs_coupon
+    ]
     by_code: dict[str, tuple] = {}
     for kind, promotion_id, row_id, n, until, state, ref, code in rows:
         if kind == "mine":
+            if promotion_id not in by_id:
+                continue
             promotion = by_id[promotion_id]
             if state == CouponBatch.Kind.RED_PACKET and promotion.reward == Promotion.Reward.BSS_CREDIT:
                 continue  # a 话费 packet is credited to its number, not spent at checkout
@@ -165,12 +188,26 @@ def candidates(
         elif kind in ("public", "unique"):
             by_code[code] = (kind, promotion_id, row_id, n, until, state, ref)
     for code in codes:
+        promotion_id = by_code[code][1] if code in by_code else None
+        if promotion_id in spent:
+            refused.append((code, _("You have already had this promotion as often as one person may.")))
+            continue
+        if promotion_id in elsewhere:
+            refused.append((code, _("Not available in your city.")))
+            continue
         result = _typed(code, by_code.get(code), user, by_id)
         if isinstance(result, str):
             refused.append((code, result))
         else:
             found.append(Candidate(by_id[result[0]], coupon=result[1], code=code, left=left.get(result[0])))
     return found, refused
+
+
+def _budgeted_here(promotion: Promotion, city: str | None) -> bool:
+    """A budget given only per city (no whole limit) covers only those cities."""
+    if promotion.budget_kind == Promotion.Budget.NONE or promotion.budget_limit is not None:
+        return True
+    return bool(city) and city in (promotion.budget_per_city or {})
 
 
 def _not_live(promotion_id: int) -> str:
@@ -192,6 +229,8 @@ def _typed(
         return _("There is no coupon with this code.")
     kind, promotion_id, row_id, n, until, state, ref = row
     if kind == "public":
+        if until and until <= timezone.now():
+            return _("This coupon has expired.")
         if promotion_id not in live:
             return _not_live(promotion_id)
         if n is not None and n <= 0:

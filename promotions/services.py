@@ -22,8 +22,12 @@ from core import fragments
 from core.errors import HallError
 from core.prepared import Prepared
 from core.tasks import send_on_commit
+from core.tenancy import current_schema
+from promotions import reserve
 from promotions.models import Budget, Coupon, CouponBatch, Promotion
+from promotions.pricing import Applied
 from promotions.selectors import progress_key
+from realname.crypto import lookup_hash
 from subscribers import bindings
 from tenants import ports
 from tenants.gateways.bss import BssError
@@ -215,12 +219,15 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
     try:
         batch_pk = int(batch_id)
     except (TypeError, ValueError):
-        raise ClaimRefused(_("This coupon does not exist."), "unknown") from None
+        batch_pk = 0
+    if not 0 < batch_pk < 2**63:
+        raise ClaimRefused(_("This coupon does not exist."), "unknown")
     if number and not bindings.is_bound(user, number):
         raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
     # One statement commits by itself: the batch row is locked only while it runs. Inside a caller's
-    # transaction it gets a savepoint, so a refusal leaves the caller's work as it was.
-    own = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    # transaction it gets a savepoint, so a refusal leaves the caller's work as it was; a red packet
+    # takes its promotion's limits in the same transaction.
+    own = transaction.atomic() if connection.in_atomic_block or number else nullcontext()
     try:
         with own, connection.cursor() as cursor:
             # A parallel claim of the same account gets the same claim number and fails on the
@@ -228,22 +235,17 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
             CLAIM_STATEMENT.execute(cursor, {"batch": batch_pk, "user": user.pk, "number": number or ""})
             row = cursor.fetchone()
             if row is not None and row[0] is not None and row[8]:
+                _count_packet(row[0], batch_pk, number, user)  # in the same transaction: a refusal undoes the claim
                 send_on_commit("promotions.tasks.credit_red_packet", (row[0],))
     except IntegrityError:
         raise ClaimRefused(_("You have already claimed this."), "claimed") from None
+    except reserve.PromotionUnavailable as exc:
+        raise ClaimRefused(exc.message, exc.code) from None
     if row is None:
         raise ClaimRefused(_("This coupon does not exist."), "unknown")
     made, number, status, claimed_at, until, turn, kind, live, phone, per_person = row
     if made is None:
-        if kind not in (K.CLAIMABLE, K.RED_PACKET):
-            raise ClaimRefused(_("This coupon cannot be claimed; enter its code at checkout."), "not_claimable")
-        if not live:
-            raise ClaimRefused(_("This promotion is not running now."), "not_live")
-        if phone and not number:
-            raise ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
-        if turn > per_person:
-            raise ClaimRefused(_("You have already claimed this."), "claimed")
-        raise ClaimRefused(_("All claimed, sorry."), "all_claimed")
+        raise _refusal(kind, live, phone and not number, turn > per_person)
     coupon = Coupon(
         pk=made,
         batch_id=batch_pk,
@@ -257,6 +259,32 @@ def claim(user: User, batch_id, number: str = "") -> Coupon:
     )
     coupon._state.adding = False
     return coupon
+
+
+def _refusal(kind: str, live: bool, needs_number: bool, claimed: bool) -> ClaimRefused:
+    """Why the claim statement made no coupon, from what it read."""
+    if kind not in (K.CLAIMABLE, K.RED_PACKET):
+        return ClaimRefused(_("This coupon cannot be claimed; enter its code at checkout."), "not_claimable")
+    if not live:
+        return ClaimRefused(_("This promotion is not running now."), "not_live")
+    if needs_number:
+        return ClaimRefused(_("Choose one of your numbers bound under 我的 to receive the credit."), "number")
+    if claimed:
+        return ClaimRefused(_("You have already claimed this."), "claimed")
+    return ClaimRefused(_("All claimed, sorry."), "all_claimed")
+
+
+def _count_packet(coupon_id: int, batch_pk: int, number: str, user: User) -> None:
+    """A 话费 red packet is its promotion's use like an order's: once per person (the number, as a
+    keyed hash) and out of its budget, by the same conditional statements, recorded as a redemption
+    of its own (redeemed at once: the BSS pays it)."""
+    promotion = CouponBatch.objects.select_related("promotion").get(pk=batch_pk).promotion
+    applied = Applied(promotion, None, "", Decimal("0"), {}, credit=promotion.reward_value)
+    ref = f"packet:{current_schema()}:{coupon_id}"
+    reserve.reserve(
+        [applied], order_ref=ref, user_id=user.pk, person=f"number:{lookup_hash('number:' + number)}", city=""
+    )
+    reserve.confirm(ref)
 
 
 def credit_red_packet(coupon_id: int) -> str:
@@ -352,7 +380,7 @@ def generate_up_to(batch_id: int, target: int) -> int:
     """The worker's part: codes until the batch holds `target`. Run again (a redelivered message),
     it makes only what is missing. One run per batch at a time: a session advisory lock, not a
     transaction, so each chunk commits and the progress page sees it."""
-    lock = f"generate:{batch_id}"
+    lock = f"generate:{current_schema()}:{batch_id}"  # advisory locks span schemas; batch ids do not
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [lock])
         if not cursor.fetchone()[0]:

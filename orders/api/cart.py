@@ -155,6 +155,7 @@ class CartCodesView(APIView):
         """Apply a coupon code to the cart. A code that does not apply is not kept, and the answer says why."""
         data = CodeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        visitor.may_try_code(request, data.validated_data["code"])
         cart = visitor.cart_to_fill(request)
         code = carts.add_code(cart, data.validated_data["code"])
         summary = carts.summarise(cart)

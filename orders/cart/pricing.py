@@ -91,7 +91,8 @@ def quote(lines: PricedLines, who: Who, city: str | None, codes: list[str]) -> p
     basket = items(lines)
     if not basket:
         return pricing.Quote()
-    found, refused = selectors.candidates(who.user, codes, city)
+    kind = "new_sim" if any(i.kind == "sim" for i in basket) else ""
+    found, refused = selectors.candidates(who.user, codes, city, who.person(kind))
     if not found:
         return pricing.Quote(refused=refused)
     # the buyer's facts cost queries: only read them when a candidate asks who may have it

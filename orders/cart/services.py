@@ -158,12 +158,12 @@ def add_to_cart(
                 _("Only %(stock)d left of “%(name)s” (%(variant)s).")
                 % {"stock": variant.stock, "name": offer.name, "variant": variant}
             )
+        if city_code and cart.city != city_code:  # city-scoped promotions and budgets follow the shopper
+            cart.city = str(city_code)[:20]
         if line is None:
             line = CartLine.objects.create(
                 cart=cart, offer=offer, variant=variant, quantity=new_quantity, details=details
             )
-        if city_code and cart.city != city_code:  # city-scoped promotions and budgets follow the shopper
-            cart.city = str(city_code)[:20]
         elif details:
             old_number = line.details.get("number")
             line.details = {**line.details, **details}

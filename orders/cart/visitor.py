@@ -3,13 +3,30 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from core import ratelimit
+from core.errors import HallError
 from orders.cart import services
 from orders.models import Cart
 
 SESSION_TOKEN = "cart_token"
+
+
+class CodesTooFast(HallError):
+    code = "slow_down"
+    status = 429
+
+
+def may_try_code(request: HttpRequest, code: str) -> None:
+    """Refuse a visitor trying many different codes (guessing short partner codes); retrying the
+    same one is free."""
+    limit = settings.HALL_PROMO_CODES_PER_HOUR
+    if not ratelimit.allow_distinct(request, "promo-code", code.strip().upper(), limit):
+        raise CodesTooFast(_("Too many different codes tried. Please wait a while and try again."))
 
 
 def current_cart(request: HttpRequest) -> Cart | None:

@@ -63,8 +63,9 @@ def cart_remove(request: HttpRequest, line_id):
 def cart_code_add(request: HttpRequest):
     """A typed coupon code, kept on the cart; the page then says whether it applies and why not."""
     try:
+        visitor.may_try_code(request, request.POST.get("code", ""))
         code = carts.add_code(visitor.cart_to_fill(request), request.POST.get("code", ""))
-    except carts.CartError as exc:
+    except (carts.CartError, visitor.CodesTooFast) as exc:
         messages.error(request, str(exc))
         return redirect_back(request, "cart")
     summary = carts.summarise(visitor.current_cart(request))
