@@ -21,6 +21,7 @@ from orders.models import Order
 from promotions import services, tasks
 from promotions.forms import PromotionForm
 from promotions.models import Budget, Coupon, CouponBatch, Festival, Promotion, Redemption
+from tests.support import promotions as make
 from tests.support.clients import sign_in
 from tests.support.orders import subscriber
 
@@ -45,19 +46,11 @@ def people(in_carrier_a) -> dict[str, User]:
 
 
 def _promotion(by: User, **fields) -> Promotion:
-    now = timezone.now()
-    values = {
-        "name": "满100减10",
-        "description": "满100减10",
-        "starts_at": now - timedelta(hours=1),
-        "ends_at": now + timedelta(days=3),
-        "reward": Promotion.Reward.AMOUNT,
-        "reward_value": Decimal("10"),
-        **fields,
-    }
-    promotion = Promotion.objects.create(**values)
-    services.edited(promotion, by)
-    return promotion
+    """A draft as a staff member saved it."""
+    values = {"name": "满100减10", "description": "满100减10", "klass": "goods", "status": Promotion.Status.DRAFT}
+    made = make.promotion(reward_value=Decimal("10"), **{**values, **fields})
+    services.edited(made, by)
+    return made
 
 
 def _fresh(promotion: Promotion) -> Promotion:

@@ -86,29 +86,17 @@ def carts_for(count: int, offer: Offer, variant: OfferVariant, codes: list[str] 
     return list(zip(users, carts, strict=True))
 
 
-def coupon_promotion(**fields):
-    """A published promotion that needs a coupon (¥10 off), for the subscriber-side tests."""
-    from django.utils import timezone
-
-    from promotions.models import Promotion
-
-    now = timezone.now()
+def coupon_promotion(**fields) -> Promotion:
+    """A published goods-class promotion that needs a coupon (¥10 off), for the subscriber-side tests."""
     values = {
         "name": "新客立减",
         "description": "领券立减 ¥10",
-        "starts_at": now - timedelta(hours=1),
-        "ends_at": now + timedelta(days=3),
-        "reward": Promotion.Reward.AMOUNT,
+        "klass": "goods",
         "reward_value": Decimal("10"),
         "needs_coupon": True,
-        "status": Promotion.Status.PUBLISHED,
+        "ends_at": timezone.now() + timedelta(days=3),
     }
-    values.update(fields)
-    offers = values.pop("offers", [])
-    made = Promotion.objects.create(**values)
-    if offers:
-        made.offers.set(offers)
-    return made
+    return promotion(**{**values, **fields})
 
 
 def batch(promo, **fields):
