@@ -48,7 +48,7 @@ class Festival(models.Model):
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("festival")
@@ -172,8 +172,8 @@ class Promotion(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("promotion")
@@ -254,7 +254,7 @@ class CouponBatch(models.Model):
     valid_until = models.DateTimeField(
         _("valid until"), null=True, blank=True, help_text=_("Empty: until the promotion ends.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("coupon batch")
@@ -291,10 +291,17 @@ class Coupon(models.Model):
         REDEEMED = "redeemed", pgettext_lazy("coupon status", "Used")
         EXPIRED = "expired", pgettext_lazy("coupon status", "Expired")
 
-    batch = models.ForeignKey(CouponBatch, on_delete=models.CASCADE, related_name="coupons")
-    code = models.CharField(max_length=20, null=True, blank=True, unique=True)
+    batch = models.ForeignKey(
+        CouponBatch, verbose_name=_("coupon batch"), on_delete=models.CASCADE, related_name="coupons"
+    )
+    code = models.CharField(_("code"), max_length=20, null=True, blank=True, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="coupons"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="coupons",
     )
     number = models.CharField(_("credited to"), max_length=11, blank=True)  # a 话费 red packet's bound number
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ISSUED)
@@ -303,8 +310,8 @@ class Coupon(models.Model):
     claim_no = models.PositiveSmallIntegerField(default=0, editable=False)
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     order_ref = models.CharField(_("order"), max_length=40, blank=True)
-    redeemed_at = models.DateTimeField(null=True, blank=True)
-    credited_at = models.DateTimeField(null=True, blank=True)  # a 话费 red packet paid by the BSS
+    redeemed_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    credited_at = models.DateTimeField(_("credited at"), null=True, blank=True)  # a 话费 red packet paid by the BSS
 
     class Meta:
         verbose_name = _("coupon")
@@ -323,7 +330,7 @@ class Coupon(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.code or f"coupon {self.pk}"
+        return self.code or str(_("Coupon %(pk)s") % {"pk": self.pk})
 
 
 class Redemption(models.Model):
@@ -335,24 +342,31 @@ class Redemption(models.Model):
         REDEEMED = "redeemed", pgettext_lazy("redemption status", "Redeemed")
         RELEASED = "released", pgettext_lazy("redemption status", "Released")
 
-    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="redemptions")
-    coupon = models.ForeignKey(Coupon, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    code = models.CharField(max_length=20, blank=True)  # a public code's use, given back on release
+    promotion = models.ForeignKey(
+        Promotion, verbose_name=_("promotion"), on_delete=models.PROTECT, related_name="redemptions"
+    )
+    coupon = models.ForeignKey(
+        Coupon, verbose_name=_("coupon"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    code = models.CharField(_("code"), max_length=20, blank=True)  # a public code's use, given back on release
     order_ref = models.CharField(_("order"), max_length=40)
-    person = models.CharField(max_length=80, blank=True)
+    person = models.CharField(_("person (keyed hash)"), max_length=80, blank=True)
     city = models.CharField(_("city"), max_length=20, blank=True)
     amount = models.DecimalField(_("amount"), **money)  # the discount given (or credit promised)
-    units = models.PositiveIntegerField(default=1)
-    budget_taken = models.DecimalField(**money, default=Decimal("0"))  # what moved each budget row
+    units = models.PositiveIntegerField(_("units"), default=1)
+    budget_taken = models.DecimalField(_("budget taken"), **money, default=Decimal("0"))  # what moved each row
     released = models.DecimalField(_("given back"), **money, default=Decimal("0"))  # by partial refunds
     credit = models.DecimalField(_("话费 credit"), **money, default=Decimal("0"))  # the BSS pays it after activation
-    credited_at = models.DateTimeField(null=True, blank=True)
+    credited_at = models.DateTimeField(_("credited at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RESERVED)
     created_at = models.DateTimeField(_("reserved at"), auto_now_add=True)
-    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
         constraints = [models.UniqueConstraint(fields=["promotion", "order_ref"], name="redemption_once_per_order")]
         indexes = [models.Index(fields=["order_ref"]), models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_ref} · {self.promotion_id}"
