@@ -69,35 +69,17 @@ def next_boundary() -> float | None:
     return min(times) if times else None
 
 
-def budgets_left(promotions: Iterable[Promotion], city: str | None) -> dict[int, Decimal]:
-    """What each budgeted promotion has left for a buyer in `city` (the smaller of the whole and
-    the city's share). An estimate for pricing: reservation is what enforces it."""
-    budgeted = [p.pk for p in promotions if p.budget_kind != Promotion.Budget.NONE]
-    if not budgeted:
-        return {}
-    left: dict[int, Decimal] = {}
-    keys = ["", f"city:{city}"] if city else [""]
-    for row in Budget.objects.filter(promotion_id__in=budgeted, key__in=keys).values("promotion_id", "limit", "used"):
-        remaining = row["limit"] - row["used"]
-        left[row["promotion_id"]] = min(left.get(row["promotion_id"], remaining), remaining)
-    return left
-
-
 def normalise_code(code: str) -> str:
     return "".join(code.split()).upper()[:20]
 
 
-def _batch_coupon_ok(batch: CouponBatch, live_ids: set[int]) -> str:
-    promotion = batch.promotion
-    now = timezone.now()
-    if promotion.pk in live_ids:
-        return ""
-    if promotion.status == P.PAUSED:
+def _not_running(promotion: Promotion | None) -> str:
+    """Why a promotion that is not live is not: paused, not started yet, or over."""
+    if promotion is not None and promotion.status == P.PAUSED:
         return _("This promotion is paused.")
-    if promotion.status == P.PUBLISHED and promotion.starts_at > now:
-        return _("This promotion starts at %(when)s.") % {
-            "when": timezone.localtime(promotion.starts_at).strftime("%m-%d %H:%M")
-        }
+    if promotion is not None and promotion.status == P.PUBLISHED and promotion.starts_at > timezone.now():
+        when = timezone.localtime(promotion.starts_at).strftime("%m-%d %H:%M")
+        return _("This promotion starts at %(when)s.") % {"when": when}
     return _("This promotion has ended.")
 
 
@@ -212,13 +194,7 @@ def _budgeted_here(promotion: Promotion, city: str | None) -> bool:
 
 def _not_live(promotion_id: int) -> str:
     """Why a code's promotion is not running (read only when it is not)."""
-    promotion = Promotion.objects.filter(pk=promotion_id).only("status", "starts_at", "ends_at").first()
-    if promotion is not None and promotion.status == P.PAUSED:
-        return _("This promotion is paused.")
-    if promotion is not None and promotion.status == P.PUBLISHED and promotion.starts_at > timezone.now():
-        when = timezone.localtime(promotion.starts_at).strftime("%m-%d %H:%M")
-        return _("This promotion starts at %(when)s.") % {"when": when}
-    return _("This promotion has ended.")
+    return _not_running(Promotion.objects.filter(pk=promotion_id).only("status", "starts_at", "ends_at").first())
 
 
 def _typed(
@@ -288,8 +264,6 @@ def wallet(user: User) -> list[WalletEntry]:
             }
         elif promotion.status == P.ENDED or promotion.ends_at <= now or promotion.status != P.PUBLISHED:
             why = _("This promotion has ended.")
-        elif promotion.min_spend:
-            why = ""
         entries.append(WalletEntry(coupon, usable=not why, why=why))
     entries.sort(key=lambda e: (not e.usable, e.coupon.valid_until or now))
     return entries
@@ -321,7 +295,7 @@ def claimable(user: User | AnonymousUser, batches: Iterable[CouponBatch] | None 
         claimed = mine.get(batch.pk, 0)
         why = ""
         if batch.promotion_id not in live_ids:
-            why = _batch_coupon_ok(batch, live_ids)
+            why = _not_running(batch.promotion)
         elif left is not None and left <= 0:
             why = _("All claimed.")
         elif claimed >= batch.per_person:
