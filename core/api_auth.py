@@ -1,8 +1,9 @@
 """API authentication (its own module: DRF imports it while rest_framework.views is loading)."""
 
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
 
 
 class CsrfSessionAuthentication(SessionAuthentication):
@@ -24,7 +25,12 @@ class CsrfSessionAuthentication(SessionAuthentication):
 def _valid_credential(request: Request) -> bool:
     if not request._request.META.get("HTTP_AUTHORIZATION"):
         return False
-    try:
-        return TokenAuthentication().authenticate(request) is not None
-    except AuthenticationFailed:
-        return False
+    for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES:  # the token schemes the API knows
+        if issubclass(authentication, SessionAuthentication):
+            continue
+        try:
+            if authentication().authenticate(request) is not None:
+                return True
+        except APIException:  # a wrong, expired or over-limit credential is no credential
+            continue
+    return False

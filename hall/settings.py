@@ -96,6 +96,7 @@ TENANT_APPS = [
     "promotions",
     "realname",
     "subscribers",
+    "integrations",
     "tenants.simulators",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
@@ -277,6 +278,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api_auth.CsrfSessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "integrations.auth.BearerTokenAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.Pages",
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
