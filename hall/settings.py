@@ -97,6 +97,7 @@ TENANT_APPS = [
     "realname",
     "subscribers",
     "integrations",
+    "openapi_tmf",
     "tenants.simulators",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
