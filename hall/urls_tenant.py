@@ -48,6 +48,7 @@ urlpatterns = [
     path("me/password/", storefront.set_password, name="account-password"),
     path("me/logout/", auth_views.LogoutView.as_view(), name="account-logout"),
     path("api/", include("hall.urls_api")),
+    path("tmf-api/", include("openapi_tmf.urls")),
     path("sim/", include("tenants.simulators.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("favicon.ico", media.favicon, name="favicon"),

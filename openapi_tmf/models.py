@@ -1,0 +1,77 @@
+"""What TMF620 partners create that Hall's catalogue has no place for: their product
+specifications, standalone prices, and the specification an offering they created refers to
+(possibly one that does not exist here: TMF allows a dangling reference)."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import Offer
+
+money = {"max_digits": 12, "decimal_places": 2}
+
+
+class Specification(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    brand = models.CharField(_("brand"), max_length=60, blank=True)
+    version = models.CharField(_("version"), max_length=20, blank=True, default="1.0")
+    lifecycle_status = models.CharField(_("lifecycle status"), max_length=20, default="In design")
+    kind = models.CharField(_("offer kind"), max_length=12, blank=True)
+    characteristics = models.JSONField(_("characteristics"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product specification")
+        verbose_name_plural = _("product specifications")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Price(models.Model):
+    class PriceType(models.TextChoices):
+        ONE_TIME = "oneTime", _("one-time")
+        RECURRING = "recurring", _("recurring")
+        USAGE = "usage", _("usage")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    price_type = models.CharField(_("price type"), max_length=10, choices=PriceType.choices, default=PriceType.ONE_TIME)
+    period = models.CharField(_("charge period"), max_length=10, blank=True)
+    value = models.DecimalField(_("amount (yuan)"), **money, null=True, blank=True)
+    version = models.CharField(_("version"), max_length=20, blank=True, default="1.0")
+    lifecycle_status = models.CharField(_("lifecycle status"), max_length=20, default="In design")
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tmf_prices"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("product offering price")
+        verbose_name_plural = _("product offering prices")
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class OfferingLink(models.Model):
+    """An offering created through TMF620 and the specification it named."""
+
+    offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="tmf_link", primary_key=True)
+    specification = models.JSONField(_("product specification"), default=dict, blank=True)
+    version = models.CharField(_("version"), max_length=20, blank=True, default="1.0")
+
+    class Meta:
+        verbose_name = _("offering created through the API")
+        verbose_name_plural = _("offerings created through the API")
+
+    def __str__(self):
+        return str(self.offer)
