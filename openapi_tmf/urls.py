@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from openapi_tmf import catalog
+from openapi_tmf import catalog, ordering
 from openapi_tmf.conventions import routes
 
 
@@ -12,4 +12,5 @@ def api(resources) -> list:
 
 urlpatterns = [
     path("productCatalogManagement/v4/", include(api(catalog.RESOURCES))),
+    path("productOrderingManagement/v4/", include(api(ordering.RESOURCES))),
 ]
