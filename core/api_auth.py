@@ -1,6 +1,8 @@
 """API authentication (its own module: DRF imports it while rest_framework.views is loading)."""
 
-from rest_framework.authentication import SessionAuthentication
+from typing import cast
+
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -25,7 +27,8 @@ class CsrfSessionAuthentication(SessionAuthentication):
 def _valid_credential(request: Request) -> bool:
     if not request._request.META.get("HTTP_AUTHORIZATION"):
         return False
-    for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES:  # the token schemes the API knows
+    classes = cast("list[type[BaseAuthentication]]", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    for authentication in classes:  # the token schemes the API knows
         if issubclass(authentication, SessionAuthentication):
             continue
         try:
