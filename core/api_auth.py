@@ -14,12 +14,10 @@ class CsrfSessionAuthentication(SessionAuthentication):
     CSRF token; any other Authorization header (empty, unknown scheme, wrong key) changes nothing."""
 
     def authenticate(self, request: Request):
+        if _valid_credential(request):  # the token authenticates the request, not the cookie
+            return None
         result = super().authenticate(request)
-        if (
-            result is None
-            and request._request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
-            and not _valid_credential(request)
-        ):
+        if result is None and request._request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
             self.enforce_csrf(request)
         return result
 
