@@ -143,3 +143,26 @@ def test_bad_orders_are_explained(client_a, phone):
     _reader, reader = partner_token("order:read", username="reader")
     assert post_json(client_a, f"{BASE}productOrder", {}, reader).status_code == 403
     assert client_a.get(f"{BASE}productOrder/nope", **bearer(secret)).status_code == 404
+
+
+def test_one_id_five_numbers_applies_to_partners(client_a, quick):
+    from catalog.models import Offer
+    from tests.support.orders import fresh_id
+
+    _token, secret = partner_token("order:read", "order:write")
+    sim = Offer.objects.get(slug="sim-1")
+    holder = fresh_id()
+
+    def order_for(number):
+        chars = ADDRESS + [
+            {"name": "number", "value": number},
+            {"name": "holderName", "value": NAME},
+            {"name": "holderIdNumber", "value": holder},
+            {"name": "agreementsAccepted", "value": "true"},
+            {"name": "termsAccepted", "value": "true"},
+        ]
+        item = {"productOffering": {"id": str(sim.pk)}, "product": {"productCharacteristic": chars}}
+        return post_json(client_a, f"{BASE}productOrder", {"productOrderItem": [item]}, secret)
+
+    answers = [order_for(free_number()).status_code for _ in range(6)]
+    assert answers[:5] == [201] * 5 and answers[5] in (409, 422), answers
