@@ -52,7 +52,9 @@ def newman() -> Path:
     return found
 
 
-def run_kit(kit: str, base_url: str, *headers: str, payload: dict | None = None, timeout: float = 300) -> tuple[int, str]:
+def run_kit(
+    kit: str, base_url: str, *headers: str, payload: dict | None = None, timeout: float = 300
+) -> tuple[int, str]:
     """`node run-kit.js KITDIR BASEURL HEADER… [--payload FILE]`: its exit code and its output."""
     root = kit_root()
     command = [node(), str(root / "run-kit.js"), str(root / kit), base_url, *headers]
