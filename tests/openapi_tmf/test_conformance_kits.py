@@ -141,3 +141,4 @@ def test_kit_runner_fails_when_the_api_does_not_conform(ctk_server, partner, kit
     code, output = _run(ctk_server, kit, path, secret, payload=payload)
     assert code == 1, output[-5000:]
     assert f"{kit}: requests" in output and "failures 0" not in output, output[-3000:]
+    assert "CTK-FAIL" in failures(output), output[-3000:]  # and the failures are explained

@@ -18,6 +18,34 @@ from tests.support.live_server import PROJECT
 
 NODE_MODULES = PROJECT / "node_modules"
 ATTEMPTED = "HALL_TMF_CTK, <repository>/../shared/tmf-ctk, /work/shared/tmf-ctk"
+# Preloaded into run-kit.js (`node -r`): the kit runs unchanged, and every failed assertion or
+# request is also printed with the request sent and the answer (newman's cli reporter only numbers
+# them when run-kit.js exits at once). Lines start with "CTK-FAIL".
+EXPLAIN = r"""
+const newman = require(process.env.NEWMAN);
+const run = newman.run;
+newman.run = function (options, callback) {
+  const emitter = run.call(newman, options, callback), answers = {}, sent = {};
+  const shown = (text, n) => (text.length > n ? text.slice(0, n) + '…' : text);
+  const described = (r) => {
+    const body = r.body && r.body.raw ? `\n  body: ${shown(r.body.raw, 1500)}` : '';
+    return `${r.method} ${r.url.toString()}${body}`;
+  };
+  emitter.on('request', (err, a) => {
+    sent[a.item.id] = described(a.request || a.item.request);
+    answers[a.item.id] = err ? `error: ${err.message}` : `${a.response.code} ${a.response.status}\n  ` +
+      shown(a.response.stream ? a.response.stream.toString() : '', 3000);
+    if (err) console.log(`\nCTK-FAIL request "${a.item.name}": ${err.message}\n  request: ${sent[a.item.id]}`);
+  });
+  emitter.on('assertion', (err, a) => {
+    if (!err) return;
+    console.log(`CTK-FAIL "${a.item.name}" / "${a.assertion}": ${err.message}\n  request: ` +
+      `${sent[a.item.id] || described(a.item.request)}\n  response: ${answers[a.item.id] || '(none)'}`);
+  });
+  emitter.on('exception', (err, a) => console.log(`CTK-FAIL exception: ${a && a.error ? a.error.message : err}`));
+  return emitter;
+};
+"""
 
 
 def kit_root() -> Path:
@@ -57,9 +85,11 @@ def run_kit(
 ) -> tuple[int, str]:
     """`node run-kit.js KITDIR BASEURL HEADER… [--payload FILE]`: its exit code and its output."""
     root = kit_root()
-    command = [node(), str(root / "run-kit.js"), str(root / kit), base_url, *headers]
     env = dict(os.environ, NODE_PATH=str(NODE_MODULES), NEWMAN=str(newman()), NO_COLOR="1", FORCE_COLOR="0")
     with tempfile.TemporaryDirectory(prefix="tmf-ctk-") as scratch:
+        explain = Path(scratch) / "explain.js"
+        explain.write_text(EXPLAIN)
+        command = [node(), "-r", str(explain), str(root / "run-kit.js"), str(root / kit), base_url, *headers]
         if payload is not None:
             payload_file = Path(scratch) / "payload.json"
             payload_file.write_text(json.dumps(payload, ensure_ascii=False))
@@ -68,8 +98,15 @@ def run_kit(
     return done.returncode, done.stdout + done.stderr
 
 
-def failures(output: str) -> str:
-    """The kit's summary line and newman's failure list (the part of the output that says what failed)."""
-    start = output.find("#  failure")
+def failures(output: str, limit: int = 20000) -> str:
+    """Every failed request and assertion (name, request, answer), then the kit's summary line."""
+    lines, keep = [], False
+    for line in output.splitlines():
+        if line.startswith("CTK-FAIL"):
+            keep = True
+        elif not line.startswith("  "):
+            keep = False
+        if keep:
+            lines.append(line)
     summary = [line for line in output.splitlines() if "assertions " in line and "requests " in line]
-    return (output[start:] if start >= 0 else output[-6000:]) + ("\n" + summary[-1] if summary else "")
+    return "\n".join(lines)[:limit] + ("\n" + summary[-1] if summary else "")
