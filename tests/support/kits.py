@@ -26,7 +26,10 @@ const newman = require(process.env.NEWMAN);
 const run = newman.run;
 newman.run = function (options, callback) {
   const emitter = run.call(newman, options, callback), answers = {}, sent = {};
-  const shown = (text, n) => (text.length > n ? text.slice(0, n) + '…' : text);
+  const shown = (text, n) => {
+    const line = text.replace(/\s*\n\s*/g, ' ');
+    return line.length > n ? line.slice(0, n) + '…' : line;
+  };
   const described = (r) => {
     const body = r.body && r.body.raw ? `\n  body: ${shown(r.body.raw, 1500)}` : '';
     return `${r.method} ${r.url.toString()}${body}`;
