@@ -63,6 +63,7 @@ from openapi_tmf.conventions import (
     value_filter,
 )
 from openapi_tmf.models import Cancellation, OrderLink
+from openapi_tmf.schema import resource_schema
 from orders.aftersales import cancellation as paid_cancellation
 from orders.aftersales import closing
 from orders.cart import services as carts
@@ -100,6 +101,23 @@ CHARACTERISTICS = {
     "serviceNumber": "service_number",
 }
 MAX_ITEMS = 10
+STR, TIME = {"type": "string"}, {"type": "string", "format": "date-time"}
+REF = {"type": "object", "properties": {"id": STR, "href": STR}, "required": ["id"]}
+CHARACTERISTICS_SCHEMA = {
+    "type": "array",
+    "items": {"type": "object", "properties": {"name": STR, "value": {}}, "required": ["name"]},
+}
+ITEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": STR,
+        "action": {"type": "string", "enum": ["add"]},
+        "quantity": {"type": "integer", "minimum": 1, "maximum": 99},
+        "productOffering": REF,
+        "product": {"type": "object", "properties": {"productCharacteristic": CHARACTERISTICS_SCHEMA}},
+    },
+    "required": ["productOffering"],
+}
 HOLD_MINUTES = 15
 
 
@@ -367,6 +385,27 @@ ORDER = Resource(
     },
     create=_place,
     description="Orders placed through this token's account (a staff token sees every order).",
+    schema=resource_schema(
+        ["productOrderItem", "orderDate", "relatedParty", "state"],
+        {
+            "externalId": STR,
+            "orderDate": TIME,
+            "state": {"type": "string", "enum": sorted(set(STATES.values()) | {"pending"})},
+            "productOrderItem": {"type": "array"},
+            "relatedParty": {"type": "array"},
+            "orderTotalPrice": {"type": "array"},
+            "payment": {"type": "array"},
+        },
+    ),
+    create_schema={
+        "type": "object",
+        "properties": {
+            "externalId": {"type": "string", "maxLength": 40},
+            "productOrderItem": {"type": "array", "items": ITEM_SCHEMA, "minItems": 1, "maxItems": MAX_ITEMS},
+            "relatedParty": {"type": "array", "items": {"type": "object"}},
+        },
+        "required": ["productOrderItem"],
+    },
 )
 
 
@@ -427,6 +466,19 @@ CANCELLATION = Resource(
     scopes=SCOPES,
     create=_cancel,
     description="Cancelling an order: before payment it closes; paid and not shipped, it is refunded.",
+    schema=resource_schema(
+        ["state", "productOrder"],
+        {
+            "state": {"type": "string", "enum": ["done", "terminatedWithError"]},
+            "productOrder": REF,
+            "cancellationReason": STR,
+        },
+    ),
+    create_schema={
+        "type": "object",
+        "properties": {"productOrder": REF, "cancellationReason": {"type": "string", "maxLength": 200}},
+        "required": ["productOrder"],
+    },
 )
 
 RESOURCES = [ORDER, CANCELLATION]
