@@ -27,7 +27,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
     actions = ["revoke"]
-    autocomplete_fields: list[str] = []
     raw_id_fields = ["user"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -50,7 +50,7 @@ from tenants.gateways import current_carrier
 BASE = "/tmf-api/productCatalogManagement/v4/"
 READ = {"GET": "catalog:read", "*": "catalog:write"}
 BUILT_IN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # kinds and tiers carry no timestamps of their own
-LIFECYCLE = {Offer.Status.DRAFT: "In design", Offer.Status.ON_SALE: "Launched", Offer.Status.OFF_SALE: "Retired"}
+LIFECYCLE: dict[str, str] = {"draft": "In design", "on_sale": "Launched", "off_sale": "Retired"}
 DRAFT_STATES = {"In study", "In design", "In test"}
 STR, BOOL, NUM = {"type": "string"}, {"type": "boolean"}, {"type": "number"}
 TIME = {"type": "string", "format": "date-time"}
@@ -369,7 +369,7 @@ def _update_price(request: Request, row: Any, data: dict) -> Price:
         raise TmfError(_("This price is an offer's or a number tier's: change it there."), 409, reason="Conflict")
     _apply_price(row, data)
     row.save()
-    if row.offer_id and row.value is not None:
+    if row.offer is not None and row.value is not None:
         _set_offer_price(row.offer, row.value)
     return row
 
@@ -535,13 +535,13 @@ def _category_for(data: dict, kind: str) -> Category:
                 % {"category": category.name, "kind": KINDS[category.kind].label}
             )
         return category
-    category = (
+    fallback = (
         Category.objects.filter(kind=kind).order_by("pk").first()
         or Category.objects.filter(kind="").order_by("pk").first()
     )
-    if category is None:
+    if fallback is None:
         raise unprocessable(_("Name a category (there is none for %(kind)s offers yet).") % {"kind": KINDS[kind].label})
-    return category
+    return fallback
 
 
 def _stored_prices(data: dict) -> list[Price]:

@@ -132,17 +132,19 @@ def _values_at(document: Any, path: list[str]) -> list[Any]:
 
 
 def _compare(found: Any, op: str, wanted: str) -> bool:
+    left: Any
+    right: Any
     if isinstance(found, bool):
         found = "true" if found else "false"
     if isinstance(found, str) and len(found) >= 20 and found.endswith("Z") and found[4] == "-":
         try:
             left, right = parse_time(found), parse_time(wanted)
         except TmfError:
-            left, right = found, wanted  # type: ignore[assignment]
+            left, right = found, wanted
     else:
-        left, right = str(found), wanted  # type: ignore[assignment]
+        left, right = str(found), wanted
         with contextlib.suppress(ValueError):
-            left, right = float(left), float(right)  # type: ignore[assignment]
+            left, right = float(left), float(right)
     if op == "eq":
         return left == right
     if op == "ne":

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Offer
 
-money = {"max_digits": 12, "decimal_places": 2}
+money: dict = {"max_digits": 12, "decimal_places": 2}
 
 
 class Specification(models.Model):

@@ -76,7 +76,7 @@ from orders.payments import services as payments
 
 BASE = "/tmf-api/productOrderingManagement/v4/"
 SCOPES = {"GET": "order:read", "*": "order:write"}
-STATES = {
+STATES: dict[str, str] = {
     S.AWAITING_PAYMENT: "acknowledged",
     S.PAID: "inProgress",
     S.IN_FULFILMENT: "inProgress",
@@ -211,7 +211,7 @@ def _orders(request: Request):
         .order_by("-created_at", "-pk")
     )
     user = request.user
-    return orders if getattr(user, "is_staff", False) else orders.filter(user=user)
+    return orders if user.is_staff else orders.filter(user_id=user.pk or 0)
 
 
 def _order(request: Request, ident: str) -> Order:
@@ -275,7 +275,7 @@ def _fill_cart(cart: Cart, parsed: list[dict], request: Request, city: str) -> N
         chars = entry["chars"]
         number = chars.get("number")
         if chars.get("reservationId"):
-            from openapi_tmf import numbers  # TMF685, beside this API
+            from openapi_tmf import numbers  # type: ignore[attr-defined]  # TMF685, beside this API
 
             taken = numbers.take_over(str(chars["reservationId"]), token, owner)
             number = number or (taken[0] if taken else None)
@@ -341,7 +341,10 @@ def _place(request: Request, data: dict) -> Order:
                 "accept_terms": "termsAccepted",
             }
             raise invalid(
-                "; ".join(f"{names.get(field, field)}: {' '.join(errors)}" for field, errors in form.errors.items()),
+                "; ".join(
+                    f"{names.get(field, field)}: {' '.join(str(e) for e in errors)}"
+                    for field, errors in form.errors.items()
+                ),
                 "productCharacteristic",
             )
         order = checkout.place_from_cart(user, cart, form.details(), token=key, expected_total=plan.payable)
@@ -428,7 +431,7 @@ def _render_cancellation(row: Cancellation, request: Request) -> dict:
 def _cancellations(request: Request):
     rows = Cancellation.objects.select_related("order").order_by("requested_at", "pk")
     user = request.user
-    return rows if getattr(user, "is_staff", False) else rows.filter(order__user=user)
+    return rows if user.is_staff else rows.filter(order__user_id=user.pk or 0)
 
 
 def _cancellation(request: Request, ident: str) -> Cancellation:
