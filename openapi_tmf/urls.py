@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from openapi_tmf import catalog
+from openapi_tmf import balance, catalog, inventory, numbers, tickets
 from openapi_tmf.conventions import routes
 
 
@@ -12,4 +12,8 @@ def api(resources) -> list:
 
 urlpatterns = [
     path("productCatalogManagement/v4/", include(api(catalog.RESOURCES))),
+    path("resourcePoolManagement/v4/", include(numbers.ROUTES)),
+    path("productInventory/v4/", include(api(inventory.RESOURCES))),
+    path("prepayBalanceManagement/v4/", include(api(balance.RESOURCES))),
+    path("troubleTicket/v4/", include(api(tickets.RESOURCES))),
 ]
