@@ -191,7 +191,10 @@ def _amount(data: dict) -> Decimal:
     value = amount["value"]
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise invalid(_("amount.value must be a number."), "amount")
-    return checkout.clean_top_up_amount(value)  # the shop's rule: whole yuan, within its limits
+    try:
+        return checkout.clean_top_up_amount(value)  # the shop's rule: whole yuan, within its limits
+    except checkout.CheckoutError as exc:
+        raise unprocessable(exc.message) from None
 
 
 def settle_prepaid(order: Order, token: ApiToken) -> Order:
@@ -219,13 +222,17 @@ def _create_topup(request: Request, data: dict) -> Order:
     key = (request.headers.get("Idempotency-Key") or "").strip()[:40] or uuid.uuid4().hex
     user = request.user
     assert isinstance(user, User) and isinstance(request.auth, ApiToken)
-    order = checkout.place_top_up(user, number, amount, token=f"tmf654:{key}")
+    try:
+        order = checkout.place_top_up(user, number, amount, token=f"tmf654:{key}")
+    except checkout.CheckoutError as exc:  # the BSS did not answer, or no longer serves the number
+        raise unprocessable(exc.message) from None
     if order.service_number != number or order.payable != amount:
         raise unprocessable(_("This Idempotency-Key was used for another top-up."))
     if request.auth.has_scope(PREPAID):
         return settle_prepaid(order, request.auth)
     if order.status == OS.AWAITING_PAYMENT:
-        order.payment_url = _payment_url(order)  # type: ignore[attr-defined]  # shown once, in the answer
+        url = _payment_url(order)  # a simulator's is a path on this host
+        order.payment_url = request.build_absolute_uri(url) if url else ""  # type: ignore[attr-defined]  # shown once
     return order
 
 

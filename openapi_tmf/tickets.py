@@ -32,6 +32,9 @@ Statuses, Hall → TMF621 (one TMF status per move from any state, so a PATCH na
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -200,14 +203,25 @@ def _create(request: Request, data: dict) -> Ticket:
     when = data.get("requestedResolutionDate")
     if when is not None and not isinstance(when, str):
         raise invalid(_("requestedResolutionDate must be a date and time."), "requestedResolutionDate")
-    ticket = tickets.open_ticket(  # TicketError (not possible for this order now, …): 422
-        _user(request),
-        kind,
-        order=order,
-        description=_text(data, "description", 1000),
-        appointment_at=parse_time(when) if when else None,
-    )
+    description = _text(data, "description", 1000)
+    with _refusals():
+        ticket = tickets.open_ticket(
+            _user(request),
+            kind,
+            order=order,
+            description=description,
+            appointment_at=parse_time(when) if when else None,
+        )
     return _ticket(request, str(ticket.pk))
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """The service's refusals (not possible for this order now, the carrier refused…): 422, nothing changed."""
+    try:
+        yield
+    except tickets.TicketError as exc:
+        raise unprocessable(exc.message) from None
 
 
 def _new_notes(ticket: Ticket, data: dict) -> list[dict]:
@@ -261,12 +275,11 @@ def _update(request: Request, ticket: Ticket, data: dict) -> Ticket:
     to = _target(request, ticket, data.get("status"))
     reason = _text(data, "statusChangeReason", 300)
     staff = parties.is_staff(request)
-    for note in notes:
-        tickets.add_note(ticket, _user(request), note["text"], internal=staff and note.get("internal") is True)
-    if to is not None:
-        tickets.move(
-            ticket, to, actor=_user(request), actor_label="staff" if staff else "subscriber", note=reason
-        )  # TicketError (the carrier refused, a refund not possible…): 422, nothing changed
+    with _refusals():  # the move first: a refused move leaves the ticket as it was (notes were checked above)
+        if to is not None:
+            tickets.move(ticket, to, actor=_user(request), actor_label="staff" if staff else "subscriber", note=reason)
+        for note in notes:
+            tickets.add_note(ticket, _user(request), note["text"], internal=staff and note.get("internal") is True)
     return _ticket(request, str(ticket.pk))
 
 

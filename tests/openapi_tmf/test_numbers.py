@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.support.clients import host_client
 from tests.support.tmf import bearer, partner_token, patch_json, post_json
+from tests.support.tmf_schema import conforms
 
 BASE = "/tmf-api/resourcePoolManagement/v4/"
 
@@ -61,6 +62,9 @@ def test_availability_check_is_the_shops_search(client_a, writer):
         secret,
     ).json()["availableResources"]
     assert len(listed) == 4 and all("4" not in r["value"][3:] for r in listed)
+    from openapi_tmf.numbers import AVAILABILITY_CHECK
+
+    conforms(AVAILABILITY_CHECK, check)
     random_batch = post_json(client_a, f"{BASE}availabilityCheck", {}, secret)
     assert random_batch.status_code == 201 and len(random_batch.json()["availableResources"]) == 10
 
@@ -103,6 +107,9 @@ def test_reserve_list_extend_cancel(client_a, writer):
     listed = client_a.get(f"{BASE}reservation?reservationState=accepted", **bearer(secret))
     assert [r["id"] for r in listed.json()] == [reservation["id"]] and listed["X-Total-Count"] == "1"
     assert client_a.get(path, **bearer(secret)).json()["validFor"] == reservation["validFor"]
+    from openapi_tmf.numbers import RESERVATION
+
+    conforms(RESERVATION, reservation, *listed.json())
 
     later = timezone.now() + dt.timedelta(minutes=29)
     extended = patch_json(client_a, path, {"validFor": {"endDateTime": later.isoformat()}}, secret)
