@@ -43,7 +43,7 @@ BUCKET_SCOPES = {"GET": "balance:read"}
 TOPUP_SCOPES = {"GET": "balance:read", "*": "balance:write"}
 NUMBER_FILTER = "logicalResource.value"
 PREPAID = "order:prepaid"
-TOPUP_STATUS = {
+TOPUP_STATUS: dict[str, str] = {
     OS.AWAITING_PAYMENT: "created",
     OS.PAID: "inProgress",
     OS.IN_FULFILMENT: "inProgress",
@@ -135,7 +135,7 @@ def _bucket(request: Request, ident: str) -> dict:
 
 def _topups(request: Request) -> QuerySet[Order]:
     orders = Order.objects.filter(kind=OrderKind.TOP_UP).select_related("user").order_by("created_at", "pk")
-    return orders if parties.is_staff(request) else orders.filter(user=request.user)
+    return orders if parties.is_staff(request) else orders.filter(user_id=parties.account_id(request))
 
 
 def _topup(request: Request, ident: str) -> Order:

@@ -141,7 +141,7 @@ def check_availability(request: Request, data: dict) -> dict:
     count, wanted = _count(demand), {**_pattern(demand), "city": _city(demand)}
     form = search.NumberSearchForm(wanted)  # the shop's own validation
     if not form.is_valid():
-        raise invalid("; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), "pattern")
+        raise invalid("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in form.errors.items()), "pattern")
     clean = form.cleaned_data
     if form.is_empty():
         found = search.random_pick(n=count, city=clean["city"])

@@ -157,7 +157,7 @@ def _render(ticket: Ticket, request: Request) -> dict:
 
 def _tickets(request: Request) -> QuerySet[Ticket]:
     found = Ticket.objects.select_related("order", "user").prefetch_related("events").order_by("created_at", "pk")
-    return found if parties.is_staff(request) else found.filter(user=request.user)
+    return found if parties.is_staff(request) else found.filter(user_id=parties.account_id(request))
 
 
 def _ticket(request: Request, ident: str) -> Ticket:

@@ -267,7 +267,7 @@ def committed_partner(django_db_setup, django_db_blocker):
     from openapi_tmf.models import Reservation
 
     with django_db_blocker.unblock(), schema_context("c_alpha"):
-        user = User.objects.create(username="racing-partner")
+        user, _created = User.objects.get_or_create(username="racing-partner")
         token, secret = partner_token("inventory:read", "inventory:write", username="racing-partner")
         number = MobileNumber.objects.filter(status="available").order_by("-number").values_list("number", flat=True)[0]
     yield token, secret, number
