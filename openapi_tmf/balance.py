@@ -161,7 +161,7 @@ def _render_topup(order: Order, request: Request) -> dict:
             "id": f"{order.service_number}-balance",
             "href": BUCKET.href(request, f"{order.service_number}-balance"),
         },
-        "requestor": {"id": str(order.user_id), "name": order.user.get_username(), "@referredType": "PartyRole"},
+        "requestor": {"id": str(order.user_id), "name": parties.account_name(order.user), "@referredType": "PartyRole"},
         "productOrder": {"id": order.number, "@referredType": "ProductOrder"},
     }
     payment_url = getattr(order, "payment_url", "")

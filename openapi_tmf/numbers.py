@@ -160,7 +160,11 @@ def check_availability(request: Request, data: dict) -> dict:
     document = {
         "id": ident,
         "href": request.build_absolute_uri(f"{BASE}availabilityCheck/{ident}"),
-        "resourceCapacityDemand": {**demand, "capacityDemandAmount": count},
+        "resourceCapacityDemand": {  # what was asked, as understood
+            "capacityDemandAmount": count,
+            **({"place": {"id": clean["city"]}} if clean["city"] else {}),
+            "pattern": [{"name": k, "value": str(v)} for k, v in wanted.items() if k != "city" and v],
+        },
         "availableResources": [_number_ref(request, n) for n in found],
         "@type": "AvailabilityCheck",
     }
@@ -307,6 +311,7 @@ def _create(request: Request, data: dict) -> Reservation:
     numbers = _requested_numbers(data)
     end = _requested_end(data)
     minutes = _minutes_until(end, timezone.now()) if end else settings.HALL_NUMBER_HOLD_MINUTES
+    description = _description(data)
     known = set(MobileNumber.objects.filter(number__in=numbers).values_list("number", flat=True))
     if unknown := [n for n in numbers if n not in known]:
         raise unprocessable(_("Not numbers of this carrier's pool: %(numbers)s.") % {"numbers": ", ".join(unknown)})
@@ -327,7 +332,7 @@ def _create(request: Request, data: dict) -> Reservation:
             numbers=numbers,
             hold_owner=owner,
             expires_at=min(h.held_until for h in held if h.held_until),
-            description=_description(data),
+            description=description,
         )
 
 
@@ -349,16 +354,19 @@ def _update(request: Request, reservation: Reservation, data: dict) -> Reservati
         reservation = _locked(reservation)
         if "description" in data:
             reservation.description = _description(data)
-        if state == "cancelled" or end is not None:
-            current = _state(reservation)
-            if current == "cancelled" and state == "cancelled" and end is None:
-                return reservation  # cancelling again changes nothing
-            if current != "accepted":
-                raise TmfError(
-                    _("This reservation is %(state)s: it can no longer change.") % {"state": current},
-                    409,
-                    reason="Conflict",
-                )
+        current = _state(reservation)
+        if state == "cancelled" and end is None and current in ("cancelled", "expired"):
+            if current == "expired":  # its holds may not be swept yet: let them go now
+                _release(reservation)
+                reservation.state = S.CANCELLED
+            reservation.save()
+            return reservation
+        if (state == "cancelled" or end is not None) and current != "accepted":
+            raise TmfError(
+                _("This reservation is %(state)s: it can no longer change.") % {"state": current},
+                409,
+                reason="Conflict",
+            )
         if state == "cancelled":
             _release(reservation)
             reservation.state = S.CANCELLED

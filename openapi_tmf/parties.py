@@ -92,7 +92,8 @@ def listed_numbers(request: Request, number_filter: str) -> list[str]:
     return sorted(found)[:MAX_NUMBERS]
 
 
-def _account_name(user: User) -> str:
+def account_name(user: User) -> str:
+    """An account as others see it: a phone number (what subscribers sign in with) masked."""
     name = user.get_username()
     return mask_phone(name) if is_mobile_number(name) else name
 
@@ -105,7 +106,7 @@ def parties(number: str) -> list[dict]:
             {
                 "id": str(binding.user_id),
                 "role": "customer",
-                "name": _account_name(binding.user),
+                "name": account_name(binding.user),
                 "@referredType": "Individual",
             }
         )
@@ -121,6 +122,6 @@ def parties(number: str) -> list[dict]:
                 }
             )
         found.append(
-            {"id": str(order.user_id), "role": "buyer", "name": _account_name(order.user), "@referredType": "PartyRole"}
+            {"id": str(order.user_id), "role": "buyer", "name": account_name(order.user), "@referredType": "PartyRole"}
         )
     return found

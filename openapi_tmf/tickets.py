@@ -40,7 +40,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
-from core.phone import is_mobile_number, mask_phone
 from openapi_tmf import parties
 from openapi_tmf.conventions import (
     Resource,
@@ -79,11 +78,6 @@ def _user(request: Request) -> User:
     user = request.user
     assert isinstance(user, User)  # a token's account
     return user
-
-
-def _account(user: User) -> str:
-    name = user.get_username()
-    return mask_phone(name) if is_mobile_number(name) else name
 
 
 def _events(ticket: Ticket, request: Request) -> list[TicketEvent]:
@@ -127,7 +121,7 @@ def _render(ticket: Ticket, request: Request) -> dict:
             {
                 "id": str(ticket.user_id),
                 "role": "reporter",
-                "name": _account(ticket.user),
+                "name": parties.account_name(ticket.user),
                 "@referredType": "PartyRole",
             }
         ],

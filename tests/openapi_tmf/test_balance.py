@@ -105,6 +105,13 @@ def test_top_up_is_an_order_with_a_payment_link(client_a, sold):
     staff_account("tmf-staff")
     _t, staff = partner_token("balance:read", username="tmf-staff")
     assert topup["id"] in [t["id"] for t in _get(client_a, f"{BASE}topupBalance", staff).json()]
+    from orders.checkout.services import place_top_up
+    from tests.support.orders import subscriber
+
+    shopper = place_top_up(subscriber("13912345678"), MAIN, 30, token="from-the-shop")
+    seen = _get(client_a, f"{BASE}topupBalance/{shopper.number}", staff).json()
+    assert seen["requestor"]["name"] == "139****5678" and seen["logicalResource"][0]["value"] == MAIN
+    assert client_a.get(f"{BASE}topupBalance/{shopper.number}", **bearer(secret)).status_code == 404
 
 
 def test_prepaid_partner_gets_no_payment_link(client_a, sold):

@@ -65,6 +65,11 @@ def test_availability_check_is_the_shops_search(client_a, writer):
     from openapi_tmf.numbers import AVAILABILITY_CHECK
 
     conforms(AVAILABILITY_CHECK, check)
+    assert check["resourceCapacityDemand"] == {
+        "capacityDemandAmount": 3,
+        "place": {"id": "guangzhou"},
+        "pattern": [{"name": "tail", "value": tail}],
+    }
     random_batch = post_json(client_a, f"{BASE}availabilityCheck", {}, secret)
     assert random_batch.status_code == 201 and len(random_batch.json()["availableResources"]) == 10
 
@@ -215,6 +220,12 @@ def test_expired_reservation_and_take_over(client_a, writer):
     with pytest.raises(TmfError) as too_late:
         take_over(expired["id"], token, "order:79")
     assert too_late.value.status == 422 and _number(late).hold_owner != "order:79"
+    expired_path = f"{BASE}reservation/{expired['id']}"
+    extend = patch_json(client_a, expired_path, {"requestedPeriodEndDateTime": timezone.now().isoformat()}, secret)
+    assert extend.status_code in (409, 422)
+    cancelled = patch_json(client_a, expired_path, {"reservationState": "cancelled"}, secret)
+    assert cancelled.status_code == 200 and cancelled.json()["reservationState"] == "cancelled"
+    assert _number(late).status == "available"  # its expired hold let go at once
     # an expired hold is anyone's: the shop takes it over
     from numberpool import holds
 
