@@ -1,10 +1,11 @@
 # Production-like image for web, worker and beat (see docker-compose.yml).
 # Browser libraries (ECharts for the staff dashboard) come from npm, pinned by package-lock.json,
-# in a build stage: the image serves them itself, no CDN and no Node at run time.
+# in a build stage: the image serves them itself, no CDN and no Node at run time. --omit=dev: the
+# devDependencies (newman, for the TM Forum conformance kits in the tests) never reach the image.
 FROM node:20-slim AS browser-libs
 WORKDIR /build
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1

@@ -25,6 +25,23 @@ def error_body(code, message: object, fields: dict | None = None):
     return body
 
 
+TMF_PREFIX = "/tmf-api/"
+
+
+def tmf_error_body(status_code: int, code: str, reason: str, message: object) -> dict:
+    """TMF630's error shape, for the TM Forum facades under /tmf-api/."""
+    return {"code": code, "reason": reason, "message": str(message), "status": str(status_code), "@type": "Error"}
+
+
+def api_error(path: str, status_code: int, code: str, message: object) -> dict | None:
+    """The error body for an API path (Hall's under /api/, TMF's under /tmf-api/); None for pages."""
+    if path.startswith(TMF_PREFIX):
+        return tmf_error_body(status_code, code, code.replace("_", " "), message)
+    if path.startswith("/api/"):
+        return error_body(code, message)
+    return None
+
+
 def api_exception_handler(exc: Exception, context):
     """Every error as {"error": {"code", "message", "fields"?}}, in the request's language."""
     if isinstance(exc, (SuspiciousOperation, BadRequest)):  # Django would answer with its HTML 400 page

@@ -1,6 +1,8 @@
 """API authentication (its own module: DRF imports it while rest_framework.views is loading)."""
 
-from rest_framework.authentication import SessionAuthentication
+from typing import cast
+
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -12,12 +14,10 @@ class CsrfSessionAuthentication(SessionAuthentication):
     CSRF token; any other Authorization header (empty, unknown scheme, wrong key) changes nothing."""
 
     def authenticate(self, request: Request):
+        if _valid_credential(request):  # the token authenticates the request, not the cookie
+            return None
         result = super().authenticate(request)
-        if (
-            result is None
-            and request._request.method not in ("GET", "HEAD", "OPTIONS", "TRACE")
-            and not _valid_credential(request)
-        ):
+        if result is None and request._request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
             self.enforce_csrf(request)
         return result
 
@@ -25,7 +25,8 @@ class CsrfSessionAuthentication(SessionAuthentication):
 def _valid_credential(request: Request) -> bool:
     if not request._request.META.get("HTTP_AUTHORIZATION"):
         return False
-    for authentication in api_settings.DEFAULT_AUTHENTICATION_CLASSES:  # the token schemes the API knows
+    classes = cast("list[type[BaseAuthentication]]", api_settings.DEFAULT_AUTHENTICATION_CLASSES)
+    for authentication in classes:  # the token schemes the API knows
         if issubclass(authentication, SessionAuthentication):
             continue
         try:

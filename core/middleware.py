@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from core.api import error_body
+from core.api import api_error
 from core.errors import HallError
 from core.http import MAX_JSON_DEPTH, has_nul, json_too_deep
 
@@ -123,7 +123,7 @@ def _over(request: HttpRequest, limit: int) -> bool:
 
 
 def _refusal(request: HttpRequest, status: int, message: str, code: str = "") -> HttpResponse:
-    if request.path_info.startswith("/api/"):
-        code = code or ("bad_input" if status == 400 else "too_large")
-        return JsonResponse(error_body(code, message), status=status)
+    body = api_error(request.path_info, status, code or ("bad_input" if status == 400 else "too_large"), message)
+    if body is not None:
+        return JsonResponse(body, status=status)
     return render(request, "errors/bad_request.html", {"message": message}, status=status)

@@ -215,6 +215,9 @@ def _home_document(demo: DemoCarrier, banners) -> dict:
     return {"schema_version": SCHEMA_VERSION, "sections": sections}
 
 
+PARTNER_USERNAME = "channel-partner"  # `manage.py create_api_token --username channel-partner` issues its tokens
+
+
 def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
     carrier = Carrier.objects.filter(slug=demo.slug).first()
     created = carrier is None
@@ -234,6 +237,8 @@ def seed_carrier(demo: DemoCarrier) -> tuple[Carrier, bool]:
         users = get_user_model().objects
         if not users.filter(username=demo.subscriber).exists():
             users.create_user(username=demo.subscriber, password=SUBSCRIBER_PASSWORD)
+        if not users.filter(username=PARTNER_USERNAME).exists():  # a channel partner: signs in with API tokens only
+            users.create_user(username=PARTNER_USERNAME, password=None, first_name="渠道合作伙伴")
         ensure_staff_roles()
         seed_catalogue(list(demo.cities), Decimal(demo.price_factor))
         seed_pool(list(demo.segments), [code for code, _name, _province in demo.cities])

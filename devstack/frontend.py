@@ -15,6 +15,9 @@ from pathlib import Path
 
 # What the pages load: (file in node_modules, path under static/vendor/).
 VENDORED = [("echarts/dist/echarts.min.js", "echarts/echarts.min.js")]
+# What the tests run from node_modules (devDependencies, which the Dockerfile omits): newman, for
+# the TM Forum conformance kits (tests/openapi_tmf/test_conformance_kits.py).
+TOOLS = ["newman/package.json"]
 STAMP = ".hall-installed"
 
 
@@ -25,6 +28,7 @@ def _needs_install(project: Path) -> bool:
         not stamp.exists()
         or lock.stat().st_mtime > stamp.stat().st_mtime
         or not all((project / "node_modules" / source).exists() for source, _target in VENDORED)
+        or not all((project / "node_modules" / tool).exists() for tool in TOOLS)
     )
 
 

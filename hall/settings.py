@@ -293,7 +293,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hall API",
-    "DESCRIPTION": "A carrier's online business hall: catalogue and cart (per carrier host).",
+    "DESCRIPTION": "A carrier's online business hall: catalogue and cart (per carrier host). Partners and "
+    "carrier systems use the TM Forum Open APIs instead: [/tmf-api/docs](/tmf-api/docs) "
+    "(TMF620, 622, 685, 637, 654, 621 with bearer tokens).",
     "VERSION": "1.0.0",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

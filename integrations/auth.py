@@ -25,6 +25,9 @@ class BearerTokenAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request: Request):
+        known = getattr(request._request, "_hall_bearer", None)
+        if known is not None:  # checked once already (core.api_auth asks before the session does)
+            return known
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
@@ -40,6 +43,7 @@ class BearerTokenAuthentication(BaseAuthentication):
         window = int(now() // 60)
         if ratelimit.count(f"ratelimit:token:{current_schema()}:{token.pk}:{window}", 65) > token.rate_per_minute:
             raise TooManyRequests(wait=60 - int(now()) % 60)
+        request._request._hall_bearer = (token.user, token)  # type: ignore[attr-defined]
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

@@ -6,10 +6,11 @@
   is what is left; Hall adds `totalValue` and `usedValue`. Filter by number with
   `?logicalResource.value=<number>` (or `?relatedParty.id=<account id>`).
 - topupBalance = a top-up order (orders.checkout.services.place_top_up: its checks, its
-  idempotency: send an `Idempotency-Key` header to make a retry safe). POST answers with the order
-  (`id` = order number) awaiting payment and `payment.url`, the payment gateway's page, unless the
-  token has `order:prepaid` (the partner settles with the carrier): then the order is handed to
-  the prepaid settlement (`settle_prepaid`) and no payment link is given.
+  idempotency: send an `Idempotency-Key` header to make a retry safe). It is acknowledged with the
+  order (`id` = order number, also TMF622's productOrder) and, while it waits for payment, the
+  customer's payment link (`payment[0].href`, as TMF622's orders have: orders.payments.links),
+  unless the token has `order:prepaid`: the partner settles with the carrier, so the order is paid
+  at once (orders.payments.services.settle_by_partner, as TMF622 does) and the BSS credits it.
   status: created (awaiting payment), inProgress (paid, being credited), confirmed (credited),
   cancelled (closed unpaid, cancelled or refunded), failed (needs staff attention).
 - Who sees what: openapi_tmf.parties for buckets and for the numbers a token may top up; top-ups
@@ -23,22 +24,30 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from integrations.models import ApiToken
 from openapi_tmf import parties
-from openapi_tmf.conventions import Resource, invalid, not_found, time_filter, tmf_time, unprocessable, value_filter
+from openapi_tmf.conventions import (
+    Resource,
+    invalid,
+    not_found,
+    ref,
+    time_filter,
+    tmf_time,
+    unprocessable,
+    value_filter,
+)
 from openapi_tmf.inventory import bss_card, day
 from orders.checkout import services as checkout
 from orders.models import Order, OrderKind
 from orders.models import OrderStatus as OS
+from orders.payments import links
 from orders.payments import services as payments
-from tenants import ports
-from tenants.gateways import UnknownAdapter, current_carrier
 
 BASE = "/tmf-api/prepayBalanceManagement/v4/"
+ORDERING = "/tmf-api/productOrderingManagement/v4/"
 BUCKET_SCOPES = {"GET": "balance:read"}
 TOPUP_SCOPES = {"GET": "balance:read", "*": "balance:write"}
 NUMBER_FILTER = "logicalResource.value"
@@ -162,11 +171,18 @@ def _render_topup(order: Order, request: Request) -> dict:
             "href": BUCKET.href(request, f"{order.service_number}-balance"),
         },
         "requestor": {"id": str(order.user_id), "name": parties.account_name(order.user), "@referredType": "PartyRole"},
-        "productOrder": {"id": order.number, "@referredType": "ProductOrder"},
+        "productOrder": {**ref(ORDERING, "productOrder", request, order.number), "@referredType": "ProductOrder"},
     }
-    payment_url = getattr(order, "payment_url", "")
-    if payment_url:
-        document["payment"] = {"url": payment_url, "dueDateTime": tmf_time(order.payment_due_at)}
+    if order.status == OS.AWAITING_PAYMENT and order.payable > 0:
+        document["payment"] = [
+            {
+                "id": order.number,
+                "href": links.pay_link(order),
+                "name": _("Pay ¥%(amount)s by %(due)s")
+                % {"amount": order.payable, "due": tmf_time(order.payment_due_at)},
+                "@referredType": "Payment",
+            }
+        ]
     return document
 
 
@@ -197,25 +213,6 @@ def _amount(data: dict) -> Decimal:
         raise unprocessable(exc.message) from None
 
 
-def settle_prepaid(order: Order, token: ApiToken) -> Order:
-    """The seam for a token with `order:prepaid`: TMF622's prepaid settlement (the partner settles
-    with the carrier) marks the order paid here when it lands; until then the top-up waits as
-    created, with no payment link."""
-    return order
-
-
-def _payment_url(order: Order) -> str:
-    carrier = current_carrier()  # the configured domain, never the request's Host header
-    try:
-        return payments.start_payment(
-            order,
-            notify_url=carrier.public_url(reverse("payment-notify", args=[ports.payment().name])),
-            return_url=carrier.public_url(reverse("order-return", args=[order.number])),
-        )
-    except (payments.PaymentError, UnknownAdapter):
-        return ""  # the order stands; its status says it waits for payment
-
-
 def _create_topup(request: Request, data: dict) -> Order:
     number = _number_to_top_up(request, data)
     amount = _amount(data)
@@ -228,12 +225,9 @@ def _create_topup(request: Request, data: dict) -> Order:
         raise unprocessable(exc.message) from None
     if order.service_number != number or order.payable != amount:
         raise unprocessable(_("This Idempotency-Key was used for another top-up."))
-    if request.auth.has_scope(PREPAID):
-        return settle_prepaid(order, request.auth)
-    if order.status == OS.AWAITING_PAYMENT:
-        url = _payment_url(order)  # a simulator's is a path on this host
-        order.payment_url = request.build_absolute_uri(url) if url else ""  # type: ignore[attr-defined]  # shown once
-    return order
+    if request.auth.has_scope(PREPAID) and order.status == OS.AWAITING_PAYMENT:
+        payments.settle_by_partner(order, request.auth.name)  # paid: the BSS credits it (orders/reactions.py)
+    return _topup(request, order.number)
 
 
 BUCKET = Resource(
@@ -246,7 +240,8 @@ BUCKET = Resource(
     scopes=BUCKET_SCOPES,
     schema={
         "type": "object",
-        "required": ["id", "href", "usageType", "remainingValue", "logicalResource"],
+        "description": "Without fields=, always has: usageType, remainingValue, logicalResource.",
+        "required": ["id", "href", "@type"],
         "properties": {
             "id": {"type": "string", "description": "<number>-balance or <number>-<kind>-<n>"},
             "href": {"type": "string", "format": "uri"},
@@ -288,7 +283,8 @@ TOPUP = Resource(
     create=_create_topup,
     schema={
         "type": "object",
-        "required": ["id", "href", "status", "amount", "logicalResource"],
+        "description": "Without fields=, always has: status, amount, logicalResource.",
+        "required": ["id", "href", "@type"],
         "properties": {
             "id": {"type": "string", "description": "The order number"},
             "href": {"type": "string", "format": "uri"},
@@ -298,15 +294,15 @@ TOPUP = Resource(
             "isAutoTopup": {"type": "boolean"},
             "channel": {"type": "object"},
             "requestedDate": {"type": "string", "format": "date-time"},
-            "confirmationDate": {"type": ["string", "null"], "format": "date-time"},
+            "confirmationDate": {"type": "string", "format": "date-time", "nullable": True},
             "logicalResource": {"type": "array", "items": {"type": "object"}},
             "bucket": {"type": "object"},
             "requestor": {"type": "object"},
             "productOrder": {"type": "object"},
             "payment": {
-                "type": "object",
-                "description": "Only in the answer to POST: where the payer pays (absent for order:prepaid tokens)",
-                "properties": {"url": {"type": "string"}, "dueDateTime": {"type": "string", "format": "date-time"}},
+                "type": "array",
+                "description": "While it waits for payment: the customer's payment link (never for order:prepaid)",
+                "items": {"type": "object", "properties": {"id": {"type": "string"}, "href": {"type": "string"}}},
             },
             "@type": {"type": "string"},
         },

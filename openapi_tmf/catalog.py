@@ -43,6 +43,7 @@ from openapi_tmf.conventions import (
     value_filter,
 )
 from openapi_tmf.models import OfferingLink, Price, Specification
+from openapi_tmf.schema import resource_schema
 from orders.models import OrderLine
 from tenants.gateways import current_carrier
 
@@ -51,6 +52,13 @@ READ = {"GET": "catalog:read", "*": "catalog:write"}
 BUILT_IN = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)  # kinds and tiers carry no timestamps of their own
 LIFECYCLE = {Offer.Status.DRAFT: "In design", Offer.Status.ON_SALE: "Launched", Offer.Status.OFF_SALE: "Retired"}
 DRAFT_STATES = {"In study", "In design", "In test"}
+STR, BOOL, NUM = {"type": "string"}, {"type": "boolean"}, {"type": "number"}
+TIME = {"type": "string", "format": "date-time"}
+REF = {"type": "object", "properties": {"id": STR, "href": STR, "name": STR}, "required": ["id"]}
+REFS = {"type": "array", "items": REF}
+MONEY = {"type": "object", "properties": {"unit": STR, "value": NUM}}
+CATALOG_ITEM = {"name": STR, "lastUpdate": TIME, "lifecycleStatus": STR, "version": STR, "description": STR}
+
 RECURRING_KINDS = {"plan"}
 
 
@@ -207,6 +215,21 @@ SPECIFICATION = Resource(
     update=_update_spec,
     delete=_delete_spec,
     description="Offer kinds (built in, read-only) and the specifications partners created.",
+    schema=resource_schema(
+        ["name", "lastUpdate", "lifecycleStatus"],
+        CATALOG_ITEM | {"brand": STR, "isBundle": BOOL, "productSpecCharacteristic": {"type": "array"}},
+    ),
+    create_schema={
+        "type": "object",
+        "properties": {
+            "name": STR,
+            "description": STR,
+            "brand": STR,
+            "version": STR,
+            "productSpecCharacteristic": {"type": "array"},
+        },
+        "required": ["name"],
+    },
 )
 
 
@@ -369,6 +392,20 @@ PRICE = Resource(
     update=_update_price,
     delete=_delete_price,
     description="Each offer's price, each number tier's fee and minimum spend (read-only), and partners' prices.",
+    schema=resource_schema(
+        ["name", "lastUpdate", "lifecycleStatus", "priceType"],
+        CATALOG_ITEM | {"priceType": STR, "isBundle": BOOL, "price": MONEY, "recurringChargePeriodType": STR},
+    ),
+    create_schema={
+        "type": "object",
+        "properties": {
+            "name": STR,
+            "priceType": {"type": "string", "enum": ["oneTime", "recurring", "usage"]},
+            "price": MONEY,
+            "recurringChargePeriodType": STR,
+        },
+        "required": ["name"],
+    },
 )
 
 
@@ -659,6 +696,32 @@ OFFERING = Resource(
     update=_update_offering,
     delete=_delete_offering,
     description="The shop's offers. Created offerings are drafts until the carrier's staff launch them.",
+    schema=resource_schema(
+        ["name", "lastUpdate", "lifecycleStatus", "productSpecification"],
+        CATALOG_ITEM
+        | {
+            "isBundle": BOOL,
+            "isSellable": BOOL,
+            "category": REFS,
+            "productSpecification": REF,
+            "productOfferingPrice": REFS,
+            "prodSpecCharValueUse": {"type": "array"},
+            "validFor": {"type": "object"},
+        },
+    ),
+    create_schema={
+        "type": "object",
+        "properties": {
+            "name": STR,
+            "description": STR,
+            "productSpecification": REF,
+            "productOfferingPrice": REFS,
+            "category": REFS,
+            "validFor": {"type": "object"},
+            "prodSpecCharValueUse": {"type": "array"},
+        },
+        "required": ["name"],
+    },
 )
 
 
@@ -712,6 +775,8 @@ CATEGORY = Resource(
     db_filters={"id": value_filter("pk", lambda v: int(v) if v.isdigit() else -1), "name": value_filter("name")},
     create=_create_category,
     description="The shop's categories.",
+    schema=resource_schema(["name", "lastUpdate", "lifecycleStatus"], CATALOG_ITEM | {"isRoot": BOOL, "parentId": STR}),
+    create_schema={"type": "object", "properties": {"name": STR, "parentId": STR}, "required": ["name"]},
 )
 
 
@@ -745,6 +810,7 @@ CATALOG = Resource(
     lookup=_catalog,
     scopes=READ,
     description="The carrier's one catalogue.",
+    schema=resource_schema(["name", "lastUpdate", "lifecycleStatus"], CATALOG_ITEM | {"category": REFS}),
 )
 
 RESOURCES = [CATALOG, CATEGORY, OFFERING, SPECIFICATION, PRICE]

@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import tmf_error_body
 from core.errors import HallError
 from integrations.auth import BearerTokenAuthentication, TokenScopes
 
@@ -57,8 +58,7 @@ def unprocessable(message: object) -> TmfError:
     return TmfError(message, 422, reason="Unprocessable entity")
 
 
-def error_body(status_code: int, code: str, reason: str, message: str) -> dict:
-    return {"code": code, "reason": reason, "message": message, "status": str(status_code), "@type": "Error"}
+error_body = tmf_error_body
 
 
 # --- time --------------------------------------------------------------------------------------

@@ -150,7 +150,8 @@ PRODUCT = Resource(
     scopes=SCOPES,
     schema={
         "type": "object",
-        "required": ["id", "href", "name", "status", "publicIdentifier"],
+        "description": "Without fields=, always has: name, status, publicIdentifier.",
+        "required": ["id", "href", "@type"],
         "properties": {
             "id": {"type": "string", "description": "<number>-<product code>"},
             "href": {"type": "string", "format": "uri"},
@@ -165,7 +166,7 @@ PRODUCT = Resource(
                 "enum": ["active", "suspended", "pendingTerminate", "terminated"],
             },
             "startDate": {"type": "string", "format": "date-time"},
-            "terminationDate": {"type": ["string", "null"], "format": "date-time"},
+            "terminationDate": {"type": "string", "format": "date-time", "nullable": True},
             "productCharacteristic": {
                 "type": "array",
                 "items": {

@@ -79,6 +79,48 @@ class OfferingLink(models.Model):
         return str(self.offer)
 
 
+class OrderLink(models.Model):
+    """An order placed through TMF622: the token (the channel) that placed it, the partner's own
+    id for it, its parties and item ids, as the partner sent them (echoed back, never trusted)."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="tmf_link", primary_key=True)
+    token = models.ForeignKey(
+        "integrations.ApiToken", verbose_name=_("API token"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=60, blank=True)
+    external_id = models.CharField(_("partner's order id"), max_length=60, blank=True)
+    related_party = models.JSONField(_("related parties"), default=list, blank=True)
+    items = models.JSONField(_("order items"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order placed through the API")
+        verbose_name_plural = _("orders placed through the API")
+
+    def __str__(self):
+        return str(self.order)
+
+
+class Cancellation(models.Model):
+    """A TMF622 cancelProductOrder request and what came of it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="tmf_cancellations")
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    state = models.CharField(_("state"), max_length=24)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order cancellation request")
+        verbose_name_plural = _("order cancellation requests")
+        ordering = ["requested_at", "id"]
+
+    def __str__(self):
+        return f"{self.order} {self.state}"
+
+
 class Reservation(models.Model):
     """A TMF685 reservation of numbers (openapi_tmf.numbers). The numbers' holds belong to
     `hold_owner` (`tmf:<token id>:<reservation id>`) until they expire, are released, or an order

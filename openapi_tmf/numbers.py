@@ -5,7 +5,8 @@ same one-statement hold (numberpool.holds), nothing of its own but the reservati
   (`place.id` = a city code) and which (`pattern`: an object or a list of {name, value} with the
   shop's search fields tail, contains, exclude, birthday, tier, max_price) → `availableResources`,
   each number as a LogicalResource reference with its city, tier, fee and minimum spend. A check is
-  kept for CHECK_SECONDS so its href answers (GET item); nothing is held by a check.
+  kept for CHECK_SECONDS so its href answers (GET item; there is no listing of checks: 405);
+  nothing is held by a check.
 - reservation: POST holds every number named in `reservationItem[].resourceCapacity.resources[]`
   (id or value) until `validFor.endDateTime` (or `requestedPeriodEndDateTime`; default the shop's
   hold time, at most MAX_MINUTES ahead), all or none: one number taken → 409 and nothing is held.
@@ -27,12 +28,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
-from django.urls import re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework import status
+from rest_framework import exceptions
 from rest_framework.request import Request
-from rest_framework.response import Response
 
 from core.phone import is_mobile_number
 from integrations.models import ApiToken
@@ -41,12 +40,9 @@ from numberpool.models import MobileNumber
 from openapi_tmf.conventions import (
     Resource,
     TmfError,
-    TmfView,
     invalid,
     not_found,
     parse_time,
-    project,
-    routes,
     time_filter,
     tmf_time,
     unprocessable,
@@ -176,26 +172,15 @@ def _check_key(request: Request, ident: str) -> str:
     return f"tmf685:check:{_token(request).user_id}:{ident}"
 
 
-class AvailabilityChecks(TmfView):
-    scopes = CHECK_SCOPES
-
-    def post(self, request: Request) -> Response:
-        document = check_availability(request, self.body(request))
-        return Response(document, status=status.HTTP_201_CREATED, headers={"Location": document["href"]})
+def _no_listing(request: Request) -> list:
+    raise exceptions.MethodNotAllowed("GET")  # a check is a task: created, then read by its href
 
 
 def _check(request: Request, ident: str) -> dict:
-    document = cache.get(_check_key(request, ident))
+    document = cache.get(_check_key(request, ident)) if _is_uuid(ident) else None
     if document is None:
         raise not_found("availabilityCheck", ident)
     return document
-
-
-class AvailabilityCheckItem(TmfView):
-    scopes = CHECK_SCOPES
-
-    def get(self, request: Request, ident: str) -> Response:
-        return Response(project(_check(request, ident), request.query_params.get("fields")))
 
 
 # --- reservation ----------------------------------------------------------------------------
@@ -499,9 +484,9 @@ AVAILABILITY_CHECK = Resource(
     name="availabilityCheck",
     type="AvailabilityCheck",
     base=BASE,
-    source=lambda request: [],
+    source=_no_listing,
     render=lambda document, request: document,
-    lookup=lambda request, ident: _check(request, ident),
+    lookup=_check,
     scopes=CHECK_SCOPES,
     create=check_availability,
     schema={
@@ -535,7 +520,8 @@ RESERVATION = Resource(
     delete=_delete,
     schema={
         "type": "object",
-        "required": ["id", "href", "reservationState", "validFor", "reservationItem"],
+        "description": "Without fields=, always has: reservationState, validFor, reservationItem.",
+        "required": ["id", "href", "@type"],
         "properties": {
             "id": {"type": "string", "format": "uuid"},
             "href": {"type": "string", "format": "uri"},
@@ -588,10 +574,3 @@ def _is_uuid(value: str) -> bool:
 
 
 RESOURCES = [AVAILABILITY_CHECK, RESERVATION]
-ROUTES = [
-    re_path(r"^availabilityCheck/?$", AvailabilityChecks.as_view(), name="tmf-availabilityCheck"),
-    re_path(
-        r"^availabilityCheck/(?P<ident>[^/]+)/?$", AvailabilityCheckItem.as_view(), name="tmf-availabilityCheck-item"
-    ),
-    *routes(RESERVATION),
-]

@@ -301,7 +301,8 @@ TROUBLE_TICKET = Resource(
     update=_update,
     schema={
         "type": "object",
-        "required": ["id", "href", "ticketType", "status", "creationDate"],
+        "description": "Without fields=, always has: ticketType, status, creationDate.",
+        "required": ["id", "href", "@type"],
         "properties": {
             "id": {"type": "string"},
             "href": {"type": "string", "format": "uri"},
@@ -315,8 +316,8 @@ TROUBLE_TICKET = Resource(
             "creationDate": {"type": "string", "format": "date-time"},
             "lastUpdate": {"type": "string", "format": "date-time"},
             "expectedResolutionDate": {"type": "string", "format": "date-time"},
-            "requestedResolutionDate": {"type": ["string", "null"], "format": "date-time"},
-            "resolutionDate": {"type": ["string", "null"], "format": "date-time"},
+            "requestedResolutionDate": {"type": "string", "format": "date-time", "nullable": True},
+            "resolutionDate": {"type": "string", "format": "date-time", "nullable": True},
             "relatedParty": {"type": "array", "items": {"type": "object"}},
             "relatedEntity": {"type": "array", "items": {"type": "object"}},
             "note": {

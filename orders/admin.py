@@ -36,7 +36,7 @@ class OrderAdmin(admin.ModelAdmin):
     # The header card, items, steps and timeline are the template's (orders.aftersales.staff_selectors.work_order);
     # these are the plain facts under them.
     fieldsets = (
-        (_("Dates"), {"fields": ("created_at", "paid_at", "payment_due_at", "status_changed_at")}),
+        (_("Dates"), {"fields": ("created_at", "paid_at", "payment_due_at", "status_changed_at", "channel")}),
         (_("Money"), {"fields": ("goods_total", "deposit_total", "discount_total", "payable")}),
         (
             _("Subscriber"),
@@ -69,6 +69,12 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=_("pay by"), ordering="payment_due_at")
     def pay_by(self, order: Order):
         return _short(order.payment_due_at)
+
+    @admin.display(description=_("channel"))
+    def channel(self, order: Order):
+        """The partner's system that placed it through the open platform, or the shop itself."""
+        link = getattr(order, "tmf_link", None)  # openapi_tmf's record, by its reverse name (no import upward)
+        return f"{link.channel} · {link.external_id}".rstrip(" ·") if link else _("Online shop")
 
     @admin.display(description=_("address"))
     def address_line(self, order: Order):

@@ -23,6 +23,7 @@ urlpatterns = [
     path("orders/", order_views.order_list, name="orders"),
     path("orders/<str:number>/", order_views.order_detail, name="order"),
     path("orders/<str:number>/pay/", order_views.order_pay, name="order-pay"),
+    path("orders/<str:number>/pay/<str:token>/", order_views.order_pay_link, name="order-pay-link"),
     path("orders/<str:number>/receipt/", receipt_views.order_receipt, name="order-receipt"),
     path("orders/<str:number>/return/", order_views.order_return, name="order-return"),
     path("orders/<str:number>/cancel/", order_views.order_cancel, name="order-cancel"),

@@ -23,7 +23,7 @@ from orders.events import describe
 from orders.fulfilment import verification as verifying
 from orders.live import live_signatures
 from orders.models import Order, OrderStatus, Ticket
-from orders.payments import payouts
+from orders.payments import links, payouts
 from orders.payments import services as payments
 from orders.selectors import address_initial, current_balance, my_order, my_orders, own_number, timeline
 from orders.states import ENDED
@@ -37,25 +37,29 @@ def _proved(request: HttpRequest, number: str) -> frozenset[str]:
     return frozenset([number]) if number and codes.proved(request.session, number) else frozenset()
 
 
-def pay_redirect(request: SignedInRequest, order: Order):
-    """Send the subscriber to the gateway's page for this order."""
+def pay_redirect(request: SignedInRequest, order: Order, back: str = ""):
+    """Send the subscriber to the gateway's page for this order (`back`: where to come back to,
+    the order's page by default)."""
     signals.order_handed_to_payment.send(Order, request=request, order=order)
+    back = back or reverse("order", args=[order.number])
     if order.payable == 0 and order.status == OrderStatus.AWAITING_PAYMENT:
         payments.settle_free(order)
-        return redirect("order", order.number)
+        return redirect(back)
     try:
         carrier = current_carrier()  # the configured domain, never the request's Host header
         url = payments.start_payment(
             order,
             notify_url=carrier.public_url(reverse("payment-notify", args=[ports.payment().name])),
-            return_url=carrier.public_url(reverse("order-return", args=[order.number])),
+            return_url=carrier.public_url(
+                back if back != reverse("order", args=[order.number]) else reverse("order-return", args=[order.number])
+            ),
         )
     except payments.PaymentError as exc:
         messages.error(request, str(exc))
-        return redirect("order", order.number)
+        return redirect(back)
     except UnknownAdapter:  # no payment gateway this carrier may use (production refuses simulators)
         messages.error(request, _("Online payment is not available in this shop right now."))
-        return redirect("order", order.number)
+        return redirect(back)
     return HttpResponseRedirect(url)
 
 
@@ -277,6 +281,20 @@ def order_status(request: SignedInRequest, number: str):
 @require_POST
 def order_pay(request: SignedInRequest, number: str):
     return pay_redirect(request, _mine(request, number))
+
+
+def order_pay_link(request: HttpRequest, number: str, token: str):
+    """A channel order's payment link: its customer pays without an account (see orders.payments.links)."""
+    order = links.order_for_link(number, token)
+    if order is None:
+        raise Http404
+    if request.method == "POST" and order.status == OrderStatus.AWAITING_PAYMENT:
+        here = reverse("order-pay-link", args=[number, token])
+        return pay_redirect(request, order, back=here)  # type: ignore[arg-type]  # the customer needs no account
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        payments.sync_with_gateway(order)  # back from the gateway: ask it rather than wait
+        order.refresh_from_db()
+    return render(request, "orders/pay_link.html", {"order": order, "token": token, "tab": "me"})
 
 
 @login_required

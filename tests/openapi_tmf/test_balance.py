@@ -79,7 +79,9 @@ def test_top_up_is_an_order_with_a_payment_link(client_a, sold):
     topup = response.json()
     assert topup["@type"] == "TopupBalance" and topup["status"] == "created"
     assert topup["amount"] == {"unit": "CNY", "value": 50.0} and response["Location"] == topup["href"]
-    assert topup["payment"]["url"].startswith("http") and topup["payment"]["dueDateTime"].endswith("Z")
+    pay = topup["payment"][0]
+    assert f"/orders/{topup['id']}/pay/" in pay["href"] and "¥50" in pay["name"]
+    assert topup["productOrder"]["href"].endswith(f"/tmf-api/productOrderingManagement/v4/productOrder/{topup['id']}")
     from openapi_tmf.balance import TOPUP
 
     conforms(TOPUP, topup)
@@ -91,12 +93,12 @@ def test_top_up_is_an_order_with_a_payment_link(client_a, sold):
     assert other.status_code == 422  # the key names another top-up
 
     listed = _get(client_a, f"{BASE}topupBalance", secret)
-    assert [t["id"] for t in listed.json()] == [topup["id"]] and "payment" not in listed.json()[0]
+    assert [t["id"] for t in listed.json()] == [topup["id"]] and listed.json()[0]["payment"] == topup["payment"]
     assert _get(client_a, f"{BASE}topupBalance?status=created", secret).json()[0]["id"] == topup["id"]
     assert _get(client_a, f"{BASE}topupBalance?status=confirmed", secret).json() == []
     paid(order)
     item = _get(client_a, f"{BASE}topupBalance/{topup['id']}", secret).json()
-    assert item["status"] == "inProgress" and item["confirmationDate"].endswith("Z")
+    assert item["status"] == "inProgress" and item["confirmationDate"].endswith("Z") and "payment" not in item
 
     _t, stranger = partner_token("balance:read", "balance:write", username="stranger")
     assert client_a.get(f"{BASE}topupBalance/{topup['id']}", **bearer(stranger)).status_code == 404
@@ -117,9 +119,14 @@ def test_top_up_is_an_order_with_a_payment_link(client_a, sold):
 def test_prepaid_partner_gets_no_payment_link(client_a, sold):
     _user, number, _secret = sold
     _t, prepaid = partner_token("balance:write", "order:prepaid", username="partner")
+    from orders.models import Order
+
     response = _top_up(client_a, prepaid, number)
     assert response.status_code == 201, response.content
-    assert "payment" not in response.json()
+    topup = response.json()
+    assert "payment" not in topup and topup["status"] == "inProgress"  # paid: the partner settles
+    order = Order.objects.get(number=topup["id"])
+    assert order.status == "paid" and order.events.filter(action="paid", actor_label="partner").exists()
 
 
 @pytest.mark.parametrize(

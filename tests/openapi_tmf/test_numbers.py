@@ -72,6 +72,9 @@ def test_availability_check_is_the_shops_search(client_a, writer):
     }
     random_batch = post_json(client_a, f"{BASE}availabilityCheck", {}, secret)
     assert random_batch.status_code == 201 and len(random_batch.json()["availableResources"]) == 10
+    no_listing = client_a.get(f"{BASE}availabilityCheck", **bearer(secret))
+    assert no_listing.status_code == 405 and no_listing.json()["@type"] == "Error"
+    assert client_a.get(f"{BASE}availabilityCheck/{'x' * 300}", **bearer(secret)).status_code == 404
 
 
 @pytest.mark.parametrize(

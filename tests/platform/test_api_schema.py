@@ -6,23 +6,15 @@ order, so the answers about real ones are then checked too, with the same checks
 
 import http.client
 import json
-import subprocess
-import sys
-import tempfile
 import uuid
 
 import pytest
 
+from tests.support import fuzz
 from tests.support.live_server import database_env, gunicorn
 
 HOST = "alpha.localhost"  # the carrier with the demo catalogue and a number pool
-CHECKS = [
-    "not_a_server_error",
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_headers_conformance",
-    "response_schema_conformance",
-]
+CHECKS = fuzz.CHECKS
 MAX_EXAMPLES = 20  # per operation, for the fuzzing phase (the coverage phase adds its own cases)
 SEED = 14
 
@@ -148,36 +140,9 @@ def test_refused_bodies_answer_in_the_error_shape(api_server, subscriber):
 
 
 def run_schemathesis(server, *headers: str) -> tuple[int, str]:
-    """schemathesis's CLI (its own process: its engine, threads and Hypothesis settings stay out of
-    pytest's) over the schema this server serves; returns its exit code and output."""
-    command = [
-        sys.executable,
-        "-m",
-        "schemathesis.cli",
-        "run",
-        f"http://127.0.0.1:{server.port}/api/schema/?format=json",
-        # Python's HTTP clients do not resolve *.localhost: connect to 127.0.0.1, name the carrier.
-        "--header",
-        f"Host: {HOST}:{server.port}",
-        *(arg for header in headers for arg in ("--header", header)),
-        "--checks",
-        ",".join(CHECKS),
-        "--max-examples",
-        str(MAX_EXAMPLES),
-        "--seed",
-        str(SEED),
-        "--generation-database",
-        "none",
-        "--request-timeout",
-        "20",
-        "--no-color",
-        # One worker: Python 3.11's ast module is not thread-safe, and Hypothesis parses with it.
-        "--workers",
-        "1",
-    ]
-    with tempfile.TemporaryDirectory(prefix="schemathesis-") as scratch:
-        done = subprocess.run(command, cwd=scratch, capture_output=True, text=True, timeout=300)
-    return done.returncode, done.stdout + done.stderr
+    return fuzz.run_schemathesis(
+        server.port, "/api/schema/?format=json", HOST, *headers, max_examples=MAX_EXAMPLES, seed=SEED
+    )
 
 
 @pytest.mark.parametrize("who", ["anonymous", "subscriber"])
