@@ -390,12 +390,14 @@ def _delete(request: Request, reservation: Reservation) -> None:
 
 
 def take_over(reservation_id: str, token: ApiToken, new_owner: str) -> list[str]:
-    """An order (TMF622 `{"reservation": {"id": …}}`) takes a live reservation's numbers: their holds
-    pass to `new_owner` (e.g. the order's `hold_owner`) keeping their expiry, and the reservation is
-    marked completed. Call it inside the transaction that creates the order: if the order fails,
-    both are undone. The same owner taking it again gets the numbers again (a retried order).
-    Refused with a TmfError: unknown or another account's (422), cancelled or expired (422),
-    already taken by another owner or a hold lost (409)."""
+    """An order (TMF622's `reservationId`) takes a live reservation's numbers: their holds pass to
+    `new_owner` (a cart's or an order's hold owner) keeping their expiry, and the reservation is
+    marked completed. The same owner taking it again gets the numbers again (a retried call). An
+    order that took it and then failed gives its holds back (holds.release): while the reservation
+    lasts, taking it again holds its numbers anew for the new owner, if they are still free.
+    Call it inside the order's transaction where there is one: if the order fails, both are undone.
+    Refused with a TmfError: unknown or another account's (422), cancelled or expired (422), its
+    numbers held or bought by another order meanwhile (409)."""
     try:
         pk = uuid.UUID(str(reservation_id))
     except ValueError:
@@ -406,23 +408,35 @@ def take_over(reservation_id: str, token: ApiToken, new_owner: str) -> list[str]
         )
         if reservation is None:
             raise unprocessable(_("No reservation %(id)s of this account.") % {"id": reservation_id})
-        if reservation.state == S.USED:
-            if reservation.taken_by == new_owner:
-                return list(reservation.numbers)
-            raise TmfError(
-                _("Reservation %(id)s was used by another order.") % {"id": reservation_id}, 409, reason="Conflict"
-            )
+        if reservation.state == S.USED and reservation.taken_by == new_owner:
+            return list(reservation.numbers)
         if reservation.state == S.CANCELLED:
             raise unprocessable(_("Reservation %(id)s was cancelled.") % {"id": reservation_id})
-        if reservation.expires_at <= timezone.now():
+        now = timezone.now()
+        if reservation.expires_at <= now:
             raise unprocessable(_("Reservation %(id)s has expired.") % {"id": reservation_id})
-        if holds.transfer_holds(reservation.hold_owner, new_owner) != len(reservation.numbers):
+        if reservation.state == S.USED:
+            _hold_again(reservation, new_owner, now)
+        elif holds.transfer_holds(reservation.hold_owner, new_owner) != len(reservation.numbers):
             raise TmfError(
                 _("A number of reservation %(id)s is no longer held.") % {"id": reservation_id}, 409, reason="Conflict"
             )  # the transaction undoes the transfer
         reservation.state, reservation.taken_by = S.USED, new_owner
         reservation.save(update_fields=["state", "taken_by", "updated_at"])
     return list(reservation.numbers)
+
+
+def _hold_again(reservation: Reservation, new_owner: str, now: dt.datetime) -> None:
+    """A used reservation whose order failed: its numbers, if still free, held for `new_owner` until
+    the reservation ends (the one-statement hold: someone who took one meanwhile keeps it)."""
+    minutes = max(1, math.ceil((reservation.expires_at - now).total_seconds() / 60))
+    try:
+        for number in reservation.numbers:
+            holds.hold(number, new_owner, minutes, max_holds=MAX_LIVE_NUMBERS)
+    except holds.NumberTaken:
+        raise TmfError(
+            _("Reservation %(id)s was used by another order.") % {"id": str(reservation.id)}, 409, reason="Conflict"
+        ) from None  # the transaction undoes the holds it made
 
 
 STATES = {"accepted": S.ACTIVE, "expired": S.ACTIVE, "cancelled": S.CANCELLED, "completed": S.USED}

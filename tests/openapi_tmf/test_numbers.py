@@ -330,3 +330,46 @@ def test_fifty_parallel_reservations_of_one_number(committed_partner, django_db_
             held = _number(number)
             assert held.status == "held" and held.hold_owner == f"tmf:{token.pk}:{winner['id']}"
             assert Reservation.objects.filter(token=token).count() == 1
+
+
+def test_a_tmf622_order_takes_the_reservation_over(client_a, quick):
+    from catalog.models import Offer
+    from openapi_tmf.models import Reservation
+    from orders.models import Order
+    from tests.support.orders import NAME, fresh_id
+
+    _token, secret = partner_token("inventory:read", "inventory:write", "order:read", "order:write")
+    number = _free()
+    reservation = _reserve(client_a, secret, number).json()
+    chars = [
+        {"name": "reservationId", "value": reservation["id"]},
+        {"name": "holderName", "value": NAME},
+        {"name": "holderIdNumber", "value": fresh_id()},
+        {"name": "recipient", "value": "张三"},
+        {"name": "contactPhone", "value": "13800138000"},
+        {"name": "province", "value": "广东省"},
+        {"name": "city", "value": "广州市"},
+        {"name": "district", "value": "天河区"},
+        {"name": "addressDetail", "value": "天河路 100 号 5 楼"},
+        {"name": "termsAccepted", "value": True},
+    ]
+    sim = Offer.objects.get(slug="sim-1")
+
+    def order(characteristics):
+        item = {"productOffering": {"id": str(sim.pk)}, "product": {"productCharacteristic": characteristics}}
+        return post_json(
+            client_a, "/tmf-api/productOrderingManagement/v4/productOrder", {"productOrderItem": [item]}, secret
+        )
+
+    refused = order(chars)  # the agreements not accepted: the order fails and gives its hold back
+    assert refused.status_code == 400, refused.content
+    assert Reservation.objects.get(pk=reservation["id"]).state == "used"
+    placed = order([*chars, {"name": "agreementsAccepted", "value": True}])  # the same reservation serves again
+    assert placed.status_code == 201, placed.content
+    bought = Order.objects.get(number=placed.json()["id"])
+    held = _number(number)
+    assert held.status == "held" and held.hold_owner == bought.hold_owner
+    shown = client_a.get(f"{BASE}reservation/{reservation['id']}", **bearer(secret)).json()
+    assert shown["reservationState"] == "completed"
+    again = order([*chars, {"name": "agreementsAccepted", "value": True}])  # the order holds it now
+    assert again.status_code == 409 and again.json()["@type"] == "Error"
