@@ -373,3 +373,14 @@ def test_a_tmf622_order_takes_the_reservation_over(client_a, quick):
     assert shown["reservationState"] == "completed"
     again = order([*chars, {"name": "agreementsAccepted", "value": True}])  # the order holds it now
     assert again.status_code == 409 and again.json()["@type"] == "Error"
+
+
+def test_staff_see_reservations_in_the_admin(client_a, writer):
+    from tests.support.clients import STAFF_PASSWORD, sign_in
+
+    _token, secret = writer
+    number = _free()
+    _reserve(client_a, secret, number)
+    assert sign_in(client_a, "admin", STAFF_PASSWORD)
+    page = client_a.get("/admin/openapi_tmf/reservation/?q=partner")
+    assert page.status_code == 200 and number in page.content.decode()
