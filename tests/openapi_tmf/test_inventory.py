@@ -85,6 +85,7 @@ def test_staff_read_any_number_one_at_a_time(client_a, sold):
     assert main and {p["publicIdentifier"] for p in main} == {MAIN}
     by_buyer = _get(client_a, f"{BASE}product?relatedParty.id={user.pk}", staff).json()
     assert {p["publicIdentifier"] for p in by_buyer} == {number}
+    assert _get(client_a, f"{BASE}product?relatedParty.id={'9' * 30}", staff).json() == []
     plan = next(p for p in main if p["productSpecification"]["id"] == "kind-plan")
     assert _get(client_a, f"{BASE}product/{plan['id']}", staff).json()["id"] == plan["id"]
 

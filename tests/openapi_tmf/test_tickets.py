@@ -142,6 +142,9 @@ def test_refusals_are_tmf_errors(client_a, ordered):
     assert client_a.get(path, **bearer(stranger)).status_code == 404
     assert patch_json(client_a, path, {"status": "closed"}, stranger).status_code == 404
     assert client_a.get(f"{BASE}troubleTicket/abc", **bearer(secret)).status_code == 404
+    huge = "9" * 30  # beyond any integer column: not found, never a database error
+    assert client_a.get(f"{BASE}troubleTicket/{huge}", **bearer(secret)).status_code == 404
+    assert client_a.get(f"{BASE}troubleTicket?id={huge}", **bearer(secret)).json() == []
 
 
 def test_tokens_scopes_and_carriers(client_a, ordered, carrier_b):
