@@ -120,8 +120,9 @@ def form_parameters(form_class) -> list[OpenApiParameter]:
 
 
 def api_endpoints_only(endpoints, **kwargs):
-    """Preprocessing hook: the payment gateways' notification endpoint is not part of the API."""
-    return [endpoint for endpoint in endpoints if not endpoint[0].startswith("/api/payments/")]
+    """Preprocessing hook: the payment gateways' notification endpoint is not part of the API, nor
+    are the TM Forum facades (they describe themselves at /tmf-api/schema)."""
+    return [endpoint for endpoint in endpoints if not endpoint[0].startswith(("/api/payments/", TMF_PREFIX))]
 
 
 ERROR_SCHEMA = {

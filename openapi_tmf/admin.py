@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from openapi_tmf.models import Cancellation, Price, Specification
+from core.admin.readonly import ReadOnlyAdmin
+from openapi_tmf.models import Cancellation, Price, Reservation, Specification
 
 
 @admin.register(Specification)
@@ -25,3 +26,12 @@ class CancellationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(Reservation)
+class ReservationAdmin(ReadOnlyAdmin):
+    """Numbers partners reserved through TMF685 (their holds show on the numbers too)."""
+
+    list_display = ["id", "user", "numbers", "state", "expires_at", "taken_by", "created_at"]
+    list_filter = ["state"]
+    search_fields = ["user__username", "hold_owner"]

@@ -4,6 +4,8 @@ specifications, standalone prices, and the specification an offering they create
 
 import uuid
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -117,3 +119,39 @@ class Cancellation(models.Model):
 
     def __str__(self):
         return f"{self.order} {self.state}"
+
+
+class Reservation(models.Model):
+    """A TMF685 reservation of numbers (openapi_tmf.numbers). The numbers' holds belong to
+    `hold_owner` (`tmf:<token id>:<reservation id>`) until they expire, are released, or an order
+    takes them over (`taken_by`: the order's hold owner)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("active")
+        CANCELLED = "cancelled", _("cancelled")
+        USED = "used", _("taken over by an order")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    token = models.ForeignKey(
+        "integrations.ApiToken", verbose_name=_("API token"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+"
+    )
+    numbers = ArrayField(models.CharField(max_length=11), verbose_name=_("numbers"))
+    hold_owner = models.CharField(_("held by"), max_length=64, unique=True, editable=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.ACTIVE)
+    expires_at = models.DateTimeField(_("expires at"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    taken_by = models.CharField(_("taken over by"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("number reservation")
+        verbose_name_plural = _("number reservations")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self):
+        return str(self.id)

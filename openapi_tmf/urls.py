@@ -4,13 +4,17 @@ from csp.decorators import csp_exempt
 from django.urls import include, path
 from drf_spectacular.views import SpectacularSwaggerView
 
-from openapi_tmf import catalog, ordering
+from openapi_tmf import balance, catalog, inventory, numbers, ordering, tickets
 from openapi_tmf.conventions import routes
 from openapi_tmf.schema import document, schema_view
 
 APIS = {
     "/tmf-api/productCatalogManagement/v4/": catalog.RESOURCES,
     "/tmf-api/productOrderingManagement/v4/": ordering.RESOURCES,
+    "/tmf-api/resourcePoolManagement/v4/": numbers.RESOURCES,
+    "/tmf-api/productInventory/v4/": inventory.RESOURCES,
+    "/tmf-api/prepayBalanceManagement/v4/": balance.RESOURCES,
+    "/tmf-api/troubleTicket/v4/": tickets.RESOURCES,
 }
 
 
