@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.fuzz import run_schemathesis
 from tests.support.live_server import database_env, gunicorn
+from tests.support.tmf import catalogue_marks, remove_catalogue_after
 
 HOST = "alpha.localhost"
 pytestmark = pytest.mark.django_db
@@ -36,11 +37,13 @@ def partner(django_db_setup, django_db_blocker):
         with schema_context(schema):
             user = get_user_model().objects.create_user(f"fuzz-{uuid.uuid4().hex[:8]}")
             _token, secret = tokens.issue(user, "fuzz", [s for s in SCOPES if s != "order:prepaid"])
+            before = catalogue_marks()
         yield secret
         with schema_context(schema):
             from orders.models import Order
 
             Order.objects.filter(user=user).delete()
+            remove_catalogue_after(before)  # the shop's own tests read alpha's committed catalogue
             user.delete()
 
 

@@ -25,3 +25,31 @@ def post_json(client, path: str, body, secret: str, content_type: str = "applica
 
 def patch_json(client, path: str, body, secret: str, content_type: str = "application/merge-patch+json"):
     return client.generic("PATCH", path, json.dumps(body), content_type=content_type, **bearer(secret))
+
+
+def catalogue_marks() -> dict:
+    """Where the current carrier's catalogue stands, to remove what a run against the live server added."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from catalog.models import Category, Offer
+
+    return {
+        "offer": Offer.objects.aggregate(m=Max("pk"))["m"] or 0,
+        "category": Category.objects.aggregate(m=Max("pk"))["m"] or 0,
+        "at": timezone.now(),
+    }
+
+
+def remove_catalogue_after(marks: dict) -> None:
+    """Offerings, categories, specifications and prices created since `marks`, through the models
+    (their signals tell the cached pages)."""
+    from catalog.models import Category, Offer
+    from openapi_tmf.models import Price, Specification
+
+    for offer in Offer.objects.filter(pk__gt=marks["offer"]):
+        offer.delete()
+    for category in Category.objects.filter(pk__gt=marks["category"]).order_by("-pk"):
+        category.delete()
+    Specification.objects.filter(created_at__gte=marks["at"]).delete()
+    Price.objects.filter(created_at__gte=marks["at"]).delete()
