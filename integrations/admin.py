@@ -112,6 +112,7 @@ TOPIC_LABELS = {
 
 
 class WebhookForm(forms.ModelForm):
+    callback = forms.URLField(label=_("callback URL"), max_length=callbacks.MAX_LENGTH, assume_scheme="https")
     topics = forms.MultipleChoiceField(
         label=_("topics"),
         choices=[(topic, f"{label} ({topic})") for topic, label in TOPIC_LABELS.items()],

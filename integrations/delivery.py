@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 BACKOFF_SECONDS = (10, 30, 60, 300, 900, 3600)
 THEN_EVERY_SECONDS = 3 * 3600
 WINDOW = timedelta(days=3)
-TIMEOUT_SECONDS = 5.0
+TIMEOUT_SECONDS = 5.0  # HALL_OUTBOX_TIMEOUT_SECONDS
 ERROR_LENGTH = 500
 TASK_BUDGET_SECONDS = 30.0  # below the task's soft time limit; what is left is sent on by a new task
 
@@ -119,10 +119,11 @@ def post(delivery: Delivery) -> Outcome:
     except callbacks.CallbackRefused as exc:
         return Outcome(error=f"refused: {exc.message}")
     body, headers = request_for(delivery)
+    timeout = float(getattr(settings, "HALL_OUTBOX_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
     try:
-        response = _session().post(url, data=body, headers=headers, timeout=TIMEOUT_SECONDS, allow_redirects=False)
+        response = _session().post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
     except requests.Timeout:
-        return Outcome(error=f"timed out after {TIMEOUT_SECONDS:g} s", duration_ms=took())
+        return Outcome(error=f"timed out after {timeout:g} s", duration_ms=took())
     except requests.RequestException as exc:
         return Outcome(error=f"{type(exc).__name__}: {exc}"[:ERROR_LENGTH], duration_ms=took())
     try:

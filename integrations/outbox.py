@@ -244,6 +244,13 @@ def forget_subscriptions() -> None:
     transaction.on_commit(bump, robust=True)
 
 
+def wanted(topic: str) -> bool:
+    """Whether any active subscription may want `topic` (no database query when cached): for a
+    caller that must gather something first, e.g. the rows a bulk update is about to change."""
+    spec = TOPICS[topic]
+    return any(sub.wants(topic, spec) for sub in active_subscriptions())
+
+
 # --- emit ------------------------------------------------------------------------------------
 
 
