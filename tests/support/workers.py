@@ -15,10 +15,11 @@ from tests.support.clients import PROJECT, subprocess_env
 
 
 class Worker:
-    def __init__(self, concurrency: int = 2, **env: str):
+    def __init__(self, concurrency: int = 2, queues: str = "", **env: str):
         self.log = open(Path(tempfile.mkdtemp()) / "worker.log", "w+")  # noqa: SIM115 — closed in stop()
         self.process: subprocess.Popen | None = None
         self.concurrency = concurrency
+        self.queues = queues  # e.g. a test's own queue, so that no other worker takes its tasks
         self.env = dict(subprocess_env(), **env)
 
     def start(self) -> Worker:
@@ -38,6 +39,7 @@ class Worker:
                 f"outbox-{uuid.uuid4().hex[:6]}@%h",
                 "--without-mingle",
                 "--without-gossip",
+                *(["-Q", self.queues] if self.queues else []),
             ],
             cwd=PROJECT,
             env=self.env,
