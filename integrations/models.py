@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ApiToken(models.Model):
@@ -91,7 +92,7 @@ class Subscription(models.Model):
 class OutboxEvent(models.Model):
     """One change, written in the change's transaction; the id orders the events."""
 
-    id = models.BigAutoField(primary_key=True, verbose_name=_("number"))
+    id = models.BigAutoField(primary_key=True, verbose_name=pgettext_lazy("outbox event", "number"))
     event_id = models.UUIDField(_("event id"), unique=True, editable=False)
     topic = models.CharField(_("topic"), max_length=40)
     resource_type = models.CharField(_("resource type"), max_length=20)
@@ -112,8 +113,8 @@ class Delivery(models.Model):
     """One event to one subscription: sent until answered 2xx, or given up after the window."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        DELIVERED = "delivered", _("Delivered")
+        PENDING = "pending", pgettext_lazy("outbox delivery", "Pending")
+        DELIVERED = "delivered", pgettext_lazy("outbox delivery", "Delivered")
         GAVE_UP = "gave_up", _("Gave up")
 
     event = models.ForeignKey(OutboxEvent, verbose_name=_("event"), on_delete=models.CASCADE, related_name="deliveries")
