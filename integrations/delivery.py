@@ -43,6 +43,7 @@ THEN_EVERY_SECONDS = 3 * 3600
 WINDOW = timedelta(days=3)
 TIMEOUT_SECONDS = 5.0  # HALL_OUTBOX_TIMEOUT_SECONDS
 ERROR_LENGTH = 500
+BATCH = 10  # deliveries locked and sent per transaction (each of another resource or subscription)
 TASK_BUDGET_SECONDS = 30.0  # below the task's soft time limit; what is left is sent on by a new task
 
 _PICK = """
@@ -53,7 +54,7 @@ WHERE d.status = 'pending' AND d.next_attempt_at <= %s
     WHERE earlier.subscription_id = d.subscription_id AND earlier.resource_key = d.resource_key
       AND earlier.status = 'pending' AND earlier.event_id < d.event_id)
 ORDER BY d.event_id, d.id
-LIMIT 1
+LIMIT %s
 FOR UPDATE OF d SKIP LOCKED
 """
 
@@ -133,10 +134,11 @@ def post(delivery: Delivery) -> Outcome:
     return Outcome(response.status_code, error[:ERROR_LENGTH], took())
 
 
-def _record(delivery: Delivery, outcome: Outcome, now: datetime, give_up: bool = False) -> None:
-    DeliveryAttempt.objects.create(
-        delivery=delivery, status_code=outcome.status_code, duration_ms=outcome.duration_ms, error=outcome.error
-    )
+FIELDS = ["attempts", "last_status", "last_error", "status", "delivered_at", "next_attempt_at"]
+
+
+def _outcome(delivery: Delivery, outcome: Outcome, now: datetime, give_up: bool = False) -> DeliveryAttempt:
+    """Apply an attempt's outcome to the delivery (saved by the caller); the log row to write."""
     delivery.attempts += 1
     delivery.last_status = outcome.status_code
     delivery.last_error = outcome.error
@@ -149,33 +151,53 @@ def _record(delivery: Delivery, outcome: Outcome, now: datetime, give_up: bool =
             log.warning("outbox: gave up delivery %s to %s: %s", delivery.pk, delivery.subscription_id, outcome.error)
         else:  # one last try at the end of the window
             delivery.next_attempt_at = min(now + timedelta(seconds=backoff(delivery.attempts)), ends)
-    delivery.save(update_fields=["attempts", "last_status", "last_error", "status", "delivered_at", "next_attempt_at"])
+    return DeliveryAttempt(
+        delivery=delivery, status_code=outcome.status_code, duration_ms=outcome.duration_ms, error=outcome.error
+    )
+
+
+def _turned_off(sub: Subscription) -> bool:
+    return not sub.active or (sub.token is not None and sub.token.revoked_at is not None)
+
+
+def deliver_batch(limit: int = BATCH, now: datetime | None = None) -> list[Delivery]:
+    """Lock up to `limit` due deliveries nobody else is sending (at most one per subscription and
+    resource: a later one waits for the earlier), send them one after the other and record each,
+    in one transaction. An empty list when nothing is due."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_PICK.format(delivery=Delivery._meta.db_table), [now, limit])
+            ids = [row[0] for row in cursor.fetchall()]
+        if not ids:
+            return []
+        batch = list(
+            Delivery.objects.select_related("event", "subscription__token").filter(pk__in=ids).order_by("event_id")
+        )
+        log_rows = []
+        for delivery in batch:
+            if _turned_off(delivery.subscription):  # given up at once; staff may replay it
+                outcome, give_up = Outcome(error="the subscription is turned off"), True
+            else:
+                outcome, give_up = post(delivery), False
+            log_rows.append(_outcome(delivery, outcome, timezone.now(), give_up))
+        DeliveryAttempt.objects.bulk_create(log_rows)
+        Delivery.objects.bulk_update(batch, FIELDS)
+    return batch
 
 
 def deliver_one(now: datetime | None = None) -> Delivery | None:
     """Send the first due delivery nobody else is sending; None when there is none."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_PICK.format(delivery=Delivery._meta.db_table), [now])
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        delivery = Delivery.objects.select_related("event", "subscription__token").get(pk=row[0])
-        sub = delivery.subscription
-        if not sub.active or (sub.token is not None and sub.token.revoked_at is not None):  # staff may replay it
-            _record(delivery, Outcome(error="the subscription is turned off"), timezone.now(), give_up=True)
-        else:
-            _record(delivery, post(delivery), timezone.now())
-    return delivery
+    batch = deliver_batch(1, now)
+    return batch[0] if batch else None
 
 
 def deliver_due(budget_seconds: float = TASK_BUDGET_SECONDS) -> int:
     """Send due deliveries for up to `budget_seconds`; what is left goes on in a new task.
     Returns the number of attempts made."""
     started, count = time.monotonic(), 0
-    while deliver_one() is not None:
-        count += 1
+    while batch := deliver_batch():
+        count += len(batch)
         if time.monotonic() - started > budget_seconds:
             send(outbox.DELIVER_TASK)
             break

@@ -136,7 +136,8 @@ class Delivery(models.Model):
         ordering = ["-event_id", "pk"]
         constraints = [models.UniqueConstraint(fields=["subscription", "event"], name="delivery_once_per_event")]
         indexes = [
-            models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"), name="delivery_due"),
+            # the deliverers' pick: pending ones in event order, each checked against its resource's earlier ones
+            models.Index(fields=["event"], condition=models.Q(status="pending"), name="delivery_pending_in_order"),
             models.Index(
                 fields=["subscription", "resource_key", "event"],
                 condition=models.Q(status="pending"),
