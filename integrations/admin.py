@@ -200,7 +200,15 @@ class DeliveryInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
     fields = ["subscription", "status", "attempts", "next_attempt_at", "delivered_at", "last_status", "last_error"]
-    readonly_fields = fields
+    readonly_fields = [
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_status",
+        "last_error",
+    ]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -218,7 +226,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
     list_filter = ["topic", "resource_type"]
     search_fields = ["=resource_id", "=event_id"]
     fields = ["id", "event_id", "topic", "resource_type", "resource_id", "created_at", "payload_json"]
-    readonly_fields = fields
+    readonly_fields = ["id", "event_id", "topic", "resource_type", "resource_id", "created_at", "payload_json"]
     inlines = [DeliveryInline]
     actions = ["replay_events", "send_again_from"]
 
@@ -259,7 +267,7 @@ class AttemptInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["at", "status_code", "duration_ms", "error"]
-    readonly_fields = fields
+    readonly_fields = ["at", "status_code", "duration_ms", "error"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -280,7 +288,16 @@ class DeliveryAdmin(admin.ModelAdmin):
         "last_status",
         "last_error",
     ]
-    readonly_fields = fields
+    readonly_fields = [
+        "event",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "last_status",
+        "last_error",
+    ]
     inlines = [AttemptInline]
     actions = ["replay_deliveries"]
 

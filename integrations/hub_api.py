@@ -77,8 +77,8 @@ def tmf_exception_handler(exc: Exception, context) -> Response | None:
     else:
         message = str(detail)
     response = tmf_error(exc.status_code, message)
-    if isinstance(exc, exceptions.Throttled) and exc.wait:
-        response["Retry-After"] = str(int(exc.wait))
+    if isinstance(exc, exceptions.Throttled) and (wait := getattr(exc, "wait", None)):
+        response["Retry-After"] = str(int(wait))
     return response
 
 

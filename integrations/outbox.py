@@ -34,6 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.tasks import send_on_commit
+from core.tenancy import in_public
 from integrations.models import Delivery, OutboxEvent, Subscription
 
 log = logging.getLogger(__name__)
@@ -260,6 +261,8 @@ def emit(topic: str, resource_type: str, resource_id: object, obj: Any) -> Outbo
     opens its own: the event is then not tied to the change). Returns the event, or None when no
     subscription wanted it (nothing written)."""
     spec = TOPICS[topic]  # an unknown topic is a programming error
+    if in_public():  # the platform's own schema has no outbox
+        return None
     subs = active_subscriptions()
     if not subs:
         return None
