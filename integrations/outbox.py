@@ -310,5 +310,20 @@ def _write(
             " last_error) SELECT %s, id, %s, %s, 0, %s, '' FROM " + subscription + " WHERE id = ANY(%s) AND active",
             [event.pk, f"{resource_type}:{resource_id}", Delivery.Status.PENDING, event.created_at, ids],
         )
-    send_on_commit(DELIVER_TASK)
+    _deliver_after_commit()
     return event
+
+
+def _sent_marker() -> None:
+    """Marks a transaction whose commit already sends the delivery task (does nothing itself)."""
+
+
+def _deliver_after_commit() -> None:
+    """One delivery task per transaction, however many events it wrote (a catalogue import makes
+    hundreds). The marker sits beside the task in the transaction's on-commit list, so a rolled
+    back savepoint drops both and a later event registers them again."""
+    pending = transaction.get_connection().run_on_commit
+    if any(entry[1] is _sent_marker for entry in pending):
+        return
+    send_on_commit(DELIVER_TASK)
+    transaction.on_commit(_sent_marker)

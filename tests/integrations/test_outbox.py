@@ -247,3 +247,15 @@ def test_a_delivery_to_a_refused_callback_is_not_sent(in_carrier_a, settings):
         assert receiver.arrived == []
     finally:
         receiver.stop()
+
+
+def test_one_delivery_task_per_transaction(in_carrier_a, django_capture_on_commit_callbacks, monkeypatch):
+    sent = []
+    monkeypatch.setattr("integrations.tasks.deliver.apply_async", lambda *args, **kwargs: sent.append(kwargs))
+    webhook(url=URL)
+    orders = [shipping_order() for _ in range(3)]
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for order in orders:
+            transition(order.pk, "shipped", Action.NOTE)
+    assert OutboxEvent.objects.count() == 3
+    assert sent == [{"countdown": 0, "headers": {"_schema_name": "c_alpha"}}]
