@@ -4,7 +4,7 @@ in the transaction of the save or delete."""
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save, pre_delete
 
 from catalog.models import Offer
 from integrations import outbox
@@ -33,10 +33,11 @@ def _saved(sender, instance: Offer, created: bool, raw: bool = False, **kwargs) 
 
 
 def _deleted(sender, instance: Offer, **kwargs) -> None:
+    # before the rows go (in the delete's transaction): the event carries the offer as it was
     outbox.emit("offer.deleted", "offer", instance.pk, instance)
 
 
 def connect() -> None:
     outbox.register_renderer("offer", outbox.HALL, offer_json)
     post_save.connect(_saved, sender=Offer, dispatch_uid="catalog.offer_outbox_saved")
-    post_delete.connect(_deleted, sender=Offer, dispatch_uid="catalog.offer_outbox_deleted")
+    pre_delete.connect(_deleted, sender=Offer, dispatch_uid="catalog.offer_outbox_deleted")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -87,6 +88,24 @@ class HubInput(serializers.Serializer):
     query = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class HubShown(serializers.Serializer):  # for the OpenAPI schema
+    id = serializers.CharField()
+    callback = serializers.CharField()
+    query = serializers.CharField()
+
+
+class HubCreated(HubShown):
+    secret = serializers.CharField(help_text="Hall signs every event with it (X-Hall-Signature); shown only now.")
+
+
+class TmfError(serializers.Serializer):
+    code = serializers.CharField()
+    reason = serializers.CharField()
+    message = serializers.CharField()
+    status = serializers.CharField()
+    type = serializers.CharField(source="@type")
+
+
 def check_query(api: str, query: str) -> str:
     parsed = Query.parse(query)
     known = APIS.get(api)
@@ -135,6 +154,11 @@ class HubViewSet(viewsets.ViewSet):
             raise exceptions.NotFound(_("No subscription %(id)s.") % {"id": pk})
         return sub
 
+    @extend_schema(
+        summary="Register an event subscription (TMF630 hub)",
+        request=HubInput,
+        responses={201: HubCreated, 400: TmfError, 401: TmfError, 403: TmfError},
+    )
     def create(self, request: Request, *args, **kwargs) -> Response:
         if not isinstance(request.data, dict):
             return tmf_error(400, _("Send a JSON object with “callback” and “query”."))
@@ -160,9 +184,11 @@ class HubViewSet(viewsets.ViewSet):
         response["Location"] = request.build_absolute_uri(request.path.rstrip("/") + f"/{sub.pk}")
         return response
 
+    @extend_schema(summary="Read an event subscription", responses={200: HubShown, 404: TmfError})
     def retrieve(self, request: Request, pk: str = "", *args, **kwargs) -> Response:
         return Response(shown(self.mine(request, pk)))
 
+    @extend_schema(summary="Remove an event subscription", responses={204: None, 404: TmfError})
     def destroy(self, request: Request, pk: str = "", *args, **kwargs) -> Response:
         self.mine(request, pk).delete()  # its pending deliveries go with it
         return Response(status=status.HTTP_204_NO_CONTENT)

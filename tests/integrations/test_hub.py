@@ -125,3 +125,15 @@ def test_a_hub_receives_tmf_events_signed_with_its_secret(in_carrier_a, client_a
     assert body["event"]["productOrder"] == {"id": str(order.pk), "state": "delivered", "@type": "ProductOrder"}
     assert body["eventId"] == got.event_id and body["eventTime"].endswith("Z")
     assert signing.verify(created["secret"], got.headers["X-Hall-Signature"], got.body)
+
+
+def test_the_hub_describes_itself_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    from integrations.hub_api import hub_urlpatterns
+
+    schema = SchemaGenerator(patterns=hub_urlpatterns("troubleTicket")).get_schema(request=None, public=True)
+    assert set(schema["paths"]) == {"/hub", "/hub/{id}"}
+    created = schema["paths"]["/hub"]["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created["$ref"].endswith("/HubCreated")
+    assert set(schema["paths"]["/hub/{id}"]) >= {"get", "delete"}
