@@ -7,6 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalogue")
 
     def ready(self) -> None:
-        from catalog import signals
+        from catalog import signals, webhooks
 
         signals.connect()
+        webhooks.connect()

@@ -3,17 +3,22 @@ cached shop pages when what they show has changed."""
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 from catalog.models import Offer, OfferVariant
 from core import fragments
+from integrations import outbox
 
 VARIANTS = OfferVariant._meta.db_table
 
 
 def set_status(offers: QuerySet[Offer], status: str) -> int:
-    count = offers.update(status=status)
+    with transaction.atomic():  # the change and its outbox events together
+        changing = list(offers.values_list("pk", flat=True)) if outbox.wanted("offer.changed") else []
+        count = offers.update(status=status)
+        for offer in Offer.objects.filter(pk__in=changing):  # a bulk update sends no signal
+            outbox.emit("offer.changed", "offer", offer.pk, offer)
     if count:
         fragments.bump(fragments.CATALOG)
     return count

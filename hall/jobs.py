@@ -23,6 +23,14 @@ JOBS: tuple[Job, ...] = (
         "orders.tasks.close_unpaid_in_carrier",
         _("unpaid orders"),
     ),
+    # Outbox retries, and deliveries a lost message or a killed worker left pending (integrations.delivery).
+    Job(
+        "deliver-outbox",
+        10,
+        "integrations.tasks.deliver_everywhere",
+        "integrations.delivery.deliver_due",
+        _("event deliveries attempted"),
+    ),
     Job(
         "settle-promotions",
         300,

@@ -136,6 +136,11 @@ HALL_REALNAME_HASH_KEY = os.environ.get("HALL_REALNAME_HASH_KEY", "")
 # In-house analytics: page views and business events go through a Redis list (database 2).
 HALL_ANALYTICS = os.environ.get("HALL_ANALYTICS", "1") == "1"
 HALL_HEALTH_CACHE_SECONDS = int(os.environ.get("HALL_HEALTH_CACHE_SECONDS", "0" if TESTING else "5"))
+# The outbox (integrations.delivery): one POST's timeout, a scale for the retry back-off (tests shrink
+# it), and whether callbacks may be loopback or private addresses (not in production unless set).
+HALL_OUTBOX_TIMEOUT_SECONDS = float(os.environ.get("HALL_OUTBOX_TIMEOUT_SECONDS", "5"))
+HALL_OUTBOX_BACKOFF_SCALE = float(os.environ.get("HALL_OUTBOX_BACKOFF_SCALE", "1"))
+HALL_OUTBOX_ALLOW_PRIVATE_CALLBACKS = _flag("HALL_OUTBOX_ALLOW_PRIVATE_CALLBACKS", not PRODUCTION)
 # One `SET search_path` per connection and tenant, not one per cursor (a fulfilment run sent 114).
 # The backend forgets what it set on every rollback and savepoint rollback (PostgreSQL undoes a SET
 # with them), so none leaves a stale search_path: tests/tenants/test_tenancy.py checks both.

@@ -11,10 +11,12 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from orders import webhooks
         from orders.cart.visitor import adopt_session_cart
         from orders.models import Verification
         from realname import retention
 
+        webhooks.register()  # Hall's JSON of orders, payments and tickets for the outbox
         retention.encrypted_bytes(Verification, "portrait_encrypted", "portrait")  # rotated with the keys
 
         def merge_cart_on_sign_in(sender, request, user, **kwargs):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import HallError
+from integrations import outbox
 from orders.events import Action, record
 from orders.models import Order
 from orders.models import OrderStatus as S
@@ -114,6 +115,6 @@ def _move(
         from_status=before,
         to_status=to,
     )
-
+    outbox.emit("order.state_changed", "order", order.pk, order)  # nothing at all without subscribers
     follow(order, to)
     return order

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import HallError
 from core.tenancy import current_schema
+from integrations import outbox
 from orders import notify
 from orders.aftersales.cancellation import cancel_paid
 from orders.aftersales.closing import CancelRefused
@@ -134,16 +135,18 @@ def open_ticket(
         raise TicketError(_("Tell us what happened, in a few words."))
     if kind == K.FAULT and appointment_at not in fault_slots():
         raise TicketError(_("Choose one of the offered appointment slots."))
-    ticket = Ticket.objects.create(
-        user=user,
-        order=order,
-        kind=kind,
-        description=description[:1000].strip(),
-        broadband_account=account[:20],
-        appointment_at=appointment_at,
-        sla_due_at=timezone.now() + dt.timedelta(hours=SLA_HOURS[kind]),
-    )
-    _event(ticket, "opened", actor=user, actor_label="subscriber", to_status=T.OPEN, note=ticket.description)
+    with transaction.atomic():  # the ticket, its first event and its outbox event together
+        ticket = Ticket.objects.create(
+            user=user,
+            order=order,
+            kind=kind,
+            description=description[:1000].strip(),
+            broadband_account=account[:20],
+            appointment_at=appointment_at,
+            sla_due_at=timezone.now() + dt.timedelta(hours=SLA_HOURS[kind]),
+        )
+        _event(ticket, "opened", actor=user, actor_label="subscriber", to_status=T.OPEN, note=ticket.description)
+        outbox.emit("ticket.created", "ticket", ticket.pk, ticket)
     if kind == K.CANCEL:
         _decide_cancel(ticket)
     return Ticket.objects.get(pk=ticket.pk)
@@ -220,6 +223,7 @@ def move(ticket: Ticket, to: str, *, actor: User | None = None, actor_label: str
             ticket.status = to
             ticket.save(update_fields=["status", "updated_at"])
             _event(ticket, "moved", actor=actor, actor_label=actor_label, from_status=before, to_status=to, note=note)
+            outbox.emit("ticket.state_changed", "ticket", ticket.pk, ticket)
             _in_our_tables(ticket, to, done_outside)
     if ticket.order is not None:
         notify.send(ticket.order, "ticket", ticket=ticket.code, status=T(to).label)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from catalog import services as catalog_services
 from core.errors import HallError
 from core.phone import MOBILE_NUMBER
+from integrations import outbox
 from numberpool import holds
 from orders import discounts
 from orders.cart import services as carts
@@ -341,6 +342,7 @@ def record_placed(order: Order, user: User, **detail) -> None:
         to_status=order.status,
         data={"payable": str(order.payable), "kind": order.kind, **detail},
     )
+    outbox.emit("order.created", "order", order.pk, order)
 
 
 def _existing(key: str) -> Order | None:

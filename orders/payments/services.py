@@ -23,6 +23,7 @@ from catalog.models import Offer
 from core import ratelimit
 from core.errors import HallError
 from core.tasks import send, send_on_commit
+from integrations import outbox
 from numberpool import holds
 from orders.events import Action, record
 from orders.models import Order, OrderLine, Payment, PaymentNotification, Refund
@@ -118,6 +119,7 @@ def confirm_paid(payment_id: int, trade_no: str, via: str) -> bool:
             _refund(payment, payment.amount, "payment after the order closed or was paid")
             return True
         transition(order, S.PAID, Action.PAID, actor_label="gateway", data=detail)  # then orders/reactions.py
+        outbox.emit("payment.succeeded", "payment", payment.pk, payment)
     return True
 
 
@@ -349,6 +351,8 @@ def complete_refund(out_refund_no: str) -> bool:
             status=Refund.Status.SUCCEEDED, finished_at=timezone.now()
         ):
             return False
+        refund.status, refund.finished_at = Refund.Status.SUCCEEDED, timezone.now()
+        outbox.emit("payment.refunded", "payment", refund.payment_id, refund)
         detail = {"out_refund_no": out_refund_no, "amount": str(refund.amount)}
         if refund.closes_order and order.status == S.REFUNDING:
             # Numbers and stock are not given back here: what happened to the card or the goods
