@@ -147,14 +147,66 @@ def paths(prefix: str, resources: list[Resource]) -> dict:
     return found
 
 
-def document(apis: dict[str, list[Resource]], extra_paths: dict | None = None) -> dict:
+HUB: dict[str, Any] = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "callback": {"type": "string"}, "query": {"type": "string"}},
+    "required": ["id", "callback", "query"],
+}
+HUB_INPUT = {
+    "type": "object",
+    "properties": {"callback": {"type": "string", "maxLength": 2000}, "query": {"type": "string", "maxLength": 1000}},
+    "required": ["callback"],
+}
+
+
+def hub_paths(prefix: str) -> dict:
+    """TMF630's event subscription: POST hub, GET and DELETE hub/{id} (integrations.hub_api)."""
+    tag = prefix.strip("/").split("/")[-2]
+    created = {
+        "type": "object",
+        "properties": HUB["properties"] | {"secret": {"type": "string", "description": "Hall signs events with it."}},
+        "required": [*HUB["required"], "secret"],
+    }
+    return {
+        f"{prefix}hub": {
+            "post": {
+                "operationId": f"registerListener{tag}",
+                "summary": "Subscribe a callback to this API's events (signed with the returned secret)",
+                "tags": [tag],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": HUB_INPUT}}},
+                "responses": {
+                    "201": {"description": "Registered.", "content": _json(created)},
+                    **_errors("415", "422"),
+                },
+            }
+        },
+        f"{prefix}hub/{{id}}": {
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "get": {
+                "operationId": f"retrieveListener{tag}",
+                "summary": "One subscription of this token",
+                "tags": [tag],
+                "responses": {"200": {"description": "Found.", "content": _json(HUB)}, **_errors("404", "415")},
+            },
+            "delete": {
+                "operationId": f"unregisterListener{tag}",
+                "summary": "Remove a subscription",
+                "tags": [tag],
+                "responses": {"204": {"description": "Removed."}, **_errors("404", "415")},
+            },
+        },
+    }
+
+
+def document(apis: dict[str, list[Resource]], hubs: list[str] | tuple = ()) -> dict:
     schemas = {"Error": ERROR}
     all_paths: dict[str, dict] = {}
     for prefix, resources in apis.items():
         all_paths |= paths(prefix, resources)
+        if prefix in hubs:
+            all_paths |= hub_paths(prefix)
         for resource in resources:
             schemas[resource.type] = resource.schema or resource_schema([], {})
-    all_paths |= extra_paths or {}
     return {
         "openapi": "3.0.3",
         "info": {

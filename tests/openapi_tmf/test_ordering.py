@@ -8,33 +8,9 @@ import pytest
 from orders.models import Order
 from tests.support.orders import ID_NUMBER, NAME, free_number
 from tests.support.promotions import device_offer
-from tests.support.tmf import bearer, partner_token, post_json
+from tests.support.tmf import ADDRESS, bearer, device_order, partner_token, post_json
 
 BASE = "/tmf-api/productOrderingManagement/v4/"
-ADDRESS = [
-    {"name": "recipient", "value": "张三"},
-    {"name": "contactPhone", "value": "13800138000"},
-    {"name": "province", "value": "广东省"},
-    {"name": "city", "value": "广州市"},
-    {"name": "district", "value": "天河区"},
-    {"name": "addressDetail", "value": "天河路 100 号 5 楼"},
-]
-
-
-def device_order(offer_id, variant_id, **extra) -> dict:
-    chars = ADDRESS + [{"name": "variant", "value": str(variant_id)}]
-    return {
-        "productOrderItem": [
-            {
-                "id": "1",
-                "action": "add",
-                "productOffering": {"id": str(offer_id)},
-                "product": {"productCharacteristic": chars},
-            }
-        ],
-        "relatedParty": [{"id": "456-dd-df45", "@referredType": "Individual"}],
-        **extra,
-    }
 
 
 @pytest.fixture

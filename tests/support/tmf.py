@@ -53,3 +53,29 @@ def remove_catalogue_after(marks: dict) -> None:
         category.delete()
     Specification.objects.filter(created_at__gte=marks["at"]).delete()
     Price.objects.filter(created_at__gte=marks["at"]).delete()
+
+
+ADDRESS = [
+    {"name": "recipient", "value": "张三"},
+    {"name": "contactPhone", "value": "13800138000"},
+    {"name": "province", "value": "广东省"},
+    {"name": "city", "value": "广州市"},
+    {"name": "district", "value": "天河区"},
+    {"name": "addressDetail", "value": "天河路 100 号 5 楼"},
+]
+
+
+def device_order(offer_id, variant_id, **extra) -> dict:
+    chars = ADDRESS + [{"name": "variant", "value": str(variant_id)}]
+    return {
+        "productOrderItem": [
+            {
+                "id": "1",
+                "action": "add",
+                "productOffering": {"id": str(offer_id)},
+                "product": {"productCharacteristic": chars},
+            }
+        ],
+        "relatedParty": [{"id": "456-dd-df45", "@referredType": "Individual"}],
+        **extra,
+    }
