@@ -272,31 +272,25 @@ class AttemptInline(admin.TabularInline):
         return False
 
 
+DELIVERY_FIELDS = (
+    "event",
+    "subscription",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "delivered_at",
+    "last_status",
+    "last_error",
+)
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["event", "subscription", "status", "attempts", "next_attempt_at", "delivered_at", "last_status"]
     list_filter = ["status", "subscription"]
     list_select_related = ["event", "subscription"]
-    fields = [
-        "event",
-        "subscription",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "last_status",
-        "last_error",
-    ]
-    readonly_fields = [
-        "event",
-        "subscription",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "delivered_at",
-        "last_status",
-        "last_error",
-    ]
+    fields = DELIVERY_FIELDS
+    readonly_fields = DELIVERY_FIELDS  # the log is a record: replay is an action, not an edit
     inlines = [AttemptInline]
     actions = ["replay_deliveries"]
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from integrations.models import ApiToken
-from openapi_tmf import parties
+from openapi_tmf import ordering, parties
 from openapi_tmf.conventions import (
     Resource,
     invalid,
@@ -43,7 +43,6 @@ from openapi_tmf.inventory import bss_card, day
 from orders.checkout import services as checkout
 from orders.models import Order, OrderKind
 from orders.models import OrderStatus as OS
-from orders.payments import links
 from orders.payments import services as payments
 
 BASE = "/tmf-api/prepayBalanceManagement/v4/"
@@ -174,15 +173,7 @@ def _render_topup(order: Order, request: Request) -> dict:
         "productOrder": {**ref(ORDERING, "productOrder", request, order.number), "@referredType": "ProductOrder"},
     }
     if order.status == OS.AWAITING_PAYMENT and order.payable > 0:
-        document["payment"] = [
-            {
-                "id": order.number,
-                "href": links.pay_link(order),
-                "name": _("Pay ¥%(amount)s by %(due)s")
-                % {"amount": order.payable, "due": tmf_time(order.payment_due_at)},
-                "@referredType": "Payment",
-            }
-        ]
+        document["payment"] = ordering.payment_refs(order)
     return document
 
 

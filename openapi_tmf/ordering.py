@@ -192,16 +192,20 @@ def _render(order: Order, request: Request) -> dict:
     if order.status == S.COMPLETED:
         body["completionDate"] = tmf_time(order.status_changed_at)
     if order.status == S.AWAITING_PAYMENT and order.payable > 0:
-        body["payment"] = [
-            {
-                "id": order.number,
-                "href": links.pay_link(order),
-                "name": _("Pay ¥%(amount)s by %(due)s")
-                % {"amount": order.payable, "due": tmf_time(order.payment_due_at)},
-                "@referredType": "Payment",
-            }
-        ]
+        body["payment"] = payment_refs(order)
     return body
+
+
+def payment_refs(order: Order) -> list[dict]:
+    """The customer's way to pay an order a partner placed: its signed payment link."""
+    return [
+        {
+            "id": order.number,
+            "href": links.pay_link(order),
+            "name": _("Pay ¥%(amount)s by %(due)s") % {"amount": order.payable, "due": tmf_time(order.payment_due_at)},
+            "@referredType": "Payment",
+        }
+    ]
 
 
 def _orders(request: Request):
