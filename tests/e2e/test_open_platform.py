@@ -41,8 +41,26 @@ def _place(port: int, body: dict, secret: str) -> dict:
         return json.load(answer)
 
 
+def _tidy(offer_id: int) -> None:
+    """Later journeys see alpha's shop as it was: the phone goes off sale (the order stays, as
+    orders do; a worker may be carrying it on)."""
+    from catalog.models import Offer
+
+    with schema_context("c_alpha"):
+        offer = Offer.objects.get(pk=offer_id)
+        offer.status = Offer.Status.OFF_SALE
+        offer.save()  # a new catalogue generation: cached pages drop it
+
+
 def test_customer_pays_a_partner_order_by_its_link(phone, web_server, artifacts):
     offer_id, variant_id, secret = in_own_connection(_set_up)
+    try:
+        _journey(phone, web_server, artifacts, offer_id, variant_id, secret)
+    finally:
+        in_own_connection(lambda: _tidy(offer_id))
+
+
+def _journey(phone, web_server, artifacts, offer_id: int, variant_id: int, secret: str) -> None:
     placed = _place(web_server, device_order(offer_id, variant_id), secret)
     link = placed["payment"][0]["href"]
     assert placed["state"] == "acknowledged" and "/pay/" in link
