@@ -17,7 +17,10 @@ def set_status(offers: QuerySet[Offer], status: str) -> int:
     with transaction.atomic():  # the change and its outbox events together
         changing = list(offers.values_list("pk", flat=True)) if outbox.wanted("offer.changed") else []
         count = offers.update(status=status)
-        for offer in Offer.objects.filter(pk__in=changing):  # a bulk update sends no signal
+        changed = (
+            Offer.objects.filter(pk__in=changing).select_related("category").prefetch_related("variants", "images")
+        )
+        for offer in changed:  # a bulk update sends no signal
             outbox.emit("offer.changed", "offer", offer.pk, offer)
     if count:
         fragments.bump(fragments.CATALOG)

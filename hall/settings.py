@@ -283,9 +283,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "core.api_auth.CsrfSessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
-        "integrations.auth.BearerTokenAuthentication",
-    ],
+        "rest_framework.authentication.TokenAuthentication",  # subscribers' apps on the shop's /api/
+    ],  # partners' bearer tokens open /tmf-api/ only, whose views name them and check scopes
     "DEFAULT_PAGINATION_CLASS": "core.api.Pages",
     "EXCEPTION_HANDLER": "core.api.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [

@@ -6,6 +6,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.html import format_html
@@ -35,6 +36,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "prefix", "user__username"]
     actions = ["revoke"]
     raw_id_fields = ["user"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            # a token acts as its account: staff issue them for partners' accounts and their own, not for
+            # an account with more rights than theirs
+            kwargs["queryset"] = User.objects.filter(Q(is_staff=False) | Q(pk=request.user.pk))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:

@@ -68,5 +68,9 @@ class TokenScopes(BasePermission):
 
 
 def scope_for(view, method: str) -> str:
+    """The scope a method needs; HEAD and OPTIONS read as GET, and a read the view names no scope
+    for is refused (an unnamed read scope is never "none needed")."""
     scopes: dict[str, str] = getattr(view, "scopes", {})
-    return scopes.get(method.upper(), scopes.get("*", ""))
+    method = "GET" if method.upper() in ("HEAD", "OPTIONS") else method.upper()
+    # a read always needs its scope; a write the view does not name is one it does not do (405)
+    return scopes.get(method, scopes.get("*", "refused" if method == "GET" else ""))

@@ -184,7 +184,11 @@ def _outcome(delivery: Delivery, outcome: Outcome, now: datetime, give_up: bool 
 
 
 def _turned_off(sub: Subscription) -> bool:
-    return not sub.active or (sub.token is not None and sub.token.revoked_at is not None)
+    token = sub.token
+    if token is None:
+        return not sub.active
+    ended = token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= timezone.now())
+    return not sub.active or ended or not token.user.is_active
 
 
 def deliver_batch(limit: int = BATCH, now: datetime | None = None) -> list[Delivery]:
@@ -199,7 +203,9 @@ def deliver_batch(limit: int = BATCH, now: datetime | None = None) -> list[Deliv
         if not ids:
             return []
         batch = list(
-            Delivery.objects.select_related("event", "subscription__token").filter(pk__in=ids).order_by("event_id")
+            Delivery.objects.select_related("event", "subscription__token__user")
+            .filter(pk__in=ids)
+            .order_by("event_id")
         )
         log_rows, started, sent = [], time.monotonic(), []
         for delivery in batch:

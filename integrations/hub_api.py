@@ -44,6 +44,14 @@ REASONS = {
 }
 
 
+# the scope that reads what an API's events carry
+READ_SCOPE = {
+    "productOrderingManagement": "order:read",
+    "productCatalogManagement": "catalog:read",
+    "troubleTicket": "ticket:read",
+}
+
+
 def new_secret() -> str:
     return "whsec_" + secrets.token_urlsafe(32)
 
@@ -145,7 +153,7 @@ class HubViewSet(viewsets.ViewSet):
         return request.auth
 
     def mine(self, request: Request, pk: str) -> Subscription:
-        if not str(pk).isdigit() or len(str(pk)) > 18:
+        if not (str(pk).isascii() and str(pk).isdecimal()) or len(str(pk)) > 18:
             raise Http404
         sub = Subscription.objects.filter(
             pk=int(pk), kind=Subscription.Kind.TMF_HUB, api=self.api_name(), token=self.token(request)
@@ -167,6 +175,9 @@ class HubViewSet(viewsets.ViewSet):
         callback = callbacks.check(given.validated_data["callback"])
         query = check_query(self.api_name(), given.validated_data["query"])
         token, secret = self.token(request), new_secret()
+        reading = READ_SCOPE.get(self.api_name(), "")
+        if reading and not token.has_scope(reading):  # events show what a GET would: it needs the read scope too
+            return tmf_error(403, _("This token lacks the scope “%(scope)s”.") % {"scope": reading})
         with transaction.atomic():
             ApiToken.objects.select_for_update().filter(pk=token.pk).first()  # one count at a time per token
             if Subscription.objects.filter(token=token).count() >= MAX_PER_TOKEN:

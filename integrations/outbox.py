@@ -188,6 +188,14 @@ class Active:
     api: str
     topics: frozenset[str] = frozenset()
     query: Query = field(default_factory=Query)
+    # a partner's hub hears only of its own account's orders and tickets (None: staff, or a webhook)
+    owner: int | None = None
+
+    def sees(self, resource_type: str, obj: Any) -> bool:
+        """What the token's own GET would show: an order or ticket of its account; the catalogue is public."""
+        if self.owner is None or resource_type not in OWNED:
+            return True
+        return getattr(obj, "user_id", None) == self.owner
 
     def wants(self, topic: str, spec: Topic) -> bool:
         """Before rendering: could this subscription want the topic at all."""
@@ -200,14 +208,25 @@ class Active:
         )
 
 
+OWNED = {"order", "ticket", "payment"}  # resources a partner sees only when its account's
+
+
 def _from_db() -> list[Active]:
     found = []
-    subs = Subscription.objects.filter(active=True).exclude(token__revoked_at__isnull=False)
-    for sub in subs.only("pk", "kind", "api", "query").order_by("pk"):
+    subs = (
+        Subscription.objects.filter(active=True)
+        .exclude(token__revoked_at__isnull=False)
+        .exclude(token__expires_at__lte=timezone.now())  # an expired token's hubs hear nothing more
+        .exclude(token__user__is_active=False)
+        .select_related("token__user")
+    )
+    for sub in subs.order_by("pk"):
         if sub.kind == Subscription.Kind.WEBHOOK:
             found.append(Active(sub.pk, sub.kind, "", frozenset(sub.topics)))
         else:
-            found.append(Active(sub.pk, sub.kind, sub.api, query=Query.parse(sub.query)))
+            partner = sub.token is not None and not sub.token.user.is_staff
+            owner = sub.token.user_id if partner and sub.token is not None else None
+            found.append(Active(sub.pk, sub.kind, sub.api, query=Query.parse(sub.query), owner=owner))
     return found
 
 
@@ -266,7 +285,7 @@ def emit(topic: str, resource_type: str, resource_id: object, obj: Any) -> Outbo
     subs = active_subscriptions()
     if not subs:
         return None
-    wanting = [sub for sub in subs if sub.wants(topic, spec)]
+    wanting = [sub for sub in subs if sub.wants(topic, spec) and sub.sees(resource_type, obj)]
     if not wanting:
         return None
     if not transaction.get_connection().in_atomic_block:

@@ -38,7 +38,7 @@ def parse(header: str) -> tuple[int | None, list[str]]:
     ts, signatures = None, []
     for part in (header or "").split(","):
         key, _sep, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdecimal():
             ts = int(value)
         elif key == "v1" and value:
             signatures.append(value)

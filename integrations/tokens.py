@@ -76,3 +76,6 @@ def authenticate(secret: str) -> ApiToken | None:
 
 def revoke(token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    from integrations import outbox  # its hubs stop hearing at once, not when the cache expires
+
+    outbox.forget_subscriptions()

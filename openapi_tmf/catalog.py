@@ -33,6 +33,7 @@ from numberpool.models import TierRule
 from openapi_tmf.conventions import (
     Resource,
     TmfError,
+    int_id,
     invalid,
     not_found,
     parse_time,
@@ -95,6 +96,21 @@ def _list(data: dict, name: str) -> list:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise invalid(_("%(name)s must be a list of objects.") % {"name": name}, name)
     return value
+
+
+# --- who may change what ----------------------------------------------------------------------
+
+
+def _staff(request: Request) -> bool:
+    return bool(getattr(request.user, "is_staff", False))
+
+
+def _own(request: Request, account_id: int | None) -> None:
+    """A partner changes only what its own account created; staff tokens change anything."""
+    if not _staff(request) and (account_id is None or account_id != request.user.pk):
+        raise TmfError(
+            _("Only what this account created through the API can be changed here."), 403, reason="Forbidden"
+        )
 
 
 # --- productSpecification -------------------------------------------------------------------
@@ -181,7 +197,7 @@ def _apply_spec(spec: Specification, data: dict) -> None:
 
 
 def _create_spec(request: Request, data: dict) -> Specification:
-    spec = Specification(name="")
+    spec = Specification(name="", account_id=request.user.pk)
     _apply_spec(spec, {"name": data.get("name"), **data})
     if data.get("isBundle"):
         raise unprocessable(_("Bundled specifications are not supported."))
@@ -192,6 +208,7 @@ def _create_spec(request: Request, data: dict) -> Specification:
 def _update_spec(request: Request, spec: Any, data: dict) -> Specification:
     if isinstance(spec, str):
         raise TmfError(_("A built-in specification (an offer kind) cannot be changed."), 409, reason="Conflict")
+    _own(request, spec.account_id)
     _apply_spec(spec, data)
     spec.save()
     return spec
@@ -200,6 +217,7 @@ def _update_spec(request: Request, spec: Any, data: dict) -> Specification:
 def _delete_spec(request: Request, spec: Any) -> None:
     if isinstance(spec, str):
         raise TmfError(_("A built-in specification (an offer kind) cannot be deleted."), 409, reason="Conflict")
+    _own(request, spec.account_id)
     spec.delete()
 
 
@@ -358,7 +376,7 @@ def _apply_price(price: Price, data: dict) -> None:
 def _create_price(request: Request, data: dict) -> Price:
     if data.get("isBundle"):
         raise unprocessable(_("Bundled prices are not supported."))
-    price = Price(name="")
+    price = Price(name="", account_id=request.user.pk)
     _apply_price(price, {"name": data.get("name"), **data})
     price.save()
     return price
@@ -367,6 +385,13 @@ def _create_price(request: Request, data: dict) -> Price:
 def _update_price(request: Request, row: Any, data: dict) -> Price:
     if not isinstance(row, Price):
         raise TmfError(_("This price is an offer's or a number tier's: change it there."), 409, reason="Conflict")
+    _own(request, row.account_id)
+    if row.offer is not None and row.offer.status != Offer.Status.DRAFT and not _staff(request):
+        raise TmfError(
+            _("The offering of this price is in the shop: its price is the carrier's to change."),
+            409,
+            reason="Conflict",
+        )
     _apply_price(row, data)
     row.save()
     if row.offer is not None and row.value is not None:
@@ -377,6 +402,7 @@ def _update_price(request: Request, row: Any, data: dict) -> Price:
 def _delete_price(request: Request, row: Any) -> None:
     if not isinstance(row, Price):
         raise TmfError(_("This price is an offer's or a number tier's: change it there."), 409, reason="Conflict")
+    _own(request, row.account_id)
     row.delete()
 
 
@@ -504,7 +530,7 @@ def _offerings(request: Request):
 
 def _offering(request: Request, ident: str) -> Offer:
     try:
-        return _offerings(request).get(pk=int(ident))
+        return _offerings(request).get(pk=int_id(ident))
     except (ValueError, Offer.DoesNotExist):
         raise not_found("productOffering", ident) from None
 
@@ -544,7 +570,7 @@ def _category_for(data: dict, kind: str) -> Category:
     return fallback
 
 
-def _stored_prices(data: dict) -> list[Price]:
+def _stored_prices(data: dict, request: Request) -> list[Price]:
     found = []
     for item in _list(data, "productOfferingPrice"):
         ident = str(item.get("id", ""))
@@ -554,6 +580,7 @@ def _stored_prices(data: dict) -> list[Price]:
             raise unprocessable(
                 _("No productOfferingPrice %(id)s to attach (create it first).") % {"id": ident}
             ) from None
+        _own(request, price.account_id)
         found.append(price)
     return found
 
@@ -603,7 +630,7 @@ def _create_offering(request: Request, data: dict) -> Offer:
     spec = _object(data, "productSpecification")
     kind = _kind_for(spec)
     with transaction.atomic():
-        prices = _stored_prices(data)
+        prices = _stored_prices(data, request)
         value = next((p.value for p in prices if p.value is not None), Decimal("0"))
         offer = Offer(
             kind=kind,
@@ -621,6 +648,7 @@ def _create_offering(request: Request, data: dict) -> Offer:
         offer.save()
         OfferingLink.objects.create(
             offer=offer,
+            account_id=request.user.pk,
             specification={k: v for k, v in spec.items() if k in ("id", "href", "name", "version", "@referredType")},
             version=_str(data, "version", 20) or "1.0",
         )
@@ -628,7 +656,22 @@ def _create_offering(request: Request, data: dict) -> Offer:
     return _offering(request, str(offer.pk))
 
 
+def _partner_may(request: Request, offer: Offer, data: dict) -> None:
+    """A partner changes only offerings it created; once staff launched one, only retiring it."""
+    if _staff(request):
+        return
+    link = OfferingLink.objects.filter(offer=offer).first()
+    _own(request, link.account_id if link else None)
+    if offer.status != Offer.Status.DRAFT and set(data) - {"lifecycleStatus"}:
+        raise TmfError(
+            _("This offering is in the shop: only the carrier's staff change it now (you may retire it)."),
+            409,
+            reason="Conflict",
+        )
+
+
 def _update_offering(request: Request, offer: Offer, data: dict) -> Offer:
+    _partner_may(request, offer, data)
     with transaction.atomic():
         offer = Offer.objects.select_for_update().get(pk=offer.pk)
         if "name" in data:
@@ -654,7 +697,7 @@ def _update_offering(request: Request, offer: Offer, data: dict) -> Offer:
         if status != offer.status:
             catalog_services.set_status(Offer.objects.filter(pk=offer.pk), status)
         if "productOfferingPrice" in data:
-            prices = _stored_prices(data)
+            prices = _stored_prices(data, request)
             Price.objects.filter(offer=offer).exclude(pk__in=[p.pk for p in prices]).update(offer=None)
             Price.objects.filter(pk__in=[p.pk for p in prices]).update(offer=offer)
             value = next((p.value for p in prices if p.value is not None), None)
@@ -666,6 +709,7 @@ def _update_offering(request: Request, offer: Offer, data: dict) -> Offer:
 
 
 def _delete_offering(request: Request, offer: Offer) -> None:
+    _partner_may(request, offer, {"delete": True})
     if OrderLine.objects.filter(offer=offer).exists():
         raise TmfError(
             _("This offering has orders and stays for their records: retire it (lifecycleStatus Retired)."),
@@ -687,7 +731,7 @@ OFFERING = Resource(
     lookup=_offering,
     scopes=READ,
     db_filters={
-        "id": value_filter("pk", lambda v: int(v) if v.isdigit() else -1),
+        "id": value_filter("pk", int_id),
         "name": value_filter("name"),
         "lifecycleStatus": value_filter("status", lambda v: [k for k, s in LIFECYCLE.items() if s == v] or ["-"]),
         "lastUpdate": time_filter("updated_at"),
@@ -749,7 +793,7 @@ def _categories(request: Request):
 
 def _category(request: Request, ident: str) -> Category:
     try:
-        return _categories(request).get(pk=int(ident))
+        return _categories(request).get(pk=int_id(ident))
     except (ValueError, Category.DoesNotExist):
         raise not_found("category", ident) from None
 
@@ -772,7 +816,7 @@ CATEGORY = Resource(
     render=_render_category,
     lookup=_category,
     scopes=READ,
-    db_filters={"id": value_filter("pk", lambda v: int(v) if v.isdigit() else -1), "name": value_filter("name")},
+    db_filters={"id": value_filter("pk", int_id), "name": value_filter("name")},
     create=_create_category,
     description="The shop's categories.",
     schema=resource_schema(["name", "lastUpdate", "lifecycleStatus"], CATALOG_ITEM | {"isRoot": BOOL, "parentId": STR}),

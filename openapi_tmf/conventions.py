@@ -46,6 +46,12 @@ class TmfError(HallError):
         self.reason = reason
 
 
+def int_id(value: str) -> int:
+    """An id as the database's integer keys hold it, or -1 (found nowhere): ASCII digits only
+    ("²" is a digit to str.isdigit), and small enough for an integer column."""
+    return int(value) if value.isascii() and value.isdecimal() and len(value) < 10 else -1
+
+
 def not_found(kind: str, ident: str) -> TmfError:
     return TmfError(_("No %(kind)s with id %(id)s.") % {"kind": kind, "id": ident}, 404, reason="Not found")
 
@@ -83,6 +89,8 @@ def parse_time(text: str) -> dt.datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
+    if not 1970 <= value.year <= 9998:  # what the database and the Z rendering hold, with room for offsets
+        raise invalid(_("“%(value)s” is out of range (years 1970 to 9998).") % {"value": text})
     return value
 
 

@@ -23,6 +23,14 @@ class Specification(models.Model):
     lifecycle_status = models.CharField(_("lifecycle status"), max_length=20, default="In design")
     kind = models.CharField(_("offer kind"), max_length=12, blank=True)
     characteristics = models.JSONField(_("characteristics"), default=list, blank=True)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -52,6 +60,14 @@ class Price(models.Model):
     offer = models.ForeignKey(
         Offer, verbose_name=_("offer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="tmf_prices"
     )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -70,6 +86,14 @@ class OfferingLink(models.Model):
     offer = models.OneToOneField(Offer, on_delete=models.CASCADE, related_name="tmf_link", primary_key=True)
     specification = models.JSONField(_("product specification"), default=dict, blank=True)
     version = models.CharField(_("version"), max_length=20, blank=True, default="1.0")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("offering created through the API")

@@ -229,8 +229,11 @@ def _characteristics(item: dict) -> dict[str, Any]:
     product = item.get("product") or {}
     if not isinstance(product, dict):
         raise invalid(_("productOrderItem.product must be an object."), "product")
+    listed = product.get("productCharacteristic") or []
+    if not isinstance(listed, list):
+        raise invalid(_("productCharacteristic must be a list of {name, value}."), "productCharacteristic")
     found = {}
-    for entry in product.get("productCharacteristic") or []:
+    for entry in listed:
         if isinstance(entry, dict) and isinstance(entry.get("name"), str):
             found[entry["name"]] = entry.get("value")
     return found
@@ -317,14 +320,13 @@ def _details(parsed: list[dict]) -> dict[str, Any]:
 
 def _place(request: Request, data: dict) -> Order:
     user: User = request.user  # type: ignore[assignment]
-    token: ApiToken = request.auth  # type: ignore[assignment]
     parsed = _items(data)
     key = _key(request, data)
-    if (done := checkout.placed_with(user, key)) is not None:
-        return done
     parties = data.get("relatedParty") or []
     if not isinstance(parties, list) or not all(isinstance(p, dict) for p in parties):
         raise invalid(_("relatedParty must be a list of objects."), "relatedParty")
+    if (done := checkout.placed_with(user, key)) is not None:  # a retry: finish what the first may not have
+        return _finish(request, done, data, parsed, parties)
     wanted = _details(parsed)
     cart = Cart.objects.create(token=f"tmf{secrets.token_hex(14)}")
     try:
@@ -352,21 +354,29 @@ def _place(request: Request, data: dict) -> Order:
                 "productCharacteristic",
             )
         order = checkout.place_from_cart(user, cart, form.details(), token=key, expected_total=plan.payable)
-        OrderLink.objects.get_or_create(
-            order=order,
-            defaults={
-                "token": token,
-                "channel": token.name,
-                "external_id": str(data.get("externalId") or "")[:60],
-                "related_party": parties[:10],
-                "items": [{"id": str(e["item"].get("id", "")), "action": "add"} for e in parsed],
-            },
-        )
     except BaseException:
         holds.release(carts.hold_owner(cart))  # the numbers this request held go back at once
         raise
     finally:
         Cart.objects.filter(pk=cart.pk).delete()
+    return _finish(request, order, data, parsed, parties)
+
+
+def _finish(request: Request, order: Order, data: dict, parsed: list[dict], parties: list) -> Order:
+    """The channel's record of the order and, for a partner that settles, its payment: idempotent,
+    so a retry after a crash between placing and this completes it."""
+    token: ApiToken = request.auth  # type: ignore[assignment]
+    OrderLink.objects.get_or_create(
+        order=order,
+        defaults={
+            "token": token,
+            "channel": token.name,
+            "external_id": str(data.get("externalId") or "")[:60],
+            "related_party": parties[:10],
+            "items": [{"id": str(e["item"].get("id", "")), "action": "add"} for e in parsed],
+        },
+    )
+    order.refresh_from_db(fields=["status"])
     if token.has_scope("order:prepaid") and order.status == S.AWAITING_PAYMENT:
         payments.settle_by_partner(order, token.name)
     elif order.payable == 0 and order.status == S.AWAITING_PAYMENT:

@@ -71,7 +71,9 @@ def _eq_values(request: Request, name: str) -> list[str]:
 def listed_numbers(request: Request, number_filter: str) -> list[str]:
     """The numbers a listing reads: the ones the filters name, among those the token may read."""
     wanted = _eq_values(request, number_filter)
-    accounts = [int(v) for v in _eq_values(request, "relatedParty.id") if v.isdigit() and int(v) < 2**31]
+    accounts = [
+        int(v) for v in _eq_values(request, "relatedParty.id") if v.isascii() and v.isdecimal() and int(v) < 2**31
+    ]
     if is_staff(request):
         if not wanted and not _eq_values(request, "relatedParty.id"):
             raise invalid(

@@ -44,6 +44,7 @@ from openapi_tmf import parties
 from openapi_tmf.conventions import (
     Resource,
     TmfError,
+    int_id,
     invalid,
     not_found,
     parse_time,
@@ -155,7 +156,7 @@ def _tickets(request: Request) -> QuerySet[Ticket]:
 
 
 def _ticket(request: Request, ident: str) -> Ticket:
-    if not ident.isdigit():
+    if int_id(ident) < 0:
         raise not_found("troubleTicket", ident)
     found = _tickets(request).filter(pk=int(ident)).first()
     if found is None:
@@ -290,7 +291,7 @@ TROUBLE_TICKET = Resource(
     lookup=_ticket,
     scopes=SCOPES,
     db_filters={
-        "id": value_filter("pk", lambda v: int(v) if v.isdigit() else -1),
+        "id": value_filter("pk", int_id),
         "status": value_filter("status", _statuses),
         "ticketType": value_filter("kind"),
         "creationDate": time_filter("created_at"),

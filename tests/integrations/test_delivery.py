@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db  # (the database is set up; outbox rows are c
 @pytest.fixture(scope="module")
 def omega(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        return own_carrier("omega")
+        return own_carrier("relay")
 
 
 @pytest.fixture
@@ -251,7 +251,7 @@ def test_the_sweep_sends_what_is_due(omega, receiver, quiet):
     order = committed(omega, shipping_order)
     committed(omega, lambda: ship(order, ("shipped",)))
     out = io.StringIO()
-    in_own_connection(lambda: call_command("sweep", "--carrier", "omega", "--lang", "en", stdout=out))
+    in_own_connection(lambda: call_command("sweep", "--carrier", omega.slug, "--lang", "en", stdout=out))
     assert "event deliveries attempted" in out.getvalue()
     assert read(omega, sub_id)[0][1] == "delivered" and len(receiver.accepted) == 1
 

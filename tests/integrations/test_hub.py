@@ -22,8 +22,8 @@ def _hub_urls(settings):
     settings.ROOT_URLCONF = "tests.support.hub_urls"
 
 
-def token(scopes=("events:write",), name="partner") -> str:
-    user = User.objects.create_user(f"{name}-{User.objects.count()}")
+def token(scopes=("events:write", "order:read"), name="partner", staff=False) -> str:
+    user = User.objects.create_user(f"{name}-{User.objects.count()}", is_staff=staff)
     return tokens.issue(user, name, scopes)[1]
 
 
@@ -103,7 +103,7 @@ def test_a_hub_receives_tmf_events_signed_with_its_secret(in_carrier_a, client_a
             client_a,
             "post",
             HUB,
-            token(),
+            token(staff=True),  # a staff integration hears of every order; a partner of its own
             {
                 "callback": receiver.url,
                 "query": "eventType=ProductOrderStateChangeEvent&event.productOrder.state=delivered",

@@ -85,3 +85,33 @@ def test_tokens_scopes_and_carriers(client_a, client_b, in_carrier_a):
     assert post_json(client_a, f"{BASE}productSpecification", {"name": "x"}, reader).status_code == 403
     assert client_a.get(f"{BASE}productOffering", **bearer(reader)).status_code == 200
     assert client_b.get(f"{BASE}productOffering", **bearer(reader)).status_code == 401  # alpha's token on beta
+
+
+def test_partners_change_only_what_they_created(client_a, in_carrier_a):
+    from catalog.models import Offer
+
+    _a, mine = partner_token("catalog:read", "catalog:write", username="maker")
+    _b, other = partner_token("catalog:read", "catalog:write", username="other")
+    made = post_json(client_a, f"{BASE}productOffering", {"name": "我的草稿"}, mine).json()
+    shop = Offer.objects.filter(status="on_sale").first()
+    cheap = post_json(
+        client_a, f"{BASE}productOfferingPrice", {"name": "¥0.01", "price": {"value": 0.01}}, other
+    ).json()
+    for secret, target in ((other, made["id"]), (other, str(shop.pk)), (mine, str(shop.pk))):
+        refused = patch_json(
+            client_a, f"{BASE}productOffering/{target}", {"productOfferingPrice": [{"id": cheap["id"]}]}, secret
+        )
+        assert refused.status_code == 403, refused.content
+        assert client_a.delete(f"{BASE}productOffering/{target}", **bearer(secret)).status_code == 403
+        assert (
+            patch_json(client_a, f"{BASE}productOffering/{target}", {"lifecycleStatus": "Retired"}, secret).status_code
+            == 403
+        )
+    assert patch_json(client_a, f"{BASE}productOfferingPrice/{cheap['id']}", {"name": "x"}, mine).status_code == 403
+    shop.refresh_from_db()
+    assert shop.status == "on_sale" and shop.sale_price > 1
+    assert patch_json(client_a, f"{BASE}productOffering/{made['id']}", {"name": "改过的草稿"}, mine).status_code == 200
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.filter(username="other").update(is_staff=True)  # a staff integration may
+    assert patch_json(client_a, f"{BASE}productOffering/{made['id']}", {"name": "员工改"}, other).status_code == 200

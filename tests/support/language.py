@@ -15,6 +15,7 @@ ALLOWED = {
     for w in (
         "ICCID",
         "SIM",
+        "TMF",  # TM Forum's Open API names (TMF620, TMF622…), as carriers' systems call them
         "API",
         "CSV",
         "URL",
