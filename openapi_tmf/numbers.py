@@ -25,6 +25,7 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
@@ -300,15 +301,18 @@ def _create(request: Request, data: dict) -> Reservation:
     known = set(MobileNumber.objects.filter(number__in=numbers).values_list("number", flat=True))
     if unknown := [n for n in numbers if n not in known]:
         raise unprocessable(_("Not numbers of this carrier's pool: %(numbers)s.") % {"numbers": ", ".join(unknown)})
-    if _live_numbers(token.user_id) + len(numbers) > MAX_LIVE_NUMBERS:
-        raise TmfError(
-            _("This account already holds %(max)d reserved numbers: release some first.") % {"max": MAX_LIVE_NUMBERS},
-            409,
-            reason="Conflict",
-        )
     ident = uuid.uuid4()
     owner = f"tmf:{token.pk}:{ident}"
     with transaction.atomic():  # all or none: a number taken (NumberTaken, 409) undoes the others' holds
+        # one account's reservations are counted one at a time: parallel requests cannot all pass the cap
+        get_user_model().objects.select_for_update().filter(pk=token.user_id).first()
+        if _live_numbers(token.user_id) + len(numbers) > MAX_LIVE_NUMBERS:
+            raise TmfError(
+                _("This account already holds %(max)d reserved numbers: release some first.")
+                % {"max": MAX_LIVE_NUMBERS},
+                409,
+                reason="Conflict",
+            )
         held = [holds.hold(n, owner, minutes, max_holds=len(numbers)) for n in numbers]
         return Reservation.objects.create(
             id=ident,
@@ -424,6 +428,32 @@ def take_over(reservation_id: str, token: ApiToken, new_owner: str) -> list[str]
         reservation.state, reservation.taken_by = S.USED, new_owner
         reservation.save(update_fields=["state", "taken_by", "updated_at"])
     return list(reservation.numbers)
+
+
+def give_back(reservation_id: str, token: ApiToken, from_owner: str) -> None:
+    """An order that took a reservation failed: its numbers go back to the reservation (still the
+    partner's, not the public pool's) and the reservation is live again."""
+    pk = _uuid(reservation_id)
+    if pk is None:
+        return
+    with transaction.atomic():
+        reservation = (
+            Reservation.objects.select_for_update()
+            .filter(pk=pk, user_id=token.user_id, state=S.USED, taken_by=from_owner)
+            .first()
+        )
+        if reservation is None:
+            return
+        holds.transfer_holds(from_owner, reservation.hold_owner)
+        reservation.state, reservation.taken_by = S.ACTIVE, ""
+        reservation.save(update_fields=["state", "taken_by", "updated_at"])
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def _hold_again(reservation: Reservation, new_owner: str, now: dt.datetime) -> None:

@@ -51,6 +51,7 @@ from catalog.models import Offer
 from integrations.models import ApiToken
 from numberpool import holds
 from openapi_tmf import catalog as tmf620
+from openapi_tmf import numbers
 from openapi_tmf.conventions import (
     Resource,
     TmfError,
@@ -282,8 +283,6 @@ def _fill_cart(cart: Cart, parsed: list[dict], request: Request, city: str) -> N
         chars = entry["chars"]
         number = chars.get("number")
         if chars.get("reservationId"):
-            from openapi_tmf import numbers  # type: ignore[attr-defined]  # TMF685, beside this API
-
             taken = numbers.take_over(str(chars["reservationId"]), token, owner)
             number = number or (taken[0] if taken else None)
         elif number:
@@ -355,7 +354,10 @@ def _place(request: Request, data: dict) -> Order:
             )
         order = checkout.place_from_cart(user, cart, form.details(), token=key, expected_total=plan.payable)
     except BaseException:
-        holds.release(carts.hold_owner(cart))  # the numbers this request held go back at once
+        for entry in parsed:  # a reservation's numbers stay the partner's
+            if entry["chars"].get("reservationId"):
+                numbers.give_back(str(entry["chars"]["reservationId"]), request.auth, carts.hold_owner(cart))  # type: ignore[arg-type]
+        holds.release(carts.hold_owner(cart))  # the numbers this request held itself go back at once
         raise
     finally:
         Cart.objects.filter(pk=cart.pk).delete()

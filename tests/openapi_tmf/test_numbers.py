@@ -361,9 +361,11 @@ def test_a_tmf622_order_takes_the_reservation_over(client_a, quick):
             client_a, "/tmf-api/productOrderingManagement/v4/productOrder", {"productOrderItem": [item]}, secret
         )
 
-    refused = order(chars)  # the agreements not accepted: the order fails and gives its hold back
+    refused = order(chars)  # the agreements not accepted: the order fails and the number goes back to it
     assert refused.status_code == 400, refused.content
-    assert Reservation.objects.get(pk=reservation["id"]).state == "used"
+    assert Reservation.objects.get(pk=reservation["id"]).state == "active"
+    kept = _number(number)
+    assert kept.status == "held" and kept.hold_owner == Reservation.objects.get(pk=reservation["id"]).hold_owner
     placed = order([*chars, {"name": "agreementsAccepted", "value": True}])  # the same reservation serves again
     assert placed.status_code == 201, placed.content
     bought = Order.objects.get(number=placed.json()["id"])
