@@ -192,7 +192,8 @@ def _render(order: Order, request: Request) -> dict:
     }
     if order.status == S.COMPLETED:
         body["completionDate"] = tmf_time(order.status_changed_at)
-    if order.status == S.AWAITING_PAYMENT and order.payable > 0:
+    settles = link is not None and link.token is not None and link.token.has_scope("order:prepaid")
+    if order.status == S.AWAITING_PAYMENT and order.payable > 0 and not settles:
         body["payment"] = payment_refs(order)
     return body
 
@@ -211,7 +212,7 @@ def payment_refs(order: Order) -> list[dict]:
 
 def _orders(request: Request):
     orders = (
-        Order.objects.select_related("tmf_link", "identity", "verification")
+        Order.objects.select_related("tmf_link__token", "identity", "verification")
         .prefetch_related("lines")
         .order_by("-created_at", "-pk")
     )
@@ -352,7 +353,14 @@ def _place(request: Request, data: dict) -> Order:
                 ),
                 "productCharacteristic",
             )
-        order = checkout.place_from_cart(user, cart, form.details(), token=key, expected_total=plan.payable)
+        order = checkout.place_from_cart(
+            user,
+            cart,
+            form.details(),
+            token=key,
+            expected_total=plan.payable,
+            placing=lambda placed: _link(request, placed, data, parsed, parties),
+        )
     except BaseException:
         for entry in parsed:  # a reservation's numbers stay the partner's
             if entry["chars"].get("reservationId"):
@@ -364,9 +372,9 @@ def _place(request: Request, data: dict) -> Order:
     return _finish(request, order, data, parsed, parties)
 
 
-def _finish(request: Request, order: Order, data: dict, parsed: list[dict], parties: list) -> Order:
-    """The channel's record of the order and, for a partner that settles, its payment: idempotent,
-    so a retry after a crash between placing and this completes it."""
+def _link(request: Request, order: Order, data: dict, parsed: list[dict], parties: list) -> None:
+    """The channel's record of the order: in the placing transaction, so the order's first event
+    already names the partner's own id and parties."""
     token: ApiToken = request.auth  # type: ignore[assignment]
     OrderLink.objects.get_or_create(
         order=order,
@@ -378,6 +386,13 @@ def _finish(request: Request, order: Order, data: dict, parsed: list[dict], part
             "items": [{"id": str(e["item"].get("id", "")), "action": "add"} for e in parsed],
         },
     )
+
+
+def _finish(request: Request, order: Order, data: dict, parsed: list[dict], parties: list) -> Order:
+    """The channel's record of the order and, for a partner that settles, its payment: idempotent,
+    so a retry after a crash between placing and this completes it."""
+    token: ApiToken = request.auth  # type: ignore[assignment]
+    _link(request, order, data, parsed, parties)
     order.refresh_from_db(fields=["status"])
     if token.has_scope("order:prepaid") and order.status == S.AWAITING_PAYMENT:
         payments.settle_by_partner(order, token.name)

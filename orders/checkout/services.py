@@ -8,6 +8,7 @@ payment window ends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -368,6 +369,10 @@ def _once(key: str, make) -> Order:
         raise
 
 
+def _as_is(order: Order) -> None:
+    """Nothing more to record while placing (the shop's own checkout)."""
+
+
 def place_from_cart(
     user: User,
     cart: Cart,
@@ -376,9 +381,12 @@ def place_from_cart(
     token: str,
     expected_total: Decimal,
     proved: frozenset[str] = frozenset(),
+    placing: Callable[[Order], None] | None = None,
 ) -> Order:
     """Place the cart as one order, or return the order this token already placed. Add-ons and plans
-    apply to a number its holder proved: bound to the account, or confirmed by a code (`proved`)."""
+    apply to a number its holder proved: bound to the account, or confirmed by a code (`proved`).
+    `placing(order)` runs in the order's transaction before it is recorded as placed (a channel's
+    record of it, which the order's first event then carries)."""
     key = f"{user.pk}:{token}"
     check = _check_identity(user, details, key)
     who = who_from(user, details)
@@ -445,6 +453,7 @@ def place_from_cart(
                 _("%(why)s The price has been worked out again without it; please check it.") % {"why": exc.message},
                 exc.code,
             ) from None
+        (placing or _as_is)(order)
         record_placed(order, user, **({"discounts": str(summary.promotion_discount)} if summary.quote.applied else {}))
         return order
 

@@ -56,3 +56,20 @@ def test_catalog_hub_hears_a_created_offering(client_a, in_carrier_a):
     assert (
         offering["id"] == made["id"] and offering["lifecycleStatus"] == "In design" and offering["name"] == "渠道新品"
     )
+
+
+def test_the_first_event_of_a_partner_order_names_its_own_id(client_a, quick):
+    offer, variant = device_offer(Decimal("199"))
+    _token, secret = partner_token("order:read", "order:write", "order:prepaid", "events:write", username="mall")
+    receiver = Receiver().start()
+    try:
+        query = "eventType=ProductOrderCreateEvent"
+        post_json(client_a, f"{ORDERING}hub", {"callback": receiver.url, "query": query}, secret)
+        post_json(client_a, f"{ORDERING}productOrder", device_order(offer.pk, variant.pk, externalId="TM-42"), secret)
+        drain()
+    finally:
+        receiver.stop()
+    [got] = receiver.accepted
+    created = got.json["event"]["productOrder"]
+    assert created["externalId"] == "TM-42" and created["relatedParty"][0]["id"] == "456-dd-df45"
+    assert "payment" not in created  # a partner that settles never hands its customer a payment link
