@@ -133,8 +133,25 @@ def post(delivery: Delivery) -> Outcome:
         return Outcome(error=f"refused: {exc.message}")
     body, headers = request_for(delivery)
     timeout = float(getattr(settings, "HALL_OUTBOX_TIMEOUT_SECONDS", TIMEOUT_SECONDS))
+    # requests' timeout bounds each read, not the answer: a receiver trickling its headers a byte at
+    # a time would hold this worker until Celery's time limit. The POST runs in a thread of its own
+    # and the worker waits for the whole answer twice the timeout at most, then moves on.
+    answer: list[Outcome] = []
+    session = _session()  # this worker thread's connections, kept alive between deliveries
+    sender = threading.Thread(
+        target=lambda: answer.append(_send(session, url, body, headers, timeout, took)), daemon=True
+    )
+    sender.start()
+    sender.join(2 * timeout)
+    if not answer:
+        _local.session = None  # the stalled thread keeps that one; the next delivery opens its own
+        return Outcome(error=f"no complete answer within {2 * timeout:g} s", duration_ms=took())
+    return answer[0]
+
+
+def _send(session: requests.Session, url: str, body: bytes, headers: dict, timeout: float, took) -> Outcome:
     try:
-        response = _session().post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
+        response = session.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False, stream=True)
     except requests.Timeout:
         return Outcome(error=f"timed out after {timeout:g} s", duration_ms=took())
     except requests.RequestException as exc:

@@ -338,3 +338,43 @@ def test_staff_add_a_webhook_and_send_again_from_an_event(in_carrier_a, receiver
         "delivered",
         "completed",
     ]
+
+
+def test_a_receiver_trickling_its_answer_does_not_hold_the_worker(in_carrier_a, settings):
+    """requests bounds each read only: one byte every second would never time out by itself."""
+    import socket
+    import threading
+    import time
+
+    from integrations.delivery import post
+    from integrations.models import Delivery, OutboxEvent, Subscription
+
+    settings.HALL_OUTBOX_TIMEOUT_SECONDS = 1.5
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+
+    def trickle():
+        conn, _addr = listener.accept()
+        conn.recv(65536)
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n":
+            if stop.wait(1.0):
+                break
+            conn.send(bytes([byte]))
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    sub = Subscription.objects.create(
+        kind="webhook", callback=f"http://127.0.0.1:{listener.getsockname()[1]}/", query="order.created", secret="s"
+    )
+    event = OutboxEvent.objects.create(
+        event_id=uuid.uuid4(), topic="order.created", resource_type="order", resource_id="1", payload={}
+    )
+    delivery = Delivery.objects.create(subscription=sub, event=event, next_attempt_at=timezone.now())
+    started = time.monotonic()
+    outcome = post(delivery)
+    stop.set()
+    listener.close()
+    assert not outcome.ok and "no complete answer" in outcome.error
+    assert time.monotonic() - started < 5
