@@ -31,7 +31,7 @@ class IssueTokenForm(forms.ModelForm):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "scope_list", "created_at", "expires_at", "last_used_at", "state"]
+    list_display = ["name", "user", "begins", "scope_list", "created_at", "expires_at", "last_used_at", "state"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "user__username"]
     actions = ["revoke"]
@@ -52,7 +52,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        return ["name", "user", "prefix", "scopes", "created_at", "expires_at", "revoked_at", "last_used_at"]
+        return ["name", "user", "begins", "scope_list", "created_at", "expires_at", "revoked_at", "last_used_at"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -60,8 +60,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         return [
             "name",
             "user",
-            "prefix",
-            "scopes",
+            "begins",
+            "scope_list",
             "rate_per_minute",
             "created_at",
             "expires_at",
@@ -86,7 +86,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("scopes"))
     def scope_list(self, token: ApiToken) -> str:
-        return ", ".join(token.scopes)
+        return "、".join(str(SCOPES.get(scope, scope)) for scope in token.scopes)
+
+    @admin.display(description=_("token begins with"))
+    def begins(self, token: ApiToken) -> str:
+        return f"{token.prefix}****"  # enough to tell tokens apart, never the secret
 
     @admin.display(description=_("state"))
     def state(self, token: ApiToken) -> str:
@@ -118,11 +122,18 @@ TOPIC_LABELS = {
 }
 
 
+API_LABELS = {
+    "productOrderingManagement": _("TMF622 order events"),
+    "productCatalogManagement": _("TMF620 catalogue events"),
+    "troubleTicket": _("TMF621 ticket events"),
+}
+
+
 class WebhookForm(forms.ModelForm):
     callback = forms.URLField(label=_("callback URL"), max_length=callbacks.MAX_LENGTH, assume_scheme="https")
     topics = forms.MultipleChoiceField(
         label=_("topics"),
-        choices=[(topic, f"{label} ({topic})") for topic, label in TOPIC_LABELS.items()],
+        choices=list(TOPIC_LABELS.items()),
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -144,7 +155,7 @@ class WebhookForm(forms.ModelForm):
 
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
-    list_display = ["callback", "kind", "api", "query", "active", "pending_count", "failed_count", "created_at"]
+    list_display = ["callback", "kind", "listens_to", "active", "pending_count", "failed_count", "created_at"]
     list_filter = ["kind", "active", "api"]
     search_fields = ["callback", "query"]
     readonly_fields = ["kind", "api", "query", "token", "created_at", "created_by"]
@@ -191,6 +202,12 @@ class SubscriptionAdmin(admin.ModelAdmin):
             request,
             _("The signing secret, shown only now: %(secret)s (check X-Hall-Signature with it).") % {"secret": secret},
         )
+
+    @admin.display(description=_("listens to"))
+    def listens_to(self, sub: Subscription) -> str:
+        if sub.kind == Subscription.Kind.WEBHOOK:
+            return "、".join(str(TOPIC_LABELS.get(t, t)) for t in sub.topics)
+        return str(API_LABELS.get(sub.api, sub.api))
 
     @admin.display(description=_("pending"), ordering="pending")
     def pending_count(self, sub) -> int:

@@ -30,7 +30,7 @@ class ApiToken(models.Model):
         ordering = ["-created_at", "-pk"]
 
     def __str__(self):
-        return f"{self.name} ({self.prefix}…)"
+        return f"{self.name} ({self.prefix}****)"
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes

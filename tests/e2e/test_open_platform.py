@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 def _set_up() -> tuple[int, int, str]:
     with schema_context("c_alpha"):
         offer, variant = device_offer(Decimal("299"))
-        _token, secret = partner_token("order:read", "order:write", username="e2e-marketplace")
+        _token, secret = partner_token("order:read", "order:write", username="e2e-mall")
         return offer.pk, variant.pk, secret
 
 

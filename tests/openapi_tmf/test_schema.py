@@ -44,6 +44,9 @@ def partner(django_db_setup, django_db_blocker):
 
             Order.objects.filter(user=user).delete()
             remove_catalogue_after(before)  # the shop's own tests read alpha's committed catalogue
+            from integrations.models import Subscription
+
+            Subscription.objects.filter(token__user=user).delete()  # the hubs the fuzzer registered
             user.delete()
 
 
