@@ -25,6 +25,7 @@ from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import tmf_error_body
 from core.errors import HallError
 from integrations import callbacks
 from integrations.auth import BearerTokenAuthentication, TokenScopes
@@ -57,16 +58,8 @@ def new_secret() -> str:
 
 
 def tmf_error(status_code: int, message: object, reason: str = "") -> Response:
-    return Response(
-        {
-            "code": str(status_code),
-            "reason": reason or REASONS.get(status_code, "Error"),
-            "message": str(message),
-            "status": str(status_code),
-            "@type": "Error",
-        },
-        status=status_code,
-    )
+    body = tmf_error_body(status_code, str(status_code), reason or REASONS.get(status_code, "Error"), message)
+    return Response(body, status=status_code)
 
 
 def tmf_exception_handler(exc: Exception, context) -> Response | None:
